@@ -1,0 +1,101 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Arrows point one way: kioskd -> Drivers -> KioskCore. KioskCore imports no
+// C library, no NIO and no GRDB (see docs/architecture.md).
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "kioskd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "kioskctl", targets: ["kioskctl"]),
+        .executable(name: "hardware-sim", targets: ["hardware-sim"]),
+        .library(name: "KioskCore", targets: ["KioskCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libraries. libcups ships no pkg-config file: the module map links "cups".
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
+        .systemLibrary(name: "CSane", pkgConfig: "sane-backends", providers: [.apt(["libsane-dev"])]),
+
+        .target(name: "KioskCore", swiftSettings: strict),
+        // POSIX plumbing shared by the drivers and the simulators: descriptors
+        // with deadlines, sockets. No device protocol lives here.
+        .target(name: "SystemIO", swiftSettings: strict),
+        .target(
+            name: "Drivers",
+            dependencies: [
+                "KioskCore", "SystemIO", "CLibUSB", "CCups", "CSane",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KioskDaemon",
+            dependencies: [
+                "KioskCore", "Drivers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kioskd",
+            dependencies: [
+                "KioskDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kioskctl",
+            dependencies: [
+                "KioskCore", "Drivers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The far end of the wire: simulators that speak each device's protocol.
+        .target(
+            name: "HardwareSim",
+            dependencies: ["SystemIO", .product(name: "Logging", package: "swift-log")],
+            path: "hardware-sim/Sources/HardwareSim",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hardware-sim",
+            dependencies: [
+                "HardwareSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "hardware-sim/Sources/hardware-sim",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"], swiftSettings: strict),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim"], swiftSettings: strict),
+        .testTarget(
+            name: "KioskDaemonTests",
+            dependencies: [
+                "KioskDaemon", "HardwareSim",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["HardwareSim"], swiftSettings: strict),
+    ]
+)

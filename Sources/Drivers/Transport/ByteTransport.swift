@@ -1,0 +1,59 @@
+import KioskCore
+
+/// A byte pipe to one device: a serial line, a USB interface or a TCP socket.
+///
+/// Reads are framed by the caller: ``read(maxCount:deadline:)`` returns what
+/// has arrived (at least one byte) before the deadline, and a driver's codec
+/// assembles frames from it. Every wait ends at its deadline or when the
+/// calling task is canceled, whichever comes first. Every failure is a
+/// ``DeviceError`` whose message names the port and what to do.
+///
+/// One owner per transport: a driver serialises its commands (see
+/// ``DeviceCommandQueue``), so a transport is never read by two callers at once.
+public protocol ByteTransport: AnyObject, Sendable {
+    /// Where this transport is connected.
+    var port: DevicePort { get }
+    /// Writes all of `bytes` or throws.
+    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws
+    /// Returns between 1 and `maxCount` bytes, waiting until `deadline` for the first.
+    /// Throws `timedOut` when nothing arrived in time and `disconnected` when the device went away.
+    func read(maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8]
+    /// Discards input that arrived but was not read (stale replies after a timeout).
+    func flushInput() async throws
+    /// Whether the far end is still there, without consuming any input.
+    func isConnected() async -> Bool
+    /// Closes the transport. Pending and later operations fail with `disconnected`.
+    func close()
+}
+
+extension ByteTransport {
+    /// Writes all of `bytes`, giving up after `timeout`.
+    public func write(_ bytes: [UInt8], timeout: Duration) async throws {
+        try await write(bytes, deadline: .now + timeout)
+    }
+
+    /// Reads exactly `count` bytes before `deadline`.
+    public func read(exactly count: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        while bytes.count < count {
+            bytes += try await read(maxCount: count - bytes.count, deadline: deadline)
+        }
+        return bytes
+    }
+}
+
+/// Opens the transport a port string names.
+public enum Transports {
+    /// Opens `port`. Throws a ``DeviceError`` that says what to do when it cannot.
+    public static func open(_ port: DevicePort, connectTimeout: Duration = .seconds(3)) async throws -> any ByteTransport {
+        switch port {
+        case .serial(let path, let settings):
+            return try await FileDescriptorTransport.openSerial(path: path, settings: settings, port: port)
+        case .tcp(let host, let tcpPort):
+            return try await FileDescriptorTransport.connectTCP(host: host, port: tcpPort, timeout: connectTimeout, devicePort: port)
+        case .usb(let selector):
+            return try await USBTransport.open(selector)
+        }
+    }
+}

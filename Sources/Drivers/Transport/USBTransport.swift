@@ -1,0 +1,352 @@
+import CLibUSB
+import Dispatch
+import KioskCore
+import Synchronization
+import SystemIO
+
+/// A USB device as `kioskctl devices --usb` lists it.
+public struct USBDeviceInfo: Sendable, Hashable {
+    /// Bus number.
+    public var bus: UInt8
+    /// Address on the bus.
+    public var address: UInt8
+    /// Vendor id.
+    public var vendorID: UInt16
+    /// Product id.
+    public var productID: UInt16
+    /// Device class from the device descriptor (0 means "per interface").
+    public var deviceClass: UInt8
+    /// Manufacturer string, when the device could be opened to read it.
+    public var manufacturer: String?
+    /// Product string, when readable.
+    public var product: String?
+    /// Serial-number string, when readable.
+    public var serialNumber: String?
+
+    /// The port string that selects this device.
+    public var portString: String {
+        USBDeviceSelector(vendorID: vendorID, productID: productID, serialNumber: serialNumber).description
+    }
+}
+
+/// The process's libusb context, started on first use.
+final class USBContext: @unchecked Sendable {  // libusb contexts are thread-safe
+    let context: OpaquePointer
+
+    private init(context: OpaquePointer) { self.context = context }
+
+    private static let shared: Result<USBContext, DeviceError> = {
+        var context: OpaquePointer?
+        let status = libusb_init(&context)
+        guard status == 0, let context else {
+            return .failure(DeviceError(.unsupported, "libusb could not start (\(usbErrorName(status))): is /sys/bus/usb present? USB ports need it"))
+        }
+        return .success(USBContext(context: context))
+    }()
+
+    static func get() throws(DeviceError) -> USBContext { try shared.get() }
+
+    /// Whether libusb on this platform delivers hotplug events.
+    var supportsHotplug: Bool { libusb_has_capability(UInt32(LIBUSB_CAP_HAS_HOTPLUG.rawValue)) != 0 }
+}
+
+func usbErrorName(_ code: Int32) -> String {
+    String(cString: libusb_error_name(code))
+}
+
+/// libusb's version, for `kioskctl version`.
+public func libusbVersion() -> String {
+    let version = libusb_get_version().pointee
+    return "\(version.major).\(version.minor).\(version.micro)"
+}
+
+/// USB enumeration for maintainers.
+public enum USBDevices {
+    /// Lists the USB devices attached now. Strings are read where the device can
+    /// be opened (it may need root or the udev rules); otherwise they are nil.
+    public static func list() throws(DeviceError) -> [USBDeviceInfo] {
+        let usb = try USBContext.get()
+        var listPointer: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(usb.context, &listPointer)
+        guard count >= 0, let listPointer else {
+            throw DeviceError(.unsupported, "libusb cannot list devices: \(usbErrorName(Int32(count)))")
+        }
+        defer { libusb_free_device_list(listPointer, 1) }
+        var devices: [USBDeviceInfo] = []
+        for index in 0..<Int(count) {
+            guard let device = listPointer[index] else { continue }
+            var descriptor = libusb_device_descriptor()
+            guard libusb_get_device_descriptor(device, &descriptor) == 0 else { continue }
+            var info = USBDeviceInfo(
+                bus: libusb_get_bus_number(device), address: libusb_get_device_address(device),
+                vendorID: descriptor.idVendor, productID: descriptor.idProduct,
+                deviceClass: descriptor.bDeviceClass)
+            var handle: OpaquePointer?
+            if libusb_open(device, &handle) == 0, let handle {
+                info.manufacturer = readString(handle, descriptor.iManufacturer)
+                info.product = readString(handle, descriptor.iProduct)
+                info.serialNumber = readString(handle, descriptor.iSerialNumber)
+                libusb_close(handle)
+            }
+            devices.append(info)
+        }
+        return devices.sorted { ($0.bus, $0.address) < ($1.bus, $1.address) }
+    }
+
+    static func readString(_ handle: OpaquePointer, _ index: UInt8) -> String? {
+        guard index != 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let length = libusb_get_string_descriptor_ascii(handle, index, &buffer, Int32(buffer.count))
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[0..<Int(length)], as: UTF8.self)
+    }
+}
+
+/// A transport over a USB interface's bulk (or interrupt) endpoints, through libusb.
+///
+/// Opening claims the interface, asking libusb to detach a kernel driver
+/// that holds it (`usblp` for printers, `cdc_acm` for some readers) and to
+/// reattach it on release. Transfers are synchronous libusb calls on the
+/// transport's own queue, in slices of at most 100 ms so a cancel or a
+/// close is seen quickly.
+// The libusb handle is used only on `io` (libusb handles are thread-safe anyway).
+final class USBTransport: ByteTransport, @unchecked Sendable {
+    let port: DevicePort
+    private let handle: OpaquePointer
+    private let interfaceNumber: Int32
+    private let inEndpoint: UInt8
+    private let outEndpoint: UInt8
+    private let inIsInterrupt: Bool
+    private let maxPacket: Int
+    private let io: DispatchQueue
+    private let closed = Atomic<Bool>(false)
+
+    private init(port: DevicePort, handle: OpaquePointer, interface: Int32, endpoints: Endpoints) {
+        self.port = port
+        self.handle = handle
+        self.interfaceNumber = interface
+        self.inEndpoint = endpoints.input
+        self.outEndpoint = endpoints.output
+        self.inIsInterrupt = endpoints.inputIsInterrupt
+        self.maxPacket = max(64, endpoints.maxPacket)
+        self.io = DispatchQueue(label: "kioskd.transport \(port)")
+    }
+
+    deinit {
+        if !closed.load(ordering: .acquiring) { release() }
+    }
+
+    struct Endpoints {
+        var input: UInt8
+        var output: UInt8
+        var inputIsInterrupt: Bool
+        var maxPacket: Int
+    }
+
+    static func open(_ selector: USBDeviceSelector) async throws -> USBTransport {
+        try await onIOThread { try openNow(selector) }
+    }
+
+    private static func openNow(_ selector: USBDeviceSelector) throws -> USBTransport {
+        let usb = try USBContext.get()
+        let port = DevicePort.usb(selector)
+        var listPointer: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(usb.context, &listPointer)
+        guard count >= 0, let listPointer else {
+            throw DeviceError(.unsupported, "libusb cannot list devices: \(usbErrorName(Int32(count)))")
+        }
+        defer { libusb_free_device_list(listPointer, 1) }
+
+        var candidates: [OpaquePointer] = []
+        for index in 0..<Int(count) {
+            guard let device = listPointer[index] else { continue }
+            var descriptor = libusb_device_descriptor()
+            guard libusb_get_device_descriptor(device, &descriptor) == 0,
+                descriptor.idVendor == selector.vendorID, descriptor.idProduct == selector.productID
+            else { continue }
+            candidates.append(device)
+        }
+        guard !candidates.isEmpty else {
+            throw DeviceError(.noDevice, "no USB device \(selector.ids) is attached: check the cable and the ids (`kioskctl devices --usb` lists what is attached)")
+        }
+
+        var opened: [(OpaquePointer, OpaquePointer, String?)] = []
+        var openError: Int32 = 0
+        for device in candidates {
+            var handle: OpaquePointer?
+            let status = libusb_open(device, &handle)
+            guard status == 0, let handle else {
+                openError = status
+                continue
+            }
+            var descriptor = libusb_device_descriptor()
+            libusb_get_device_descriptor(device, &descriptor)
+            opened.append((device, handle, USBDevices.readString(handle, descriptor.iSerialNumber)))
+        }
+        func closeAll(except keep: OpaquePointer?) {
+            for (_, handle, _) in opened where handle != keep { libusb_close(handle) }
+        }
+        if opened.isEmpty {
+            if openError == Int32(LIBUSB_ERROR_ACCESS.rawValue) {
+                throw DeviceError(.permissionDenied, "no permission to open USB device \(selector.ids): install deploy/udev/99-kioskd.rules or run as the kiosk user")
+            }
+            throw DeviceError(.offline, "cannot open USB device \(selector.ids): \(usbErrorName(openError))")
+        }
+        let matching = opened.filter { selector.serialNumber == nil || $0.2 == selector.serialNumber }
+        guard let chosen = matching.first else {
+            closeAll(except: nil)
+            let seen = opened.compactMap(\.2).joined(separator: ", ")
+            throw DeviceError(.noDevice, "USB device \(selector.ids) with serial \(selector.serialNumber ?? "") is not attached (attached: \(seen.isEmpty ? "none with a serial number" : seen))")
+        }
+        if matching.count > 1 {
+            closeAll(except: nil)
+            throw DeviceError(.unsupported, "\(matching.count) USB devices \(selector.ids) are attached: add ?serial=… to the port string to choose one (`kioskctl devices --usb` shows their serial numbers)")
+        }
+        closeAll(except: chosen.1)
+        let (device, handle, _) = chosen
+
+        do {
+            let (interface, endpoints) = try findEndpoints(device, selector: selector)
+            libusb_set_auto_detach_kernel_driver(handle, 1)
+            let claim = libusb_claim_interface(handle, interface)
+            guard claim == 0 else {
+                if claim == Int32(LIBUSB_ERROR_BUSY.rawValue) {
+                    throw DeviceError(.busy, "USB device \(selector.ids) interface \(interface) is claimed by another program (is kioskd running? stop it, or ask it through kioskctl)")
+                }
+                throw DeviceError(.offline, "cannot claim interface \(interface) of USB device \(selector.ids): \(usbErrorName(claim))")
+            }
+            return USBTransport(port: port, handle: handle, interface: interface, endpoints: endpoints)
+        } catch {
+            libusb_close(handle)
+            throw error
+        }
+    }
+
+    private static func findEndpoints(_ device: OpaquePointer, selector: USBDeviceSelector) throws -> (Int32, Endpoints) {
+        var configPointer: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(device, &configPointer) == 0, let config = configPointer else {
+            throw DeviceError(.offline, "USB device \(selector.ids) has no active configuration")
+        }
+        defer { libusb_free_config_descriptor(config) }
+        for index in 0..<Int(config.pointee.bNumInterfaces) {
+            let interface = config.pointee.interface[index]
+            guard interface.num_altsetting > 0 else { continue }
+            let setting = interface.altsetting[0]
+            let number = Int32(setting.bInterfaceNumber)
+            if let wanted = selector.interface, wanted != Int(number) { continue }
+            var input: (UInt8, Bool, Int)?
+            var output: UInt8?
+            for e in 0..<Int(setting.bNumEndpoints) {
+                let endpoint = setting.endpoint[e]
+                let type = endpoint.bmAttributes & 0x03
+                guard type == 2 || type == 3 else { continue }  // bulk or interrupt
+                if endpoint.bEndpointAddress & 0x80 != 0 {
+                    if input == nil { input = (endpoint.bEndpointAddress, type == 3, Int(endpoint.wMaxPacketSize)) }
+                } else if output == nil {
+                    output = endpoint.bEndpointAddress
+                }
+            }
+            if let input, let output {
+                return (number, Endpoints(input: input.0, output: output, inputIsInterrupt: input.1, maxPacket: input.2))
+            }
+        }
+        let which = selector.interface.map { "interface \($0)" } ?? "any interface"
+        throw DeviceError(.unsupported, "USB device \(selector.ids) has no bulk or interrupt endpoint pair on \(which): is it the right device?")
+    }
+
+    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {
+        try await blocking { token in
+            var offset = 0
+            while offset < bytes.count {
+                try self.check(token, deadline: deadline, what: "write")
+                var chunk = Array(bytes[offset...])
+                var transferred: Int32 = 0
+                let status = libusb_bulk_transfer(self.handle, self.outEndpoint, &chunk, Int32(chunk.count), &transferred, self.slice(deadline))
+                offset += Int(transferred)
+                if status != 0, status != Int32(LIBUSB_ERROR_TIMEOUT.rawValue) { throw self.lost(status) }
+            }
+        }
+    }
+
+    func read(maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        try await blocking { token in
+            // Ask for whole packets: a short buffer would overflow on a full packet.
+            let size = max(maxCount, self.maxPacket)
+            var buffer = [UInt8](repeating: 0, count: size)
+            while true {
+                try self.check(token, deadline: deadline, what: "read")
+                var transferred: Int32 = 0
+                let status = self.inIsInterrupt
+                    ? libusb_interrupt_transfer(self.handle, self.inEndpoint, &buffer, Int32(size), &transferred, self.slice(deadline))
+                    : libusb_bulk_transfer(self.handle, self.inEndpoint, &buffer, Int32(size), &transferred, self.slice(deadline))
+                if transferred > 0 { return Array(buffer[0..<min(Int(transferred), maxCount)]) }
+                if status != 0, status != Int32(LIBUSB_ERROR_TIMEOUT.rawValue) { throw self.lost(status) }
+            }
+        }
+    }
+
+    func flushInput() async throws {
+        try await blocking { _ in
+            var buffer = [UInt8](repeating: 0, count: self.maxPacket)
+            var transferred: Int32 = 0
+            for _ in 0..<64 {
+                let status = libusb_bulk_transfer(self.handle, self.inEndpoint, &buffer, Int32(buffer.count), &transferred, 1)
+                if status != 0 || transferred == 0 { return }
+            }
+        }
+    }
+
+    func isConnected() async -> Bool {
+        guard !closed.load(ordering: .acquiring) else { return false }
+        return (try? await blocking { _ in
+            var configuration: Int32 = 0
+            return libusb_get_configuration(self.handle, &configuration) != Int32(LIBUSB_ERROR_NO_DEVICE.rawValue)
+        }) ?? false
+    }
+
+    func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        io.async { self.release() }
+    }
+
+    private func release() {
+        libusb_release_interface(handle, interfaceNumber)
+        libusb_close(handle)
+    }
+
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable (USBCancelFlag) throws -> T) async throws -> T {
+        let token = USBCancelFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                io.async { continuation.resume(with: Result { try body(token) }) }
+            }
+        } onCancel: {
+            token.cancel()
+        }
+    }
+
+    private func check(_ token: USBCancelFlag, deadline: ContinuousClock.Instant, what: String) throws {
+        if token.isCanceled { throw DeviceError(.canceled, "\(what) on \(port) was canceled") }
+        if closed.load(ordering: .acquiring) { throw DeviceError(.disconnected, "\(port) was closed") }
+        if ContinuousClock.now >= deadline { throw DeviceError(.timedOut, "no \(what) on \(port) before the deadline") }
+    }
+
+    /// A libusb timeout (ms) of at most 100 ms, never 0 (which libusb reads as "forever").
+    private func slice(_ deadline: ContinuousClock.Instant) -> UInt32 {
+        UInt32(max(1, min(100, milliseconds(until: deadline))))
+    }
+
+    private func lost(_ status: Int32) -> DeviceError {
+        if status == Int32(LIBUSB_ERROR_NO_DEVICE.rawValue) {
+            return DeviceError(.disconnected, "USB device \(port) was unplugged: kioskd reconnects when it is back")
+        }
+        return DeviceError(.disconnected, "USB transfer on \(port) failed: \(usbErrorName(status))")
+    }
+}
+
+/// Set when a USB transfer's task is canceled; transfers check it between 100 ms slices.
+final class USBCancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isCanceled: Bool { flag.load(ordering: .acquiring) }
+    func cancel() { flag.store(true, ordering: .releasing) }
+}

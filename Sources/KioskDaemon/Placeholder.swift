@@ -1,0 +1,5 @@
+import Hummingbird
+import Configuration
+import Yams
+import ServiceLifecycle
+import Logging

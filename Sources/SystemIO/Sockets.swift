@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a TCP connect failed.
+public enum ConnectFailure: Error, Sendable {
+    /// The host name did not resolve.
+    case unresolved(String)
+    /// Nothing listens at the address.
+    case refused
+    /// No answer before the deadline.
+    case timedOut
+    /// Any other error.
+    case other(String)
+}
+
+/// Connects a non-blocking TCP socket to `host:port` before `deadline`, trying each address.
+public func connectTCP(host: String, port: UInt16, deadline: ContinuousClock.Instant) throws(ConnectFailure) -> Int32 {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    var list: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(host, String(port), &hints, &list)
+    guard status == 0, let first = list else { throw .unresolved(String(cString: gai_strerror(status))) }
+    defer { freeaddrinfo(list) }
+    var failure = ConnectFailure.refused
+    var entry: UnsafeMutablePointer<addrinfo>? = first
+    while let info = entry {
+        entry = info.pointee.ai_next
+        let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { continue }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
+        var code: Int32 = Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 ? 0 : errno
+        if code == EINPROGRESS {
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&pfd, 1, milliseconds(until: deadline)) <= 0 {
+                code = ETIMEDOUT
+            } else {
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length)
+            }
+        }
+        if code == 0 { return fd }
+        Glibc.close(fd)
+        failure = switch code {
+        case ECONNREFUSED: .refused
+        case ETIMEDOUT: .timedOut
+        default: .other(errnoText(code))
+        }
+    }
+    throw failure
+}
+
+/// A listening TCP socket on a loopback or given address.
+public final class TCPListeningSocket: Sendable {
+    /// The listening descriptor.
+    public let fd: Int32
+    /// The port it listens on (the one the system chose, when asked for 0).
+    public let port: UInt16
+    /// The address it listens on.
+    public let host: String
+
+    /// Binds and listens on `host:port` (IPv4); port 0 lets the system choose.
+    public init(host: String = "127.0.0.1", port: UInt16) throws(IOFailure) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .from(errno: errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            Glibc.close(fd)
+            throw .system(EINVAL, "\(host) is not an IPv4 address")
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        guard bound == 0, listen(fd, 8) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw .system(code, "cannot listen on \(host):\(port): \(errnoText(code))")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: actual.sin_port)
+        self.host = host
+    }
+
+    /// Waits for a connection until `deadline`; nil on timeout.
+    public func accept(deadline: ContinuousClock.Instant) throws(IOFailure) -> Int32? {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, milliseconds(until: deadline))
+        if ready == 0 { return nil }
+        if ready < 0 {
+            if errno == EINTR { return nil }
+            throw .from(errno: errno)
+        }
+        let client = Glibc.accept(fd, nil, nil)
+        if client < 0 {
+            if errno == EAGAIN || errno == EINTR || errno == ECONNABORTED { return nil }
+            throw .from(errno: errno)
+        }
+        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        var one: Int32 = 1
+        setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return client
+    }
+
+    /// Stops listening.
+    public func close() { Glibc.close(fd) }
+}
+
+/// A listening Unix-domain stream socket at a path (a control or admin socket).
+public final class UnixListeningSocket: Sendable {
+    /// The listening descriptor.
+    public let fd: Int32
+    /// The socket's path.
+    public let path: String
+
+    /// Binds at `path` (replacing a stale socket file) with the given permission bits.
+    public init(path: String, mode: mode_t = 0o600) throws(IOFailure) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw .system(ENAMETOOLONG, "socket path \(path) is longer than \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes: choose a shorter one")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .from(errno: errno) }
+        unlink(path)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, chmod(path, mode) == 0, listen(fd, 8) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw .system(code, "cannot listen on \(path): \(errnoText(code))")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        self.fd = fd
+        self.path = path
+    }
+
+    /// Waits for a connection until `deadline`; nil on timeout.
+    public func accept(deadline: ContinuousClock.Instant) throws(IOFailure) -> Int32? {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, milliseconds(until: deadline))
+        if ready <= 0 {
+            if ready < 0, errno != EINTR { throw .from(errno: errno) }
+            return nil
+        }
+        let client = Glibc.accept(fd, nil, nil)
+        if client < 0 {
+            if errno == EAGAIN || errno == EINTR || errno == ECONNABORTED { return nil }
+            throw .from(errno: errno)
+        }
+        _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        return client
+    }
+
+    /// Stops listening and removes the socket file.
+    public func close() {
+        Glibc.close(fd)
+        unlink(path)
+    }
+}
+
+/// Connects to a Unix-domain stream socket.
+public func connectUnix(path: String) throws(IOFailure) -> Int32 {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .system(ENAMETOOLONG, "socket path too long") }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        raw.copyBytes(from: bytes)
+        raw[bytes.count] = 0
+    }
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw .from(errno: errno) }
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard connected == 0 else {
+        let code = errno
+        Glibc.close(fd)
+        throw .system(code, "cannot connect to \(path): \(errnoText(code))")
+    }
+    return fd
+}

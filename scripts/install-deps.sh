@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages a make target needs, once: a package already
+# installed is not touched, so a second run costs one dpkg query.
+#   scripts/install-deps.sh build|test|demo
+set -eu
+
+build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev"
+case "${1:-build}" in
+  build) wanted="$build" ;;
+  test)  wanted="$build" ;;
+  demo)  wanted="$build" ;;
+  *) echo "install-deps: unknown group '$1' (expected build, test or demo)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $wanted; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "install-deps: need root or sudo to install:$missing" >&2; exit 1
+fi
+echo "install-deps: installing$missing"
+apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -q"
+# A fresh machine has no package lists; refresh them once if an install fails for that.
+$apt install --no-install-recommends $missing || { $apt update && $apt install --no-install-recommends $missing; }
