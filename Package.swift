@@ -55,7 +55,8 @@ let package = Package(
         .executableTarget(
             name: "kioskd",
             dependencies: [
-                "KioskDaemon",
+                "KioskDaemon", "KioskCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -79,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "hardware-sim",
             dependencies: [
-                "HardwareSim",
+                "HardwareSim", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "hardware-sim/Sources/hardware-sim",

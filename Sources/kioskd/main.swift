@@ -1,1 +1,83 @@
-print("placeholder")
+import ArgumentParser
+import Foundation
+import KioskCore
+import KioskDaemon
+import Logging
+
+/// The kiosk controller daemon.
+@main
+struct Kioskd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kioskd",
+        abstract: "Kiosk controller for village and community government-service stations.",
+        discussion: """
+            With no configuration file kioskd runs the embedded default: every device at the
+            port where `hardware-sim station` serves its simulator, state under ./var, the
+            touchscreen UI on http://127.0.0.1:8080. See docs/configuration.md.
+            """,
+        version: KioskVersion.current,
+        subcommands: [Run.self, CheckConfig.self])
+}
+
+/// Exit status for a configuration error (sysexits.h EX_CONFIG); systemd's unit
+/// does not restart on it, since a restart would fail the same way.
+let exitConfigError: Int32 = 78
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon until SIGTERM or SIGINT.")
+
+    @Option(name: .long, help: "YAML configuration file (default: the embedded default).")
+    var config: String?
+
+    @Option(name: .customLong("state-dir"), help: "State directory, overriding the file and KIOSKD_STATE_DIR.")
+    var stateDirectory: String?
+
+    @Option(name: .long, help: "HOST:PORT for the UI and /healthz, overriding the file and KIOSKD_HTTP_LISTEN.")
+    var listen: String?
+
+    func run() async throws {
+        let settings: KioskConfig
+        do {
+            settings = try await ConfigLoader.load(file: config, stateDirectory: stateDirectory, listen: listen)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(exitConfigError)
+        }
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            try await Daemon(config: settings).run()
+        } catch let error as StartupError {
+            FileHandle.standardError.write(Data("kioskd cannot start: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check a configuration file (and KIOSKD_* variables) without starting.")
+
+    @Argument(help: "The YAML file to check.")
+    var file: String
+
+    func run() async throws {
+        do {
+            let settings = try await ConfigLoader.load(file: file)
+            print("\(file): ok")
+            print("  http.listen: \(settings.listen)")
+            print("  state_dir: \(settings.stateDirectory)")
+            for device in settings.devices {
+                print("  \(device.kind.rawValue): \(device.port?.description ?? "none") (\(device.model))")
+            }
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(exitConfigError)
+        }
+    }
+}

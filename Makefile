@@ -1,0 +1,31 @@
+# kioskd — two commands on a fresh Debian 12 machine:
+#   make demo   run kioskd with every device simulated; UI on http://127.0.0.1:8080
+#   make test   build and run every test
+# Each installs the Debian packages it needs the first time (apt-get as root, sudo otherwise).
+
+SWIFT ?= swift
+BIN := .build/debug
+
+.PHONY: all build test demo deps swift-check clean
+
+all: build
+
+swift-check:
+	@command -v $(SWIFT) >/dev/null || { echo "make: swift not found: install Swift 6.1 or newer (https://swift.org/install) and put it on PATH" >&2; exit 1; }
+
+deps: swift-check
+	@scripts/install-deps.sh build
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: deps
+	$(SWIFT) build
+	scripts/demo.sh
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,315 @@
+import Configuration
+import Drivers
+import Foundation
+import KioskCore
+import Logging
+import Yams
+
+/// A configuration that cannot be used. Each problem names the key, the value
+/// and what is expected, with the line of the file or the environment
+/// variable it came from; all problems are reported at once.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    /// One sentence per problem.
+    public var problems: [String]
+
+    public var description: String {
+        (["kioskd cannot start: the configuration has \(problems.count == 1 ? "a problem" : "\(problems.count) problems")"]
+            + problems.map { "  - " + $0 }).joined(separator: "\n")
+    }
+}
+
+/// Reads a ``KioskConfig`` from the defaults, an optional YAML file, `KIOSKD_*`
+/// environment variables and command-line overrides.
+///
+/// ```swift
+/// let config = try await ConfigLoader.load(file: "/etc/kioskd/kioskd.yaml")
+/// ```
+public enum ConfigLoader {
+    /// Every key, with what a valid value looks like. A key the file or the
+    /// environment sets that is not here is refused as a likely typo.
+    static let settings: [(key: String, expected: String)] = [
+        ("http.listen", "HOST:PORT, e.g. 127.0.0.1:8080"),
+        ("http.allow_remote", "true or false"),
+        ("state_dir", "a directory path, e.g. /var/lib/kioskd"),
+        ("log.level", "one of trace, debug, info, notice, warning, error, critical"),
+        ("shutdown.grace_seconds", "a number of seconds from 0 to 300"),
+        ("devices.idcard_reader.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
+        ("devices.idcard_reader.model", "the reader's model name"),
+        ("devices.receipt_printer.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
+        ("devices.receipt_printer.model", "the printer's model name"),
+        ("devices.reconnect.probe_ms", "milliseconds from 10 to 60000"),
+        ("devices.reconnect.retry_max_ms", "milliseconds from 100 to 600000"),
+    ]
+
+    static let environmentPrefix = "KIOSKD_"
+
+    /// Loads the configuration.
+    /// - Parameters:
+    ///   - file: A YAML file, or nil for the embedded default.
+    ///   - environment: The process environment (injected by tests).
+    ///   - stateDirectory: `--state-dir`, overriding everything else.
+    ///   - listen: `--listen`, overriding everything else.
+    public static func load(
+        file: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        stateDirectory: String? = nil,
+        listen: String? = nil
+    ) async throws -> KioskConfig {
+        var problems: [String] = []
+        var lines: [String: Int] = [:]
+        var fileProvider: FileProvider<YAMLSnapshot>?
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigError(problems: ["cannot read the configuration file \(file): \(reasonText(error)); check the path given to --config"])
+            }
+            do {
+                lines = try checkKeys(yaml: text, file: file, problems: &problems)
+            } catch {
+                throw ConfigError(problems: ["\(file) is not valid YAML: \(yamlErrorText(error))"])
+            }
+            do {
+                fileProvider = try await FileProvider<YAMLSnapshot>(filePath: .init(file))
+            } catch {
+                throw ConfigError(problems: ["\(file) cannot be read as configuration: \(error)"])
+            }
+        }
+        checkEnvironment(environment, problems: &problems)
+
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment.filter { $0.key.hasPrefix(environmentPrefix) })
+                .prefixKeys(with: ["kioskd"])
+        ]
+        if let fileProvider { providers.append(fileProvider) }
+        let values = Values(reader: ConfigReader(providers: providers), environment: environment, file: file, lines: lines)
+        var config = build(values, stateDirectoryOverride: stateDirectory, listenOverride: listen)
+        problems += values.problems
+        if problems.isEmpty { config = try applyChecks(config, values: values) }
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return config
+    }
+
+    // MARK: Building
+
+    private static func build(_ values: Values, stateDirectoryOverride: String?, listenOverride: String?) -> KioskConfig {
+        let stateDirectory = stateDirectoryOverride ?? values.value("state_dir", default: "./var") { $0.isEmpty ? nil : $0 }
+        var config = KioskConfig(stateDirectory: stateDirectory)
+        if let listenOverride {
+            if let address = ListenAddress(parsing: listenOverride) {
+                config.listen = address
+            } else {
+                values.problems.append("--listen \"\(listenOverride)\" is not HOST:PORT; expected e.g. 127.0.0.1:8080")
+            }
+        } else {
+            config.listen = values.value("http.listen", default: config.listen) { ListenAddress(parsing: $0) }
+        }
+        config.allowRemote = values.value("http.allow_remote", default: false, parse: parseBool)
+        config.logLevel = values.value("log.level", default: .info) { Logger.Level(rawValue: $0.lowercased()) }
+        config.shutdownGrace = values.value("shutdown.grace_seconds", default: .seconds(10)) { text in
+            guard let seconds = Double(text), (0...300).contains(seconds) else { return nil }
+            return .milliseconds(Int(seconds * 1000))
+        }
+        config.devices = config.devices.map { defaults in
+            var device = defaults
+            let prefix = "devices.\(defaults.kind.rawValue)"
+            device.port = values.port("\(prefix).port", default: defaults.port)
+            device.model = values.value("\(prefix).model", default: defaults.model) { $0.isEmpty ? nil : $0 }
+            return device
+        }
+        config.reconnect.probeInterval = values.value("devices.reconnect.probe_ms", default: .milliseconds(500)) { text in
+            Int(text).flatMap { (10...60_000).contains($0) ? .milliseconds($0) : nil }
+        }
+        config.reconnect.retryMax = values.value("devices.reconnect.retry_max_ms", default: .seconds(2)) { text in
+            Int(text).flatMap { (100...600_000).contains($0) ? .milliseconds($0) : nil }
+        }
+        return config
+    }
+
+    /// Checks that involve more than one key.
+    private static func applyChecks(_ config: KioskConfig, values: Values) throws -> KioskConfig {
+        if !config.listen.isLoopback, !config.allowRemote {
+            throw ConfigError(problems: [
+                "http.listen \"\(config.listen)\"\(values.origin("http.listen")) is not a loopback address: the touchscreen UI must not be reachable from the network. Use 127.0.0.1:PORT, or set http.allow_remote: true if a remote screen is really wanted"
+            ])
+        }
+        return config
+    }
+
+    // MARK: Checking keys
+
+    /// Walks the YAML and reports every key that is not a setting, with its
+    /// line and the nearest known key. Returns the line of each setting found.
+    static func checkKeys(yaml: String, file: String, problems: inout [String]) throws -> [String: Int] {
+        var lines: [String: Int] = [:]
+        guard let root = try Yams.compose(yaml: yaml) else { return lines }  // an empty file is the default
+        guard case .mapping(let mapping) = root else {
+            problems.append("\(file) line \(root.mark?.line ?? 1): the file must be a mapping of keys such as http:, devices:, state_dir:")
+            return lines
+        }
+        walk(mapping, path: [], file: file, problems: &problems, lines: &lines)
+        return lines
+    }
+
+    private static func walk(_ mapping: Node.Mapping, path: [String], file: String, problems: inout [String], lines: inout [String: Int]) {
+        for (keyNode, value) in mapping {
+            let line = keyNode.mark?.line ?? 0
+            guard let key = keyNode.string else {
+                problems.append("\(file) line \(line): a key must be a plain word")
+                continue
+            }
+            let full = (path + [key]).joined(separator: ".")
+            let isSetting = settings.contains { $0.key == full }
+            let isSection = settings.contains { $0.key.hasPrefix(full + ".") }
+            if isSetting {
+                lines[full] = line
+                switch value {
+                case .scalar: break
+                default:
+                    let expected = settings.first { $0.key == full }!.expected
+                    problems.append("\(file) line \(line): \(full) must be a single value (\(expected)), not a list or a section")
+                }
+            } else if isSection {
+                switch value {
+                case .mapping(let inner): walk(inner, path: path + [key], file: file, problems: &problems, lines: &lines)
+                case .scalar(let scalar) where scalar.string.isEmpty || scalar.tag.description.hasSuffix("null"): break
+                default:
+                    let children = childKeys(of: full)
+                    problems.append("\(file) line \(line): \(full) is a section; it takes the keys \(children.joined(separator: ", "))")
+                }
+            } else {
+                let siblings = childKeys(of: path.joined(separator: "."))
+                var message = "\(file) line \(line): unknown key \"\(full)\""
+                if let guess = nearest(key, among: siblings) {
+                    message += "; did you mean \"\((path + [guess]).joined(separator: "."))\"?"
+                }
+                message += " Known keys here: \(siblings.joined(separator: ", "))"
+                problems.append(message)
+            }
+        }
+    }
+
+    /// The environment variables that look like kioskd's but are not.
+    static func checkEnvironment(_ environment: [String: String], problems: inout [String]) {
+        let known = Set(settings.map { environmentName(of: $0.key) })
+        for name in environment.keys.sorted() where name.hasPrefix(environmentPrefix) && !known.contains(name) {
+            var message = "environment variable \(name) is not a kioskd setting"
+            if let guess = nearest(name, among: known.sorted()) { message += "; did you mean \(guess)?" }
+            problems.append(message)
+        }
+    }
+
+    /// `devices.idcard_reader.port` → `KIOSKD_DEVICES_IDCARD_READER_PORT`.
+    static func environmentName(of key: String) -> String {
+        environmentPrefix + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    private static func childKeys(of section: String) -> [String] {
+        var children: [String] = []
+        for (key, _) in settings {
+            let rest: Substring
+            if section.isEmpty {
+                rest = Substring(key)
+            } else if key.hasPrefix(section + ".") {
+                rest = key.dropFirst(section.count + 1)
+            } else {
+                continue
+            }
+            let child = String(rest.split(separator: ".").first!)
+            if !children.contains(child) { children.append(child) }
+        }
+        return children
+    }
+
+    /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+    static func nearest(_ word: String, among candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        return best.1 <= max(2, word.count / 3) ? best.0 : nil
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where b.count > 0 {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    private static func parseBool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": true
+        case "false", "no", "off", "0": false
+        default: nil
+        }
+    }
+
+    private static func yamlErrorText(_ error: any Error) -> String {
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+                return "line \(mark.line) column \(mark.column): \(problem)"
+            default: break
+            }
+        }
+        return "\(error)"
+    }
+
+    private static func reasonText(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError { return underlying.localizedDescription }
+        return nsError.localizedDescription
+    }
+}
+
+/// Reads raw values and turns the bad ones into problems naming key, value,
+/// origin and what is expected.
+final class Values {
+    let reader: ConfigReader
+    let environment: [String: String]
+    let file: String?
+    let lines: [String: Int]
+    var problems: [String] = []
+
+    init(reader: ConfigReader, environment: [String: String], file: String?, lines: [String: Int]) {
+        self.reader = reader
+        self.environment = environment
+        self.file = file
+        self.lines = lines
+    }
+
+    /// Where a key's value came from, for messages: the environment variable or the file line.
+    func origin(_ key: String) -> String {
+        let variable = ConfigLoader.environmentName(of: key)
+        if environment[variable] != nil { return " (from \(variable))" }
+        if let file, let line = lines[key] { return " (\(file) line \(line))" }
+        return ""
+    }
+
+    func value<T>(_ key: String, default defaultValue: T, parse: (String) -> T?) -> T {
+        guard let text = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))) else { return defaultValue }
+        if let value = parse(text.trimmingCharacters(in: .whitespaces)) { return value }
+        let expected = ConfigLoader.settings.first { $0.key == key }?.expected ?? "a valid value"
+        problems.append("\(key) \"\(text)\"\(origin(key)) is not valid: expected \(expected)")
+        return defaultValue
+    }
+
+    func port(_ key: String, default defaultValue: DevicePort?) -> DevicePort? {
+        guard let text = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))) else { return defaultValue }
+        if text == "none" { return nil }
+        do {
+            return try DevicePort(parsing: text)
+        } catch {
+            problems.append("\(key)\(origin(key)): \(error.description)")
+            return defaultValue
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Drivers
+import KioskCore
+import Logging
+
+/// kioskd's settings. Every one has a default, so kioskd runs with no file
+/// at all: every device simulated (the ports hardware-sim's `station`
+/// command serves), state under `./var`, the UI on 127.0.0.1:8080.
+///
+/// `config/kioskd.example.yaml` lists every key with its default;
+/// `docs/configuration.md` explains them. Precedence, highest first:
+/// command-line flags, `KIOSKD_*` environment variables, the file, defaults.
+public struct KioskConfig: Sendable, Equatable {
+    /// Where the touchscreen UI, its WebSocket and `/healthz` are served.
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// Whether a non-loopback `listen` address is allowed.
+    public var allowRemote = false
+    /// Where kioskd keeps its state (the lock, applications, simulator links).
+    public var stateDirectory = "./var"
+    /// The least severe log level written.
+    public var logLevel = Logger.Level.info
+    /// How long in-flight device commands may run on after SIGTERM.
+    public var shutdownGrace = Duration.seconds(10)
+    /// The station's devices, in the order `/healthz` lists them.
+    public var devices: [DeviceSettings]
+    /// How device ports are watched and reopened.
+    public var reconnect = ReconnectSettings()
+
+    /// The embedded default, with device ports under `stateDirectory`.
+    public init(stateDirectory: String = "./var") {
+        self.stateDirectory = stateDirectory
+        devices = Self.defaultDevices(stateDirectory: stateDirectory)
+    }
+
+    /// The devices kioskd runs when the configuration names none: each at the
+    /// port where `hardware-sim station --dir STATE_DIR/sim` serves its simulator.
+    static func defaultDevices(stateDirectory: String) -> [DeviceSettings] {
+        [
+            DeviceSettings(kind: .idCardReader, port: try? DevicePort(parsing: "serial:\(stateDirectory)/sim/idcard?baud=115200"), model: "simulated"),
+            DeviceSettings(kind: .receiptPrinter, port: .tcp(host: "127.0.0.1", port: 9100), model: "simulated"),
+        ]
+    }
+}
+
+/// One device's settings.
+public struct DeviceSettings: Sendable, Equatable {
+    /// What it is.
+    public var kind: DeviceKind
+    /// Where it is attached; nil when the station has none (`port: none`).
+    public var port: DevicePort?
+    /// Its model, as shown to maintainers.
+    public var model: String
+}
+
+/// How device ports are watched and reopened.
+public struct ReconnectSettings: Sendable, Equatable {
+    /// How often an idle open port is checked for a hang-up.
+    public var probeInterval = Duration.milliseconds(500)
+    /// The longest wait between attempts to reopen a port.
+    public var retryMax = Duration.seconds(2)
+
+    var policy: ReconnectPolicy {
+        ReconnectPolicy(probeInterval: probeInterval, retryInitial: .milliseconds(200), retryMax: retryMax)
+    }
+}
+
+/// `HOST:PORT` of the HTTP listener.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// An IP address or `localhost`.
+    public var host: String
+    /// The TCP port; 0 lets the system choose (tests).
+    public var port: Int
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Whether only this machine can reach it.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Parses `127.0.0.1:8080`, `localhost:8080` or `[::1]:8080`.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(" "), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+}

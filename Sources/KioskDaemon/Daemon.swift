@@ -1,0 +1,85 @@
+import Drivers
+import Foundation
+import Hummingbird
+import KioskCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// kioskd: takes the state directory, starts each configured device, serves
+/// the local HTTP host, tells systemd when it is ready, and on SIGTERM or
+/// SIGINT shuts down in order — HTTP first, then the devices, whose in-flight
+/// commands get the configured grace period to finish before they are
+/// canceled and the ports closed.
+public struct Daemon: Sendable {
+    /// The configuration it runs.
+    public let config: KioskConfig
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+
+    /// Creates the daemon; nothing starts before ``run()``.
+    public init(config: KioskConfig, notifier: SystemdNotifier = SystemdNotifier(), logger: Logger = Logger(label: "kioskd")) {
+        self.config = config
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// Runs until SIGTERM or SIGINT.
+    public func run() async throws {
+        let startedAt = ContinuousClock.now
+        let stateDirectory = try StateDirectory(path: config.stateDirectory)
+        logger.info("kioskd \(KioskVersion.current) starting; state in \(stateDirectory.path)")
+
+        var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
+        for settings in config.devices {
+            guard let port = settings.port else {
+                logger.info("\(settings.kind.displayName): disabled (port: none)")
+                devices.append((settings.kind.rawValue, nil, settings))
+                continue
+            }
+            let connection = DeviceConnection(
+                identity: DeviceIdentity(kind: settings.kind, model: settings.model, port: port),
+                policy: config.reconnect.policy, logger: logger)
+            devices.append((settings.kind.rawValue, connection, settings))
+        }
+
+        let listening = Mutex<String>(config.listen.description)
+        let health = HealthSource(
+            devices: devices, stateDirectory: stateDirectory, notifier: notifier,
+            startedAt: startedAt, listening: { listening.withLock { $0 } })
+        let notifier = self.notifier
+        let logger = self.logger
+        let host = config.listen.host
+        let ready = ReadySignal()
+        let app = Application(
+            router: HTTPRoutes.router(health: health),
+            configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let address = ListenAddress(host: host, port: port)
+                listening.withLock { $0 = address.description }
+                let elapsed = ContinuousClock.now - startedAt
+                logger.notice("ready in \(elapsed.formatted): touchscreen UI on http://\(address)/ , health on http://\(address)/healthz")
+                notifier.notify("READY=1\nSTATUS=serving on \(address)\nMAINPID=\(getpid())")
+                ready.fire()
+            },
+            logger: logger)
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
+                    .init(service: notifier.watchdogService(ready: ready, logger: logger)),
+                    .init(service: app),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw StartupError("cannot listen on \(config.listen): the address is in use (another kioskd, or make demo, already running?). Stop it, or choose another address with --listen")
+        }
+        logger.notice("kioskd stopped cleanly")
+    }
+}

@@ -1,5 +1,0 @@
-import Hummingbird
-import Configuration
-import Yams
-import ServiceLifecycle
-import Logging

@@ -1,0 +1,76 @@
+import Foundation
+import KioskCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// kioskd's state directory: created on first start (mode 0700, it will
+/// hold residents' sealed applications), and locked so that one kioskd owns
+/// it — and with it the station's devices — at a time.
+public final class StateDirectory: Sendable {
+    /// The absolute path.
+    public let path: String
+    private let lockFD: Int32
+
+    /// Creates the directory if needed and takes its lock.
+    /// - Throws: A ``StartupError`` that says what to do.
+    public init(path: String) throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        do {
+            try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StartupError("cannot create the state directory \(absolute): \((error as NSError).localizedDescription); choose another with --state-dir or fix its parent's permissions")
+        }
+        guard access(absolute, W_OK) == 0 else {
+            throw StartupError("the state directory \(absolute) is not writable by this user: fix its owner, or choose another with --state-dir")
+        }
+        let lockPath = absolute + "/kioskd.lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StartupError("cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = read(fd, &buffer, buffer.count)
+            let pid = String(decoding: buffer[0..<max(0, count)], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            close(fd)
+            throw StartupError("another kioskd (pid \(pid.isEmpty ? "unknown" : pid)) is already running with the state directory \(absolute): stop it first, or give this one another --state-dir")
+        }
+        ftruncate(fd, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pwrite(fd, pid, pid.count, 0)
+        self.path = absolute
+        self.lockFD = fd
+    }
+
+    deinit { close(lockFD) }
+
+    /// Free space and writability, for `/healthz`.
+    public func check() -> ComponentHealth {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else {
+            return ComponentHealth(name: "state_dir", status: "error", detail: "\(path) cannot be examined: \(String(cString: strerror(errno)))")
+        }
+        let free = UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
+        let freeText = ByteCountFormatter.string(fromByteCount: Int64(free), countStyle: .file)
+        guard access(path, W_OK) == 0 else {
+            return ComponentHealth(name: "state_dir", status: "error", detail: "\(path) is not writable: fix its permissions")
+        }
+        if free < Self.lowSpace {
+            return ComponentHealth(name: "state_dir", status: "low_space", detail: "\(path): only \(freeText) free; applications need room until they are forwarded: free some space")
+        }
+        return ComponentHealth(name: "state_dir", status: "ok", detail: "\(path), \(freeText) free")
+    }
+
+    /// Below this, `/healthz` warns: a day of a busy station's scans.
+    static let lowSpace: UInt64 = 512 * 1024 * 1024
+}
+
+/// A reason kioskd cannot start, worded for the maintainer who reads it.
+public struct StartupError: Error, CustomStringConvertible {
+    /// What is wrong and what to do.
+    public var description: String
+
+    init(_ description: String) { self.description = description }
+}

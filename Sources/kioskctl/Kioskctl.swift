@@ -1,0 +1,145 @@
+import ArgumentParser
+import Drivers
+import Foundation
+import KioskCore
+
+/// The maintainer's command line.
+@main
+struct Kioskctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kioskctl",
+        abstract: "Maintainer's tool for kioskd: devices, ports, versions.",
+        version: KioskVersion.current,
+        subcommands: [Devices.self, Port.self, Version.self])
+}
+
+/// Prints `value` as JSON on standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Writes a message on standard error.
+func complain(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+struct Devices: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List devices attached to this machine (USB through libusb, serial ports).",
+        discussion: "With neither --usb nor --serial, lists both.")
+
+    @Flag(help: "List USB devices.") var usb = false
+    @Flag(help: "List serial ports.") var serial = false
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Listing: Encodable {
+        var usb: [USBEntry]?
+        var serial: [String]?
+    }
+
+    struct USBEntry: Encodable {
+        var bus: Int
+        var address: Int
+        var id: String
+        var port: String
+        var manufacturer: String?
+        var product: String?
+        var serial: String?
+    }
+
+    func run() throws {
+        let both = !usb && !serial
+        var listing = Listing()
+        if usb || both {
+            do {
+                listing.usb = try USBDevices.list().map {
+                    USBEntry(bus: Int($0.bus), address: Int($0.address), id: "\(hex4($0.vendorID)):\(hex4($0.productID))",
+                             port: $0.portString, manufacturer: $0.manufacturer, product: $0.product, serial: $0.serialNumber)
+                }
+            } catch {
+                complain("kioskctl: \(error.message)")
+                throw ExitCode.failure
+            }
+        }
+        if serial || both { listing.serial = SerialPorts.list() }
+        if json { return try printJSON(listing) }
+        if let entries = listing.usb {
+            print("USB devices (\(entries.count)):")
+            if entries.isEmpty { print("  none attached") }
+            for entry in entries {
+                let name = [entry.manufacturer, entry.product].compactMap { $0 }.joined(separator: " ")
+                print("  bus \(entry.bus) address \(entry.address)  \(entry.id)  \(name.isEmpty ? "(name not readable)" : name)  port: \(entry.port)")
+            }
+        }
+        if let ports = listing.serial {
+            print("Serial ports (\(ports.count)):")
+            if ports.isEmpty { print("  none found") }
+            for port in ports { print("  serial:\(port)") }
+        }
+    }
+}
+
+/// Serial ports worth showing a maintainer: USB-serial adapters and the
+/// stable /dev/serial/by-id names, not the dozens of phantom ttyS* nodes.
+enum SerialPorts {
+    static func list() -> [String] {
+        let manager = FileManager.default
+        var ports: [String] = []
+        if let byID = try? manager.contentsOfDirectory(atPath: "/dev/serial/by-id") {
+            ports += byID.sorted().map { "/dev/serial/by-id/" + $0 }
+        }
+        if let dev = try? manager.contentsOfDirectory(atPath: "/dev") {
+            ports += dev.filter { $0.hasPrefix("ttyUSB") || $0.hasPrefix("ttyACM") }.sorted().map { "/dev/" + $0 }
+        }
+        return ports
+    }
+}
+
+struct Port: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with a device port directly (when kioskd is stopped).",
+        subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open a port string and report whether a device is there.",
+            discussion: "Examples: serial:/dev/ttyUSB0?baud=115200, usb:10c4:ea60, tcp:192.168.1.50:9100")
+
+        @Argument(help: "The port string.") var port: String
+        @Option(help: "Seconds to wait for a TCP connection.") var timeout: Double = 3
+
+        func run() async throws {
+            let parsed: DevicePort
+            do {
+                parsed = try DevicePort(parsing: port)
+            } catch {
+                complain("kioskctl: \(error.description)")
+                throw ExitCode(64)
+            }
+            do {
+                let transport = try await Transports.open(parsed, connectTimeout: .milliseconds(Int(timeout * 1000)))
+                let connected = await transport.isConnected()
+                transport.close()
+                guard connected else {
+                    complain("kioskctl: \(parsed) opened but hung up at once: check the device")
+                    throw ExitCode.failure
+                }
+                print("\(parsed): ok, the port opens and the device is there")
+            } catch let error as DeviceError {
+                complain("kioskctl: \(parsed): \(error.message)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version of kioskd and the system libraries it uses.")
+
+    func run() {
+        print("kioskd \(KioskVersion.current)")
+        for (name, version) in SystemLibraries.versions { print("\(name) \(version)") }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("kioskd, kioskctl and hardware-sim as a maintainer runs them", .serialized, .timeLimit(.minutes(3)))
+struct DaemonEndToEndTests {
+    @Test("make demo's script serves /healthz with every component within 5 s, devices online; an unplug shows and heals; Ctrl-C stops it cleanly")
+    func demo() async throws {
+        let state = temporaryFolder()
+        let listen = "127.0.0.1:\(freePort())"
+        let demo = try Child(
+            repositoryRoot + "/scripts/demo.sh", [],
+            environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort())])
+        let base = "http://\(listen)"
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(await eventually(within: .seconds(5)) { await health(base) != nil }, "no /healthz within 5 s: \(demo.stderr)")
+        let firstAnswer = clock.now - start
+        let listed = await health(base)
+        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer"])
+        #expect(await eventually(within: .seconds(5)) { await health(base)?.status == "ok" }, "devices did not come online: \(demo.stdout) \(demo.stderr)")
+        #expect(firstAnswer < .seconds(5))
+
+        // A maintainer unplugs the simulated reader through its control socket…
+        let control = binDirectory + "/hardware-sim"
+        let unplug = try await run(control, ["control", "--socket", state + "/sim/idcard_reader.control", "unplug"])
+        #expect(unplug.status == 0)
+        #expect(unplug.stdout.contains("ok: unplugged"))
+        #expect(await eventually(within: .seconds(5)) { await health(base)?.status(of: "idcard_reader") == "noDevice" })
+        // …and plugs it back: kioskd picks it up without a restart.
+        let replug = try await run(control, ["control", "--socket", state + "/sim/idcard_reader.control", "replug"])
+        #expect(replug.status == 0)
+        #expect(await eventually(within: .seconds(5)) { await health(base)?.status(of: "idcard_reader") == "online" })
+
+        demo.signal(SIGINT, group: true)  // what Ctrl-C in the terminal sends
+        let status = await demo.exitStatus(within: .seconds(15))
+        #expect(status == 0, "demo exited \(String(describing: status)): \(demo.stderr)")
+        #expect(demo.stderr.contains("kioskd stopped cleanly"))
+        #expect(!FileManager.default.fileExists(atPath: state + "/sim/idcard"), "the simulator left its pty link behind")
+    }
+
+    @Test("under systemd: READY=1 once serving, WATCHDOG=1 keep-alives, STOPPING=1 and a clean exit on SIGTERM")
+    func systemd() async throws {
+        let folder = temporaryFolder()
+        let socketPath = folder + "/notify"
+        let receiver = try DatagramSocket(path: socketPath)
+        let listen = "127.0.0.1:\(freePort())"
+        let kioskd = try Child(
+            binDirectory + "/kioskd", ["run", "--state-dir", folder + "/state", "--listen", listen],
+            environment: ["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "200000", "KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"])
+        let ready = receiver.receive(within: .seconds(5))
+        #expect(ready?.contains("READY=1") == true, "the first notification must be READY=1, got \(String(describing: ready)); \(kioskd.stderr)")
+        #expect(await health("http://\(listen)") != nil, "READY=1 came before /healthz answered")
+        var keepAlives = 0
+        let until = ContinuousClock.now + .seconds(1)
+        while ContinuousClock.now < until, let message = receiver.receive(within: .milliseconds(500)) {
+            if message == "WATCHDOG=1" { keepAlives += 1 }
+        }
+        #expect(keepAlives >= 3, "WATCHDOG_USEC=200000 asks for a keep-alive every 100 ms; got \(keepAlives) in a second")
+
+        kioskd.signal(SIGTERM)
+        var stopping = false
+        while let message = receiver.receive(within: .seconds(2)) {
+            if message.contains("STOPPING=1") {
+                stopping = true
+                break
+            }
+        }
+        #expect(stopping)
+        #expect(await kioskd.exitStatus(within: .seconds(15)) == 0)
+        #expect(kioskd.stderr.contains("kioskd stopped cleanly"))
+    }
+
+    @Test("a config file with a misspelled key or a bad value is refused at start (exit 78) with the key, the value and what is expected")
+    func badConfigRefused() async throws {
+        let folder = temporaryFolder()
+        let file = folder + "/kioskd.yaml"
+        try "http:\n  listen: 127.0.0.1:8080\ndevices:\n  receipt_printer:\n    port: tcp:10.0.0.9:99999\n  idcard_reader:\n    baud: 9600\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try await run(binDirectory + "/kioskd", ["run", "--config", file, "--state-dir", folder + "/state"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("line 7: unknown key \"devices.idcard_reader.baud\""))
+        #expect(result.stderr.contains("devices.receipt_printer.port (\(file) line 5): port \"tcp:10.0.0.9:99999\": port \"99999\" must be a number from 1 to 65535"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/state"), "a refused configuration must not start anything")
+    }
+
+    @Test("a second kioskd on the same state directory, or on a busy address, is refused with what to do")
+    func oneKioskdPerStation() async throws {
+        let folder = temporaryFolder()
+        let listen = "127.0.0.1:\(freePort())"
+        let noDevices = ["KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"]
+        let first = try Child(binDirectory + "/kioskd", ["run", "--state-dir", folder + "/state", "--listen", listen], environment: noDevices)
+        #expect(await eventually(within: .seconds(5)) { await health("http://\(listen)") != nil })
+
+        let sameState = try await run(binDirectory + "/kioskd", ["run", "--state-dir", folder + "/state", "--listen", "127.0.0.1:\(freePort())"], environment: noDevices)
+        #expect(sameState.status == 1)
+        #expect(sameState.stderr.contains("another kioskd (pid \(first.process.processIdentifier)) is already running"))
+
+        let sameAddress = try await run(binDirectory + "/kioskd", ["run", "--state-dir", folder + "/other", "--listen", listen], environment: noDevices)
+        #expect(sameAddress.status == 1)
+        #expect(sameAddress.stderr.contains("cannot listen on \(listen): the address is in use"))
+
+        first.signal(SIGTERM)
+        #expect(await first.exitStatus(within: .seconds(15)) == 0)
+    }
+
+    @Test("kioskctl devices --usb lists USB devices (possibly none); a USB port naming a missing device gives a clear error")
+    func kioskctlUSB() async throws {
+        let listing = try await run(binDirectory + "/kioskctl", ["devices", "--usb"])
+        if listing.status == 0 {
+            #expect(listing.stdout.hasPrefix("USB devices ("))
+        } else {
+            #expect(listing.stderr.contains("libusb could not start"))
+        }
+        let json = try await run(binDirectory + "/kioskctl", ["devices", "--usb", "--json"])
+        if json.status == 0 {
+            let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            #expect(decoded?["usb"] is [Any])
+        }
+        let missing = try await run(binDirectory + "/kioskctl", ["port", "check", "usb:dead:beef"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no USB device dead:beef is attached") || missing.stderr.contains("libusb could not start"))
+        #expect(!missing.stderr.contains("Fatal error"))
+    }
+
+    @Test("hardware-sim --help lists its simulators; kioskctl port check finds an echo plug on a pty")
+    func simulatorHelpAndPortCheck() async throws {
+        let help = try await run(binDirectory + "/hardware-sim", ["--help"])
+        #expect(help.status == 0)
+        for name in ["station", "echo", "control"] { #expect(help.stdout.contains(name)) }
+
+        let link = temporaryFolder() + "/plug"
+        let echo = try Child(binDirectory + "/hardware-sim", ["echo", "--port", "pty", "--link", link])
+        #expect(await eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: link) })
+        let check = try await run(binDirectory + "/kioskctl", ["port", "check", "serial:\(link)?baud=9600"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("ok"))
+        echo.signal(SIGTERM)
+        #expect(await echo.exitStatus(within: .seconds(5)) == 0)
+        #expect(!FileManager.default.fileExists(atPath: link))
+    }
+}
+
+/// A Unix datagram socket standing in for systemd's notification socket.
+final class DatagramSocket {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    }
+
+    deinit { close(fd) }
+
+    func receive(within timeout: Duration) -> String? {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)) > 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Synchronization
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Where `swift build` put the binaries.
+let binDirectory = repositoryRoot + "/.build/debug"
+
+/// A child process whose output is collected while it runs.
+final class Child: @unchecked Sendable {  // the pipes' handlers only append under the lock
+    let process = Process()
+    private let output = Output()
+
+    final class Output: Sendable {
+        let text = Mutex<(out: String, err: String)>(("", ""))
+    }
+
+    /// Starts `executable`. Foundation makes the child lead its own process
+    /// group, so ``signal(_:group:)`` can reach everything it starts.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KIOSKD_") && $0.key != "NOTIFY_SOCKET" && $0.key != "WATCHDOG_USEC" }
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        out.fileHandleForReading.readabilityHandler = { [output] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.text.withLock { $0.out += text }
+        }
+        err.fileHandleForReading.readabilityHandler = { [output] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.text.withLock { $0.err += text }
+        }
+        try process.run()
+    }
+
+    var stdout: String { output.text.withLock { $0.out } }
+    var stderr: String { output.text.withLock { $0.err } }
+
+    func signal(_ number: Int32, group: Bool = false) {
+        kill(group ? -process.processIdentifier : process.processIdentifier, number)
+    }
+
+    /// Waits for the child to exit; nil if it is still running after `timeout`.
+    func exitStatus(within timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !process.isRunning else { return nil }
+        try? await Task.sleep(for: .milliseconds(50))  // let the pipes drain
+        return process.terminationStatus
+    }
+
+    deinit {
+        // Leave nothing behind, even when a test failed half-way.
+        kill(-process.processIdentifier, SIGKILL)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Runs a command to completion and returns its status and output.
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let child = try Child(executable, arguments, environment: environment)
+    guard let status = await child.exitStatus(within: .seconds(60)) else {
+        child.signal(SIGKILL)
+        return (-1, child.stdout, child.stderr)
+    }
+    return (status, child.stdout, child.stderr)
+}
+
+/// A TCP port nobody listens on right now.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// GET a URL; nil when nothing answers.
+func get(_ url: String) async -> (status: Int, body: Data)? {
+    var request = URLRequest(url: URL(string: url)!)
+    request.timeoutInterval = 2
+    guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
+    return (http.statusCode, data)
+}
+
+/// `/healthz` decoded loosely: component name → status.
+struct Health: Decodable {
+    struct Component: Decodable {
+        var name: String
+        var status: String
+        var detail: String?
+    }
+    var status: String
+    var components: [Component]
+
+    func status(of name: String) -> String? { components.first { $0.name == name }?.status }
+}
+
+func health(_ base: String) async -> Health? {
+    guard let (status, body) = await get(base + "/healthz"), status == 200 else { return nil }
+    return try? JSONDecoder().decode(Health.self, from: body)
+}
+
+func temporaryFolder(_ name: String = #function) -> String {
+    let path = FileManager.default.temporaryDirectory.path + "/kioskd-e2e/" + name.filter { $0.isLetter } + "-" + UUID().uuidString.prefix(8)
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Waits up to `timeout` for `condition`.
+func eventually(within timeout: Duration, _ condition: () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return await condition()
+}

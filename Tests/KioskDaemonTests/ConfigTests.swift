@@ -1,0 +1,167 @@
+import Foundation
+import KioskCore
+@testable import KioskDaemon
+import Testing
+
+/// Writes `yaml` to a fresh file and returns its path.
+func configFile(_ yaml: String, name: String = #function) -> String {
+    let folder = FileManager.default.temporaryDirectory.path + "/kioskd-tests/config-" + UUID().uuidString.prefix(8)
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let path = folder + "/kioskd.yaml"
+    _ = FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
+    return path
+}
+
+/// The problems a configuration is refused with, or [] when it loads.
+func problems(file: String?, environment: [String: String] = [:]) async -> [String] {
+    do {
+        _ = try await ConfigLoader.load(file: file, environment: environment)
+        return []
+    } catch let error as ConfigError {
+        return error.problems
+    } catch {
+        return ["unexpected \(error)"]
+    }
+}
+
+@Suite("Configuration")
+struct ConfigTests {
+    static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    @Test("with no file kioskd runs the embedded default: devices simulated, state in ./var, UI on 127.0.0.1:8080")
+    func embeddedDefault() async throws {
+        let config = try await ConfigLoader.load(file: nil, environment: [:])
+        #expect(config == KioskConfig())
+        #expect(config.listen.description == "127.0.0.1:8080")
+        #expect(config.stateDirectory == "./var")
+        #expect(config.devices.map(\.kind) == [.idCardReader, .receiptPrinter])
+        #expect(config.devices.map { $0.port?.description } == ["serial:./var/sim/idcard", "tcp:127.0.0.1:9100"])
+    }
+
+    @Test("config/kioskd.example.yaml loads and says exactly what the embedded default is")
+    func exampleMatchesDefault() async throws {
+        let config = try await ConfigLoader.load(file: Self.repositoryRoot + "/config/kioskd.example.yaml", environment: [:])
+        #expect(config == KioskConfig())
+    }
+
+    @Test("every setting appears in the example file, so none is undocumented")
+    func exampleDocumentsEveryKey() throws {
+        let example = try String(contentsOfFile: Self.repositoryRoot + "/config/kioskd.example.yaml", encoding: .utf8)
+        for (key, _) in ConfigLoader.settings {
+            #expect(example.contains(String(key.split(separator: ".").last!) + ":"), "\(key) is not in the example")
+        }
+    }
+
+    @Test("a misspelled key is refused with its line and the key it probably meant")
+    func misspelledKey() async {
+        let file = configFile("""
+            http:
+              listen: 127.0.0.1:8080
+            devices:
+              idcard_reader:
+                prot: serial:/dev/ttyUSB0
+            """)
+        let found = await problems(file: file)
+        #expect(found == [
+            "\(file) line 5: unknown key \"devices.idcard_reader.prot\"; did you mean \"devices.idcard_reader.port\"? Known keys here: port, model"
+        ])
+    }
+
+    @Test("a misspelled section is refused too")
+    func misspelledSection() async {
+        let found = await problems(file: configFile("htp:\n  listen: 127.0.0.1:8080\n"))
+        #expect(found.count == 1)
+        #expect(found.first?.contains("line 1: unknown key \"htp\"; did you mean \"http\"?") == true)
+    }
+
+    @Test("a bad value is refused with the key, the value, where it came from and what is expected")
+    func badValues() async {
+        let file = configFile("""
+            log:
+              level: loud
+            shutdown:
+              grace_seconds: forever
+            devices:
+              receipt_printer:
+                port: tcp:printer
+            """)
+        let found = await problems(file: file)
+        #expect(found == [
+            "log.level \"loud\" (\(file) line 2) is not valid: expected one of trace, debug, info, notice, warning, error, critical",
+            "shutdown.grace_seconds \"forever\" (\(file) line 4) is not valid: expected a number of seconds from 0 to 300",
+            "devices.receipt_printer.port (\(file) line 7): port \"tcp:printer\": expected tcp:HOST:PORT, e.g. tcp:192.168.1.50:9100",
+        ])
+    }
+
+    @Test("a section given a value, and a value given a list, are refused")
+    func wrongShapes() async {
+        let file = configFile("""
+            devices: 3
+            http:
+              listen: [127.0.0.1:8080]
+            """)
+        let found = await problems(file: file)
+        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, reconnect"))
+        #expect(found.contains("\(file) line 3: http.listen must be a single value (HOST:PORT, e.g. 127.0.0.1:8080), not a list or a section"))
+    }
+
+    @Test("a file that is not YAML is refused with the line and column")
+    func notYAML() async {
+        let file = configFile("http:\n  listen: \"127.0.0.1:8080\n")
+        let found = await problems(file: file)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("\(file) is not valid YAML: line") == true)
+    }
+
+    @Test("a missing file is refused with a hint about --config")
+    func missingFile() async {
+        let found = await problems(file: "/nonexistent/kioskd.yaml")
+        #expect(found == ["cannot read the configuration file /nonexistent/kioskd.yaml: no such file; check the path given to --config"])
+    }
+
+    @Test("a non-loopback listen address is refused unless allow_remote says so")
+    func loopbackOnly() async throws {
+        let refused = await problems(file: configFile("http:\n  listen: 0.0.0.0:8080\n"))
+        #expect(refused.count == 1)
+        #expect(refused.first?.contains("http.listen \"0.0.0.0:8080\"") == true)
+        #expect(refused.first?.contains("set http.allow_remote: true") == true)
+        let allowed = try await ConfigLoader.load(file: configFile("http:\n  listen: 0.0.0.0:8080\n  allow_remote: true\n"), environment: [:])
+        #expect(allowed.listen.host == "0.0.0.0")
+    }
+
+    @Test("environment variables override the file, and a bad one is named")
+    func environmentOverrides() async throws {
+        let file = configFile("http:\n  listen: 127.0.0.1:8080\nlog:\n  level: debug\n")
+        let config = try await ConfigLoader.load(file: file, environment: ["KIOSKD_HTTP_LISTEN": "127.0.0.1:9090", "KIOSKD_DEVICES_IDCARD_READER_PORT": "none"])
+        #expect(config.listen.port == 9090)
+        #expect(config.logLevel == .debug)
+        #expect(config.devices.first { $0.kind == .idCardReader }?.port == nil)
+
+        let bad = await problems(file: file, environment: ["KIOSKD_LOG_LEVEL": "chatty"])
+        #expect(bad == ["log.level \"chatty\" (from KIOSKD_LOG_LEVEL) is not valid: expected one of trace, debug, info, notice, warning, error, critical"])
+    }
+
+    @Test("an unknown KIOSKD_ environment variable is refused as a likely typo")
+    func unknownEnvironment() async {
+        let found = await problems(file: nil, environment: ["KIOSKD_HTTP_LISTN": "127.0.0.1:1"])
+        #expect(found == ["environment variable KIOSKD_HTTP_LISTN is not a kioskd setting; did you mean KIOSKD_HTTP_LISTEN?"])
+    }
+
+    @Test("command-line flags win over the environment and the file")
+    func flagsWin() async throws {
+        let config = try await ConfigLoader.load(
+            file: configFile("state_dir: /srv/a\n"), environment: ["KIOSKD_STATE_DIR": "/srv/b"],
+            stateDirectory: "/srv/c", listen: "127.0.0.1:7000")
+        #expect(config.stateDirectory == "/srv/c")
+        #expect(config.listen.port == 7000)
+        #expect(config.devices.first?.port?.description == "serial:/srv/c/sim/idcard")
+    }
+
+    @Test("all problems are reported at once")
+    func allAtOnce() async {
+        let found = await problems(file: configFile("log:\n  levle: info\nshutdown:\n  grace_seconds: -1\n"))
+        #expect(found.count == 2)
+    }
+}

@@ -1,0 +1,153 @@
+import Drivers
+import Foundation
+import HardwareSim
+import Hummingbird
+import HummingbirdTesting
+import KioskCore
+@testable import KioskDaemon
+import Logging
+import ServiceLifecycle
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func temporaryFolder() -> String {
+    let path = FileManager.default.temporaryDirectory.path + "/kioskd-tests/daemon-" + UUID().uuidString.prefix(8)
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+@Suite("Daemon parts", .serialized, .timeLimit(.minutes(1)))
+struct DaemonPartsTests {
+    @Test("/healthz lists every component, each device with its status and what to do")
+    func healthz() async throws {
+        let folder = temporaryFolder()
+        let state = try StateDirectory(path: folder + "/state")
+        let reader = DeviceConnection(
+            identity: DeviceIdentity(kind: .idCardReader, model: "SS628", port: try DevicePort(parsing: "serial:\(folder)/absent")),
+            logger: Logger(label: "test"))
+        let supervisor = Task { await reader.run() }
+        defer { supervisor.cancel() }
+        let printerSettings = DeviceSettings(kind: .receiptPrinter, port: nil, model: "simulated")
+        let source = HealthSource(
+            devices: [
+                ("idcard_reader", reader, DeviceSettings(kind: .idCardReader, port: reader.identity.port, model: "SS628")),
+                ("receipt_printer", nil, printerSettings),
+            ],
+            stateDirectory: state, notifier: SystemdNotifier(environment: [:]), startedAt: .now,
+            listening: { "127.0.0.1:8080" })
+        try await Task.sleep(for: .milliseconds(100))
+        let app = Application(router: HTTPRoutes.router(health: source))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                let summary = try JSONDecoder().decode(HealthSummary.self, from: Data(buffer: response.body))
+                #expect(summary.status == "degraded")
+                #expect(summary.version == KioskVersion.current)
+                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer"])
+                let device = summary.components[3]
+                #expect(device.status == "noDevice")
+                #expect(device.port == "serial:\(folder)/absent")
+                #expect(device.detail?.contains("check that the device is plugged in") == true)
+                #expect(summary.components[4].status == "disabled")
+                #expect(summary.components[1].status == "ok")
+            }
+        }
+    }
+
+    @Test("the state directory is created 0700 and locked: a second kioskd is refused with the first one's pid")
+    func stateDirectoryLock() throws {
+        let path = temporaryFolder() + "/state"
+        let first = try StateDirectory(path: path)
+        var info = stat()
+        stat(path, &info)
+        #expect(info.st_mode & 0o777 == 0o700)
+        do {
+            _ = try StateDirectory(path: path)
+            Issue.record("a second owner took the state directory")
+        } catch let error as StartupError {
+            #expect(error.description.contains("another kioskd (pid \(getpid())) is already running"))
+        }
+        _ = first
+    }
+
+    @Test("systemd notifications reach NOTIFY_SOCKET, for a path and for an abstract socket")
+    func systemdNotify() throws {
+        for abstract in [false, true] {
+            let name = abstract ? "@kioskd-test-\(UUID().uuidString.prefix(8))" : temporaryFolder() + "/notify"
+            let receiver = try DatagramReceiver(path: name)
+            let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": name, "WATCHDOG_USEC": "4000000"])
+            #expect(notifier.watchdogInterval == .seconds(2))
+            notifier.notify("READY=1\nSTATUS=serving")
+            #expect(receiver.receive() == "READY=1\nSTATUS=serving")
+        }
+        #expect(SystemdNotifier(environment: ["NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "100", "WATCHDOG_PID": "1"]).watchdogInterval == nil)
+        #expect(!SystemdNotifier(environment: [:]).isActive)
+    }
+
+    @Test("graceful shutdown lets an in-flight command run for the grace period, then cancels it and closes the port")
+    func gracefulShutdownOfDevices() async throws {
+        let wire = try PtyWire(link: temporaryFolder() + "/reader")
+        let serving = Task { await wire.serve(SilentDevice()) }
+        defer {
+            wire.stop()
+            serving.cancel()
+        }
+        let device = DeviceConnection(
+            identity: DeviceIdentity(kind: .idCardReader, model: "test", port: try DevicePort(parsing: wire.portString)),
+            logger: Logger(label: "test"))
+        let service = DevicesService(devices: [device], grace: .milliseconds(300), logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        while device.status.state != .online { try await Task.sleep(for: .milliseconds(10)) }
+
+        let finishes = device.perform("quick read", timeout: .seconds(5)) { _ in
+            try await Task.sleep(for: .milliseconds(100))
+            return "done"
+        }
+        let tooLong = device.perform("waits for a card that never comes", timeout: .seconds(60)) { transport in
+            try await transport.read(maxCount: 1, deadline: .now + .seconds(60))
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(clock.now - start < .seconds(2))
+        guard case .success("done") = await finishes.completion else {
+            Issue.record("the in-flight command did not finish within the grace period")
+            return
+        }
+        #expect(await tooLong.completion.outcome == "shutting_down")
+        #expect(device.status.state == .offline)
+        #expect(device.status.message == "kioskd stopped")
+    }
+}
+
+/// A Unix datagram socket standing in for systemd's notification socket.
+final class DatagramReceiver {
+    let fd: Int32
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(path.utf8)
+        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func receive() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+    }
+}
