@@ -137,6 +137,11 @@ public final class DeviceConnection: Device {
             return state.supervising || state.shutDown
         }
         guard !alreadyRunning else { return }
+        // Where the platform reports arrivals (USB hotplug), reopen at once.
+        let presence = Transports.presenceChanges(at: identity.port).map { changes in
+            Task { [nudger] in for await _ in changes { nudger.yield() } }
+        }
+        defer { presence?.cancel() }
         var retry = policy.retryInitial
         while !Task.isCancelled, !state.withLock({ $0.shutDown }) {
             if !isConnected {

@@ -58,7 +58,8 @@ struct DeviceConnectionTests {
             }
             #expect(error.code == .disconnected)
             #expect(error.message.contains("\(kind.displayName) went away during \"exchange\""))
-            #expect(device.status.state == .noDevice)
+            // The first change after the loss is noDevice; over TCP a refused
+            // reopen may already have moved it on to offline.
             #expect(await changes.next()?.state == .noDevice)
 
             // While it is away, commands fail at once with a clear reason.

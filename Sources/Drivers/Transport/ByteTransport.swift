@@ -56,4 +56,11 @@ public enum Transports {
             return try await USBTransport.open(selector)
         }
     }
+
+    /// Signals when a device may have appeared or gone at `port`, where the
+    /// platform reports it (USB hotplug); nil where only polling finds out.
+    public static func presenceChanges(at port: DevicePort) -> AsyncStream<Void>? {
+        if case .usb(let selector) = port { return USBHotplug.changes(of: selector) }
+        return nil
+    }
 }

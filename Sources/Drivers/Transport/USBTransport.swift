@@ -350,3 +350,65 @@ final class USBCancelFlag: Sendable {
     var isCanceled: Bool { flag.load(ordering: .acquiring) }
     func cancel() { flag.store(true, ordering: .releasing) }
 }
+
+/// USB arrivals and departures from libusb's hotplug callbacks. A connection
+/// waiting for its USB device to come back reopens as soon as it is plugged
+/// in, instead of at its next retry.
+enum USBHotplug {
+    private struct Registry {
+        var started = false
+        var nextID: UInt64 = 0
+        var subscribers: [UInt64: (vendorID: UInt16, productID: UInt16, continuation: AsyncStream<Void>.Continuation)] = [:]
+    }
+
+    private static let registry = Mutex(Registry())
+
+    /// A signal each time a device with these ids arrives or leaves; nil where
+    /// libusb cannot start or has no hotplug support on this platform.
+    static func changes(of selector: USBDeviceSelector) -> AsyncStream<Void>? {
+        guard let usb = try? USBContext.get(), usb.supportsHotplug, start(usb) else { return nil }
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = registry.withLock { registry -> UInt64 in
+            defer { registry.nextID += 1 }
+            registry.subscribers[registry.nextID] = (selector.vendorID, selector.productID, continuation)
+            return registry.nextID
+        }
+        continuation.onTermination = { _ in _ = registry.withLock { $0.subscribers.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Registers one callback for every device and starts the thread that
+    /// lets libusb deliver events. Once per process.
+    private static func start(_ usb: USBContext) -> Bool {
+        let alreadyStarted = registry.withLock { registry -> Bool in
+            defer { registry.started = true }
+            return registry.started
+        }
+        if alreadyStarted { return true }
+        let events = Int32(LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED.rawValue | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT.rawValue)
+        var handle: libusb_hotplug_callback_handle = 0
+        let status = libusb_hotplug_register_callback(
+            usb.context, events, 0, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY, LIBUSB_HOTPLUG_MATCH_ANY,
+            { _, device, _, _ in
+                var descriptor = libusb_device_descriptor()
+                if let device, libusb_get_device_descriptor(device, &descriptor) == 0 {
+                    USBHotplug.notify(vendorID: descriptor.idVendor, productID: descriptor.idProduct)
+                }
+                return 0  // keep the callback registered
+            },
+            nil, &handle)
+        guard status == 0 else { return false }
+        DispatchQueue(label: "kioskd.usb-hotplug").async {
+            var timeout = timeval(tv_sec: 1, tv_usec: 0)
+            while true { libusb_handle_events_timeout_completed(usb.context, &timeout, nil) }
+        }
+        return true
+    }
+
+    private static func notify(vendorID: UInt16, productID: UInt16) {
+        let matching = registry.withLock { registry in
+            registry.subscribers.values.filter { $0.vendorID == vendorID && $0.productID == productID }.map(\.continuation)
+        }
+        for continuation in matching { continuation.yield() }
+    }
+}
