@@ -56,8 +56,8 @@ public final class DeviceConnection: Device {
     private let policy: ReconnectPolicy
     private let logger: Logger
     private let state = Mutex(State())
-    private let nudges: AsyncStream<Void>
-    private let nudger: AsyncStream<Void>.Continuation
+    /// Wakes the supervisor early: a loss, a shutdown, a hotplug arrival.
+    private let nudge = Wakeup()
 
     /// Creates a connection; nothing is opened until ``run()``.
     /// - Parameters:
@@ -80,7 +80,6 @@ public final class DeviceConnection: Device {
         self.logger = logger
         self.commands = DeviceCommandQueue(device: identity.kind.displayName)
         self.broadcaster = StatusBroadcaster(DeviceStatus(.noDevice, message: "not opened yet"))
-        (nudges, nudger) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public var status: DeviceStatus { broadcaster.current }
@@ -139,7 +138,7 @@ public final class DeviceConnection: Device {
         guard !alreadyRunning else { return }
         // Where the platform reports arrivals (USB hotplug), reopen at once.
         let presence = Transports.presenceChanges(at: identity.port).map { changes in
-            Task { [nudger] in for await _ in changes { nudger.yield() } }
+            Task { [nudge] in for await _ in changes { nudge.signal() } }
         }
         defer { presence?.cancel() }
         var retry = policy.retryInitial
@@ -170,7 +169,7 @@ public final class DeviceConnection: Device {
 
     public func shutdown(grace: Duration) async {
         state.withLock { $0.shutDown = true }
-        nudger.yield()
+        nudge.signal()
         await commands.shutdown(grace: grace)
         let transport = state.withLock { state -> (any ByteTransport)? in
             defer { state.transport = nil }
@@ -252,20 +251,11 @@ public final class DeviceConnection: Device {
         transport.close()
         broadcaster.update(DeviceStatus(.noDevice, message: error.message))
         logger.warning("lost: \(error.message)")
-        nudger.yield()
+        nudge.signal()
     }
 
     /// Sleeps for `duration`, or less when nudged (a loss, a shutdown).
     private func pause(_ duration: Duration) async {
-        let nudges = self.nudges
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: duration) }
-            group.addTask {
-                var iterator = nudges.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await nudge.wait(for: duration)
     }
 }

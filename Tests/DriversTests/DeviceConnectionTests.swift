@@ -152,3 +152,62 @@ struct DeviceConnectionTests {
         }
     }
 }
+
+/// A transport that only counts how often it is asked whether it is connected.
+final class CountingTransport: ByteTransport {
+    let port = DevicePort.tcp(host: "counting.invalid", port: 1)
+    let probes = Counter()
+    func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {}
+    func read(maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] { throw DeviceError(.timedOut, "nothing") }
+    func flushInput() async throws {}
+    func isConnected() async -> Bool {
+        probes.increment()
+        return true
+    }
+    func close() {}
+}
+
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
+
+import Synchronization
+
+@Suite("The connection supervisor paces itself", .serialized)
+struct SupervisorPacingTests {
+    @Test("an idle open device is probed once per probe interval, not in a busy loop")
+    func idleProbes() async throws {
+        let transport = CountingTransport()
+        let device = DeviceConnection(
+            identity: DeviceIdentity(kind: .receiptPrinter, model: "test", port: transport.port),
+            policy: ReconnectPolicy(probeInterval: .milliseconds(50), retryInitial: .milliseconds(20), retryMax: .milliseconds(100)),
+            logger: Logger(label: "test"), opener: { _ in transport })
+        let supervisor = Task { await device.run() }
+        try await Task.sleep(for: .milliseconds(500))
+        await device.shutdown(grace: .milliseconds(10))
+        supervisor.cancel()
+        // 500 ms at one probe per 50 ms is about 10; allow scheduling slack, but not thousands.
+        #expect((5...14).contains(transport.probes.count), "\(transport.probes.count) probes in 500 ms")
+    }
+
+    @Test("an absent device is retried with backoff, not in a busy loop")
+    func retryBackoff() async throws {
+        let attempts = Counter()
+        let device = DeviceConnection(
+            identity: DeviceIdentity(kind: .receiptPrinter, model: "test", port: .tcp(host: "absent.invalid", port: 1)),
+            policy: ReconnectPolicy(probeInterval: .milliseconds(50), retryInitial: .milliseconds(20), retryMax: .milliseconds(100)),
+            logger: Logger(label: "test"),
+            opener: { _ in
+                attempts.increment()
+                throw DeviceError(.noDevice, "not there")
+            })
+        let supervisor = Task { await device.run() }
+        try await Task.sleep(for: .milliseconds(500))
+        await device.shutdown(grace: .milliseconds(10))
+        supervisor.cancel()
+        // 20, 40, 80, then every 100 ms: about 7 attempts in 500 ms.
+        #expect((4...10).contains(attempts.count), "\(attempts.count) attempts in 500 ms")
+    }
+}

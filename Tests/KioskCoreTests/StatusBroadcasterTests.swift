@@ -29,3 +29,31 @@ struct StatusBroadcasterTests {
             """)
     }
 }
+
+@Suite("Wake-ups")
+struct WakeupTests {
+    @Test("a wait ends at its duration, early on a signal, and a signal with no waiter is kept for the next wait")
+    func wakeup() async {
+        let wakeup = Wakeup()
+        let clock = ContinuousClock()
+        var start = clock.now
+        await wakeup.wait(for: .milliseconds(50))
+        #expect(clock.now - start >= .milliseconds(50))
+        // Repeated timed-out waits still wait (the bug an AsyncStream race had).
+        start = clock.now
+        for _ in 0..<5 { await wakeup.wait(for: .milliseconds(20)) }
+        #expect(clock.now - start >= .milliseconds(100))
+
+        wakeup.signal()
+        start = clock.now
+        await wakeup.wait(for: .seconds(10))
+        #expect(clock.now - start < .seconds(1))
+
+        start = clock.now
+        let waiter = Task { await wakeup.wait(for: .seconds(10)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        wakeup.signal()
+        await waiter.value
+        #expect(clock.now - start < .seconds(1))
+    }
+}
