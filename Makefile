@@ -6,7 +6,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 
-.PHONY: all build test demo deps swift-check clean
+.PHONY: all build test demo bench deps swift-check clean
 
 all: build
 
@@ -29,3 +29,8 @@ demo: deps
 
 clean:
 	rm -rf .build var
+
+# Benchmarks print ratios against a baseline measured in the same run (see README).
+bench: deps
+	$(SWIFT) build -c release --product kioskd-bench
+	.build/release/kioskd-bench idcard

@@ -87,6 +87,18 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Benchmarks print ratios against a baseline measured in the same run (make bench).
+        .executableTarget(
+            name: "kioskd-bench",
+            dependencies: [
+                "Drivers", "HardwareSim", "KioskCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/kioskd-bench",
+            swiftSettings: strict
+        ),
+
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim"], swiftSettings: strict),
         .testTarget(

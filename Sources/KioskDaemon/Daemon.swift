@@ -41,7 +41,7 @@ public struct Daemon: Sendable {
             let connection = DeviceConnection(
                 identity: DeviceIdentity(kind: settings.kind, model: settings.model, port: port),
                 policy: config.reconnect.policy, logger: logger)
-            devices.append((settings.kind.rawValue, connection, settings))
+            devices.append((settings.kind.rawValue, driver(for: settings.kind, on: connection), settings))
         }
 
         let listening = Mutex<String>(config.listen.description)
@@ -81,5 +81,21 @@ public struct Daemon: Sendable {
             throw StartupError("cannot listen on \(config.listen): the address is in use (another kioskd, or make demo, already running?). Stop it, or choose another address with --listen")
         }
         logger.notice("kioskd stopped cleanly")
+    }
+}
+
+extension Daemon {
+    /// The protocol driver for a kind of device, on its connection. A kind
+    /// whose driver has not landed yet runs as the bare connection, so its
+    /// port is still watched and reported.
+    func driver(for kind: DeviceKind, on connection: DeviceConnection) -> any Device {
+        switch kind {
+        case .idCardReader:
+            var settings = GA467Reader.Settings()
+            settings.pollInterval = config.cardPollInterval
+            return GA467Reader(connection: connection, settings: settings, logger: logger)
+        default:
+            return connection
+        }
     }
 }

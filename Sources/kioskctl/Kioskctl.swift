@@ -8,9 +8,9 @@ import KioskCore
 struct Kioskctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskctl",
-        abstract: "Maintainer's tool for kioskd: devices, ports, versions.",
+        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, versions.",
         version: KioskVersion.current,
-        subcommands: [Devices.self, Port.self, Version.self])
+        subcommands: [Devices.self, Port.self, IDCardCommand.self, Version.self])
 }
 
 /// Prints `value` as JSON on standard output.

@@ -188,8 +188,9 @@ struct SupervisorPacingTests {
         try await Task.sleep(for: .milliseconds(500))
         await device.shutdown(grace: .milliseconds(10))
         supervisor.cancel()
-        // 500 ms at one probe per 50 ms is about 10; allow scheduling slack, but not thousands.
-        #expect((5...14).contains(transport.probes.count), "\(transport.probes.count) probes in 500 ms")
+        // One probe per 50 ms is at most about 10 in 500 ms (fewer on a loaded
+        // machine); the busy loop this guards against made tens of thousands.
+        #expect((1...14).contains(transport.probes.count), "\(transport.probes.count) probes in 500 ms")
     }
 
     @Test("an absent device is retried with backoff, not in a busy loop")
@@ -207,7 +208,7 @@ struct SupervisorPacingTests {
         try await Task.sleep(for: .milliseconds(500))
         await device.shutdown(grace: .milliseconds(10))
         supervisor.cancel()
-        // 20, 40, 80, then every 100 ms: about 7 attempts in 500 ms.
-        #expect((4...10).contains(attempts.count), "\(attempts.count) attempts in 500 ms")
+        // 20, 40, 80, then every 100 ms: at most about 7 attempts in 500 ms.
+        #expect((1...10).contains(attempts.count), "\(attempts.count) attempts in 500 ms")
     }
 }

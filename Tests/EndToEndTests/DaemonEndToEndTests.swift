@@ -35,6 +35,14 @@ struct DaemonEndToEndTests {
         #expect(replug.status == 0)
         #expect(await eventually(within: .seconds(5)) { await health(base)?.status(of: "idcard_reader") == "online" })
 
+        // A resident taps a card: kioskd reads it and logs it masked, nothing more.
+        let put = try await run(control, ["control", "--socket", state + "/sim/idcard_reader.control", "card", "put", "wang-jianguo"])
+        #expect(put.stdout.contains("ok: card wang-jianguo placed"), "\(put.stderr)")
+        #expect(await eventually(within: .seconds(5)) { demo.stderr.contains("card presented: resident_id 3401**********0519") }, "\(demo.stderr)")
+        for secret in ["王建国", "340104195803120519", "幸福村", "19580312"] {
+            #expect(!demo.stderr.contains(secret) && !demo.stdout.contains(secret), "personal data in kioskd's output: \(secret)")
+        }
+
         demo.signal(SIGINT, group: true)  // what Ctrl-C in the terminal sends
         let status = await demo.exitStatus(within: .seconds(15))
         #expect(status == 0, "demo exited \(String(describing: status)): \(demo.stderr)")
@@ -126,11 +134,57 @@ struct DaemonEndToEndTests {
         #expect(!missing.stderr.contains("Fatal error"))
     }
 
+    @Test("kioskctl idcard read reads a card from the simulated reader: masked, --unmasked, --json; expired and no card are clear failures")
+    func kioskctlIDCard() async throws {
+        let folder = temporaryFolder()
+        let link = folder + "/idcard"
+        let simulator = try Child(binDirectory + "/hardware-sim", ["idcard", "--port", "pty", "--link", link, "--card", "li-xiuying", "--cards", repositoryRoot + "/hardware-sim/cards"])
+        #expect(await eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: link + ".control") })
+        let port = "serial:\(link)?baud=115200"
+
+        let masked = try await run(binDirectory + "/kioskctl", ["idcard", "read", "--port", port, "--timeout", "5"])
+        #expect(masked.status == 0, "\(masked.stderr)")
+        #expect(masked.stdout.contains("name:          李*英"))
+        #expect(masked.stdout.contains("number:        3411**********0027"))
+        #expect(masked.stdout.contains("birth:         1985-**-**"))
+        #expect(!masked.stdout.contains("李秀英") && !masked.stdout.contains("341122198511070027"))
+
+        // The card stays on the reader: a second program reads it too.
+        let json = try await run(binDirectory + "/kioskctl", ["idcard", "read", "--port", port, "--json", "--unmasked", "--timeout", "5"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(decoded?["number"] as? String == "341122198511070027")
+        #expect(decoded?["name"] as? String == "李秀英")
+        #expect(decoded?["valid_until"] as? String == "2035-06-01")
+
+        let control = ["control", "--socket", link + ".control"]
+        _ = try await run(binDirectory + "/hardware-sim", control + ["card", "put", "zhang-guilan-expired"])
+        let expired = try await run(binDirectory + "/kioskctl", ["idcard", "read", "--port", port, "--timeout", "5"])
+        #expect(expired.status == 2)
+        #expect(expired.stderr.contains("this card expired on 2024年7月15日"))
+
+        _ = try await run(binDirectory + "/hardware-sim", control + ["card", "remove"])
+        let none = try await run(binDirectory + "/kioskctl", ["idcard", "read", "--port", port, "--timeout", "1"])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("no card was placed on the reader within 1 s"))
+
+        _ = try await run(binDirectory + "/hardware-sim", control + ["sam", "fault", "60"])
+        let fault = try await run(binDirectory + "/kioskctl", ["idcard", "read", "--port", port, "--timeout", "2"])
+        #expect(fault.status == 1)
+        #expect(fault.stderr.contains("power-cycle the ID-card reader"))
+
+        let missing = try await run(binDirectory + "/kioskctl", ["idcard", "read", "--port", "serial:\(folder)/nothing", "--timeout", "3"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("nothing is attached at \(folder)/nothing"))
+        simulator.signal(SIGTERM)
+        #expect(await simulator.exitStatus(within: .seconds(5)) == 0)
+    }
+
     @Test("hardware-sim --help lists its simulators; kioskctl port check finds an echo plug on a pty")
     func simulatorHelpAndPortCheck() async throws {
         let help = try await run(binDirectory + "/hardware-sim", ["--help"])
         #expect(help.status == 0)
-        for name in ["station", "echo", "control"] { #expect(help.stdout.contains(name)) }
+        for name in ["station", "idcard", "echo", "control"] { #expect(help.stdout.contains(name)) }
 
         let link = temporaryFolder() + "/plug"
         let echo = try Child(binDirectory + "/hardware-sim", ["echo", "--port", "pty", "--link", link])

@@ -65,7 +65,7 @@ struct ConfigTests {
             """)
         let found = await problems(file: file)
         #expect(found == [
-            "\(file) line 5: unknown key \"devices.idcard_reader.prot\"; did you mean \"devices.idcard_reader.port\"? Known keys here: port, model"
+            "\(file) line 5: unknown key \"devices.idcard_reader.prot\"; did you mean \"devices.idcard_reader.port\"? Known keys here: port, model, poll_ms"
         ])
     }
 

@@ -35,6 +35,7 @@ public enum ConfigLoader {
         ("shutdown.grace_seconds", "a number of seconds from 0 to 300"),
         ("devices.idcard_reader.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
         ("devices.idcard_reader.model", "the reader's model name"),
+        ("devices.idcard_reader.poll_ms", "milliseconds from 50 to 5000"),
         ("devices.receipt_printer.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
         ("devices.receipt_printer.model", "the printer's model name"),
         ("devices.reconnect.probe_ms", "milliseconds from 10 to 60000"),
@@ -117,6 +118,9 @@ public enum ConfigLoader {
             device.port = values.port("\(prefix).port", default: defaults.port)
             device.model = values.value("\(prefix).model", default: defaults.model) { $0.isEmpty ? nil : $0 }
             return device
+        }
+        config.cardPollInterval = values.value("devices.idcard_reader.poll_ms", default: .milliseconds(300)) { text in
+            Int(text).flatMap { (50...5000).contains($0) ? .milliseconds($0) : nil }
         }
         config.reconnect.probeInterval = values.value("devices.reconnect.probe_ms", default: .milliseconds(500)) { text in
             Int(text).flatMap { (10...60_000).contains($0) ? .milliseconds($0) : nil }

@@ -24,6 +24,8 @@ public struct KioskConfig: Sendable, Equatable {
     public var devices: [DeviceSettings]
     /// How device ports are watched and reopened.
     public var reconnect = ReconnectSettings()
+    /// How often the ID-card reader is asked for a card.
+    public var cardPollInterval = Duration.milliseconds(300)
 
     /// The embedded default, with device ports under `stateDirectory`.
     public init(stateDirectory: String = "./var") {

@@ -22,11 +22,13 @@ extension SimulatedDevice {
 public final class HostLink: Sendable {
     private let descriptor: PollingDescriptor
     private let faults: FaultInjector
+    private let bitsPerSecond: Int?
     private let onVanish: @Sendable () -> Void
 
-    init(descriptor: PollingDescriptor, faults: FaultInjector, onVanish: @escaping @Sendable () -> Void) {
+    init(descriptor: PollingDescriptor, faults: FaultInjector, bitsPerSecond: Int? = nil, onVanish: @escaping @Sendable () -> Void) {
         self.descriptor = descriptor
         self.faults = faults
+        self.bitsPerSecond = bitsPerSecond
         self.onVanish = onVanish
     }
 
@@ -50,9 +52,18 @@ public final class HostLink: Sendable {
                 gap = pause
             }
         }
+        // A pty has no baud rate: a paced wire sends no faster than a UART
+        // would (10 bits a byte: start, 8 data, stop).
+        if bitsPerSecond != nil { chunk = min(chunk, 16) }
+        let start = ContinuousClock.now
         var offset = 0
         while offset < bytes.count {
             let end = min(bytes.count, offset + chunk)
+            if let bitsPerSecond {
+                // A byte is there for the reader once its last bit has arrived.
+                let due = start + .microseconds(Int64(end) * 10_000_000 / Int64(bitsPerSecond))
+                if due > .now { try? await Task.sleep(until: due) }
+            }
             do {
                 try await descriptor.write(Array(bytes[offset..<end]), deadline: .now + .seconds(5))
             } catch {

@@ -14,10 +14,13 @@ public final class PtyWire: DeviceWire {
     private let terminal: PseudoTerminal
     private let stopped = LockedValue(false)
     private let link: String
+    private let bitsPerSecond: Int?
 
     /// Creates the pty and its link.
-    public init(link: String) throws(IOFailure) {
+    /// - Parameter bitsPerSecond: Pace replies like a UART at this baud rate; nil sends at pty speed.
+    public init(link: String, bitsPerSecond: Int? = nil) throws(IOFailure) {
         self.link = link
+        self.bitsPerSecond = bitsPerSecond
         terminal = try PseudoTerminal(linkPath: link)
     }
 
@@ -43,7 +46,7 @@ public final class PtyWire: DeviceWire {
             }
             do {
                 let bytes = try await master.read(maxCount: 4096, deadline: .now + .milliseconds(200))
-                let link = HostLink(descriptor: master, faults: faults) { [terminal] in terminal.close() }
+                let link = HostLink(descriptor: master, faults: faults, bitsPerSecond: bitsPerSecond) { [terminal] in terminal.close() }
                 await device.received(bytes, from: link)
             } catch .timedOut {
                 continue

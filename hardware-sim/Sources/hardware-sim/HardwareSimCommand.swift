@@ -10,13 +10,8 @@ struct HardwareSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hardware-sim",
         abstract: "Simulated station devices that speak their real wire protocols over a pty or TCP.",
-        discussion: """
-            Each simulator sits behind a pseudo-terminal (a driver opens it as serial:LINK) or a
-            TCP listener (tcp:HOST:PORT), and takes commands on a control socket to unplug,
-            replug and inject faults. Device simulators (ID-card reader, receipt printer,
-            scanner, platform) join this list as their drivers land.
-            """,
-        subcommands: [Station.self, Echo.self, Control.self])
+        discussion: "Each simulator sits behind a pseudo-terminal (a driver opens it as serial:LINK) or a TCP listener (tcp:HOST:PORT), and takes commands on a control socket to unplug, replug and inject faults. See docs/hardware-sim.md.",
+        subcommands: [Station.self, IDCard.self, Echo.self, Control.self])
 }
 
 /// Where a simulator sits: `pty` (with --link) or `tcp:HOST:PORT`.
@@ -25,10 +20,10 @@ struct WireOptions: ParsableArguments {
     @Option(help: "For a pty: the path of the symlink drivers open.") var link: String?
     @Option(help: "Path of the control socket (default: LINK.control, or none for tcp).") var control: String?
 
-    func makeWire() throws -> any DeviceWire {
+    func makeWire(bitsPerSecond: Int? = nil) throws -> any DeviceWire {
         if port == "pty" {
             guard let link else { throw ValidationError("--port pty needs --link PATH: the path drivers open") }
-            return try PtyWire(link: link)
+            return try PtyWire(link: link, bitsPerSecond: bitsPerSecond)
         }
         guard port.hasPrefix("tcp:"), let colon = port.lastIndex(of: ":"), let number = UInt16(port[port.index(after: colon)...]) else {
             throw ValidationError("--port must be pty or tcp:HOST:PORT, e.g. tcp:127.0.0.1:9100")
@@ -91,23 +86,57 @@ struct Station: AsyncParsableCommand {
 
     @Option(help: "Folder for pty links and control sockets (kioskd's STATE_DIR/sim).") var dir = "var/sim"
     @Option(name: .customLong("printer-port"), help: "TCP port of the simulated receipt printer.") var printerPort: UInt16 = 9100
+    @Option(help: "Folder of ID-card profiles.") var cards = defaultCardsDirectory()
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let reader = try PtyWire(link: dir + "/idcard")
+        let readerWire = try PtyWire(link: dir + "/idcard", bitsPerSecond: 115_200)
+        let reader = IDCardSimulator(cardsDirectory: cards)
+        let readerControl = try ControlServer(path: "\(dir)/idcard_reader.control", wire: readerWire, deviceCommands: reader.control)
         let printer = try TCPWire(host: "127.0.0.1", port: printerPort)
-        let devices: [(String, any DeviceWire, any SimulatedDevice, String)] = [
-            ("idcard_reader", reader, SilentDevice(), "port only: the GA 467 simulator arrives with the ID-card issue"),
-            ("receipt_printer", printer, SilentDevice(), "port only: the ESC/POS simulator arrives with the printing issue"),
+        let printerControl = try ControlServer(path: "\(dir)/receipt_printer.control", wire: printer)
+        print("idcard_reader: \(readerWire.portString) (GA 467 at 115200 baud)  control: \(readerControl.path)")
+        print("  place a card: hardware-sim control --socket \(readerControl.path) card put wang-jianguo   (cards in \(cards))")
+        print("receipt_printer: \(printer.portString)  control: \(printerControl.path)  (port only: the ESC/POS simulator arrives with the printing issue)")
+        let running: [(any DeviceWire, any SimulatedDevice, ControlServer?)] = [
+            (readerWire, reader, readerControl), (printer, SilentDevice(), printerControl),
         ]
-        var running: [(any DeviceWire, any SimulatedDevice, ControlServer?)] = []
-        for (name, wire, device, note) in devices {
-            let control = try ControlServer(path: "\(dir)/\(name).control", wire: wire)
-            print("\(name): \(wire.portString)  control: \(control.path)  (\(note))")
-            running.append((wire, device, control))
-        }
         print("hardware-sim station running; Ctrl-C stops it")
         await serveUntilSignaled(running)
+    }
+}
+
+/// `hardware-sim/cards` under the working directory, or next to the binary's checkout.
+func defaultCardsDirectory() -> String {
+    let local = FileManager.default.currentDirectoryPath + "/hardware-sim/cards"
+    if FileManager.default.fileExists(atPath: local) { return local }
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var folder = executable.deletingLastPathComponent()
+    for _ in 0..<5 {
+        let candidate = folder.appendingPathComponent("hardware-sim/cards").path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        folder = folder.deletingLastPathComponent()
+    }
+    return local
+}
+
+struct IDCard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "idcard",
+        abstract: "A GA 467 (SAM-V) second-generation ID-card reader.",
+        discussion: "Control commands: card put NAME|FILE, card remove, card swap NAME|FILE [mid-read], card, sam fault CODE, sam ok, plus the wire's (unplug, replug, fault SPEC, clear).")
+
+    @OptionGroup var wire: WireOptions
+    @Option(help: "A card to place at start: a profile name in --cards or a JSON file.") var card: String?
+    @Option(help: "Folder of card profiles.") var cards = defaultCardsDirectory()
+    @Option(help: "Pace replies like a UART at this baud rate (0: as fast as the pty goes).") var baud = 115_200
+
+    func run() async throws {
+        let endpoint = try wire.makeWire(bitsPerSecond: baud > 0 ? baud : nil)
+        let simulator = IDCardSimulator(cardsDirectory: cards, card: try card.map { try CardProfile.load($0, cardsDirectory: cards) })
+        let control = try wire.controlPath.map { try ControlServer(path: $0, wire: endpoint, deviceCommands: simulator.control) }
+        print("idcard: \(endpoint.portString)" + (control.map { "  control: \($0.path)" } ?? "") + (card.map { "  card: \($0)" } ?? "  no card on the reader"))
+        await serveUntilSignaled([(endpoint, simulator, control)])
     }
 }
 

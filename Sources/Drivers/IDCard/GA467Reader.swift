@@ -1,0 +1,332 @@
+import Foundation
+import KioskCore
+import Logging
+import Synchronization
+
+/// The GA 467 (SAM-V) second-generation ID-card reader, over any transport
+/// (`serial:` for USB-serial and RS-232 readers, `usb:` for bulk ones).
+///
+/// It polls: *find card*; when a card enters the field, *select* and *read*
+/// (and the extra address). While the same card stays, *find* fails and
+/// *select* still succeeds, so nothing is reported twice; when *select* fails
+/// too, the card is gone. A reader that re-finds a card it has read is
+/// handled too: the same number again is not a new presentation.
+///
+/// A SAM fault (self-test failed, not authorised, …) sets the status to
+/// `hardwareError` with the `sam_fault` condition, resets the SAM once and
+/// polls with backoff until it answers again.
+public final class GA467Reader: CardReader {
+    /// Polling and timing settings.
+    public struct Settings: Sendable, Equatable {
+        /// Time between polls when idle.
+        public var pollInterval = Duration.milliseconds(300)
+        /// Longest wait between polls while the SAM reports a fault.
+        public var faultBackoffMax = Duration.seconds(5)
+        /// How long one command may wait for its reply.
+        public var replyTimeout = Duration.seconds(2)
+        /// Read the fingerprint block too (30 10 instead of 30 01).
+        public var readFingerprint = false
+
+        /// The defaults.
+        public init() {}
+    }
+
+    private enum Presence: Equatable {
+        case empty
+        case present(number: String)
+        case unreadable
+    }
+
+    private struct State {
+        var presence = Presence.empty
+        var samFaulted = false
+        /// Whether this connection has looked (with select) for a card left on the reader.
+        var checkedForLeftoverCard = false
+        var shutDown = false
+        var reads = 0
+        var failures = 0
+    }
+
+    /// The port and its supervision.
+    public let connection: DeviceConnection
+    private let settings: Settings
+    private let today: @Sendable () -> CalendarDate
+    private let logger: Logger
+    private let events = EventBroadcaster<CardEvent>()
+    private let state = Mutex(State())
+
+    /// Creates a reader on `connection`; nothing runs before ``run()``.
+    /// - Parameter today: The local date, for card validity (injected by tests).
+    public init(
+        connection: DeviceConnection, settings: Settings = Settings(),
+        today: @escaping @Sendable () -> CalendarDate = ChinaTime.today, logger: Logger = Logger(label: "kioskd.idcard")
+    ) {
+        self.connection = connection
+        self.settings = settings
+        self.today = today
+        var logger = logger
+        logger[metadataKey: "device"] = "idcard_reader"
+        self.logger = logger
+    }
+
+    public var identity: DeviceIdentity { connection.identity }
+    public var status: DeviceStatus { connection.status }
+    public func statusChanges() -> AsyncStream<DeviceStatus> { connection.statusChanges() }
+    public func cardEvents() -> AsyncStream<CardEvent> { events.subscribe() }
+
+    /// Cards read and read failures since start, for health reports.
+    public var counters: (reads: Int, failures: Int) { state.withLock { ($0.reads, $0.failures) } }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.connection.run() }
+            group.addTask { await self.pollUntilShutdown() }
+        }
+    }
+
+    public func shutdown(grace: Duration) async {
+        state.withLock { $0.shutDown = true }
+        await connection.shutdown(grace: grace)
+        events.finish()
+    }
+
+    // MARK: Polling
+
+    private func pollUntilShutdown() async {
+        var interval = settings.pollInterval
+        while !Task.isCancelled, !state.withLock({ $0.shutDown }) {
+            if connection.isConnected {
+                let completion = await connection.perform("poll for a card", timeout: settings.replyTimeout * 6) { transport in
+                    try await self.pollOnce(transport)
+                }.completion
+                interval = handle(completion, interval: interval)
+            } else {
+                let hadCard = state.withLock { state -> Bool in
+                    defer {
+                        state.presence = .empty
+                        state.checkedForLeftoverCard = false
+                    }
+                    return state.presence != .empty
+                }
+                if hadCard { emit(.removed) }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Reacts to one poll's ending and returns the interval until the next.
+    private func handle(_ completion: CommandCompletion<[CardEvent]>, interval: Duration) -> Duration {
+        switch completion {
+        case .success(let found):
+            if state.withLock({ state -> Bool in
+                defer { state.samFaulted = false }
+                return state.samFaulted
+            }) {
+                logger.notice("the SAM answers again")
+                connection.report(.online)
+            }
+            for event in found { emit(event) }
+            return settings.pollInterval
+        case .failed(let error) where error.code == .hardwareError:
+            let first = state.withLock { state -> Bool in
+                defer { state.samFaulted = true }
+                return !state.samFaulted
+            }
+            connection.report(DeviceStatus(.hardwareError, conditions: [.samFault], message: error.message))
+            if first {
+                logger.error("\(error.message)")
+                _ = connection.perform("reset SAM", timeout: settings.replyTimeout * 2) { transport in
+                    try await self.exchange(.resetSAM, on: transport)
+                }
+            }
+            return min(interval * 2, settings.faultBackoffMax)
+        case .failed(let error) where error.code == .disconnected || error.code == .noDevice:
+            if state.withLock({ $0.presence != .empty }) {
+                state.withLock { $0.presence = .empty }
+                emit(.removed)
+            }
+            return settings.pollInterval
+        case .failed(let error):
+            // A garbled or missing reply: the next poll starts afresh (after a flush).
+            logger.warning("poll failed: \(error.message)")
+            return settings.pollInterval
+        case .timedOut(let after):
+            logger.warning("poll took longer than \(after.formatted): is this a GA 467 reader at the configured baud rate?")
+            return settings.pollInterval
+        case .canceled:
+            return settings.pollInterval
+        }
+    }
+
+    private func emit(_ event: CardEvent) {
+        switch event {
+        case .presented, .refused: state.withLock { $0.reads += 1 }
+        case .unreadable: state.withLock { $0.failures += 1 }
+        case .removed: break
+        }
+        logger.info("\(event)")
+        events.send(event)
+    }
+
+    /// One poll: returns the events it found.
+    private func pollOnce(_ transport: any ByteTransport) async throws -> [CardEvent] {
+        let presence = state.withLock { $0.presence }
+        let find = try await exchange(.findCard, on: transport)
+        switch find.status.category {
+        case .success:
+            return try await readCard(on: transport, previously: presence)
+        case .noCard:
+            if presence == .empty {
+                // A SAM reports a card once per placement, so one that was read
+                // before this connection opened (or that lands between this
+                // find and the next) is seen only by select: read it then.
+                guard !state.withLock({ $0.checkedForLeftoverCard }) else { return [] }
+                state.withLock { $0.checkedForLeftoverCard = true }
+                return try await readCard(on: transport, previously: presence, selectOnly: true)
+            }
+            let select = try await exchange(.selectCard, on: transport)
+            if select.status.category == .success { return [] }  // still on the reader
+            state.withLock { $0.presence = .empty }
+            return [.removed]
+        default:
+            throw find.status.error(for: .findCard)
+        }
+    }
+
+    /// Selects and reads the card in the field. With `selectOnly`, no card found by select is not an event.
+    private func readCard(on transport: any ByteTransport, previously: Presence, selectOnly: Bool = false) async throws -> [CardEvent] {
+        let select = try await exchange(.selectCard, on: transport)
+        guard select.status.category == .success else {
+            if select.status.category == .noCard { return [] }  // it left between find and select (or there is none)
+            return try unreadable(select.status.error(for: .selectCard), previously: previously)
+        }
+        let command: GA467Command = settings.readFingerprint ? .readBaseAndFingerprint : .readBaseAndPhoto
+        let read = try await exchange(command, on: transport)
+        guard read.status.category == .success else {
+            if read.status.category == .samFault { throw read.status.error(for: command) }
+            return try unreadable(read.status.error(for: command), previously: previously)
+        }
+        let blocks = try GA467CardText.decodeRead(read.data, withFingerprint: settings.readFingerprint)
+        var extra: [UInt8]?
+        let extraReply = try await exchange(.readExtraAddress, on: transport)
+        if extraReply.status.category == .success, !extraReply.data.isEmpty { extra = extraReply.data }
+        let resident = try GA467CardText.identity(text: blocks.text, photo: blocks.photo, extraAddress: extra)
+
+        if case .present(let number) = previously, number == resident.number {
+            return []  // the same card, re-found by a reader that does so: not a new presentation
+        }
+        state.withLock { $0.presence = .present(number: resident.number) }
+        var found: [CardEvent] = []
+        if case .present = previously { found.append(.removed) }  // a different card replaced it
+        do {
+            try resident.validate(on: today())
+            found.append(.presented(resident))
+        } catch {
+            found.append(.refused(resident, error))
+        }
+        return found
+    }
+
+    private func unreadable(_ error: DeviceError, previously: Presence) throws -> [CardEvent] {
+        // Report once per presentation; keep retrying quietly.
+        state.withLock { $0.presence = .unreadable }
+        return previously == .unreadable ? [] : [.unreadable(error)]
+    }
+
+    // MARK: Exchanges
+
+    /// Sends `command` and waits for its reply. A garbled or missing reply is
+    /// retried once after discarding stale input.
+    func exchange(_ command: GA467Command, on transport: any ByteTransport) async throws -> GA467Reply {
+        do {
+            return try await exchangeOnce(command, on: transport)
+        } catch let error as DeviceError where error.code == .protocolError || error.code == .timedOut {
+            logger.debug("retrying \(command.name): \(error.message)")
+            return try await exchangeOnce(command, on: transport)
+        }
+    }
+
+    private func exchangeOnce(_ command: GA467Command, on transport: any ByteTransport) async throws -> GA467Reply {
+        try await transport.flushInput()
+        let deadline = ContinuousClock.now + settings.replyTimeout
+        try await transport.write(GA467.encode(command), deadline: deadline)
+        var decoder = GA467ReplyDecoder()
+        while true {
+            let bytes: [UInt8]
+            do {
+                bytes = try await transport.read(maxCount: 4096, deadline: deadline)
+            } catch let error as DeviceError where error.code == .timedOut {
+                throw DeviceError(.timedOut, "ID-card reader did not answer \"\(command.name)\" within \(settings.replyTimeout.formatted): check that it is a GA 467 reader and the baud rate is right")
+            }
+            decoder.append(bytes)
+            switch decoder.next() {
+            case .success(let reply)?: return reply
+            case .failure(let error)?: throw DeviceError(.protocolError, "ID-card reader: \(error.description)")
+            case nil: continue
+            }
+        }
+    }
+
+    // MARK: Health
+
+    public func healthCheck(_ level: HealthCheckLevel) async -> HealthReport {
+        switch level {
+        case .internal:
+            var report = await connection.healthCheck(.internal)
+            let (reads, failures) = counters
+            report.items.append(HealthReport.Item("cards read", .passed, "\(reads) read, \(failures) unreadable since start"))
+            return report
+        case .external:
+            var report = await connection.healthCheck(.external)
+            guard report.outcome == .passed else { return report }
+            let sam = await connection.perform("health check", timeout: settings.replyTimeout * 3) { transport in
+                (try await self.exchange(.samStatus, on: transport), try await self.exchange(.samID, on: transport))
+            }.completion
+            switch sam {
+            case .success(let (status, id)):
+                let ok = status.status == .success
+                report.items.append(HealthReport.Item("SAM status", ok ? .passed : .failed, ok ? "ready" : "\(status.status); \(status.status.advice)"))
+                if id.status == .success {
+                    report.items.append(HealthReport.Item("SAM id", .passed, id.data.map(hex2).joined()))
+                }
+            default:
+                report.items.append(HealthReport.Item("SAM status", .failed, "no GA 467 answer (\(sam.outcome)): check the reader and the baud rate"))
+            }
+            return report
+        case .interactive:
+            let stream = cardEvents()
+            let outcome = await withTaskGroup(of: HealthReport.Item?.self) { group -> HealthReport.Item in
+                group.addTask {
+                    for await event in stream {
+                        switch event {
+                        case .presented(let resident): return .init("read a card", .passed, "read \(resident.maskedNumber)")
+                        case .refused(let resident, let error): return .init("read a card", .passed, "read \(resident.maskedNumber) (\(error.message))")
+                        case .unreadable(let error): return .init("read a card", .failed, error.message)
+                        case .removed: continue
+                        }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first ?? .init("read a card", .failed, "no card was placed within 30 s")
+            }
+            return HealthReport(device: identity, level: .interactive, items: [outcome])
+        }
+    }
+}
+
+/// China Standard Time (UTC+8, no daylight saving): the stations' local date.
+public enum ChinaTime {
+    /// Today's date in China.
+    @Sendable public static func today() -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+}

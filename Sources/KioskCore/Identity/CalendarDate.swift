@@ -1,0 +1,53 @@
+/// A date on the calendar, without time or zone: birth dates and card
+/// validity dates are printed that way on the card.
+public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
+    /// Year, e.g. 1958.
+    public var year: Int
+    /// Month, 1–12.
+    public var month: Int
+    /// Day, 1–31.
+    public var day: Int
+
+    /// Creates a date; nil when it does not exist (2023-02-29).
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month), (1...Self.days(inMonth: month, year: year)).contains(day) else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYYMMDD`, the form on the card and in the ID number.
+    public init?(yyyymmdd text: some StringProtocol) {
+        let digits = Array(text.utf8)
+        guard digits.count == 8, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        let value = digits.reduce(0) { $0 * 10 + Int($1 - 48) }
+        self.init(year: value / 10000, month: value / 100 % 100, day: value % 100)
+    }
+
+    /// `YYYYMMDD`.
+    public var yyyymmdd: String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return pad(year, 4) + pad(month, 2) + pad(day, 2)
+    }
+
+    /// `2026-11-26`.
+    public var description: String {
+        let text = yyyymmdd
+        return "\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.suffix(2))"
+    }
+
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    static func days(inMonth month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}
