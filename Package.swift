@@ -99,16 +99,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"], swiftSettings: strict),
-        .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim"], swiftSettings: strict),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [
-                "KioskDaemon", "HardwareSim",
+                "KioskDaemon", "HardwareSim", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["HardwareSim"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["HardwareSim", "TestSupport"], swiftSettings: strict),
     ]
 )

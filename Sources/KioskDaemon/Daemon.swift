@@ -51,7 +51,7 @@ public struct Daemon: Sendable {
         let notifier = self.notifier
         let logger = self.logger
         let host = config.listen.host
-        let ready = ReadySignal()
+        let ready = Latch()
         let app = Application(
             router: HTTPRoutes.router(health: health),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
@@ -62,7 +62,7 @@ public struct Daemon: Sendable {
                 let elapsed = ContinuousClock.now - startedAt
                 logger.notice("ready in \(elapsed.formatted): touchscreen UI on http://\(address)/ , health on http://\(address)/healthz")
                 notifier.notify("READY=1\nSTATUS=serving on \(address)\nMAINPID=\(getpid())")
-                ready.fire()
+                ready.open()
             },
             logger: logger)
 

@@ -2,7 +2,6 @@ import Foundation
 import KioskCore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -58,38 +57,14 @@ public struct SystemdNotifier: Sendable {
 
     /// A service that sends `WATCHDOG=1` at the asked interval once `ready`
     /// has fired, and `STOPPING=1` when kioskd begins to shut down.
-    func watchdogService(ready: ReadySignal, logger: Logger) -> some Service {
+    func watchdogService(ready: Latch, logger: Logger) -> some Service {
         WatchdogService(notifier: self, ready: ready, logger: logger)
-    }
-}
-
-/// Fires once, when kioskd serves; later waiters return at once.
-final class ReadySignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func fire() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.fired = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Bool in
-                if !state.fired { state.waiters.append(continuation) }
-                return state.fired
-            }
-            if fired { continuation.resume() }
-        }
     }
 }
 
 struct WatchdogService: Service {
     let notifier: SystemdNotifier
-    let ready: ReadySignal
+    let ready: Latch
     let logger: Logger
 
     func run() async throws {

@@ -21,13 +21,7 @@ struct IDCardCommand: AsyncParsableCommand {
         @Flag(help: "Print the name, number, birth date and address in full. Mind who is looking.") var unmasked = false
 
         func run() async throws {
-            let parsed: DevicePort
-            do {
-                parsed = try DevicePort(parsing: port)
-            } catch {
-                complain("kioskctl: \(error.description)")
-                throw ExitCode(64)
-            }
+            let parsed = try parsePort(port)
             var quiet = Logger(label: "kioskctl")
             quiet.logLevel = .critical
             let connection = DeviceConnection(

@@ -25,6 +25,16 @@ func complain(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
+/// Parses a port string given on the command line; a bad one exits 64 with the reason.
+func parsePort(_ text: String) throws -> DevicePort {
+    do {
+        return try DevicePort(parsing: text)
+    } catch {
+        complain("kioskctl: \(error.description)")
+        throw ExitCode(64)
+    }
+}
+
 struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List devices attached to this machine (USB through libusb, serial ports).",
@@ -111,13 +121,7 @@ struct Port: AsyncParsableCommand {
         @Option(help: "Seconds to wait for a TCP connection.") var timeout: Double = 3
 
         func run() async throws {
-            let parsed: DevicePort
-            do {
-                parsed = try DevicePort(parsing: port)
-            } catch {
-                complain("kioskctl: \(error.description)")
-                throw ExitCode(64)
-            }
+            let parsed = try parsePort(port)
             do {
                 let transport = try await Transports.open(parsed, connectTimeout: .milliseconds(Int(timeout * 1000)))
                 let connected = await transport.isConnected()

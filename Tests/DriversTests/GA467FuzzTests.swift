@@ -17,7 +17,7 @@ struct GA467FuzzTests {
 
     @Test("no crash, no unbounded buffer, and every decoded frame is well formed")
     func randomAndMutated() async {
-        var random = SplitMix(seed: 0x6A_467)
+        var random = SplitMix64(seed: 0x6A_467)
         let seeds: [[UInt8]] = [
             Self.frame(0x9F, [0, 0, 0, 0]), Self.frame(0x80, []), Self.frame(0x90, [UInt8](repeating: 0x5A, count: 8)),
             Self.frame(0x90, [0x01, 0x00, 0x04, 0x00] + [UInt8](repeating: 0x20, count: 1280)),
@@ -64,17 +64,5 @@ struct GA467FuzzTests {
         #expect(decoded > 0)
         #expect(rejected > 0)
         print("fuzz: \(Self.iterations) inputs, \(decoded) frames decoded, \(rejected) rejected, largest buffer \(maxBuffered) bytes")
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -268,6 +268,20 @@ struct GA467ReaderTests {
         running.cancel()
     }
 
+    @Test("a poll that fails after the SAM selected the card (a lost read reply) does not lose the card")
+    func lostReplyAfterSelect() async throws {
+        let rig = try ReaderRig()
+        // Past the first poll's look with select (find, select, then the next find).
+        #expect(await eventually { rig.simulator.commandCount >= 3 })
+        // The read and its retry both arrive garbled: the poll fails with the
+        // card selected (so find no longer sees it) but not read.
+        rig.simulator.corruptNextReads(2)
+        rig.simulator.put(try card("ma-jun"))
+        let event = await rig.nextEvent()
+        #expect(presented(event)?.name == "马俊", "got \(String(describing: event))")
+        await rig.stop()
+    }
+
     @Test("the reader vanishing mid-command ends in noDevice, and comes back")
     func vanishMidCommand() async throws {
         let rig = try ReaderRig()

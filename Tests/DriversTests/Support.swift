@@ -2,6 +2,7 @@ import Foundation
 import HardwareSim
 import KioskCore
 import Synchronization
+@_exported import TestSupport
 
 /// A simulated device that records what it receives and answers each read
 /// with a fixed reply, so a test can check both directions separately.
@@ -17,24 +18,6 @@ final class RecordingDevice: SimulatedDevice {
         received.withLock { $0 += bytes }
         if !reply.isEmpty { await host.send(reply) }
     }
-}
-
-/// A fresh folder under the system's temporary directory.
-func temporaryDirectory(_ name: String = #function) -> String {
-    let base = FileManager.default.temporaryDirectory.path + "/kioskd-tests"
-    let path = base + "/" + name.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString.prefix(8)
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// Waits up to `timeout` for `condition`, checking every 10 ms.
-func eventually(within timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
 }
 
 /// Runs a simulated device on `wire` for the duration of `body`.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 struct DaemonEndToEndTests {
     @Test("make demo's script serves /healthz with every component within 5 s, devices online; an unplug shows and heals; Ctrl-C stops it cleanly")
     func demo() async throws {
-        let state = temporaryFolder()
+        let state = temporaryDirectory()
         let listen = "127.0.0.1:\(freePort())"
         let demo = try Child(
             repositoryRoot + "/scripts/demo.sh", [],
@@ -52,7 +53,7 @@ struct DaemonEndToEndTests {
 
     @Test("under systemd: READY=1 once serving, WATCHDOG=1 keep-alives, STOPPING=1 and a clean exit on SIGTERM")
     func systemd() async throws {
-        let folder = temporaryFolder()
+        let folder = temporaryDirectory()
         let socketPath = folder + "/notify"
         let receiver = try DatagramSocket(path: socketPath)
         let listen = "127.0.0.1:\(freePort())"
@@ -84,7 +85,7 @@ struct DaemonEndToEndTests {
 
     @Test("a config file with a misspelled key or a bad value is refused at start (exit 78) with the key, the value and what is expected")
     func badConfigRefused() async throws {
-        let folder = temporaryFolder()
+        let folder = temporaryDirectory()
         let file = folder + "/kioskd.yaml"
         try "http:\n  listen: 127.0.0.1:8080\ndevices:\n  receipt_printer:\n    port: tcp:10.0.0.9:99999\n  idcard_reader:\n    baud: 9600\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
@@ -97,7 +98,7 @@ struct DaemonEndToEndTests {
 
     @Test("a second kioskd on the same state directory, or on a busy address, is refused with what to do")
     func oneKioskdPerStation() async throws {
-        let folder = temporaryFolder()
+        let folder = temporaryDirectory()
         let listen = "127.0.0.1:\(freePort())"
         let noDevices = ["KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"]
         let first = try Child(binDirectory + "/kioskd", ["run", "--state-dir", folder + "/state", "--listen", listen], environment: noDevices)
@@ -136,7 +137,7 @@ struct DaemonEndToEndTests {
 
     @Test("kioskctl idcard read reads a card from the simulated reader: masked, --unmasked, --json; expired and no card are clear failures")
     func kioskctlIDCard() async throws {
-        let folder = temporaryFolder()
+        let folder = temporaryDirectory()
         let link = folder + "/idcard"
         let simulator = try Child(binDirectory + "/hardware-sim", ["idcard", "--port", "pty", "--link", link, "--card", "li-xiuying", "--cards", repositoryRoot + "/hardware-sim/cards"])
         #expect(await eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: link + ".control") })
@@ -186,7 +187,7 @@ struct DaemonEndToEndTests {
         #expect(help.status == 0)
         for name in ["station", "idcard", "echo", "control"] { #expect(help.stdout.contains(name)) }
 
-        let link = temporaryFolder() + "/plug"
+        let link = temporaryDirectory() + "/plug"
         let echo = try Child(binDirectory + "/hardware-sim", ["echo", "--port", "pty", "--link", link])
         #expect(await eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: link) })
         let check = try await run(binDirectory + "/kioskctl", ["port", "check", "serial:\(link)?baud=9600"])
@@ -195,29 +196,5 @@ struct DaemonEndToEndTests {
         echo.signal(SIGTERM)
         #expect(await echo.exitStatus(within: .seconds(5)) == 0)
         #expect(!FileManager.default.fileExists(atPath: link))
-    }
-}
-
-/// A Unix datagram socket standing in for systemd's notification socket.
-final class DatagramSocket {
-    let fd: Int32
-
-    init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-    }
-
-    deinit { close(fd) }
-
-    func receive(within timeout: Duration) -> String? {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)) > 0 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
     }
 }

@@ -117,19 +117,3 @@ func health(_ base: String) async -> Health? {
     guard let (status, body) = await get(base + "/healthz"), status == 200 else { return nil }
     return try? JSONDecoder().decode(Health.self, from: body)
 }
-
-func temporaryFolder(_ name: String = #function) -> String {
-    let path = FileManager.default.temporaryDirectory.path + "/kioskd-e2e/" + name.filter { $0.isLetter } + "-" + UUID().uuidString.prefix(8)
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// Waits up to `timeout` for `condition`.
-func eventually(within timeout: Duration, _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return await condition()
-}

@@ -1,31 +1,7 @@
 import KioskCore
 import Synchronization
+import TestSupport
 import Testing
-
-/// A one-way gate an operation can wait on; opening it releases every waiter.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let open = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if open { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-}
 
 final class Counter: Sendable {
     private let value = Atomic<Int>(0)
@@ -58,7 +34,7 @@ struct CompletionContractTests {
         let queue = DeviceCommandQueue(device: "test device")
         let stopped = Counter()
         for _ in 0..<Self.rounds {
-            let started = Gate()
+            let started = Latch()
             let command = queue.submit("wait forever", timeout: .seconds(60)) {
                 started.open()
                 do {
@@ -86,8 +62,8 @@ struct CompletionContractTests {
         let queue = DeviceCommandQueue(device: "test device")
         let ran = Counter()
         for _ in 0..<Self.rounds {
-            let hold = Gate()
-            let started = Gate()
+            let hold = Latch()
+            let started = Latch()
             let blocker = queue.submit("hold the device", timeout: .seconds(60)) {
                 started.open()
                 await hold.wait()
@@ -124,8 +100,8 @@ struct CompletionContractTests {
     @Test("cancel returns at once even when the operation ignores cancellation; the device is released when it unwinds")
     func cancelNeverWaitsOnTheCommandsLock() async {
         let queue = DeviceCommandQueue(device: "test device")
-        let started = Gate()
-        let release = Gate()
+        let started = Latch()
+        let release = Latch()
         let stubborn = queue.submit("ignores cancel", timeout: .seconds(60)) {
             started.open()
             await release.wait()  // holds the device and does not look at cancellation
@@ -192,7 +168,7 @@ struct CompletionContractTests {
     @Test("after shutdown, queued commands are canceled and new ones refused with a clear error")
     func shutdown() async {
         let queue = DeviceCommandQueue(device: "receipt printer")
-        let started = Gate()
+        let started = Latch()
         let running = queue.submit("long print", timeout: .seconds(60)) {
             started.open()
             try await Task.sleep(for: .seconds(60))
@@ -209,18 +185,5 @@ struct CompletionContractTests {
         }
         #expect(error.code == .shuttingDown)
         #expect(error.message.contains("receipt printer is shutting down"))
-    }
-}
-
-/// A small deterministic generator so the random test is the same every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

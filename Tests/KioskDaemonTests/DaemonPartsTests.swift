@@ -7,23 +7,19 @@ import KioskCore
 @testable import KioskDaemon
 import Logging
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-func temporaryFolder() -> String {
-    let path = FileManager.default.temporaryDirectory.path + "/kioskd-tests/daemon-" + UUID().uuidString.prefix(8)
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 @Suite("Daemon parts", .serialized, .timeLimit(.minutes(1)))
 struct DaemonPartsTests {
     @Test("/healthz lists every component, each device with its status and what to do")
     func healthz() async throws {
-        let folder = temporaryFolder()
+        let folder = temporaryDirectory()
         let state = try StateDirectory(path: folder + "/state")
         let reader = DeviceConnection(
             identity: DeviceIdentity(kind: .idCardReader, model: "SS628", port: try DevicePort(parsing: "serial:\(folder)/absent")),
@@ -59,7 +55,7 @@ struct DaemonPartsTests {
 
     @Test("the state directory is created 0700 and locked: a second kioskd is refused with the first one's pid")
     func stateDirectoryLock() throws {
-        let path = temporaryFolder() + "/state"
+        let path = temporaryDirectory() + "/state"
         let first = try StateDirectory(path: path)
         var info = stat()
         stat(path, &info)
@@ -76,8 +72,8 @@ struct DaemonPartsTests {
     @Test("systemd notifications reach NOTIFY_SOCKET, for a path and for an abstract socket")
     func systemdNotify() throws {
         for abstract in [false, true] {
-            let name = abstract ? "@kioskd-test-\(UUID().uuidString.prefix(8))" : temporaryFolder() + "/notify"
-            let receiver = try DatagramReceiver(path: name)
+            let name = abstract ? "@kioskd-test-\(UUID().uuidString.prefix(8))" : temporaryDirectory() + "/notify"
+            let receiver = try DatagramSocket(path: name)
             let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": name, "WATCHDOG_USEC": "4000000"])
             #expect(notifier.watchdogInterval == .seconds(2))
             notifier.notify("READY=1\nSTATUS=serving")
@@ -89,7 +85,7 @@ struct DaemonPartsTests {
 
     @Test("graceful shutdown lets an in-flight command run for the grace period, then cancels it and closes the port")
     func gracefulShutdownOfDevices() async throws {
-        let wire = try PtyWire(link: temporaryFolder() + "/reader")
+        let wire = try PtyWire(link: temporaryDirectory() + "/reader")
         let serving = Task { await wire.serve(SilentDevice()) }
         defer {
             wire.stop()
@@ -122,32 +118,5 @@ struct DaemonPartsTests {
         #expect(await tooLong.completion.outcome == "shutting_down")
         #expect(device.status.state == .offline)
         #expect(device.status.message == "kioskd stopped")
-    }
-}
-
-/// A Unix datagram socket standing in for systemd's notification socket.
-final class DatagramReceiver {
-    let fd: Int32
-
-    init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(path.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit { close(fd) }
-
-    func receive() -> String? {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = recv(fd, &buffer, buffer.count, 0)
-        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
     }
 }

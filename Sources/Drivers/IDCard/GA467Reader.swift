@@ -40,7 +40,8 @@ public final class GA467Reader: CardReader {
     private struct State {
         var presence = Presence.empty
         var samFaulted = false
-        /// Whether this connection has looked (with select) for a card left on the reader.
+        /// Whether select has looked for a card that find cannot see (left on the
+        /// reader, or selected by a poll that failed); false again after a failed poll.
         var checkedForLeftoverCard = false
         var shutDown = false
         var reads = 0
@@ -147,10 +148,14 @@ public final class GA467Reader: CardReader {
             }
             return settings.pollInterval
         case .failed(let error):
-            // A garbled or missing reply: the next poll starts afresh (after a flush).
+            // A garbled or missing reply: the next poll starts afresh (after a
+            // flush), and looks with select too, in case the SAM had already
+            // selected a card this poll never got to read.
+            state.withLock { $0.checkedForLeftoverCard = false }
             logger.warning("poll failed: \(error.message)")
             return settings.pollInterval
         case .timedOut(let after):
+            state.withLock { $0.checkedForLeftoverCard = false }
             logger.warning("poll took longer than \(after.formatted): is this a GA 467 reader at the configured baud rate?")
             return settings.pollInterval
         case .canceled:
@@ -178,11 +183,12 @@ public final class GA467Reader: CardReader {
         case .noCard:
             if presence == .empty {
                 // A SAM reports a card once per placement, so one that was read
-                // before this connection opened (or that lands between this
-                // find and the next) is seen only by select: read it then.
+                // before this connection opened, or selected by a poll that
+                // failed half-way, is seen only by select: read it then.
                 guard !state.withLock({ $0.checkedForLeftoverCard }) else { return [] }
-                state.withLock { $0.checkedForLeftoverCard = true }
-                return try await readCard(on: transport, previously: presence, selectOnly: true)
+                let found = try await readCard(on: transport, previously: presence, selectOnly: true)
+                state.withLock { $0.checkedForLeftoverCard = true }  // only once it has been answered
+                return found
             }
             let select = try await exchange(.selectCard, on: transport)
             if select.status.category == .success { return [] }  // still on the reader

@@ -10,6 +10,7 @@ import Synchronization
 ///
 /// Control commands (besides the wire's): `card put NAME|FILE`, `card remove`,
 /// `card swap NAME|FILE [mid-read]`, `card` (what is on the reader),
+/// `read corrupt N` (the next N read replies are garbled),
 /// `sam fault CODE` (hex SW3, e.g. 60), `sam ok`.
 public final class IDCardSimulator: SimulatedDevice {
     private enum CardState { case fresh, selected }
@@ -19,6 +20,7 @@ public final class IDCardSimulator: SimulatedDevice {
         var cardState = CardState.fresh
         var swapMidRead: CardProfile?
         var samFault: UInt8?
+        var corruptReads = 0
         var pending: [UInt8] = []
         var commands = 0
         var bytesIn = 0
@@ -72,6 +74,12 @@ public final class IDCardSimulator: SimulatedDevice {
     /// Makes the next read fail as if the card were pulled away mid-read, with `card` placed instead.
     public func swapDuringNextRead(to card: CardProfile) {
         state.withLock { $0.swapMidRead = card }
+    }
+
+    /// Corrupts the checksum of the next `count` read replies (30 01, 30 10): the
+    /// SAM has selected and read the card, but the terminal never gets the data.
+    public func corruptNextReads(_ count: Int) {
+        state.withLock { $0.corruptReads = count }
     }
 
     /// Makes the SAM answer every command with `code` (nil: healthy again).
@@ -188,9 +196,16 @@ public final class IDCardSimulator: SimulatedDevice {
             if parameter == 0x10 {
                 let fingerprint = card.fingerprintBlock
                 data += [UInt8(fingerprint.count >> 8), UInt8(fingerprint.count & 0xFF)]
-                return replyFrame(0x90, data + text + photo + fingerprint)
+                data += text + photo + fingerprint
+            } else {
+                data += text + photo
             }
-            return replyFrame(0x90, data + text + photo)
+            var frame = replyFrame(0x90, data)
+            if state.corruptReads > 0 {
+                state.corruptReads -= 1
+                frame[frame.count - 1] ^= 0xFF
+            }
+            return frame
         case (0x30, 0x03):  // extra address
             guard let card = state.card, state.cardState == .selected else { return replyFrame(0x41) }
             guard let block = card.extraAddressBlock else { return replyFrame(0x91) }
@@ -234,6 +249,10 @@ public final class IDCardSimulator: SimulatedDevice {
             } catch {
                 return "error: \(error)"
             }
+        case ("read", "corrupt"?):
+            guard words.count == 3, let count = Int(words[2]), count >= 0 else { return "error: read corrupt N" }
+            corruptNextReads(count)
+            return "ok: the next \(count) read replies arrive with a bad checksum"
         case ("sam", "fault"?):
             guard words.count == 3, let code = UInt8(words[2], radix: 16) else { return "error: sam fault CODE (hex SW3, e.g. 60, 66, 24)" }
             setSAMFault(code)
