@@ -153,7 +153,9 @@ struct Control: AsyncParsableCommand {
         do {
             fd = try connectUnix(path: socket)
         } catch {
-            throw ValidationError("cannot reach \(socket): is the simulator running? (\(error))")
+            let reason = if case .system(_, let text) = error { text } else { "\(error)" }
+            FileHandle.standardError.write(Data("hardware-sim: \(reason): is the simulator running, and is this its control socket?\n".utf8))
+            throw ExitCode.failure
         }
         let channel = try PollingDescriptor(fd: fd, isSocket: true, label: "control client")
         defer { channel.close() }
