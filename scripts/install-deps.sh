@@ -4,11 +4,15 @@
 #   scripts/install-deps.sh build|test|demo
 set -eu
 
-build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev"
+# unifont: the bitmap font kioskd draws rare characters with (a runtime need).
+build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev unifont"
+# A real cupsd with the cups-pdf printer, pdftotext to read what it printed,
+# zbarimg to decode QR codes the printer simulator drew.
+services="cups printer-driver-cups-pdf poppler-utils zbar-tools"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build" ;;
-  demo)  wanted="$build" ;;
+  test)  wanted="$build $services" ;;
+  demo)  wanted="$build $services" ;;
   *) echo "install-deps: unknown group '$1' (expected build, test or demo)" >&2; exit 2 ;;
 esac
 

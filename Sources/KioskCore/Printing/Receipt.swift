@@ -1,0 +1,89 @@
+/// The acceptance receipt (受理回执) a resident takes home: what was
+/// applied for, what was handed in, when the result is promised, how it
+/// comes, and a QR code to follow the case. The same value prints on a
+/// thermal receipt printer and on A4 (see ``ReceiptLayout``).
+public struct Receipt: Sendable, Hashable {
+    /// One material received, and how.
+    public struct Material: Sendable, Hashable {
+        /// Its name, e.g. 户口簿.
+        public var name: String
+        /// How it was received: 扫描 3 页, 电子证照, 平台调取.
+        public var how: String
+
+        /// Creates a material line.
+        public init(name: String, how: String) {
+            self.name = name
+            self.how = how
+        }
+    }
+
+    /// When the result is promised.
+    public enum Promise: Sendable, Hashable {
+        /// By this date (承诺办结日期).
+        case by(CalendarDate)
+        /// Handled on the spot (即办件).
+        case immediately
+        /// No date can be given; the reason is printed instead of a guess.
+        case unknown(String)
+    }
+
+    /// Unique per receipt; printing the same id again is a reprint.
+    public var id: String
+    /// The station's tracking number (办件编号 on the receipt and in the QR code).
+    public var trackingNumber: String
+    /// The station that accepted the application.
+    public var stationName: String
+    /// The service item (事项) or bundle applied for.
+    public var serviceName: String
+    /// The applicant's name, masked (the receipt may be lost).
+    public var applicant: String
+    /// The agent who handled it on the resident's behalf (代办员), masked.
+    public var agent: String?
+    /// When it was submitted, as printed: 2026年11月26日 10:32.
+    public var submittedAt: String
+    /// Materials received.
+    public var materials: [Material]
+    /// The promised completion.
+    public var promise: Promise
+    /// How the result comes: 到本站领取, 邮寄, 电子证照.
+    public var delivery: String
+    /// Where the case can be followed; also the QR code's content.
+    public var trackingURL: String
+    /// Who to ask: 咨询电话.
+    public var enquiries: String
+    /// Whether this is a reprint (重印), marked on the receipt.
+    public var isReprint: Bool
+
+    /// Creates a receipt.
+    public init(
+        id: String, trackingNumber: String, stationName: String, serviceName: String, applicant: String,
+        agent: String? = nil, submittedAt: String, materials: [Material], promise: Promise, delivery: String,
+        trackingURL: String, enquiries: String, isReprint: Bool = false
+    ) {
+        self.id = id
+        self.trackingNumber = trackingNumber
+        self.stationName = stationName
+        self.serviceName = serviceName
+        self.applicant = applicant
+        self.agent = agent
+        self.submittedAt = submittedAt
+        self.materials = materials
+        self.promise = promise
+        self.delivery = delivery
+        self.trackingURL = trackingURL
+        self.enquiries = enquiries
+        self.isReprint = isReprint
+    }
+
+    /// The same receipt marked as a reprint.
+    public var reprinted: Receipt {
+        var copy = self
+        copy.isReprint = true
+        return copy
+    }
+}
+
+extension CalendarDate {
+    /// 2026年12月8日.
+    public var chinese: String { "\(year)年\(month)月\(day)日" }
+}

@@ -1,0 +1,64 @@
+/// Lays a ``Receipt`` out as a ``PrintDocument`` for a paper width in
+/// columns: 32 on 58 mm paper, 48 on 80 mm, wider on A4.
+public enum ReceiptLayout {
+    /// Columns on 58 mm thermal paper (384 dots, 12-dot characters).
+    public static let columns58mm = 32
+    /// Columns on 80 mm thermal paper (576 dots).
+    public static let columns80mm = 48
+
+    /// The receipt as lines of at most `columns` columns.
+    public static func document(_ receipt: Receipt, columns: Int) -> PrintDocument {
+        var lines: [PrintLine] = []
+        func add(_ text: String, _ style: TextStyle = .plain) {
+            let width = style.large ? columns / 2 : columns
+            lines += LineBreaker.wrap(text, width: width).map { .text($0, style) }
+        }
+        /// "label：value", continuation lines indented under the value where there is room.
+        func field(_ label: String, _ value: String) {
+            let head = label + "："
+            let indent = DisplayWidth.of(head)
+            if indent <= columns / 3 {
+                let wrapped = LineBreaker.wrap(value, width: columns - indent)
+                lines.append(.text(head + (wrapped.first ?? ""), .plain))
+                lines += wrapped.dropFirst().map { .text(String(repeating: " ", count: indent) + $0, .plain) }
+            } else {
+                add(head + value)
+            }
+        }
+
+        if receipt.isReprint { add("【重印 REPRINT】", TextStyle(.center, bold: true)) }
+        add("受理回执", TextStyle(.center, bold: true, large: true))
+        add(receipt.stationName, TextStyle(.center))
+        lines.append(.rule)
+        field("办件编号", receipt.trackingNumber)
+        field("办理事项", receipt.serviceName)
+        field("申请人", receipt.applicant)
+        if let agent = receipt.agent { field("代办人", agent) }
+        field("申请时间", receipt.submittedAt)
+        lines.append(.rule)
+        add("已收材料：")
+        if receipt.materials.isEmpty { add("  无需提交材料") }
+        for (index, material) in receipt.materials.enumerated() {
+            let number = "\(index + 1). "
+            let wrapped = LineBreaker.wrap("\(material.name)（\(material.how)）", width: columns - 2 - number.count)
+            lines.append(.text("  " + number + (wrapped.first ?? ""), .plain))
+            lines += wrapped.dropFirst().map { .text(String(repeating: " ", count: 2 + number.count) + $0, .plain) }
+        }
+        lines.append(.rule)
+        switch receipt.promise {
+        case .by(let date): add("承诺办结日期：\(date.chinese)", TextStyle(bold: true))
+        case .immediately: add("即办件：当场办结", TextStyle(bold: true))
+        case .unknown(let reason): add("承诺办结日期：\(reason)", TextStyle(bold: true))
+        }
+        field("结果领取", receipt.delivery)
+        lines.append(.rule)
+        lines.append(.qrCode(receipt.trackingURL))
+        add("扫码查询办理进度", TextStyle(.center))
+        add(receipt.trackingURL, TextStyle(.center))
+        add(receipt.enquiries, TextStyle(.center))
+        add("最多跑一次 · 请妥善保管本回执", TextStyle(.center))
+        lines.append(.feed(3))
+        lines.append(.cut)
+        return PrintDocument(columns: columns, lines: lines)
+    }
+}

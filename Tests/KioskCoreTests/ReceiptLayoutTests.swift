@@ -1,0 +1,87 @@
+import KioskCore
+import Testing
+
+/// A plausible receipt; all sample data.
+func sampleReceipt(reprint: Bool = false, applicant: String = "王*国") -> Receipt {
+    Receipt(
+        id: "R-340104-20261126-0007", trackingNumber: "340104-20261126-0007-K", stationName: "示例镇幸福村为民服务全程代理站",
+        serviceName: "城乡居民基本养老保险参保登记", applicant: applicant, agent: "李*",
+        submittedAt: "2026年11月26日 10:32",
+        materials: [
+            .init(name: "居民身份证", how: "电子证照"), .init(name: "户口簿首页及本人页", how: "扫描 2 页"),
+            .init(name: "银行账户信息", how: "平台调取"),
+        ],
+        promise: .by(CalendarDate(year: 2026, month: 12, day: 8)!), delivery: "到本站领取（示例村委会一楼）",
+        trackingURL: "https://zwfw.example.gov.cn/track/340104-20261126-0007-K", enquiries: "咨询电话：0551-12345",
+        isReprint: reprint)
+}
+
+@Suite("Receipt layout")
+struct ReceiptLayoutTests {
+    @Test("Chinese characters take two columns, Latin one")
+    func widths() {
+        #expect(DisplayWidth.of("受理回执") == 8)
+        #expect(DisplayWidth.of("ab") == 2)
+        #expect(DisplayWidth.of("a受1") == 4)
+        #expect(DisplayWidth.of("䶮") == 2)
+        #expect(DisplayWidth.of("（") == 2)
+    }
+
+    @Test("Chinese breaks between any characters, Latin at spaces, long URLs anywhere")
+    func wrapping() {
+        #expect(LineBreaker.wrap("一二三四五六七八九", width: 8) == ["一二三四", "五六七八", "九"])
+        #expect(LineBreaker.wrap("hello world foo", width: 11) == ["hello world", "foo"])
+        #expect(LineBreaker.wrap("申请 hello world", width: 12) == ["申请 hello", "world"])
+        #expect(LineBreaker.wrap("https://example.org/track/12345", width: 16) == ["https://example.", "org/track/12345"])
+        #expect(LineBreaker.wrap("", width: 10) == [""])
+        #expect(LineBreaker.wrap("一\n二", width: 10) == ["一", "二"])
+    }
+
+    @Test("closing punctuation never starts a line")
+    func kinsoku() {
+        #expect(LineBreaker.wrap("一二三，四", width: 6) == ["一二", "三，四"])
+        #expect(LineBreaker.wrap("你好。再见", width: 4) == ["你", "好。", "再见"])
+        for width in 4...12 {
+            for line in LineBreaker.wrap("请携带身份证，户口簿。到本站（示例村）领取！", width: width).dropFirst() {
+                #expect(!["，", "。", "）", "！"].contains(line.first), "width \(width): \(line)")
+            }
+        }
+    }
+
+    @Test("every line fits the paper, at 58 mm and at 80 mm", arguments: [ReceiptLayout.columns58mm, ReceiptLayout.columns80mm])
+    func fits(_ columns: Int) {
+        let document = ReceiptLayout.document(sampleReceipt(reprint: true), columns: columns)
+        for line in document.lines {
+            guard case .text(let text, let style) = line else { continue }
+            let limit = style.large ? columns / 2 : columns
+            #expect(DisplayWidth.of(text) <= limit, "\(text) is \(DisplayWidth.of(text)) columns, more than \(limit)")
+        }
+    }
+
+    @Test("the receipt carries every field, the QR code of the tracking URL, and a cut")
+    func content() {
+        let receipt = sampleReceipt()
+        let document = ReceiptLayout.document(receipt, columns: 48)
+        let text = document.text
+        for fragment in ["受理回执", "示例镇幸福村为民服务全程代理站", "340104-20261126-0007-K", "城乡居民基本养老保险参保登记", "王*国", "李*",
+                         "2026年11月26日 10:32", "户口簿首页及本人页（扫描 2 页）", "承诺办结日期：2026年12月8日", "到本站领取", "0551-12345"] {
+            #expect(text.contains(fragment), "missing \(fragment)")
+        }
+        #expect(document.lines.contains(.qrCode(receipt.trackingURL)))
+        #expect(document.lines.last == .cut)
+        #expect(!text.contains("重印"))
+    }
+
+    @Test("a reprint says so at the top")
+    func reprint() {
+        let document = ReceiptLayout.document(sampleReceipt().reprinted, columns: 32)
+        #expect(document.lines.first == .text("【重印 REPRINT】", TextStyle(.center, bold: true)))
+    }
+
+    @Test("a promise that cannot be computed says why instead of a date")
+    func unknownPromise() {
+        var receipt = sampleReceipt()
+        receipt.promise = .unknown("2027年节假日安排尚未公布，办结日期将短信告知")
+        #expect(ReceiptLayout.document(receipt, columns: 48).text.contains("2027年节假日安排尚未公布"))
+    }
+}
