@@ -20,10 +20,14 @@ build: deps
 	$(SWIFT) build
 
 test: deps
+	@scripts/install-deps.sh test
+	@scripts/start-cups.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 demo: deps
+	@scripts/install-deps.sh demo
+	@scripts/start-cups.sh
 	$(SWIFT) build
 	scripts/demo.sh
 

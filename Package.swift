@@ -73,7 +73,7 @@ let package = Package(
         // The far end of the wire: simulators that speak each device's protocol.
         .target(
             name: "HardwareSim",
-            dependencies: ["SystemIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SystemIO", "KioskCore", .product(name: "Logging", package: "swift-log")],
             path: "hardware-sim/Sources/HardwareSim",
             swiftSettings: strict
         ),
@@ -99,7 +99,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["KioskCore"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),
         .testTarget(

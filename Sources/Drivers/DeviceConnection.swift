@@ -259,3 +259,17 @@ public final class DeviceConnection: Device {
         await nudge.wait(for: duration)
     }
 }
+
+/// A protocol driver that sits on a ``DeviceConnection``: its identity and
+/// status are the connection's (the driver reports what the device says of
+/// itself through ``DeviceConnection/report(_:)``).
+public protocol ConnectionDriver: Device {
+    /// The port and its supervision.
+    var connection: DeviceConnection { get }
+}
+
+extension ConnectionDriver {
+    public var identity: DeviceIdentity { connection.identity }
+    public var status: DeviceStatus { connection.status }
+    public func statusChanges() -> AsyncStream<DeviceStatus> { connection.statusChanges() }
+}

@@ -38,10 +38,7 @@ public struct Daemon: Sendable {
                 devices.append((settings.kind.rawValue, nil, settings))
                 continue
             }
-            let connection = DeviceConnection(
-                identity: DeviceIdentity(kind: settings.kind, model: settings.model, port: port),
-                policy: config.reconnect.policy, logger: logger)
-            devices.append((settings.kind.rawValue, driver(for: settings.kind, on: connection), settings))
+            devices.append((settings.kind.rawValue, driver(for: settings, at: port), settings))
         }
 
         let listening = Mutex<String>(config.listen.description)
@@ -85,15 +82,25 @@ public struct Daemon: Sendable {
 }
 
 extension Daemon {
-    /// The protocol driver for a kind of device, on its connection. A kind
-    /// whose driver has not landed yet runs as the bare connection, so its
-    /// port is still watched and reported.
-    func driver(for kind: DeviceKind, on connection: DeviceConnection) -> any Device {
-        switch kind {
+    /// The driver for a configured device. A kind whose protocol driver has
+    /// not landed yet runs as the bare connection, so its port is still
+    /// watched and reported.
+    func driver(for device: DeviceSettings, at port: DevicePort) -> any Device {
+        if case .cups(let queue) = port {
+            return CUPSPrinter(queue: queue, model: device.model, logger: logger)
+        }
+        let connection = DeviceConnection(
+            identity: DeviceIdentity(kind: device.kind, model: device.model, port: port),
+            policy: config.reconnect.policy, logger: logger)
+        switch device.kind {
         case .idCardReader:
             var settings = GA467Reader.Settings()
             settings.pollInterval = config.cardPollInterval
             return GA467Reader(connection: connection, settings: settings, logger: logger)
+        case .receiptPrinter:
+            var settings = ESCPOSPrinter.Settings()
+            settings.profile = ESCPOSProfile.named(device.model) ?? .generic80
+            return ESCPOSPrinter(connection: connection, settings: settings, logger: logger)
         default:
             return connection
         }

@@ -8,9 +8,9 @@ import KioskCore
 struct Kioskctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskctl",
-        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, versions.",
+        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, versions.",
         version: KioskVersion.current,
-        subcommands: [Devices.self, Port.self, IDCardCommand.self, Version.self])
+        subcommands: [Devices.self, Port.self, IDCardCommand.self, PrinterCommand.self, Version.self])
 }
 
 /// Prints `value` as JSON on standard output.
@@ -37,16 +37,25 @@ func parsePort(_ text: String) throws -> DevicePort {
 
 struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List devices attached to this machine (USB through libusb, serial ports).",
-        discussion: "With neither --usb nor --serial, lists both.")
+        abstract: "List devices attached to this machine (USB through libusb, serial ports, CUPS queues).",
+        discussion: "With none of --usb, --serial, --cups, lists all.")
 
     @Flag(help: "List USB devices.") var usb = false
     @Flag(help: "List serial ports.") var serial = false
+    @Flag(help: "List CUPS print queues.") var cups = false
     @Flag(help: "Print JSON.") var json = false
 
     struct Listing: Encodable {
         var usb: [USBEntry]?
         var serial: [String]?
+        var cups: [CUPSEntry]?
+    }
+
+    struct CUPSEntry: Encodable {
+        var port: String
+        var state: String
+        var reasons: [String]
+        var message: String?
     }
 
     struct USBEntry: Encodable {
@@ -60,7 +69,7 @@ struct Devices: AsyncParsableCommand {
     }
 
     func run() throws {
-        let both = !usb && !serial
+        let both = !usb && !serial && !cups
         var listing = Listing()
         if usb || both {
             do {
@@ -74,6 +83,16 @@ struct Devices: AsyncParsableCommand {
             }
         }
         if serial || both { listing.serial = SerialPorts.list() }
+        if cups || both {
+            do {
+                listing.cups = try CUPSPrinter.queues().map { CUPSEntry(port: "cups:\($0.name)", state: $0.state, reasons: $0.reasons, message: $0.message) }
+            } catch {
+                if cups {
+                    complain("kioskctl: \(error.message)")
+                    throw ExitCode.failure
+                }
+            }
+        }
         if json { return try printJSON(listing) }
         if let entries = listing.usb {
             print("USB devices (\(entries.count)):")
@@ -87,6 +106,13 @@ struct Devices: AsyncParsableCommand {
             print("Serial ports (\(ports.count)):")
             if ports.isEmpty { print("  none found") }
             for port in ports { print("  serial:\(port)") }
+        }
+        if let queues = listing.cups {
+            print("CUPS queues (\(queues.count)):")
+            if queues.isEmpty { print("  none") }
+            for queue in queues {
+                print("  \(queue.port)  \(queue.state)" + (queue.reasons.isEmpty ? "" : " (\(queue.reasons.joined(separator: ", ")))") + (queue.message.map { ": \($0)" } ?? ""))
+            }
         }
     }
 }

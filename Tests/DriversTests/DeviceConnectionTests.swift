@@ -190,7 +190,8 @@ struct SupervisorPacingTests {
         supervisor.cancel()
         // One probe per 50 ms is at most about 10 in 500 ms (fewer on a loaded
         // machine); the busy loop this guards against made tens of thousands.
-        #expect((1...14).contains(transport.probes.count), "\(transport.probes.count) probes in 500 ms")
+        // (That probes happen at all is shown by the idle-unplug test.)
+        #expect(transport.probes.count <= 14, "\(transport.probes.count) probes in 500 ms")
     }
 
     @Test("an absent device is retried with backoff, not in a busy loop")

@@ -42,7 +42,7 @@ struct ESCPOSEncoderTests {
         #expect(GB18030.encode("𠀀", coverage: .gb18030)?.count == 4)  // Extension B: four bytes
     }
 
-    @Test("a document encodes as init, Chinese mode, styled lines, QR and cut, in order")
+    @Test("a document encodes as init, Chinese mode, styled lines, QR, cut and a closing reset, in order")
     func document() throws {
         let document = PrintDocument(columns: 32, lines: [
             .text("受理回执", TextStyle(.center, bold: true, large: true)), .rule, .qrCode("https://x.example/1"), .feed(2), .cut,
@@ -54,7 +54,7 @@ struct ESCPOSEncoderTests {
         expected += ESCPOS.size(width: 1, height: 1) + ESCPOS.bold(false) + ESCPOS.align(.left)
         expected += Array(String(repeating: "-", count: 48).utf8) + [0x0A]
         expected += ESCPOS.align(.center) + ESCPOS.qrCode(Array("https://x.example/1".utf8), moduleSize: 6) + [0x0A] + ESCPOS.align(.left)
-        expected += ESCPOS.feed(lines: 2) + ESCPOS.cut() + ESCPOS.chineseModeOff
+        expected += ESCPOS.feed(lines: 2) + ESCPOS.cut() + ESCPOS.chineseModeOff + ESCPOS.initialize
         #expect(bytes == expected)
     }
 
@@ -64,7 +64,7 @@ struct ESCPOSEncoderTests {
         let bytes = try encoder.encode(PrintDocument(columns: 32, lines: [.text("申请人：刘䶮", .plain)]))
         let header: [UInt8] = [0x1D, 0x76, 0x30, 0x00, 48, 0x00, 24, 0x00]  // 384 dots = 48 bytes, 24 rows
         let prefix = ESCPOS.initialize + ESCPOS.chineseModeOn + ESCPOS.align(.left) + header
-        let suffix = ESCPOS.align(.left) + ESCPOS.chineseModeOff
+        let suffix = ESCPOS.align(.left) + ESCPOS.chineseModeOff + ESCPOS.initialize
         // Nothing but the image: no part of the line went out as text.
         #expect(bytes.count == prefix.count + 48 * 24 + suffix.count)
         #expect(Array(bytes.prefix(prefix.count)) == prefix)

@@ -21,8 +21,10 @@ struct DaemonEndToEndTests {
         #expect(await eventually(within: .seconds(5)) { await health(base) != nil }, "no /healthz within 5 s: \(demo.stderr)")
         let firstAnswer = clock.now - start
         let listed = await health(base)
-        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer"])
-        #expect(await eventually(within: .seconds(5)) { await health(base)?.status == "ok" }, "devices did not come online: \(demo.stdout) \(demo.stderr)")
+        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer", "a4_printer"])
+        let online = await eventually(within: .seconds(8)) { await health(base)?.status == "ok" }
+        let components = await health(base)?.components.map { "\($0.name) \($0.status) \($0.detail ?? "")" } ?? []
+        #expect(online, "devices did not come online: \(components) \(demo.stderr)")
         #expect(firstAnswer < .seconds(5))
 
         // A maintainer unplugs the simulated reader through its control socket…
@@ -181,11 +183,40 @@ struct DaemonEndToEndTests {
         #expect(await simulator.exitStatus(within: .seconds(5)) == 0)
     }
 
+    @Test("kioskctl printer test prints a test receipt on the simulated printer (QR readable); status reports paper out with what to do")
+    func kioskctlPrinter() async throws {
+        let folder = temporaryDirectory()
+        let port = "tcp:127.0.0.1:\(freePort())"
+        let simulator = try Child(binDirectory + "/hardware-sim", ["printer", "--port", port, "--out", folder + "/out", "--control", folder + "/printer.control"])
+        #expect(await eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: folder + "/printer.control") })
+
+        let test = try await run(binDirectory + "/kioskctl", ["printer", "test", "--port", port])
+        #expect(test.status == 0, "\(test.stderr)")
+        #expect(test.stdout.contains("test receipt printed"))
+        #expect(await eventually(within: .seconds(5)) { FileManager.default.fileExists(atPath: folder + "/out/receipt-0001.png") })
+        #expect(try decodeQR(folder + "/out/receipt-0001.png") == "https://kioskd.example/printer-test")
+        let text = try String(contentsOfFile: folder + "/out/receipt-0001.txt", encoding: .utf8)
+        #expect(text.contains("中文字体测试：受理回执 办件编号"))
+
+        _ = try await run(binDirectory + "/hardware-sim", ["control", "--socket", folder + "/printer.control", "paper", "out"])
+        let status = try await run(binDirectory + "/kioskctl", ["printer", "status", "--port", port])
+        #expect(status.status == 1)
+        #expect(status.stdout.contains("userError [paper_out]: the receipt printer is out of paper: load a new roll and press Retry"))
+        let refused = try await run(binDirectory + "/kioskctl", ["printer", "test", "--port", port])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("out of paper"))
+
+        let a4 = try await run(binDirectory + "/kioskctl", ["printer", "status", "--port", "cups:KioskPDF"])
+        #expect(a4.status == 0, "\(a4.stdout) \(a4.stderr)")
+        simulator.signal(SIGTERM)
+        #expect(await simulator.exitStatus(within: .seconds(5)) == 0)
+    }
+
     @Test("hardware-sim --help lists its simulators; kioskctl port check finds an echo plug on a pty")
     func simulatorHelpAndPortCheck() async throws {
         let help = try await run(binDirectory + "/hardware-sim", ["--help"])
         #expect(help.status == 0)
-        for name in ["station", "idcard", "echo", "control"] { #expect(help.stdout.contains(name)) }
+        for name in ["station", "idcard", "printer", "echo", "control"] { #expect(help.stdout.contains(name)) }
 
         let link = temporaryDirectory() + "/plug"
         let echo = try Child(binDirectory + "/hardware-sim", ["echo", "--port", "pty", "--link", link])

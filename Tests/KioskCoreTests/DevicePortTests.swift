@@ -11,6 +11,7 @@ struct DevicePortTests {
             ("usb:10c4:ea60", .usb(USBDeviceSelector(vendorID: 0x10C4, productID: 0xEA60))),
             ("usb:0483:5750?serial=A1B2", .usb(USBDeviceSelector(vendorID: 0x0483, productID: 0x5750, serialNumber: "A1B2"))),
             ("tcp:[::1]:9100", .tcp(host: "::1", port: 9100)),
+            ("cups:KioskPDF", .cups(queue: "KioskPDF")),
         ]
         for (text, expected) in cases {
             let port = try DevicePort(parsing: text)
@@ -31,6 +32,7 @@ struct DevicePortTests {
         let cases: [(String, String)] = [
             ("/dev/ttyUSB0", "no scheme"),
             ("com1:x", "unknown scheme \"com1\""),
+            ("cups:Kiosk PDF", "expected cups:QUEUE"),
             ("serial:", "device path is empty"),
             ("serial:/dev/ttyUSB0?baud=115201", "baud \"115201\" is not supported"),
             ("serial:/dev/ttyUSB0?speed=9600", "unknown option \"speed\""),

@@ -1,20 +1,6 @@
 import KioskCore
+import TestSupport
 import Testing
-
-/// A plausible receipt; all sample data.
-func sampleReceipt(reprint: Bool = false, applicant: String = "王*国") -> Receipt {
-    Receipt(
-        id: "R-340104-20261126-0007", trackingNumber: "340104-20261126-0007-K", stationName: "示例镇幸福村为民服务全程代理站",
-        serviceName: "城乡居民基本养老保险参保登记", applicant: applicant, agent: "李*",
-        submittedAt: "2026年11月26日 10:32",
-        materials: [
-            .init(name: "居民身份证", how: "电子证照"), .init(name: "户口簿首页及本人页", how: "扫描 2 页"),
-            .init(name: "银行账户信息", how: "平台调取"),
-        ],
-        promise: .by(CalendarDate(year: 2026, month: 12, day: 8)!), delivery: "到本站领取（示例村委会一楼）",
-        trackingURL: "https://zwfw.example.gov.cn/track/340104-20261126-0007-K", enquiries: "咨询电话：0551-12345",
-        isReprint: reprint)
-}
 
 @Suite("Receipt layout")
 struct ReceiptLayoutTests {

@@ -36,8 +36,8 @@ struct ConfigTests {
         #expect(config == KioskConfig())
         #expect(config.listen.description == "127.0.0.1:8080")
         #expect(config.stateDirectory == "./var")
-        #expect(config.devices.map(\.kind) == [.idCardReader, .receiptPrinter])
-        #expect(config.devices.map { $0.port?.description } == ["serial:./var/sim/idcard", "tcp:127.0.0.1:9100"])
+        #expect(config.devices.map(\.kind) == [.idCardReader, .receiptPrinter, .documentPrinter])
+        #expect(config.devices.map { $0.port?.description } == ["serial:./var/sim/idcard", "tcp:127.0.0.1:9100", "cups:KioskPDF"])
     }
 
     @Test("config/kioskd.example.yaml loads and says exactly what the embedded default is")
@@ -103,7 +103,7 @@ struct ConfigTests {
               listen: [127.0.0.1:8080]
             """)
         let found = await problems(file: file)
-        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, reconnect"))
+        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, a4_printer, reconnect"))
         #expect(found.contains("\(file) line 3: http.listen must be a single value (HOST:PORT, e.g. 127.0.0.1:8080), not a list or a section"))
     }
 
@@ -157,6 +157,13 @@ struct ConfigTests {
         #expect(config.stateDirectory == "/srv/c")
         #expect(config.listen.port == 7000)
         #expect(config.devices.first?.port?.description == "serial:/srv/c/sim/idcard")
+    }
+
+    @Test("a receipt printer model that is not a known profile is refused with the known ones")
+    func unknownPrinterModel() async {
+        let file = configFile("devices:\n  receipt_printer:\n    model: epson-tm-t88\n")
+        let found = await problems(file: file)
+        #expect(found == ["devices.receipt_printer.model \"epson-tm-t88\" (\(file) line 3) is not valid: expected a receipt printer model: generic-58, generic-80, kiosk-80-gb18030"])
     }
 
     @Test("all problems are reported at once")

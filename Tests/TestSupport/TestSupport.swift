@@ -69,3 +69,22 @@ public final class DatagramSocket {
         return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
     }
 }
+
+/// Runs a command-line tool and returns its exit status and standard output.
+public func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = Pipe()
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// What zbarimg reads from the QR code(s) in an image, one per line.
+public func decodeQR(_ imagePath: String) throws -> String {
+    try runTool("/usr/bin/zbarimg", ["--raw", "-q", imagePath]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+}

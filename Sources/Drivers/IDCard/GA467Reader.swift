@@ -15,7 +15,7 @@ import Synchronization
 /// A SAM fault (self-test failed, not authorised, …) sets the status to
 /// `hardwareError` with the `sam_fault` condition, resets the SAM once and
 /// polls with backoff until it answers again.
-public final class GA467Reader: CardReader {
+public final class GA467Reader: CardReader, ConnectionDriver {
     /// Polling and timing settings.
     public struct Settings: Sendable, Equatable {
         /// Time between polls when idle.
@@ -70,9 +70,6 @@ public final class GA467Reader: CardReader {
         self.logger = logger
     }
 
-    public var identity: DeviceIdentity { connection.identity }
-    public var status: DeviceStatus { connection.status }
-    public func statusChanges() -> AsyncStream<DeviceStatus> { connection.statusChanges() }
     public func cardEvents() -> AsyncStream<CardEvent> { events.subscribe() }
 
     /// Cards read and read failures since start, for health reports.

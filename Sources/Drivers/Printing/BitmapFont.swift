@@ -12,39 +12,41 @@ public final class BitmapFont: Sendable {
     /// Glyph height in pixels.
     public static let height = 16
 
-    private let glyphs: [UInt32: [UInt8]]  // 16 rows × 1 or 2 bytes
+    /// The file, sorted by code point: glyphs are found by binary search,
+    /// so loading costs one read and no parsing.
+    private let data: [UInt8]
 
     /// Loads the font. The error says which package provides it.
     public init(path: String = BitmapFont.defaultPath) throws(DeviceError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let contents = FileManager.default.contents(atPath: path), !contents.isEmpty else {
             throw DeviceError(.unsupported, "the fallback font \(path) is missing: install the Debian package unifont (rare characters in names print as images drawn with it)")
         }
-        var glyphs: [UInt32: [UInt8]] = [:]
-        glyphs.reserveCapacity(60_000)
-        data.withUnsafeBytes { raw in
-            var index = 0
-            let bytes = raw.bindMemory(to: UInt8.self)
-            while index < bytes.count {
-                var end = index
-                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-                if let colon = (index..<end).first(where: { bytes[$0] == 0x3A }),
-                   let code = UInt32(String(decoding: bytes[index..<colon], as: UTF8.self), radix: 16) {
-                    let hex = bytes[(colon + 1)..<end]
-                    if hex.count == 32 || hex.count == 64 {
-                        var rows: [UInt8] = []
-                        rows.reserveCapacity(hex.count / 2)
-                        var position = hex.startIndex
-                        while position < hex.endIndex {
-                            rows.append(Self.nibble(hex[position]) << 4 | Self.nibble(hex[position + 1]))
-                            position += 2
-                        }
-                        glyphs[code] = rows
-                    }
-                }
-                index = end + 1
+        data = [UInt8](contents)
+    }
+
+    /// The 16 rows (1 or 2 bytes each) of a code point's glyph.
+    private func rows(of code: UInt32) -> [UInt8]? {
+        var low = 0, high = data.count
+        while low < high {
+            let middle = (low + high) / 2
+            var start = middle
+            while start > 0, data[start - 1] != 0x0A { start -= 1 }
+            var colon = start
+            var value: UInt32 = 0
+            while colon < data.count, data[colon] != 0x3A {
+                value = value << 4 | UInt32(Self.nibble(data[colon]))
+                colon += 1
             }
+            var end = colon
+            while end < data.count, data[end] != 0x0A { end += 1 }
+            if value == code {
+                let hex = data[(colon + 1)..<end]
+                guard hex.count == 32 || hex.count == 64 else { return nil }
+                return stride(from: hex.startIndex, to: hex.endIndex, by: 2).map { Self.nibble(hex[$0]) << 4 | Self.nibble(hex[$0 + 1]) }
+            }
+            if value < code { low = end + 1 } else { high = start }
         }
-        self.glyphs = glyphs
+        return nil
     }
 
     private static func nibble(_ byte: UInt8) -> UInt8 {
@@ -71,14 +73,14 @@ public final class BitmapFont: Sendable {
 
     /// Whether the font has a glyph for the character.
     public func has(_ character: Character) -> Bool {
-        character.unicodeScalars.first.map { glyphs[$0.value] != nil } ?? false
+        character.unicodeScalars.first.map { rows(of: $0.value) != nil } ?? false
     }
 
     /// The glyph as rows of pixels (true = ink): 8 or 16 wide, 16 high. A
     /// missing glyph is a hollow box, so a gap is visible rather than silent.
     public func glyph(_ character: Character) -> [[Bool]] {
         let code = character.unicodeScalars.first?.value ?? 0
-        guard let rows = glyphs[code] else {
+        guard let rows = rows(of: code) else {
             let width = DisplayWidth.of(character) == 2 ? 16 : 8
             return (0..<16).map { row in (0..<width).map { column in row == 1 || row == 14 || column == 1 || column == width - 2 } }
         }

@@ -45,7 +45,9 @@ public struct ESCPOSEncoder: Sendable {
                 bytes += profile.hasCutter ? ESCPOS.cut() : ESCPOS.feed(lines: 4)
             }
         }
-        return bytes + ESCPOS.chineseModeOff
+        // A closing reset leaves the printer in its default modes for whoever
+        // prints next, and ends the job for printers without a cutter.
+        return bytes + ESCPOS.chineseModeOff + ESCPOS.initialize
     }
 
     /// A text line as an image the width of the paper, one printer line high.

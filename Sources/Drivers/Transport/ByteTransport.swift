@@ -54,6 +54,8 @@ public enum Transports {
             return try await FileDescriptorTransport.connectTCP(host: host, port: tcpPort, timeout: connectTimeout, devicePort: port)
         case .usb(let selector):
             return try await USBTransport.open(selector)
+        case .cups(let queue):
+            throw DeviceError(.unsupported, "cups:\(queue) is a print queue, not a byte stream: it is used by the A4 printer (CUPSPrinter)")
         }
     }
 

@@ -34,6 +34,8 @@ public struct DeviceError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let hardwareError = Code("hardware_error")
         /// The device needs something a resident or agent can do.
         public static let userError = Code("user_error")
+        /// The request would do something twice that must happen once (a second print of a receipt).
+        public static let refused = Code("refused")
         /// The configuration asks for something this build cannot do.
         public static let unsupported = Code("unsupported")
         /// The device is being shut down with kioskd.

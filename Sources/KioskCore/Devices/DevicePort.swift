@@ -5,6 +5,7 @@
 /// | `serial:/dev/ttyUSB0?baud=115200` | a serial line (RS-232, USB-serial, a pty); also `databits`, `parity` (none/even/odd), `stopbits` |
 /// | `usb:10c4:ea60[?serial=ABC&interface=0]` | a USB device by vendor and product id (hex), optionally its serial number and interface |
 /// | `tcp:192.168.1.50:9100` | a TCP socket (network receipt printers listen on 9100) |
+/// | `cups:KioskPDF` | a CUPS print queue (the A4 printer) |
 ///
 /// ```swift
 /// let port = try DevicePort(parsing: "serial:/dev/ttyUSB0?baud=9600")
@@ -16,6 +17,8 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
     case usb(USBDeviceSelector)
     /// A TCP endpoint.
     case tcp(host: String, port: UInt16)
+    /// A CUPS print queue by name.
+    case cups(queue: String)
 
     /// Parses a port string; the error names the part at fault and shows the expected form.
     public init(parsing text: String) throws(DevicePortError) {
@@ -90,8 +93,14 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
                 throw DevicePortError(text, "port \"\(portText)\" must be a number from 1 to 65535")
             }
             self = .tcp(host: host, port: port)
+        case "cups":
+            guard query.isEmpty else { throw DevicePortError(text, "CUPS ports take no options") }
+            guard !body.isEmpty, body.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) else {
+                throw DevicePortError(text, "expected cups:QUEUE with the queue's name as `lpstat -p` lists it, e.g. cups:KioskPDF")
+            }
+            self = .cups(queue: body)
         default:
-            throw DevicePortError(text, "unknown scheme \"\(scheme)\"; expected serial:, usb: or tcp:")
+            throw DevicePortError(text, "unknown scheme \"\(scheme)\"; expected serial:, usb:, tcp: or cups:")
         }
     }
 
@@ -104,6 +113,8 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
             return selector.description
         case .tcp(let host, let port):
             return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+        case .cups(let queue):
+            return "cups:\(queue)"
         }
     }
 

@@ -35,7 +35,7 @@ public struct Receipt: Sendable, Hashable {
     public var stationName: String
     /// The service item (事项) or bundle applied for.
     public var serviceName: String
-    /// The applicant's name, masked (the receipt may be lost).
+    /// The applicant's name as it is to be printed (the session decides whether to mask it).
     public var applicant: String
     /// The agent who handled it on the resident's behalf (代办员), masked.
     public var agent: String?

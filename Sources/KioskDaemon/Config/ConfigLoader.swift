@@ -37,7 +37,9 @@ public enum ConfigLoader {
         ("devices.idcard_reader.model", "the reader's model name"),
         ("devices.idcard_reader.poll_ms", "milliseconds from 50 to 5000"),
         ("devices.receipt_printer.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
-        ("devices.receipt_printer.model", "the printer's model name"),
+        ("devices.receipt_printer.model", "a receipt printer model: " + ESCPOSProfile.known.map(\.name).joined(separator: ", ")),
+        ("devices.a4_printer.port", "cups:QUEUE (a CUPS queue `lpstat -p` lists) or none"),
+        ("devices.a4_printer.model", "the printer's model name"),
         ("devices.reconnect.probe_ms", "milliseconds from 10 to 60000"),
         ("devices.reconnect.retry_max_ms", "milliseconds from 100 to 600000"),
     ]
@@ -116,7 +118,10 @@ public enum ConfigLoader {
             var device = defaults
             let prefix = "devices.\(defaults.kind.rawValue)"
             device.port = values.port("\(prefix).port", default: defaults.port)
-            device.model = values.value("\(prefix).model", default: defaults.model) { $0.isEmpty ? nil : $0 }
+            device.model = values.value("\(prefix).model", default: defaults.model) { model in
+                if defaults.kind == .receiptPrinter { return ESCPOSProfile.named(model)?.name }
+                return model.isEmpty ? nil : model
+            }
             return device
         }
         config.cardPollInterval = values.value("devices.idcard_reader.poll_ms", default: .milliseconds(300)) { text in

@@ -34,11 +34,13 @@ public struct KioskConfig: Sendable, Equatable {
     }
 
     /// The devices kioskd runs when the configuration names none: each at the
-    /// port where `hardware-sim station --dir STATE_DIR/sim` serves its simulator.
+    /// port where `hardware-sim station --dir STATE_DIR/sim` serves its
+    /// simulator, and the A4 printer on the cups-pdf queue `make demo` sets up.
     static func defaultDevices(stateDirectory: String) -> [DeviceSettings] {
         [
             DeviceSettings(kind: .idCardReader, port: try? DevicePort(parsing: "serial:\(stateDirectory)/sim/idcard?baud=115200"), model: "simulated"),
-            DeviceSettings(kind: .receiptPrinter, port: .tcp(host: "127.0.0.1", port: 9100), model: "simulated"),
+            DeviceSettings(kind: .receiptPrinter, port: .tcp(host: "127.0.0.1", port: 9100), model: ESCPOSProfile.generic80.name),
+            DeviceSettings(kind: .documentPrinter, port: .cups(queue: "KioskPDF"), model: "cups-pdf"),
         ]
     }
 }

@@ -11,7 +11,7 @@ struct HardwareSimCommand: AsyncParsableCommand {
         commandName: "hardware-sim",
         abstract: "Simulated station devices that speak their real wire protocols over a pty or TCP.",
         discussion: "Each simulator sits behind a pseudo-terminal (a driver opens it as serial:LINK) or a TCP listener (tcp:HOST:PORT), and takes commands on a control socket to unplug, replug and inject faults. See docs/hardware-sim.md.",
-        subcommands: [Station.self, IDCard.self, Echo.self, Control.self])
+        subcommands: [Station.self, IDCard.self, Printer.self, Echo.self, Control.self])
 }
 
 /// Where a simulator sits: `pty` (with --link) or `tcp:HOST:PORT`.
@@ -93,13 +93,15 @@ struct Station: AsyncParsableCommand {
         let readerWire = try PtyWire(link: dir + "/idcard", bitsPerSecond: 115_200)
         let reader = IDCardSimulator(cardsDirectory: cards)
         let readerControl = try ControlServer(path: "\(dir)/idcard_reader.control", wire: readerWire, deviceCommands: reader.control)
-        let printer = try TCPWire(host: "127.0.0.1", port: printerPort)
-        let printerControl = try ControlServer(path: "\(dir)/receipt_printer.control", wire: printer)
+        let printerWire = try TCPWire(host: "127.0.0.1", port: printerPort)
+        let printer = try ReceiptPrinterSimulator(dotsPerLine: 576, outputDirectory: dir + "/receipts")
+        printer.onVanish { printerWire.unplug() }
+        let printerControl = try ControlServer(path: "\(dir)/receipt_printer.control", wire: printerWire, deviceCommands: printer.control)
         print("idcard_reader: \(readerWire.portString) (GA 467 at 115200 baud)  control: \(readerControl.path)")
         print("  place a card: hardware-sim control --socket \(readerControl.path) card put wang-jianguo   (cards in \(cards))")
-        print("receipt_printer: \(printer.portString)  control: \(printerControl.path)  (port only: the ESC/POS simulator arrives with the printing issue)")
+        print("receipt_printer: \(printerWire.portString) (ESC/POS, 80 mm)  control: \(printerControl.path)  receipts: \(dir)/receipts")
         let running: [(any DeviceWire, any SimulatedDevice, ControlServer?)] = [
-            (readerWire, reader, readerControl), (printer, SilentDevice(), printerControl),
+            (readerWire, reader, readerControl), (printerWire, printer, printerControl),
         ]
         print("hardware-sim station running; Ctrl-C stops it")
         await serveUntilSignaled(running)
@@ -137,6 +139,25 @@ struct IDCard: AsyncParsableCommand {
         let control = try wire.controlPath.map { try ControlServer(path: $0, wire: endpoint, deviceCommands: simulator.control) }
         print("idcard: \(endpoint.portString)" + (control.map { "  control: \($0.path)" } ?? "") + (card.map { "  card: \($0)" } ?? "  no card on the reader"))
         await serveUntilSignaled([(endpoint, simulator, control)])
+    }
+}
+
+struct Printer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "An ESC/POS thermal receipt printer that saves each receipt as PNG and text.",
+        discussion: "Control commands: paper out [after N], paper low, paper ok, cover open, cover close, cutter jam, cutter ok, status silent, status ok, vanish after N, receipts; plus the wire's.")
+
+    @OptionGroup var wire: WireOptions
+    @Option(help: "Folder for the printed receipts (receipt-NNNN.png and .txt).") var out = "var/sim/receipts"
+    @Option(help: "Printable dots per line: 384 (58 mm) or 576 (80 mm).") var dots = 576
+
+    func run() async throws {
+        let endpoint = try wire.makeWire()
+        let printer = try ReceiptPrinterSimulator(dotsPerLine: dots, outputDirectory: out)
+        printer.onVanish { endpoint.unplug() }
+        let control = try wire.controlPath.map { try ControlServer(path: $0, wire: endpoint, deviceCommands: printer.control) }
+        print("printer: \(endpoint.portString), \(dots) dots  receipts: \(out)" + (control.map { "  control: \($0.path)" } ?? ""))
+        await serveUntilSignaled([(endpoint, printer, control)])
     }
 }
 
