@@ -27,6 +27,9 @@ let package = Package(
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
         .systemLibrary(name: "CSane", pkgConfig: "sane-backends", providers: [.apt(["libsane-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // libjpeg through a C wrapper: its errors longjmp, which Swift cannot.
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg")]),
 
         .target(name: "KioskCore", swiftSettings: strict),
         // POSIX plumbing shared by the drivers and the simulators: descriptors
@@ -35,7 +38,7 @@ let package = Package(
         .target(
             name: "Drivers",
             dependencies: [
-                "KioskCore", "SystemIO", "CLibUSB", "CCups", "CSane",
+                "KioskCore", "SystemIO", "CLibUSB", "CCups", "CSane", "CZlib", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -73,7 +76,7 @@ let package = Package(
         // The far end of the wire: simulators that speak each device's protocol.
         .target(
             name: "HardwareSim",
-            dependencies: ["SystemIO", "KioskCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SystemIO", "KioskCore", "CImageCodecs", .product(name: "Logging", package: "swift-log")],
             path: "hardware-sim/Sources/HardwareSim",
             swiftSettings: strict
         ),

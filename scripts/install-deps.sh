@@ -5,10 +5,11 @@
 set -eu
 
 # unifont: the bitmap font kioskd draws rare characters with (a runtime need).
-build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev unifont"
+build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjpeg62-turbo-dev zlib1g-dev unifont"
 # A real cupsd with the cups-pdf printer, pdftotext to read what it printed,
-# zbarimg to decode QR codes the printer simulator drew.
-services="cups printer-driver-cups-pdf poppler-utils zbar-tools"
+# zbarimg to decode QR codes the printer simulator drew; SANE's scanimage (its
+# test backend ships with libsane1) and the sane-airscan eSCL backend.
+services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-airscan"
 case "${1:-build}" in
   build) wanted="$build" ;;
   test)  wanted="$build $services" ;;

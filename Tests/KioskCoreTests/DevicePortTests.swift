@@ -12,6 +12,8 @@ struct DevicePortTests {
             ("usb:0483:5750?serial=A1B2", .usb(USBDeviceSelector(vendorID: 0x0483, productID: 0x5750, serialNumber: "A1B2"))),
             ("tcp:[::1]:9100", .tcp(host: "::1", port: 9100)),
             ("cups:KioskPDF", .cups(queue: "KioskPDF")),
+            ("sane:test:0", .sane(device: "test:0")),
+            ("sane:airscan:e0:Kiosk Scanner", .sane(device: "airscan:e0:Kiosk Scanner")),
         ]
         for (text, expected) in cases {
             let port = try DevicePort(parsing: text)

@@ -56,6 +56,8 @@ public enum Transports {
             return try await USBTransport.open(selector)
         case .cups(let queue):
             throw DeviceError(.unsupported, "cups:\(queue) is a print queue, not a byte stream: it is used by the A4 printer (CUPSPrinter)")
+        case .sane(let device):
+            throw DeviceError(.unsupported, "sane:\(device) is a scanner reached through libsane, not a byte stream (SANEScanner)")
         }
     }
 

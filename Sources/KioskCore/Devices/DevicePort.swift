@@ -6,6 +6,7 @@
 /// | `usb:10c4:ea60[?serial=ABC&interface=0]` | a USB device by vendor and product id (hex), optionally its serial number and interface |
 /// | `tcp:192.168.1.50:9100` | a TCP socket (network receipt printers listen on 9100) |
 /// | `cups:KioskPDF` | a CUPS print queue (the A4 printer) |
+/// | `sane:test:0` | a SANE scanner by its device name (`scanimage -L`) |
 ///
 /// ```swift
 /// let port = try DevicePort(parsing: "serial:/dev/ttyUSB0?baud=9600")
@@ -19,6 +20,8 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
     case tcp(host: String, port: UInt16)
     /// A CUPS print queue by name.
     case cups(queue: String)
+    /// A SANE scanner by device name (everything after `sane:`, spaces included).
+    case sane(device: String)
 
     /// Parses a port string; the error names the part at fault and shows the expected form.
     public init(parsing text: String) throws(DevicePortError) {
@@ -27,6 +30,12 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
         }
         let scheme = String(text[..<colon])
         let rest = String(text[text.index(after: colon)...])
+        if scheme == "sane" {
+            // SANE device names may hold '?' and '&' (airscan names are free text): no options here.
+            guard !rest.isEmpty else { throw DevicePortError(text, "expected sane:DEVICE with the name `scanimage -L` shows, e.g. sane:test:0") }
+            self = .sane(device: rest)
+            return
+        }
         let (body, query) = try Self.splitQuery(rest, in: text)
         switch scheme {
         case "serial":
@@ -100,7 +109,7 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
             }
             self = .cups(queue: body)
         default:
-            throw DevicePortError(text, "unknown scheme \"\(scheme)\"; expected serial:, usb:, tcp: or cups:")
+            throw DevicePortError(text, "unknown scheme \"\(scheme)\"; expected serial:, usb:, tcp:, cups: or sane:")
         }
     }
 
@@ -115,6 +124,8 @@ public enum DevicePort: Hashable, Sendable, CustomStringConvertible {
             return host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
         case .cups(let queue):
             return "cups:\(queue)"
+        case .sane(let device):
+            return "sane:\(device)"
         }
     }
 

@@ -1,20 +1,33 @@
-/// A 1-bit greyscale PNG writer (stored deflate blocks): enough to save what
-/// the simulated printer printed, readable by any image tool and by zbarimg.
-enum PNG {
-    /// The PNG of a black-and-white image; `pixels[y][x] == true` is black.
-    static func encode(width: Int, height: Int, black: (Int, Int) -> Bool) -> [UInt8] {
+/// A greyscale PNG writer. The zlib stream is the caller's choice: stored
+/// blocks (pure Swift, the default) for the simulators, real deflate (zlib,
+/// passed in by the scanner driver) where size matters.
+public enum PNG {
+    /// Turns the filtered scanlines into a zlib stream.
+    public typealias Deflate = @Sendable ([UInt8]) -> [UInt8]
+
+    /// The PNG of a black-and-white image; `black(x, y)` says which pixels are black.
+    public static func encode(width: Int, height: Int, deflate: Deflate = zlibStored, black: (Int, Int) -> Bool) -> [UInt8] {
         let bytesPerRow = (width + 7) / 8
+        var rows = [UInt8](repeating: 0xFF, count: bytesPerRow * height)  // 1 = white in greyscale
+        for y in 0..<height {
+            for x in 0..<width where black(x, y) { rows[y * bytesPerRow + x / 8] &= ~(0x80 >> UInt8(x % 8)) }
+        }
+        return encode(width: width, height: height, bitDepth: 1, rows: rows, deflate: deflate)
+    }
+
+    /// The PNG of greyscale rows already packed at `bitDepth` (1 or 8), top to bottom.
+    public static func encode(width: Int, height: Int, bitDepth: Int, rows: [UInt8], deflate: Deflate = zlibStored) -> [UInt8] {
+        let bytesPerRow = (width * bitDepth + 7) / 8
+        precondition(rows.count == bytesPerRow * height)
         var raw: [UInt8] = []
         raw.reserveCapacity((bytesPerRow + 1) * height)
         for y in 0..<height {
             raw.append(0)  // filter: none
-            var row = [UInt8](repeating: 0xFF, count: bytesPerRow)  // 1 = white in greyscale
-            for x in 0..<width where black(x, y) { row[x / 8] &= ~(0x80 >> UInt8(x % 8)) }
-            raw += row
+            raw += rows[(y * bytesPerRow)..<((y + 1) * bytesPerRow)]
         }
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        png += chunk("IHDR", be32(width) + be32(height) + [1, 0, 0, 0, 0])
-        png += chunk("IDAT", zlibStored(raw))
+        png += chunk("IHDR", be32(width) + be32(height) + [UInt8(bitDepth), 0, 0, 0, 0])
+        png += chunk("IDAT", deflate(raw))
         png += chunk("IEND", [])
         return png
     }
@@ -28,7 +41,8 @@ enum PNG {
         return be32(data.count) + body + be32(Int(crc32(body)))
     }
 
-    private static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+    /// A zlib stream of stored (uncompressed) blocks.
+    @Sendable public static func zlibStored(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0x78, 0x01]
         var offset = 0
         repeat {
