@@ -38,3 +38,4 @@ clean:
 bench: deps
 	$(SWIFT) build -c release --product kioskd-bench
 	.build/release/kioskd-bench idcard
+	.build/release/kioskd-bench scan

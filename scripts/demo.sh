@@ -2,20 +2,28 @@
 # Runs kioskd with every device simulated: hardware-sim's station serves each
 # device at the port kioskd's embedded default configuration opens.
 # Ctrl-C (or SIGTERM) stops both. STATE_DIR (default: var) holds the state and
-# the simulator links; DEMO_LISTEN and DEMO_PRINTER_PORT move the UI and the
-# simulated receipt printer.
+# the simulator links; DEMO_LISTEN, DEMO_PRINTER_PORT and DEMO_SCANNER_LISTEN
+# move the UI, the simulated receipt printer and the simulated scanner.
 set -u
 cd "$(dirname "$0")/.."
 state="${STATE_DIR:-var}"
 listen="${DEMO_LISTEN:-127.0.0.1:8080}"
 printer_port="${DEMO_PRINTER_PORT:-9100}"
 bin=.build/debug
-mkdir -p "$state/sim"
+scanner_listen="${DEMO_SCANNER_LISTEN:-127.0.0.1:8090}"
+mkdir -p "$state/sim" "$state/sane.d"
 
-"$bin/hardware-sim" station --dir "$state/sim" --printer-port "$printer_port" &
+# SANE reaches the simulated eSCL scanner through sane-airscan; the test
+# backend is there too (Debian's dll.conf comments it out).
+printf 'airscan\ntest\n' > "$state/sane.d/dll.conf"
+cp /etc/sane.d/test.conf "$state/sane.d/" 2>/dev/null || true
+printf '[devices]\n"Kiosk Scanner" = http://%s/eSCL, eSCL\n[options]\ndiscovery = disable\n' "$scanner_listen" > "$state/sane.d/airscan.conf"
+
+"$bin/hardware-sim" station --dir "$state/sim" --printer-port "$printer_port" --scanner-listen "$scanner_listen" &
 sim=$!
 echo "kioskd demo: touchscreen UI on http://$listen  (health: http://$listen/healthz)"
 KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:$printer_port" \
+KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR="$state/sane.d" \
   "$bin/kioskd" run --state-dir "$state" --listen "$listen" &
 kioskd=$!
 

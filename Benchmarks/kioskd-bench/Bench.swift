@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd-bench",
         abstract: "kioskd's benchmarks; each prints its figure next to a baseline and the ratio.",
-        subcommands: [IDCardBench.self])
+        subcommands: [IDCardBench.self, ScanBench.self])
 }
 
 struct IDCardBench: AsyncParsableCommand {
@@ -90,4 +90,71 @@ func percentile(_ values: [Duration], _ fraction: Double) -> Duration {
 func ms(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     return String(format: "%.1f ms", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+}
+
+struct ScanBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "A 10-page feeder batch from SANE's test backend at 300 dpi grey, against scanimage doing the same batch.",
+        discussion: "Both read the same pages through libsane and write JPEG (quality 75); scanimage also writes its files. Goal: kioskd's time at most 1.1× scanimage's.")
+
+    @Option(help: "Batches of each, alternating.") var rounds = 3
+    @Option(help: "Where scanimage is.") var scanimage = "/usr/bin/scanimage"
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.path + "/kioskd-bench-scan-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder + "/sane.d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "test\n".write(toFile: folder + "/sane.d/dll.conf", atomically: true, encoding: .utf8)
+        try? FileManager.default.copyItem(atPath: "/etc/sane.d/test.conf", toPath: folder + "/sane.d/test.conf")
+        setenv("SANE_CONFIG_DIR", folder + "/sane.d", 1)
+
+        var settings = ScanSettings()
+        settings.source = .adf
+        settings.mode = .gray
+        settings.resolution = 300
+        settings.maxPages = 10
+        settings.areaMillimetres = (200, 200)
+        settings.extraOptions = ["test-picture": "Grid"]
+        var quiet = Logger(label: "bench")
+        quiet.logLevel = .critical
+        let scanner = SANEScanner(device: "test:0", logger: quiet)
+
+        var ours: [Duration] = [], theirs: [Duration] = []
+        var ourBytes = 0, theirBytes = 0
+        for round in 0..<(rounds + 1) {
+            let clock = ContinuousClock()
+            var start = clock.now
+            let batch = try await scanner.scan(settings)
+            let ourTime = clock.now - start
+            guard batch.pages.count == 10 else { throw ValidationError("kioskd scanned \(batch.pages.count) pages, not 10") }
+
+            let output = "\(folder)/round\(round)"
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            start = clock.now
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: scanimage)
+            process.arguments = ["-d", "test:0", "--source", "Automatic Document Feeder", "--mode", "Gray", "--resolution", "300",
+                                 "-l", "0", "-t", "0", "-x", "200", "-y", "200", "--test-picture", "Grid",
+                                 "--format=jpeg", "--batch=\(output)/page%d.jpg", "--batch-count=10"]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            let theirTime = clock.now - start
+            let files = try FileManager.default.contentsOfDirectory(atPath: output)
+            guard files.count == 10 else { throw ValidationError("scanimage wrote \(files.count) pages, not 10") }
+            if round == 0 { continue }  // warm-up
+            ours.append(ourTime)
+            theirs.append(theirTime)
+            ourBytes = batch.pages.reduce(0) { $0 + $1.data.count } / 10
+            theirBytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: "\(output)/\($1)")[.size] as? Int) ?? 0) } / 10
+        }
+        let ourMedian = median(ours), theirMedian = median(theirs)
+        let ratio = ourMedian / theirMedian
+        func rate(_ time: Duration) -> String { String(format: "%.1f pages/s", 10 / (Double(time.components.seconds) + Double(time.components.attoseconds) / 1e18)) }
+        print("10-page feeder batch, SANE test backend, 300 dpi grey 200×200 mm (2362×2362), JPEG, \(rounds) rounds")
+        print("  baseline: scanimage --batch --format=jpeg: \(ms(theirMedian)) (\(rate(theirMedian))), \(theirBytes / 1024) KB/page")
+        print("  kioskd:   SANEScanner.scan:                \(ms(ourMedian)) (\(rate(ourMedian))), \(ourBytes / 1024) KB/page")
+        print("  ratio \(String(format: "%.2f", ratio)) of scanimage's time (goal ≤ 1.10) \(ratio <= 1.1 ? "PASS" : "MISS")")
+    }
 }

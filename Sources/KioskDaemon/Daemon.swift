@@ -29,6 +29,10 @@ public struct Daemon: Sendable {
     public func run() async throws {
         let startedAt = ContinuousClock.now
         let stateDirectory = try StateDirectory(path: config.stateDirectory)
+        if let sane = config.saneConfigDirectory {
+            // SANE reads it once, at its first call: before any device starts.
+            setenv("SANE_CONFIG_DIR", sane, 1)
+        }
         logger.info("kioskd \(KioskVersion.current) starting; state in \(stateDirectory.path)")
 
         var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
@@ -88,6 +92,9 @@ extension Daemon {
     func driver(for device: DeviceSettings, at port: DevicePort) -> any Device {
         if case .cups(let queue) = port {
             return CUPSPrinter(queue: queue, model: device.model, logger: logger)
+        }
+        if case .sane(let name) = port {
+            return SANEScanner(device: name, model: device.model, logger: logger)
         }
         let connection = DeviceConnection(
             identity: DeviceIdentity(kind: device.kind, model: device.model, port: port),

@@ -8,9 +8,9 @@ import KioskCore
 struct Kioskctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskctl",
-        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, versions.",
+        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, the scanner, versions.",
         version: KioskVersion.current,
-        subcommands: [Devices.self, Port.self, IDCardCommand.self, PrinterCommand.self, Version.self])
+        subcommands: [Devices.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, Version.self])
 }
 
 /// Prints `value` as JSON on standard output.
@@ -37,18 +37,27 @@ func parsePort(_ text: String) throws -> DevicePort {
 
 struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List devices attached to this machine (USB through libusb, serial ports, CUPS queues).",
-        discussion: "With none of --usb, --serial, --cups, lists all.")
+        abstract: "List devices attached to this machine (USB through libusb, serial ports, CUPS queues, SANE scanners).",
+        discussion: "With none of --usb, --serial, --cups, --sane, lists all.")
 
     @Flag(help: "List USB devices.") var usb = false
     @Flag(help: "List serial ports.") var serial = false
     @Flag(help: "List CUPS print queues.") var cups = false
+    @Flag(help: "List SANE scanners (SANE_CONFIG_DIR chooses the backends).") var sane = false
     @Flag(help: "Print JSON.") var json = false
 
     struct Listing: Encodable {
         var usb: [USBEntry]?
         var serial: [String]?
         var cups: [CUPSEntry]?
+        var sane: [SANEEntry]?
+    }
+
+    struct SANEEntry: Encodable {
+        var port: String
+        var vendor: String
+        var model: String
+        var type: String
     }
 
     struct CUPSEntry: Encodable {
@@ -68,8 +77,8 @@ struct Devices: AsyncParsableCommand {
         var serial: String?
     }
 
-    func run() throws {
-        let both = !usb && !serial && !cups
+    func run() async throws {
+        let both = !usb && !serial && !cups && !sane
         var listing = Listing()
         if usb || both {
             do {
@@ -93,6 +102,9 @@ struct Devices: AsyncParsableCommand {
                 }
             }
         }
+        if sane || both {
+            listing.sane = ((try? await SANEScanner.devices()) ?? []).map { SANEEntry(port: "sane:\($0.name)", vendor: $0.vendor, model: $0.model, type: $0.type) }
+        }
         if json { return try printJSON(listing) }
         if let entries = listing.usb {
             print("USB devices (\(entries.count)):")
@@ -106,6 +118,11 @@ struct Devices: AsyncParsableCommand {
             print("Serial ports (\(ports.count)):")
             if ports.isEmpty { print("  none found") }
             for port in ports { print("  serial:\(port)") }
+        }
+        if let scanners = listing.sane {
+            print("SANE scanners (\(scanners.count)):")
+            if scanners.isEmpty { print("  none (SANE_CONFIG_DIR chooses the backends)") }
+            for scanner in scanners { print("  \(scanner.port)  \(scanner.vendor) \(scanner.model) (\(scanner.type))") }
         }
         if let queues = listing.cups {
             print("CUPS queues (\(queues.count)):")

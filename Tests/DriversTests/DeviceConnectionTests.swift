@@ -147,7 +147,8 @@ struct DeviceConnectionTests {
                 return
             }
             #expect(await exchange(device, [1], answer: 1).completion.outcome == "success")
-            #expect(clock.now - start < .milliseconds(500))
+            // Released long before the stuck read's 30 s deadline.
+            #expect(clock.now - start < .seconds(5))
             await device.shutdown(grace: .milliseconds(100))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HardwareSim
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,6 +12,19 @@ import Glibc
 /// the eSCL simulator's port.
 enum SANEFixture {
     private static let state = Mutex<(directory: String, esclPort: UInt16)?>(nil)
+
+    /// The eSCL scanner sane-airscan is configured to reach; runs for the whole test process.
+    static let escl: ESCLScannerSimulator = {
+        let port = configure()
+        let pages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/hardware-sim/pages"
+        let scanner = try! ESCLScannerSimulator(pages: try! PageDescription.loadAll(from: pages))
+        let server = try! HTTPServer(port: port) { await scanner.handle($0) }
+        Task.detached { await server.serve() }
+        return scanner
+    }()
+
+    /// SANE's name for the simulated eSCL scanner (from airscan.conf).
+    static let esclDevice = "airscan:e0:Kiosk Scanner"
 
     /// Sets up the config folder (once) and returns the eSCL simulator's port.
     @discardableResult

@@ -14,14 +14,14 @@ struct DaemonEndToEndTests {
         let listen = "127.0.0.1:\(freePort())"
         let demo = try Child(
             repositoryRoot + "/scripts/demo.sh", [],
-            environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort())])
+            environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()), "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())"])
         let base = "http://\(listen)"
         let clock = ContinuousClock()
         let start = clock.now
         #expect(await eventually(within: .seconds(5)) { await health(base) != nil }, "no /healthz within 5 s: \(demo.stderr)")
         let firstAnswer = clock.now - start
         let listed = await health(base)
-        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer", "a4_printer"])
+        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
         let online = await eventually(within: .seconds(8)) { await health(base)?.status == "ok" }
         let components = await health(base)?.components.map { "\($0.name) \($0.status) \($0.detail ?? "")" } ?? []
         #expect(online, "devices did not come online: \(components) \(demo.stderr)")
@@ -212,11 +212,46 @@ struct DaemonEndToEndTests {
         #expect(await simulator.exitStatus(within: .seconds(5)) == 0)
     }
 
+    @Test("kioskctl scan writes pages from SANE's test backend, and reports a jam on the eSCL simulator with the page to feed again")
+    func kioskctlScan() async throws {
+        let folder = temporaryDirectory()
+        let saneConfig = folder + "/sane.d"
+        let port = freePort()
+        try FileManager.default.createDirectory(atPath: saneConfig, withIntermediateDirectories: true)
+        try "test\nairscan\n".write(toFile: saneConfig + "/dll.conf", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: "/etc/sane.d/test.conf", toPath: saneConfig + "/test.conf")
+        try "[devices]\n\"Kiosk Scanner\" = http://127.0.0.1:\(port)/eSCL, eSCL\n[options]\ndiscovery = disable\n"
+            .write(toFile: saneConfig + "/airscan.conf", atomically: true, encoding: .utf8)
+        let environment = ["SANE_CONFIG_DIR": saneConfig]
+
+        let pages = try await run(binDirectory + "/kioskctl", ["scan", "--device", "sane:test:0", "--pages", "3", "--resolution", "75", "--out", folder + "/out"], environment: environment)
+        #expect(pages.status == 0, "\(pages.stderr)")
+        for number in 1...3 {
+            #expect(FileManager.default.fileExists(atPath: folder + "/out/page-\(number).jpg"))
+            #expect(pages.stdout.contains("page-\(number).jpg: "))
+        }
+        #expect(pages.stdout.contains("3 pages in"))
+
+        let simulator = try Child(binDirectory + "/hardware-sim", ["scanner", "--listen", "127.0.0.1:\(port)", "--control", folder + "/scanner.control",
+                                                                  "--pages", repositoryRoot + "/hardware-sim/pages"])
+        #expect(await eventually(within: .seconds(10)) { FileManager.default.fileExists(atPath: folder + "/scanner.control") })
+        let listing = try await run(binDirectory + "/kioskctl", ["devices", "--sane"], environment: environment)
+        #expect(listing.stdout.contains("sane:airscan:e0:Kiosk Scanner"))
+        _ = try await run(binDirectory + "/hardware-sim", ["control", "--socket", folder + "/scanner.control", "jam", "at", "3"])
+        let jam = try await run(binDirectory + "/kioskctl", ["scan", "--device", "sane:airscan:e0:Kiosk Scanner", "--pages", "3", "--resolution", "75", "--out", folder + "/jam"], environment: environment)
+        #expect(jam.status == 1)
+        #expect(jam.stdout.contains("2 pages in"))
+        #expect(jam.stderr.contains("纸张卡住，请打开盖板取出"))
+        #expect(jam.stderr.contains("pages 1–2 were scanned and kept: feed page 3 and the rest again"))
+        simulator.signal(SIGTERM)
+        #expect(await simulator.exitStatus(within: .seconds(5)) == 0)
+    }
+
     @Test("hardware-sim --help lists its simulators; kioskctl port check finds an echo plug on a pty")
     func simulatorHelpAndPortCheck() async throws {
         let help = try await run(binDirectory + "/hardware-sim", ["--help"])
         #expect(help.status == 0)
-        for name in ["station", "idcard", "printer", "echo", "control"] { #expect(help.stdout.contains(name)) }
+        for name in ["station", "idcard", "printer", "scanner", "echo", "control"] { #expect(help.stdout.contains(name)) }
 
         let link = temporaryDirectory() + "/plug"
         let echo = try Child(binDirectory + "/hardware-sim", ["echo", "--port", "pty", "--link", link])

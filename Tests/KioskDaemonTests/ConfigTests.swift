@@ -36,8 +36,8 @@ struct ConfigTests {
         #expect(config == KioskConfig())
         #expect(config.listen.description == "127.0.0.1:8080")
         #expect(config.stateDirectory == "./var")
-        #expect(config.devices.map(\.kind) == [.idCardReader, .receiptPrinter, .documentPrinter])
-        #expect(config.devices.map { $0.port?.description } == ["serial:./var/sim/idcard", "tcp:127.0.0.1:9100", "cups:KioskPDF"])
+        #expect(config.devices.map(\.kind) == [.idCardReader, .receiptPrinter, .documentPrinter, .scanner])
+        #expect(config.devices.map { $0.port?.description } == ["serial:./var/sim/idcard", "tcp:127.0.0.1:9100", "cups:KioskPDF", "sane:airscan:e0:Kiosk Scanner"])
     }
 
     @Test("config/kioskd.example.yaml loads and says exactly what the embedded default is")
@@ -103,7 +103,7 @@ struct ConfigTests {
               listen: [127.0.0.1:8080]
             """)
         let found = await problems(file: file)
-        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, a4_printer, reconnect"))
+        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, a4_printer, scanner, reconnect"))
         #expect(found.contains("\(file) line 3: http.listen must be a single value (HOST:PORT, e.g. 127.0.0.1:8080), not a list or a section"))
     }
 

@@ -110,7 +110,9 @@ struct DaemonPartsTests {
         let start = clock.now
         await group.triggerGracefulShutdown()
         try await running.value
-        #expect(clock.now - start < .seconds(2))
+        // The stuck read is canceled at the 300 ms grace, not left to its 60 s
+        // timeout (a loaded machine takes a second or two to get there).
+        #expect(clock.now - start < .seconds(20))
         guard case .success("done") = await finishes.completion else {
             Issue.record("the in-flight command did not finish within the grace period")
             return

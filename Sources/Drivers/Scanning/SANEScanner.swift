@@ -177,7 +177,8 @@ public final class SANEScanner: Device {
                 for task in compressions { pages.append(try await task.value) }
                 guard number > 1 else { throw error }
                 logger.warning("feeder batch stopped at page \(number): \(error.message)")
-                return ScanBatch(pages: pages, interruption: DeviceError(error.code, "\(error.message); pages 1–\(number - 1) were scanned and kept: feed page \(number) and the rest again"), refeedFrom: number)
+                let kept = number == 2 ? "page 1 was scanned and kept" : "pages 1–\(number - 1) were scanned and kept"
+                return ScanBatch(pages: pages, interruption: DeviceError(error.code, "\(error.message); \(kept): feed page \(number) and the rest again"), refeedFrom: number)
             }
             guard let raw else { break }  // the feeder is empty: the normal end of a batch
             let scanned = clock.now - started

@@ -40,6 +40,9 @@ public enum ConfigLoader {
         ("devices.receipt_printer.model", "a receipt printer model: " + ESCPOSProfile.known.map(\.name).joined(separator: ", ")),
         ("devices.a4_printer.port", "cups:QUEUE (a CUPS queue `lpstat -p` lists) or none"),
         ("devices.a4_printer.model", "the printer's model name"),
+        ("devices.scanner.port", "sane:DEVICE (a name `scanimage -L` lists) or none"),
+        ("devices.scanner.model", "the scanner's model name"),
+        ("devices.scanner.sane_config_dir", "a folder holding SANE's dll.conf, or empty for /etc/sane.d"),
         ("devices.reconnect.probe_ms", "milliseconds from 10 to 60000"),
         ("devices.reconnect.retry_max_ms", "milliseconds from 100 to 600000"),
     ]
@@ -124,6 +127,7 @@ public enum ConfigLoader {
             }
             return device
         }
+        config.saneConfigDirectory = values.value("devices.scanner.sane_config_dir", default: nil) { $0.isEmpty ? nil : $0 }
         config.cardPollInterval = values.value("devices.idcard_reader.poll_ms", default: .milliseconds(300)) { text in
             Int(text).flatMap { (50...5000).contains($0) ? .milliseconds($0) : nil }
         }

@@ -26,6 +26,8 @@ public struct KioskConfig: Sendable, Equatable {
     public var reconnect = ReconnectSettings()
     /// How often the ID-card reader is asked for a card.
     public var cardPollInterval = Duration.milliseconds(300)
+    /// SANE's configuration folder (its dll.conf chooses the backends); nil for the system's.
+    public var saneConfigDirectory: String?
 
     /// The embedded default, with device ports under `stateDirectory`.
     public init(stateDirectory: String = "./var") {
@@ -41,6 +43,7 @@ public struct KioskConfig: Sendable, Equatable {
             DeviceSettings(kind: .idCardReader, port: try? DevicePort(parsing: "serial:\(stateDirectory)/sim/idcard?baud=115200"), model: "simulated"),
             DeviceSettings(kind: .receiptPrinter, port: .tcp(host: "127.0.0.1", port: 9100), model: ESCPOSProfile.generic80.name),
             DeviceSettings(kind: .documentPrinter, port: .cups(queue: "KioskPDF"), model: "cups-pdf"),
+            DeviceSettings(kind: .scanner, port: .sane(device: "airscan:e0:Kiosk Scanner"), model: "simulated eSCL"),
         ]
     }
 }

@@ -91,3 +91,15 @@ public final class ControlServer: Sendable {
         }
     }
 }
+
+/// A stand-in wire for simulators that are not on a byte wire (the eSCL
+/// scanner is an HTTP server): the wire commands say so.
+public struct NoWire: DeviceWire {
+    public let faults = FaultInjector()
+    public init() {}
+    public var portString: String { "none" }
+    public func serve(_ device: any SimulatedDevice) async {}
+    public func unplug() {}
+    public func replug() throws { throw SimulatorError("this simulator is not on a wire: use its own commands") }
+    public func stop() {}
+}

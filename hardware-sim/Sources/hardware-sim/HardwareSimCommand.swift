@@ -11,7 +11,7 @@ struct HardwareSimCommand: AsyncParsableCommand {
         commandName: "hardware-sim",
         abstract: "Simulated station devices that speak their real wire protocols over a pty or TCP.",
         discussion: "Each simulator sits behind a pseudo-terminal (a driver opens it as serial:LINK) or a TCP listener (tcp:HOST:PORT), and takes commands on a control socket to unplug, replug and inject faults. See docs/hardware-sim.md.",
-        subcommands: [Station.self, IDCard.self, Printer.self, Echo.self, Control.self])
+        subcommands: [Station.self, IDCard.self, Printer.self, Scanner.self, Echo.self, Control.self])
 }
 
 /// Where a simulator sits: `pty` (with --link) or `tcp:HOST:PORT`.
@@ -36,7 +36,23 @@ struct WireOptions: ParsableArguments {
 }
 
 /// Runs wires until SIGINT or SIGTERM, then unplugs them so no stale link is left.
-func serveUntilSignaled(_ wires: [(any DeviceWire, any SimulatedDevice, ControlServer?)]) async {
+func serveUntilSignaled(_ wires: [(any DeviceWire, any SimulatedDevice, ControlServer?)], servers: [@Sendable () async -> Void] = [], stop: @escaping @Sendable () -> Void = {}) async {
+    var tasks = servers
+    for (wire, device, control) in wires {
+        tasks.append { await wire.serve(device) }
+        if let control { tasks.append { await control.serve() } }
+    }
+    await serveUntilSignaled(servers: tasks) {
+        for (wire, _, control) in wires {
+            wire.stop()
+            control?.stop()
+        }
+        stop()
+    }
+}
+
+/// Runs `servers` until SIGINT or SIGTERM, then calls `stop`.
+func serveUntilSignaled(servers: [@Sendable () async -> Void], stop: @escaping @Sendable () -> Void) async {
     signal(SIGINT, SIG_IGN)
     signal(SIGTERM, SIG_IGN)
     let (signals, signalled) = AsyncStream.makeStream(of: Int32.self)
@@ -47,15 +63,9 @@ func serveUntilSignaled(_ wires: [(any DeviceWire, any SimulatedDevice, ControlS
         return source
     }
     await withTaskGroup(of: Void.self) { group in
-        for (wire, device, control) in wires {
-            group.addTask { await wire.serve(device) }
-            if let control { group.addTask { await control.serve() } }
-        }
+        for server in servers { group.addTask { await server() } }
         for await _ in signals { break }
-        for (wire, _, control) in wires {
-            wire.stop()
-            control?.stop()
-        }
+        stop()
         group.cancelAll()
     }
     _ = sources
@@ -87,9 +97,16 @@ struct Station: AsyncParsableCommand {
     @Option(help: "Folder for pty links and control sockets (kioskd's STATE_DIR/sim).") var dir = "var/sim"
     @Option(name: .customLong("printer-port"), help: "TCP port of the simulated receipt printer.") var printerPort: UInt16 = 9100
     @Option(help: "Folder of ID-card profiles.") var cards = defaultCardsDirectory()
+    @Option(name: .customLong("scanner-listen"), help: "HOST:PORT of the simulated eSCL scanner.") var scannerListen = "127.0.0.1:8090"
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard let colon = scannerListen.lastIndex(of: ":"), let scannerPort = UInt16(scannerListen[scannerListen.index(after: colon)...]) else {
+            throw ValidationError("--scanner-listen must be HOST:PORT")
+        }
+        let scanner = try ESCLScannerSimulator(pages: try PageDescription.loadAll(from: defaultPagesDirectory()))
+        let scannerServer = try HTTPServer(host: String(scannerListen[..<colon]), port: scannerPort) { await scanner.handle($0) }
+        let scannerControl = try ControlServer(path: "\(dir)/scanner.control", wire: NoWire(), deviceCommands: scanner.control)
         let readerWire = try PtyWire(link: dir + "/idcard", bitsPerSecond: 115_200)
         let reader = IDCardSimulator(cardsDirectory: cards)
         let readerControl = try ControlServer(path: "\(dir)/idcard_reader.control", wire: readerWire, deviceCommands: reader.control)
@@ -100,11 +117,15 @@ struct Station: AsyncParsableCommand {
         print("idcard_reader: \(readerWire.portString) (GA 467 at 115200 baud)  control: \(readerControl.path)")
         print("  place a card: hardware-sim control --socket \(readerControl.path) card put wang-jianguo   (cards in \(cards))")
         print("receipt_printer: \(printerWire.portString) (ESC/POS, 80 mm)  control: \(printerControl.path)  receipts: \(dir)/receipts")
+        print("scanner: eSCL at http://\(scannerListen)/eSCL (3 pages in the feeder)  control: \(scannerControl.path)")
         let running: [(any DeviceWire, any SimulatedDevice, ControlServer?)] = [
             (readerWire, reader, readerControl), (printerWire, printer, printerControl),
         ]
         print("hardware-sim station running; Ctrl-C stops it")
-        await serveUntilSignaled(running)
+        await serveUntilSignaled(running, servers: [{ await scannerServer.serve() }, { await scannerControl.serve() }]) {
+            scannerServer.stop()
+            scannerControl.stop()
+        }
     }
 }
 
@@ -158,6 +179,37 @@ struct Printer: AsyncParsableCommand {
         let control = try wire.controlPath.map { try ControlServer(path: $0, wire: endpoint, deviceCommands: printer.control) }
         print("printer: \(endpoint.portString), \(dots) dots  receipts: \(out)" + (control.map { "  control: \($0.path)" } ?? ""))
         await serveUntilSignaled([(endpoint, printer, control)])
+    }
+}
+
+/// `hardware-sim/pages` under the working directory, or next to the binary's checkout.
+func defaultPagesDirectory() -> String {
+    (defaultCardsDirectory() as NSString).deletingLastPathComponent + "/pages"
+}
+
+struct Scanner: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A network document scanner speaking eSCL (AirScan); sane-airscan drives it through libsane.",
+        discussion: "Control commands: feeder load N, feeder empty, jam at N, cover open, cover close, slow MS, abort next, drop next, clear, status.")
+
+    @Option(help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8090"
+    @Option(help: "Folder of page descriptions.") var pages = defaultPagesDirectory()
+    @Option(help: "Path of the control socket.") var control: String?
+    @Option(help: "Pages in the feeder at start.") var feeder = 3
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8090")
+        }
+        let scanner = try ESCLScannerSimulator(pages: try PageDescription.loadAll(from: pages))
+        scanner.loadFeeder(feeder)
+        let server = try HTTPServer(host: String(listen[..<colon]), port: port) { await scanner.handle($0) }
+        let controlServer = try control.map { path in try ControlServer(path: path, wire: NoWire(), deviceCommands: scanner.control) }
+        print("scanner: eSCL at http://\(listen)/eSCL, \(feeder) pages in the feeder" + (controlServer.map { "  control: \($0.path)" } ?? ""))
+        await serveUntilSignaled(servers: [{ await server.serve() }, { await controlServer?.serve() }], stop: {
+            server.stop()
+            controlServer?.stop()
+        })
     }
 }
 
