@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "kioskd",
             dependencies: [
-                "KioskDaemon", "KioskCore",
+                "KioskDaemon", "KioskCore", "SystemIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "kioskctl",
             dependencies: [
-                "KioskCore", "Drivers",
+                "KioskCore", "Drivers", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "kioskd-bench",
             dependencies: [
-                "Drivers", "HardwareSim", "KioskCore",
+                "Drivers", "HardwareSim", "KioskCore", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,7 +102,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .target(name: "TestSupport", dependencies: ["KioskCore"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["KioskCore", "SystemIO"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),
         .testTarget(

@@ -4,9 +4,17 @@ import Foundation
 import HardwareSim
 import KioskCore
 import Logging
+import SystemIO
+
+@main
+enum BenchMain {
+    static func main() async {
+        ExitWithoutDestructors.install()
+        await Bench.main()
+    }
+}
 
 /// Benchmarks that compare kioskd with a baseline measured in the same run.
-@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd-bench",

@@ -2,9 +2,17 @@ import ArgumentParser
 import Drivers
 import Foundation
 import KioskCore
+import SystemIO
+
+@main
+enum KioskctlMain {
+    static func main() async {
+        ExitWithoutDestructors.install()
+        await Kioskctl.main()
+    }
+}
 
 /// The maintainer's command line.
-@main
 struct Kioskctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskctl",

@@ -3,9 +3,17 @@ import Foundation
 import KioskCore
 import KioskDaemon
 import Logging
+import SystemIO
+
+@main
+enum KioskdMain {
+    static func main() async {
+        ExitWithoutDestructors.install()
+        await Kioskd.main()
+    }
+}
 
 /// The kiosk controller daemon.
-@main
 struct Kioskd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd",

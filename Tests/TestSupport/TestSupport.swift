@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,10 @@ import Glibc
 // Helpers shared by the test targets. No production code depends on this.
 
 /// A fresh folder under the system's temporary directory, named after the test.
+/// (Nearly every suite calls this, so it also makes the test process exit
+/// without library destructors: see ExitWithoutDestructors.)
 public func temporaryDirectory(_ name: String = #function) -> String {
+    ExitWithoutDestructors.install()
     let base = FileManager.default.temporaryDirectory.path + "/kioskd-tests"
     let path = base + "/" + name.filter { $0.isLetter || $0.isNumber } + "-" + UUID().uuidString.prefix(8)
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

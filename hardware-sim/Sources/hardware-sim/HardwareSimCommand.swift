@@ -4,8 +4,15 @@ import Foundation
 import HardwareSim
 import SystemIO
 
-/// The simulators, each at the far end of a real wire.
 @main
+enum HardwareSimMain {
+    static func main() async {
+        ExitWithoutDestructors.install()
+        await HardwareSimCommand.main()
+    }
+}
+
+/// The simulators, each at the far end of a real wire.
 struct HardwareSimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hardware-sim",
