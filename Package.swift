@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // System libraries. libcups ships no pkg-config file: the module map links "cups".
@@ -39,6 +41,17 @@ let package = Package(
             name: "Drivers",
             dependencies: [
                 "KioskCore", "SystemIO", "CLibUSB", "CCups", "CSane", "CZlib", "CImageCodecs",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The station's memory: a durable, sealed queue of applications on SQLite.
+        .target(
+            name: "Outbox",
+            dependencies: [
+                "KioskCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -104,6 +117,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["KioskCore", "SystemIO"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KioskDaemonTests",

@@ -51,3 +51,21 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
         }
     }
 }
+
+extension CalendarDate {
+    /// The civil date at `unixSeconds` in a zone `utcOffsetHours` from UTC
+    /// (China Standard Time is +8 all year).
+    public init(unixSeconds: Double, utcOffsetHours: Int = 8) {
+        let days = Int(((unixSeconds + Double(utcOffsetHours * 3600)) / 86400).rounded(.down))
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
+    }
+}

@@ -1,0 +1,129 @@
+/// An application as the session hands it to the outbox: everything the
+/// platform needs (GB/T 39046 办事申请 fields), including personal data and
+/// scans, which the outbox seals before anything reaches the disk.
+public struct ApplicationSubmission: Sendable, Equatable {
+    /// An attached material.
+    public struct Attachment: Sendable, Equatable {
+        /// The material it is (户口簿首页…).
+        public var material: String
+        /// `image/jpeg`, `image/png`, `application/pdf`.
+        public var mediaType: String
+        /// The bytes (a scanned page).
+        public var data: [UInt8]
+
+        /// Creates an attachment.
+        public init(material: String, mediaType: String, data: [UInt8]) {
+            self.material = material
+            self.mediaType = mediaType
+            self.data = data
+        }
+    }
+
+    /// 实施编码 of the service item (or the bundle's code).
+    public var serviceCode: String
+    /// The item's name, shown in the station's case list.
+    public var serviceName: String
+    /// 申请者名称.
+    public var applicantName: String
+    /// 申请者证件类型代码 (111 居民身份证, …).
+    public var applicantCertificateType: String
+    /// 申请者证件号码.
+    public var applicantCertificateNumber: String
+    /// 手机.
+    public var phone: String?
+    /// 代理人 (the agent handling it on the resident's behalf), masked as the station knows them.
+    public var agent: String?
+    /// The form's fields, by name.
+    public var form: [String: String]
+    /// Materials obtained by data sharing or left to the platform, by name and how.
+    public var materialsByOther: [String: String]
+    /// 申报来源: the kiosk.
+    public var channel: String
+    /// 行政区划代码 of the station.
+    public var regionCode: String
+    /// Scanned materials.
+    public var attachments: [Attachment]
+
+    /// Creates a submission.
+    public init(serviceCode: String, serviceName: String, applicantName: String, applicantCertificateType: String, applicantCertificateNumber: String,
+                phone: String? = nil, agent: String? = nil, form: [String: String] = [:], materialsByOther: [String: String] = [:],
+                channel: String = "5", regionCode: String, attachments: [Attachment]) {
+        self.serviceCode = serviceCode
+        self.serviceName = serviceName
+        self.applicantName = applicantName
+        self.applicantCertificateType = applicantCertificateType
+        self.applicantCertificateNumber = applicantCertificateNumber
+        self.phone = phone
+        self.agent = agent
+        self.form = form
+        self.materialsByOther = materialsByOther
+        self.channel = channel
+        self.regionCode = regionCode
+        self.attachments = attachments
+    }
+}
+
+/// Where an application stands at the station.
+public enum ApplicationState: String, Sendable, CaseIterable {
+    /// Sealed and queued; not yet accepted by the platform.
+    case queued
+    /// The platform acknowledged it and gave its case number.
+    case acknowledged
+    /// The platform refused it for good (a 4xx other than 408/429): a maintainer looks at the reason.
+    case deadLetter = "dead_letter"
+}
+
+/// What the station may keep in the clear about an application.
+public struct QueuedApplication: Sendable, Equatable {
+    public var trackingNumber: TrackingNumber
+    public var idempotencyKey: String
+    public var serviceCode: String
+    public var serviceName: String
+    public var applicantMasked: String
+    public var state: ApplicationState
+    /// Unix seconds.
+    public var createdAt: Double
+    public var attempts: Int
+    public var nextAttemptAt: Double?
+    public var lastError: String?
+    /// 办件编号 assigned by the platform.
+    public var caseNumber: String?
+    /// The platform's latest status (受理, 办结, 退回 …) and its detail.
+    public var platformStatus: String?
+    public var platformStatusDetail: String?
+    /// Bytes of sealed payload and attachments.
+    public var bytes: Int
+    /// Whether the sealed payload is still on the kiosk (purged after acknowledgement).
+    public var sealedPayloadPresent: Bool
+    /// Set when reconciliation found attachment files missing.
+    public var problem: String?
+
+    public init(trackingNumber: TrackingNumber, idempotencyKey: String, serviceCode: String, serviceName: String, applicantMasked: String, state: ApplicationState,
+                createdAt: Double, attempts: Int, nextAttemptAt: Double?, lastError: String?, caseNumber: String?, platformStatus: String?,
+                platformStatusDetail: String?, bytes: Int, sealedPayloadPresent: Bool, problem: String?) {
+        self.trackingNumber = trackingNumber
+        self.idempotencyKey = idempotencyKey
+        self.serviceCode = serviceCode
+        self.serviceName = serviceName
+        self.applicantMasked = applicantMasked
+        self.state = state
+        self.createdAt = createdAt
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+        self.caseNumber = caseNumber
+        self.platformStatus = platformStatus
+        self.platformStatusDetail = platformStatusDetail
+        self.bytes = bytes
+        self.sealedPayloadPresent = sealedPayloadPresent
+        self.problem = problem
+    }
+}
+
+/// The outbox as the session sees it: enqueue returns only once the
+/// application is durable (row committed with synchronous=FULL, sealed
+/// attachment files and their directory fsynced) — a receipt may be printed then.
+public protocol ApplicationOutbox: Sendable {
+    /// Seals, stores and queues an application; returns its tracking number once durable.
+    func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber
+}

@@ -1,0 +1,357 @@
+import Crypto
+import Foundation
+import GRDB
+import KioskCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The station's durable, sealed queue of applications (SQLite through GRDB,
+/// WAL, `synchronous=FULL`).
+///
+/// `enqueue` seals the application, writes its sealed attachment files
+/// (fsynced, then their directory), and only then commits one transaction
+/// that stores the row, mints the tracking number and records the
+/// idempotency key. When `enqueue` returns, the application survives a power
+/// cut: a receipt may be printed. Concurrent enqueues share a transaction
+/// (group commit) without weakening that for any of them.
+///
+/// On opening, attachment files no committed row refers to are removed (a
+/// crash before commit) and rows whose files are missing are flagged, never
+/// dropped.
+public final class Outbox: ApplicationOutbox, Sendable {
+    /// How the outbox behaves.
+    public struct Settings: Sendable {
+        /// The station's code (6–12 digits), unique in the province: the tracking numbers' prefix.
+        public var stationCode: String
+        /// How long the sealed payload stays after the platform acknowledged it.
+        public var purgeAfter: Double = 24 * 3600
+        /// How long the row (tracking number, case number, status) stays for the station's case list.
+        public var retention: Double = 90 * 24 * 3600
+        /// The clock, in Unix seconds (injected by tests).
+        public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+
+        /// Settings for a station.
+        public init(stationCode: String) { self.stationCode = stationCode }
+    }
+
+    /// Counts and ages for `kioskctl queue` and `/healthz`.
+    public struct Summary: Sendable, Equatable {
+        public var counts: [ApplicationState: Int]
+        public var oldestQueuedSeconds: Double?
+        public var bytesWaiting: Int
+        public var lastError: String?
+        public var flagged: Int
+    }
+
+    /// The outbox's folder (`STATE_DIR/outbox`).
+    public let directory: String
+    let attachmentsDirectory: String
+    let pool: DatabasePool
+    let settings: Settings
+    private let platformKey: PlatformPublicKey
+    private let logger: Logger
+    private let commits = Mutex(PendingCommits())
+    private let transactions = Mutex(0)
+
+    /// Enqueue transactions committed since opening (group commit puts several applications in one).
+    public var committedTransactions: Int { transactions.withLock { $0 } }
+
+    /// Opens (creating if needed) the outbox in `directory`.
+    public init(directory: String, platformKey: PlatformPublicKey, settings: Settings, logger: Logger = Logger(label: "kioskd.outbox")) throws {
+        self.directory = directory
+        attachmentsDirectory = directory + "/attachments"
+        self.platformKey = platformKey
+        self.settings = settings
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(atPath: attachmentsDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw OutboxError("cannot create the outbox folder \(attachmentsDirectory): \((error as NSError).localizedDescription)")
+        }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: directory + "/outbox.sqlite", configuration: configuration)
+            // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran: set FULL again.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw OutboxError(Durable.diskFull, diskFull: true)
+        } catch {
+            throw OutboxError("cannot open the outbox database in \(directory): \(error)")
+        }
+        try reconcile()
+    }
+
+    /// The writer connection's `synchronous` setting (2 = FULL), for the test that it holds.
+    public func writerSynchronousSetting() throws -> Int {
+        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Closes the database cleanly (kioskd's shutdown).
+    public func close() throws { try pool.close() }
+
+    // MARK: Schema
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-26 create applications and attachments") { db in
+            try db.execute(sql: """
+                CREATE TABLE application (
+                    id INTEGER PRIMARY KEY,
+                    tracking_number TEXT NOT NULL UNIQUE,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    service_code TEXT NOT NULL,
+                    service_name TEXT NOT NULL,
+                    applicant_masked TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL,
+                    last_error TEXT,
+                    case_number TEXT,
+                    acknowledged_at REAL,
+                    platform_status TEXT,
+                    platform_status_detail TEXT,
+                    envelope BLOB,
+                    envelope_sha256 TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    problem TEXT
+                );
+                CREATE INDEX application_due ON application(state, next_attempt_at);
+                CREATE TABLE attachment (
+                    application_id INTEGER NOT NULL REFERENCES application(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    file_name TEXT NOT NULL UNIQUE,
+                    bytes INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    uploaded_bytes INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (application_id, position)
+                );
+                CREATE TABLE tracking_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Enqueue
+
+    private struct PendingCommits {
+        var waiting: [Pending] = []
+        var committing = false
+    }
+
+    struct Pending: Sendable {
+        var idempotencyKey: String
+        var serviceCode: String
+        var serviceName: String
+        var applicantMasked: String
+        var envelope: Data
+        var attachments: [(fileName: String, bytes: Int, sha256: String)]
+        var createdAt: Double
+        var continuation: CheckedContinuation<TrackingNumber, any Error>
+    }
+
+    public func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber {
+        let key = UUID().uuidString.lowercased()
+        let sealed = try Sealer.seal(submission, binding: key, to: platformKey)
+        var files: [(fileName: String, bytes: Int, sha256: String)] = []
+        do {
+            for (index, data) in sealed.attachments.enumerated() {
+                let name = "\(key)-\(index).sealed"
+                try Durable.write(data, to: attachmentsDirectory, name: name)
+                files.append((name, data.count, SHA256.hash(data: data).hex))
+            }
+            if !files.isEmpty { try Durable.syncDirectory(attachmentsDirectory) }
+        } catch {
+            removeFiles(files.map(\.fileName))
+            throw error
+        }
+        let masked = Masking.name(submission.applicantName)
+        let now = settings.now()
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let pending = Pending(idempotencyKey: key, serviceCode: submission.serviceCode, serviceName: submission.serviceName,
+                                      applicantMasked: masked, envelope: sealed.envelope, attachments: files, createdAt: now, continuation: continuation)
+                let lead = commits.withLock { state -> Bool in
+                    state.waiting.append(pending)
+                    defer { state.committing = true }
+                    return !state.committing
+                }
+                if lead { Task.detached { self.commitWaiting() } }
+            }
+        } catch {
+            removeFiles(files.map(\.fileName))
+            throw error
+        }
+    }
+
+    /// Commits whatever waits, one transaction at a time, until nothing does:
+    /// applications that arrive during a commit go together in the next one.
+    private func commitWaiting() {
+        while true {
+            let batch = commits.withLock { state -> [Pending] in
+                if state.waiting.isEmpty {
+                    state.committing = false
+                    return []
+                }
+                defer { state.waiting.removeAll() }
+                return state.waiting
+            }
+            if batch.isEmpty { return }
+            let day = CalendarDate(unixSeconds: batch[0].createdAt)
+            do {
+                let numbers = try pool.write { db in
+                    try batch.map { try self.insert($0, day: day, db) }
+                }
+                transactions.withLock { $0 += 1 }
+                for (pending, number) in zip(batch, numbers) { pending.continuation.resume(returning: number) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                for pending in batch { pending.continuation.resume(throwing: OutboxError(Durable.diskFull, diskFull: true)) }
+            } catch {
+                let failure = OutboxError("the outbox could not save the application (\(error)); nothing was saved and no receipt was printed")
+                for pending in batch { pending.continuation.resume(throwing: failure) }
+            }
+        }
+    }
+
+    private func insert(_ pending: Pending, day: CalendarDate, _ db: Database) throws -> TrackingNumber {
+        let sequence = try Int.fetchOne(db, sql: """
+            INSERT INTO tracking_sequence (day, last) VALUES (?, 1)
+            ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last
+            """, arguments: [day.yyyymmdd])!
+        let number = TrackingNumber(station: settings.stationCode, date: day, sequence: sequence)
+        let bytes = pending.envelope.count + pending.attachments.reduce(0) { $0 + $1.bytes }
+        try db.execute(sql: """
+            INSERT INTO application (tracking_number, idempotency_key, service_code, service_name, applicant_masked, state, created_at,
+                                     next_attempt_at, envelope, envelope_sha256, bytes)
+            VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            """, arguments: [number.value, pending.idempotencyKey, pending.serviceCode, pending.serviceName, pending.applicantMasked,
+                             pending.createdAt, pending.createdAt, pending.envelope, SHA256.hash(data: pending.envelope).hex, bytes])
+        let id = db.lastInsertedRowID
+        for (position, file) in pending.attachments.enumerated() {
+            try db.execute(sql: "INSERT INTO attachment (application_id, position, file_name, bytes, sha256) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, position, file.fileName, file.bytes, file.sha256])
+        }
+        return number
+    }
+
+    private func removeFiles(_ names: [String]) {
+        for name in names { unlink("\(attachmentsDirectory)/\(name)") }
+    }
+
+    // MARK: Reconcile
+
+    /// Removes attachment files no committed row refers to, and flags rows whose files are missing.
+    func reconcile() throws {
+        let present = Set((try? FileManager.default.contentsOfDirectory(atPath: attachmentsDirectory)) ?? [])
+        let referenced = try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.file_name, a.application_id, p.tracking_number FROM attachment a JOIN application p ON p.id = a.application_id
+                WHERE p.envelope IS NOT NULL
+                """)
+        }
+        let referencedNames = Set(referenced.map { $0["file_name"] as String })
+        var removed = 0
+        for name in present where !referencedNames.contains(name) {
+            unlink("\(attachmentsDirectory)/\(name)")
+            removed += 1
+        }
+        if removed > 0 { logger.notice("removed \(removed) attachment file(s) that no saved application refers to (left by a crash before saving)") }
+        var missing: [String: [String]] = [:]
+        for row in referenced where !present.contains(row["file_name"] as String) {
+            missing[row["tracking_number"] as String, default: []].append(row["file_name"])
+        }
+        guard !missing.isEmpty else { return }
+        try pool.write { db in
+            for (tracking, files) in missing {
+                try db.execute(sql: "UPDATE application SET problem = ? WHERE tracking_number = ?",
+                               arguments: ["sealed attachment files are missing: \(files.sorted().joined(separator: ", ")); the application cannot be sent as it is", tracking])
+            }
+        }
+        logger.error("\(missing.count) application(s) have missing attachment files: see `kioskctl queue`")
+    }
+
+    // MARK: Reading
+
+    /// An application in the clear, as the station may see it.
+    public func application(_ tracking: TrackingNumber) throws -> QueuedApplication? {
+        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM application WHERE tracking_number = ?", arguments: [tracking.value]).map(Self.queued) }
+    }
+
+    /// Every application, newest first.
+    public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+    }
+
+    static func queued(_ row: Row) -> QueuedApplication {
+        QueuedApplication(
+            trackingNumber: try! TrackingNumber(row["tracking_number"]), idempotencyKey: row["idempotency_key"], serviceCode: row["service_code"],
+            serviceName: row["service_name"], applicantMasked: row["applicant_masked"], state: ApplicationState(rawValue: row["state"]) ?? .queued,
+            createdAt: row["created_at"], attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"],
+            caseNumber: row["case_number"], platformStatus: row["platform_status"], platformStatusDetail: row["platform_status_detail"],
+            bytes: row["bytes"], sealedPayloadPresent: (row["envelope"] as Data?) != nil, problem: row["problem"])
+    }
+
+    /// Counts by state, the oldest queued application's age, bytes waiting, the last error.
+    public func summary() throws -> Summary {
+        let now = settings.now()
+        return try pool.read { db in
+            var counts: [ApplicationState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM application GROUP BY state") {
+                if let state = ApplicationState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            let oldest = try Double.fetchOne(db, sql: "SELECT MIN(created_at) FROM application WHERE state = 'queued'")
+            let bytes = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM application WHERE state = 'queued'") ?? 0
+            let lastError = try String.fetchOne(db, sql: "SELECT last_error FROM application WHERE last_error IS NOT NULL AND state != 'acknowledged' ORDER BY next_attempt_at DESC LIMIT 1")
+            let flagged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application WHERE problem IS NOT NULL") ?? 0
+            return Summary(counts: counts, oldestQueuedSeconds: oldest.map { now - $0 }, bytesWaiting: bytes, lastError: lastError, flagged: flagged)
+        }
+    }
+}
+
+// MARK: - What the forwarder needs
+
+extension Outbox {
+    /// An application's sealed parts, ready to upload.
+    public struct Upload: Sendable {
+        public var trackingNumber: TrackingNumber
+        public var idempotencyKey: String
+        public var serviceCode: String
+        public var envelope: Data
+        public var envelopeSHA256: String
+        public var attachments: [UploadAttachment]
+    }
+
+    /// One sealed attachment file and how much of it the platform has acknowledged.
+    public struct UploadAttachment: Sendable {
+        public var position: Int
+        public var path: String
+        public var bytes: Int
+        public var sha256: String
+        public var uploadedBytes: Int
+    }
+
+    /// The sealed parts of a queued application, or nil when it is gone or purged.
+    public func upload(_ tracking: TrackingNumber) throws -> Upload? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM application WHERE tracking_number = ?", arguments: [tracking.value]),
+                  let envelope = row["envelope"] as Data? else { return nil }
+            let attachments = try Row.fetchAll(db, sql: "SELECT * FROM attachment WHERE application_id = ? ORDER BY position", arguments: [row["id"] as Int64])
+            return Upload(
+                trackingNumber: tracking, idempotencyKey: row["idempotency_key"], serviceCode: row["service_code"], envelope: envelope,
+                envelopeSHA256: row["envelope_sha256"],
+                attachments: attachments.map {
+                    UploadAttachment(position: $0["position"], path: "\(attachmentsDirectory)/\($0["file_name"] as String)", bytes: $0["bytes"],
+                                     sha256: $0["sha256"], uploadedBytes: $0["uploaded_bytes"])
+                })
+        }
+    }
+}

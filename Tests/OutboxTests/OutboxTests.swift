@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+import KioskCore
+@testable import Outbox
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The platform's key pair, as the platform holds it.
+let platformPrivateKey = P256.KeyAgreement.PrivateKey()
+
+func openOutbox(_ directory: String, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws -> Outbox {
+    var settings = Outbox.Settings(stationCode: "340104001")
+    settings.now = now
+    return try Outbox(directory: directory, platformKey: PlatformPublicKey(platformPrivateKey.publicKey), settings: settings)
+}
+
+/// A plausible submission with `pages` scanned pages of distinctive bytes.
+func submission(_ name: String = "王建国", pages: Int = 2, pageBytes: Int = 4096, seed: UInt8 = 7) -> ApplicationSubmission {
+    ApplicationSubmission(
+        serviceCode: "340104-000-1-00-001", serviceName: "城乡居民基本养老保险参保登记", applicantName: name,
+        applicantCertificateType: "111", applicantCertificateNumber: "340104195803120519", phone: "13900000000",
+        form: ["缴费档次": "500"], regionCode: "340104",
+        attachments: (0..<pages).map { page in
+            .init(material: "户口簿", mediaType: "image/jpeg", data: (0..<pageBytes).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ page &+ Int(seed)) })
+        })
+}
+
+/// Opens an envelope the way the platform does: HPKE with the platform's private key, then AES-GCM.
+func platformOpen(_ envelope: Data, binding: String) throws -> (payload: [String: Any], key: SymmetricKey) {
+    let json = try JSONSerialization.jsonObject(with: envelope) as! [String: Any]
+    var recipient = try HPKE.Recipient(privateKey: platformPrivateKey, ciphersuite: .P256_SHA256_AES_GCM_256, info: Data("kioskd application v1".utf8),
+                                       encapsulatedKey: Data(base64Encoded: json["encapsulated_key"] as! String)!)
+    let key = SymmetricKey(data: try recipient.open(Data(base64Encoded: json["wrapped_key"] as! String)!, authenticating: Data(binding.utf8)))
+    let payload = try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: json["payload"] as! String)!), using: key, authenticating: Data(binding.utf8))
+    return (try JSONSerialization.jsonObject(with: payload) as! [String: Any], key)
+}
+
+/// Every byte kioskd wrote under `folder`.
+func bytesOnDisk(_ folder: String) -> Data {
+    var all = Data()
+    for name in (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String]) ?? [] {
+        if let data = FileManager.default.contents(atPath: folder + "/" + name) { all += data }
+    }
+    return all
+}
+
+@Suite("The outbox", .serialized, .timeLimit(.minutes(2)))
+struct OutboxTests {
+    @Test("synchronous=FULL holds on the writer after GRDB's pool reset it to NORMAL")
+    func synchronousFull() throws {
+        let outbox = try openOutbox(temporaryDirectory())
+        #expect(try outbox.writerSynchronousSetting() == 2)
+        try outbox.close()
+    }
+
+    @Test("an enqueued application is durable and sealed: nothing personal is readable on disk, the platform's key opens it all")
+    func sealedAtRest() async throws {
+        let folder = temporaryDirectory()
+        let outbox = try openOutbox(folder)
+        let application = submission()
+        let tracking = try await outbox.enqueue(application)
+        try outbox.close()
+
+        let disk = bytesOnDisk(folder)
+        for secret in ["王建国", "340104195803120519", "13900000000", "缴费档次"] {
+            #expect(disk.range(of: Data(secret.utf8)) == nil, "\(secret) is readable on disk")
+        }
+        #expect(disk.range(of: Data(application.attachments[0].data[0..<64])) == nil, "scan bytes are readable on disk")
+
+        let reopened = try openOutbox(folder)
+        let row = try #require(try reopened.application(tracking))
+        #expect(row.applicantMasked == "王*国")
+        #expect(row.serviceName == "城乡居民基本养老保险参保登记")
+        #expect(row.state == .queued)
+        #expect(row.problem == nil)
+        let upload = try #require(try reopened.upload(tracking))
+        // The kiosk has no key: a key it makes up cannot open the payload.
+        let envelope = try JSONSerialization.jsonObject(with: upload.envelope) as! [String: Any]
+        #expect(throws: (any Error).self) {
+            try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: envelope["payload"] as! String)!), using: SymmetricKey(size: .bits256))
+        }
+        // The platform can.
+        let (payload, key) = try platformOpen(upload.envelope, binding: upload.idempotencyKey)
+        #expect(payload["applicant_name"] as? String == "王建国")
+        #expect(payload["applicant_certificate_number"] as? String == "340104195803120519")
+        for attachment in upload.attachments {
+            let sealed = try Data(contentsOf: URL(fileURLWithPath: attachment.path))
+            let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data("\(upload.idempotencyKey)#\(attachment.position)".utf8))
+            #expect(Array(plain) == application.attachments[attachment.position].data)
+        }
+    }
+
+    @Test("tracking numbers are minted in order per station and day, with a valid check character")
+    func trackingNumbers() async throws {
+        let outbox = try openOutbox(temporaryDirectory(), now: { 1_795_000_000 })  // 2026-11-18 in China
+        var numbers: [TrackingNumber] = []
+        for _ in 0..<3 { numbers.append(try await outbox.enqueue(submission(pages: 0))) }
+        #expect(numbers.map(\.value).map { String($0.dropLast(2)) } == ["340104001-20261118-0001", "340104001-20261118-0002", "340104001-20261118-0003"])
+        for number in numbers { #expect(try TrackingNumber(number.value) == number) }
+    }
+
+    @Test("on opening, files no saved application refers to are removed, and an application with missing files is flagged, not dropped")
+    func reconcile() async throws {
+        let folder = temporaryDirectory()
+        var outbox = try openOutbox(folder)
+        let kept = try await outbox.enqueue(submission(pages: 1))
+        let damaged = try await outbox.enqueue(submission("李秀英", pages: 2))
+        let upload = try #require(try outbox.upload(damaged))
+        try outbox.close()
+        let orphan = folder + "/attachments/0000-orphan-0.sealed"
+        _ = FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]))
+        try FileManager.default.removeItem(atPath: upload.attachments[1].path)
+
+        outbox = try openOutbox(folder)
+        #expect(!FileManager.default.fileExists(atPath: orphan))
+        #expect(try outbox.application(kept)?.problem == nil)
+        let flagged = try #require(try outbox.application(damaged))
+        #expect(flagged.problem?.contains("sealed attachment files are missing") == true)
+        #expect(flagged.state == .queued)
+        #expect(try outbox.summary().flagged == 1)
+    }
+
+    @Test("concurrent enqueues are committed together, each with its own tracking number")
+    func groupCommit() async throws {
+        let outbox = try openOutbox(temporaryDirectory())
+        let numbers = try await withThrowingTaskGroup(of: TrackingNumber.self) { group in
+            for index in 0..<40 { group.addTask { try await outbox.enqueue(submission(pages: 1, seed: UInt8(index))) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(numbers).count == 40)
+        #expect(try outbox.summary().counts[.queued] == 40)
+        #expect(outbox.committedTransactions < 40, "\(outbox.committedTransactions) transactions for 40 concurrent enqueues")
+    }
+
+    @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens and takes applications afterwards")
+    func diskFull() async throws {
+        let mountPoint = temporaryDirectory()
+        guard mountSmallFilesystem(at: mountPoint, megabytes: 2) else {
+            Issue.record("mounting a 2 MB tmpfs needs root (make test runs as root in CI, or under sudo)")
+            return
+        }
+        defer { _ = try? runTool("/bin/umount", [mountPoint]) }
+        let outbox = try openOutbox(mountPoint + "/outbox")
+        _ = try await outbox.enqueue(submission(pages: 1))
+        do {
+            _ = try await outbox.enqueue(submission(pages: 3, pageBytes: 1024 * 1024))
+            Issue.record("a 3 MB application was saved on a 2 MB disk")
+        } catch let error as OutboxError {
+            #expect(error.diskFull)
+            #expect(error.description.contains("the kiosk's disk is full: the application was not saved and no receipt was printed"))
+        }
+        try outbox.close()
+        let reopened = try openOutbox(mountPoint + "/outbox")
+        #expect(try reopened.summary().counts[.queued] == 1)
+        _ = try await reopened.enqueue(submission(pages: 1))
+        #expect(try reopened.summary().counts[.queued] == 2)
+        try reopened.close()
+    }
+}
+
+/// Mounts a tmpfs of the given size (root only).
+func mountSmallFilesystem(at path: String, megabytes: Int) -> Bool {
+    guard getuid() == 0 else { return false }
+    return (try? runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]))?.status == 0
+}
