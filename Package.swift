@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries. libcups ships no pkg-config file: the module map links "cups".
@@ -52,6 +55,19 @@ let package = Package(
                 "KioskCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The road to the platform: its HTTP client and the forwarder.
+        .target(
+            name: "Uplink",
+            dependencies: [
+                "KioskCore", "Outbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -89,7 +105,11 @@ let package = Package(
         // The far end of the wire: simulators that speak each device's protocol.
         .target(
             name: "HardwareSim",
-            dependencies: ["SystemIO", "KioskCore", "CImageCodecs", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SystemIO", "KioskCore", "CImageCodecs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "hardware-sim/Sources/HardwareSim",
             swiftSettings: strict
         ),
@@ -117,7 +137,11 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["KioskCore", "SystemIO"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: ["Outbox", "Uplink", "HardwareSim", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KioskDaemonTests",

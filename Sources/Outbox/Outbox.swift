@@ -57,6 +57,9 @@ public final class Outbox: ApplicationOutbox, Sendable {
     private let commits = Mutex(PendingCommits())
     private let transactions = Mutex(0)
 
+    /// Signalled after every commit that queues something, so the forwarder starts at once.
+    public let changes = Wakeup()
+
     /// Enqueue transactions committed since opening (group commit puts several applications in one).
     public var committedTransactions: Int { transactions.withLock { $0 } }
 
@@ -212,6 +215,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
                     try batch.map { try self.insert($0, day: day, db) }
                 }
                 transactions.withLock { $0 += 1 }
+                changes.signal()
                 for (pending, number) in zip(batch, numbers) { pending.continuation.resume(returning: number) }
             } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
                 for pending in batch { pending.continuation.resume(throwing: OutboxError(Durable.diskFull, diskFull: true)) }
@@ -353,5 +357,120 @@ extension Outbox {
                                      sha256: $0["sha256"], uploadedBytes: $0["uploaded_bytes"])
                 })
         }
+    }
+}
+
+// MARK: - Forwarding, status and purge
+
+extension Outbox {
+    /// Queued applications whose next attempt is due, oldest first; flagged ones are left to a maintainer.
+    public func due(limit: Int = 20) throws -> [TrackingNumber] {
+        let now = settings.now()
+        return try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT tracking_number FROM application
+                WHERE state = 'queued' AND problem IS NULL AND envelope IS NOT NULL AND COALESCE(next_attempt_at, 0) <= ?
+                ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [now, limit]).map { try TrackingNumber($0) }
+        }
+    }
+
+    /// When the next queued application falls due (nil when none waits).
+    public func nextDueAt() throws -> Double? {
+        try pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM application WHERE state = 'queued' AND problem IS NULL AND envelope IS NOT NULL")
+        }
+    }
+
+    /// Records how much of an attachment the platform acknowledged.
+    public func recordUploaded(_ tracking: TrackingNumber, position: Int, bytes: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE attachment SET uploaded_bytes = ? WHERE position = ? AND application_id = (SELECT id FROM application WHERE tracking_number = ?)
+                """, arguments: [bytes, position, tracking.value])
+        }
+    }
+
+    /// A failed attempt: when to try again, and why it failed.
+    public func scheduleRetry(_ tracking: TrackingNumber, at time: Double, error: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE tracking_number = ? AND state = 'queued'",
+                           arguments: [time, error, tracking.value])
+        }
+    }
+
+    /// The platform accepted the application and gave its case number.
+    public func acknowledge(_ tracking: TrackingNumber, caseNumber: String) throws {
+        let now = settings.now()
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE application SET state = 'acknowledged', case_number = ?, acknowledged_at = ?, last_error = NULL, next_attempt_at = NULL,
+                    platform_status = COALESCE(platform_status, '受理') WHERE tracking_number = ?
+                """, arguments: [caseNumber, now, tracking.value])
+        }
+    }
+
+    /// The platform refused the application for good: it waits for a maintainer with the reason.
+    public func deadLetter(_ tracking: TrackingNumber, reason: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET state = 'dead_letter', last_error = ?, next_attempt_at = NULL WHERE tracking_number = ?",
+                           arguments: [reason, tracking.value])
+        }
+    }
+
+    /// Puts a dead-lettered application back in the queue, after its cause is fixed (`kioskctl queue retry`).
+    @discardableResult
+    public func retry(_ tracking: TrackingNumber) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET state = 'queued', next_attempt_at = ?, attempts = 0 WHERE tracking_number = ? AND state = 'dead_letter'",
+                           arguments: [settings.now(), tracking.value])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Acknowledged applications whose status may still change (not 办结 or 退回).
+    public func openCases(limit: Int = 100) throws -> [TrackingNumber] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT tracking_number FROM application WHERE state = 'acknowledged' AND COALESCE(platform_status, '') NOT IN ('办结', '退回')
+                ORDER BY acknowledged_at LIMIT ?
+                """, arguments: [limit]).map { try TrackingNumber($0) }
+        }
+    }
+
+    /// The platform's latest word on a case.
+    public func updateStatus(_ tracking: TrackingNumber, status: String, detail: String?) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET platform_status = ?, platform_status_detail = ? WHERE tracking_number = ?",
+                           arguments: [status, detail, tracking.value])
+        }
+    }
+
+    /// Drops the sealed payload and attachment files of applications acknowledged
+    /// longer than `purgeAfter` ago, and whole rows older than `retention`.
+    /// Returns how many payloads and rows went.
+    @discardableResult
+    public func purge() throws -> (payloads: Int, rows: Int) {
+        let now = settings.now()
+        let files = try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT a.file_name FROM attachment a JOIN application p ON p.id = a.application_id
+                WHERE p.state = 'acknowledged' AND p.envelope IS NOT NULL AND p.acknowledged_at < ?
+                """, arguments: [now - settings.purgeAfter])
+        }
+        let result = try pool.write { db -> (Int, Int) in
+            try db.execute(sql: """
+                DELETE FROM attachment WHERE application_id IN
+                    (SELECT id FROM application WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?)
+                """, arguments: [now - settings.purgeAfter])
+            try db.execute(sql: "UPDATE application SET envelope = NULL WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?",
+                           arguments: [now - settings.purgeAfter])
+            let payloads = db.changesCount
+            try db.execute(sql: "DELETE FROM application WHERE state = 'acknowledged' AND created_at < ?", arguments: [now - settings.retention])
+            return (payloads, db.changesCount)
+        }
+        // The rows no longer refer to these files: remove them (a crash here leaves orphans that reconcile removes).
+        for name in files { unlink("\(attachmentsDirectory)/\(name)") }
+        return result
     }
 }

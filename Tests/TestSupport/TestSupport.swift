@@ -92,3 +92,14 @@ public func runTool(_ path: String, _ arguments: [String]) throws -> (status: In
 public func decodeQR(_ imagePath: String) throws -> String {
     try runTool("/usr/bin/zbarimg", ["--raw", "-q", imagePath]).output.trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+/// A listening socket on a free loopback port, to learn a port number.
+public final class TCPListening {
+    public let port: UInt16
+    private let socket: TCPListeningSocket
+    public init() throws {
+        socket = try TCPListeningSocket(port: 0)
+        port = socket.port
+    }
+    public func close() { socket.close() }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import KioskCore
+import Logging
+import Outbox
+import Synchronization
+
+/// Sends queued applications to the platform, exactly once in effect:
+/// each goes with the idempotency key minted at enqueue, so a retry after an
+/// answer that never arrived gets the platform's original answer.
+///
+/// - Attachments go first, in chunks, resuming from the offset the platform
+///   acknowledged (asked again after any failure); then the application.
+/// - Network errors, 408, 429, 5xx and answers that break the API are
+///   retried with full-jitter exponential backoff (`base` doubling up to
+///   `cap`), never sooner than `Retry-After`; they are never given up.
+/// - Any other 4xx moves the application to the dead letters with the
+///   platform's reason, for a maintainer (`kioskctl queue retry`).
+/// - When the platform does not answer, the link is taken as down: nothing is
+///   sent, and a cheap probe (`/v1/ping`, with its own backoff up to
+///   `probeCap`) notices it come back, within seconds.
+/// - Now and then it asks the platform for the status of open cases, and
+///   purges what the platform has had long enough.
+public final class Forwarder: Sendable {
+    /// Timing settings.
+    public struct Settings: Sendable {
+        public var baseDelay: Double = 2
+        public var maxDelay: Double = 600
+        public var chunkSize = 256 * 1024
+        public var probeInitial: Double = 0.5
+        public var probeCap: Double = 5
+        public var statusSyncInterval: Double = 300
+        public var purgeInterval: Double = 600
+        public init() {}
+    }
+
+    private let outbox: Outbox
+    private let platform: any PlatformAPI
+    private let settings: Settings
+    private let random: @Sendable () -> Double
+    private let logger: Logger
+    private let stopped = Mutex(false)
+    private let link = Mutex(true)
+
+    /// Creates a forwarder. `random` returns a value in [0, 1) (injected by tests).
+    public init(outbox: Outbox, platform: any PlatformAPI, settings: Settings = Settings(),
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger = Logger(label: "kioskd.uplink")) {
+        self.outbox = outbox
+        self.platform = platform
+        self.settings = settings
+        self.random = random
+        self.logger = logger
+    }
+
+    /// Whether the platform answered last time.
+    public var linkUp: Bool { link.withLock { $0 } }
+
+    /// Stops after the current application.
+    public func stop() {
+        stopped.withLock { $0 = true }
+        outbox.changes.signal()
+    }
+
+    /// Forwards until ``stop()``.
+    public func run() async {
+        var lastSync = 0.0, lastPurge = 0.0
+        var probeDelay = settings.probeInitial
+        while !stopped.withLock({ $0 }), !Task.isCancelled {
+            if !linkUp {
+                do {
+                    try await platform.ping()
+                    link.withLock { $0 = true }
+                    probeDelay = settings.probeInitial
+                    logger.notice("the platform answers again: forwarding resumes")
+                } catch {
+                    await outbox.changes.wait(for: .milliseconds(Int(probeDelay * 1000)))
+                    probeDelay = min(probeDelay * 2, settings.probeCap)
+                    continue
+                }
+            }
+            let due = (try? outbox.due()) ?? []
+            for tracking in due where linkUp && !stopped.withLock({ $0 }) {
+                await forward(tracking)
+            }
+            let now = Date().timeIntervalSince1970
+            if linkUp, now - lastSync >= settings.statusSyncInterval {
+                await syncStatuses()
+                lastSync = now
+            }
+            if now - lastPurge >= settings.purgeInterval {
+                if let (payloads, rows) = try? outbox.purge(), payloads + rows > 0 {
+                    logger.info("purged \(payloads) sealed payload(s) the platform has had long enough, and \(rows) old row(s)")
+                }
+                lastPurge = now
+            }
+            guard due.isEmpty else { continue }
+            let next = (try? outbox.nextDueAt()).flatMap { $0 } ?? now + 60
+            let wait = max(0.05, min(60, next - now))
+            await outbox.changes.wait(for: .milliseconds(Int(wait * 1000)))
+        }
+    }
+
+    /// Sends one application; on failure schedules the next attempt or dead-letters it.
+    func forward(_ tracking: TrackingNumber) async {
+        guard let upload = try? outbox.upload(tracking) else { return }
+        do {
+            for attachment in upload.attachments { try await send(attachment, of: upload) }
+            let caseNumber = try await platform.submit(key: upload.idempotencyKey, body: manifest(upload))
+            try? outbox.acknowledge(tracking, caseNumber: caseNumber)
+            logger.info("forwarded \(tracking): platform case \(caseNumber)")
+        } catch let failure as PlatformFailure {
+            handle(failure, tracking)
+        } catch {
+            handle(.retryable(status: 0, retryAfter: nil, reason: "\(error)"), tracking)
+        }
+    }
+
+    private func send(_ attachment: Outbox.UploadAttachment, of upload: Outbox.Upload) async throws {
+        // Ask where the platform stands: after a reset it may hold part of a chunk.
+        var offset = try await platform.uploadOffset(key: upload.idempotencyKey, index: attachment.position)
+        guard offset < attachment.bytes else { return }
+        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: attachment.path))
+        defer { try? file.close() }
+        while offset < attachment.bytes {
+            try file.seek(toOffset: UInt64(offset))
+            let chunk = [UInt8](file.readData(ofLength: min(settings.chunkSize, attachment.bytes - offset)))
+            do {
+                offset = try await platform.append(key: upload.idempotencyKey, index: attachment.position, offset: offset, total: attachment.bytes, chunk: chunk)
+            } catch .offsetMismatch(let acknowledged) {
+                offset = acknowledged
+            }
+            try? outbox.recordUploaded(upload.trackingNumber, position: attachment.position, bytes: offset)
+        }
+    }
+
+    private func manifest(_ upload: Outbox.Upload) throws -> Data {
+        let envelope = try JSONSerialization.jsonObject(with: upload.envelope)
+        let body: [String: Any] = [
+            "tracking_number": upload.trackingNumber.value, "station_code": upload.trackingNumber.station, "service_code": upload.serviceCode,
+            "envelope": envelope,
+            "attachments": upload.attachments.map { ["index": $0.position, "bytes": $0.bytes, "sha256": $0.sha256] },
+        ]
+        return try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    }
+
+    private func handle(_ failure: PlatformFailure, _ tracking: TrackingNumber) {
+        let attempts = ((try? outbox.application(tracking))?.map { $0.attempts }) ?? 0
+        let backoff = random() * min(settings.maxDelay, settings.baseDelay * pow(2, Double(attempts)))
+        switch failure {
+        case .final(_, let reason):
+            try? outbox.deadLetter(tracking, reason: failure.description)
+            logger.error("\(tracking) moved to the dead letters: \(reason)")
+        case .network:
+            link.withLock { $0 = false }
+            try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970 + backoff, error: failure.description)
+            logger.warning("\(tracking): \(failure); the link looks down, probing")
+        case .retryable(_, let retryAfter, _):
+            let delay = max(retryAfter ?? 0, backoff)
+            try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970 + delay, error: failure.description)
+            logger.warning("\(tracking): \(failure); retrying in \(Int(delay)) s")
+        case .offsetMismatch:
+            try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970, error: failure.description)
+        }
+    }
+
+    /// Asks the platform for the status of open cases (受理, 办结, 退回 with reason, 待领取).
+    func syncStatuses() async {
+        for tracking in (try? outbox.openCases()) ?? [] {
+            do {
+                if let (status, detail) = try await platform.status(tracking: tracking.value) {
+                    try? outbox.updateStatus(tracking, status: status, detail: detail)
+                }
+            } catch {
+                if case .network = error { link.withLock { $0 = false } }
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// How a platform request failed, as far as retrying is concerned.
+public enum PlatformFailure: Error, Sendable, CustomStringConvertible {
+    /// No answer: refused, reset, timed out. The link may be down.
+    case network(String)
+    /// 408, 429, 5xx, or an answer that is not what the API says: try again later (not before `retryAfter` seconds).
+    case retryable(status: Int, retryAfter: Double?, reason: String)
+    /// Any other 4xx: the platform will not take this application as it is.
+    case final(status: Int, reason: String)
+    /// The platform holds a different number of bytes of an upload: resume from there.
+    case offsetMismatch(Int)
+
+    public var description: String {
+        switch self {
+        case .network(let reason): "the platform did not answer: \(reason)"
+        case .retryable(let status, _, let reason): "the platform answered \(status): \(reason)"
+        case .final(let status, let reason): "the platform refused it (\(status)): \(reason)"
+        case .offsetMismatch(let offset): "the platform holds \(offset) bytes of the upload"
+        }
+    }
+}
+
+/// The station's side of docs/platform-api.yaml.
+public protocol PlatformAPI: Sendable {
+    func ping() async throws(PlatformFailure)
+    func uploadOffset(key: String, index: Int) async throws(PlatformFailure) -> Int
+    func append(key: String, index: Int, offset: Int, total: Int, chunk: [UInt8]) async throws(PlatformFailure) -> Int
+    /// Submits the application; returns the platform's case number.
+    func submit(key: String, body: Data) async throws(PlatformFailure) -> String
+    /// A case's status and detail; nil when the platform does not know it.
+    func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)?
+}
+
+/// TLS for the platform link: the station's client certificate and key, and
+/// the platform's CA, pinned (no other CA is trusted).
+public struct PlatformTLS: Sendable {
+    public var certificateChainPEM: String
+    public var privateKeyPEM: String
+    public var caPEM: String
+
+    public init(certificateChainPEM: String, privateKeyPEM: String, caPEM: String) {
+        self.certificateChainPEM = certificateChainPEM
+        self.privateKeyPEM = privateKeyPEM
+        self.caPEM = caPEM
+    }
+}
+
+/// The platform API over HTTP(S) with AsyncHTTPClient.
+public final class HTTPPlatformClient: PlatformAPI {
+    private let base: String
+    private let client: HTTPClient
+
+    /// Creates a client for `baseURL`. Plain `http:` is refused unless the host is loopback.
+    public init(baseURL: String, tls: PlatformTLS?, connectTimeout: Duration = .seconds(5)) throws {
+        guard let url = URL(string: baseURL), let scheme = url.scheme, let host = url.host else {
+            throw PlatformConfigurationError("platform.url \"\(baseURL)\" is not a URL such as https://zwfw-gateway.example.gov.cn")
+        }
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        guard scheme == "https" || (scheme == "http" && loopback) else {
+            throw PlatformConfigurationError("platform.url \"\(baseURL)\" is plain HTTP to a host that is not this machine: the platform link must be https with the station's certificate")
+        }
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .milliseconds(connectTimeout.components.seconds * 1000), read: .seconds(60)))
+        if scheme == "https" {
+            guard let tls else { throw PlatformConfigurationError("platform.url is https: platform.client_certificate, platform.client_key and platform.ca are needed") }
+            var settings = TLSConfiguration.makeClientConfiguration()
+            do {
+                settings.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8)).map { .certificate($0) }
+                settings.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem))
+                settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(tls.caPEM.utf8)))
+            } catch {
+                throw PlatformConfigurationError("the station's TLS files cannot be read as PEM: \(error)")
+            }
+            settings.certificateVerification = .fullVerification
+            configuration.tlsConfiguration = settings
+        }
+        base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    /// Closes the client's connections.
+    public func shutdown() async { try? await client.shutdown() }
+
+    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws(PlatformFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .seconds(60))
+            var buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            return (Int(response.status.code), response.headers, bytes)
+        } catch {
+            throw .network("\(error)")
+        }
+    }
+
+    /// Turns a non-success answer into a failure.
+    private func failure(_ status: Int, _ headers: HTTPHeaders, _ body: [UInt8]) -> PlatformFailure {
+        let reason = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? String
+            ?? String(decoding: body.prefix(200), as: UTF8.self)
+        if status == 408 || status == 429 || status >= 500 {
+            return .retryable(status: status, retryAfter: headers.first(name: "Retry-After").flatMap(Double.init), reason: reason)
+        }
+        return .final(status: status, reason: reason.isEmpty ? "no reason given" : reason)
+    }
+
+    public func ping() async throws(PlatformFailure) {
+        let (status, headers, body) = try await send(.GET, "/v1/ping")
+        guard status == 200 else { throw failure(status, headers, body) }
+    }
+
+    public func uploadOffset(key: String, index: Int) async throws(PlatformFailure) -> Int {
+        let (status, headers, body) = try await send(.HEAD, "/v1/uploads/\(key)/\(index)")
+        guard status == 200, let offset = headers.first(name: "Upload-Offset").flatMap(Int.init) else {
+            if status == 200 { throw .retryable(status: status, retryAfter: nil, reason: "no Upload-Offset in the answer") }
+            throw failure(status, headers, body)
+        }
+        return offset
+    }
+
+    public func append(key: String, index: Int, offset: Int, total: Int, chunk: [UInt8]) async throws(PlatformFailure) -> Int {
+        let (status, headers, body) = try await send(.PATCH, "/v1/uploads/\(key)/\(index)", headers: [
+            ("Upload-Offset", String(offset)), ("Upload-Length", String(total)), ("Content-Type", "application/offset+octet-stream"),
+        ], body: chunk)
+        let acknowledged = headers.first(name: "Upload-Offset").flatMap(Int.init)
+        if status == 409, let acknowledged { throw .offsetMismatch(acknowledged) }
+        guard status == 204 || status == 200 else { throw failure(status, headers, body) }
+        guard let acknowledged else { throw .retryable(status: status, retryAfter: nil, reason: "the upload answer had no Upload-Offset") }
+        return acknowledged
+    }
+
+    public func submit(key: String, body: Data) async throws(PlatformFailure) -> String {
+        let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")], body: Array(body))
+        guard status == 201 || status == 200 else {
+            // 409 means an attachment is short: upload again, then submit (a retry does both).
+            if status == 409 { throw .retryable(status: status, retryAfter: nil, reason: "attachments incomplete") }
+            throw failure(status, headers, answer)
+        }
+        guard let caseNumber = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["case_number"] as? String else {
+            throw .retryable(status: status, retryAfter: nil, reason: "the answer is not the JSON the API describes")
+        }
+        return caseNumber
+    }
+
+    public func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)? {
+        let (status, headers, body) = try await send(.GET, "/v1/applications/\(tracking)")
+        if status == 404 { return nil }
+        guard status == 200, let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let value = object["status"] as? String else {
+            if status == 200 { throw .retryable(status: status, retryAfter: nil, reason: "the status answer is not JSON") }
+            throw failure(status, headers, body)
+        }
+        return (value, object["detail"] as? String)
+    }
+}
+
+/// A platform setting that cannot work.
+public struct PlatformConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,212 @@
+import Crypto
+import Foundation
+import HardwareSim
+import KioskCore
+import Logging
+@testable import Outbox
+import TestSupport
+import Testing
+@testable import Uplink
+
+/// A free TCP port on loopback.
+func freeLoopbackPort() -> UInt16 {
+    let listener = try! TCPListening()
+    defer { listener.close() }
+    return listener.port
+}
+
+/// A platform simulator with the test platform key, and a forwarder on an outbox.
+struct UplinkRig {
+    let folder: String
+    let outbox: Outbox
+    let platform: PlatformSimulator
+    let client: HTTPPlatformClient
+    let forwarder: Forwarder
+
+    init(platformKey: P256.KeyAgreement.PrivateKey = platformPrivateKey, start: Bool = true, chunkSize: Int = 4096, seed: UInt64 = 1) throws {
+        folder = temporaryDirectory("uplink")
+        outbox = try openOutbox(folder + "/outbox")
+        platform = try PlatformSimulator(privateKey: platformKey, outputDirectory: folder + "/platform", port: freeLoopbackPort(), seed: seed)
+        if start { try platform.start() }
+        client = try HTTPPlatformClient(baseURL: platform.url, tls: nil, connectTimeout: .seconds(2))
+        var settings = Forwarder.Settings()
+        settings.baseDelay = 0.02
+        settings.maxDelay = 0.3
+        settings.chunkSize = chunkSize
+        settings.probeInitial = 0.1
+        settings.probeCap = 1
+        settings.statusSyncInterval = 3600
+        var generator = SplitMix64(seed: seed)
+        let numbers = (0..<4096).map { _ in Double(generator.next() % 1000) / 1000 }
+        let index = LockedValue(0)
+        forwarder = Forwarder(outbox: outbox, platform: client, settings: settings, random: {
+            index.withLock { value in
+                defer { value = (value + 1) % numbers.count }
+                return numbers[value]
+            }
+        }, logger: Logger(label: "test"))
+    }
+
+    /// Runs the forwarder until every application is acknowledged or dead, or `timeout` passes.
+    func forwardAll(timeout: Duration = .seconds(120)) async -> Bool {
+        let running = Task { await forwarder.run() }
+        defer {
+            forwarder.stop()
+            running.cancel()
+        }
+        return await eventually(within: timeout) { (try? outbox.summary())?.counts[.queued, default: 0] == 0 }
+    }
+
+    /// What the platform saved for an application.
+    func received(_ tracking: TrackingNumber, attachment index: Int) -> [UInt8]? {
+        FileManager.default.contents(atPath: "\(folder)/platform/\(tracking.value)/attachment-\(index)").map { [UInt8]($0) }
+    }
+}
+
+@Suite("Forwarding to the platform", .serialized, .timeLimit(.minutes(5)))
+struct ForwarderTests {
+    @Test("queued applications reach the platform, which opens them; attachments arrive byte-identical; case numbers come back")
+    func forwards() async throws {
+        let rig = try UplinkRig()
+        var sent: [(TrackingNumber, ApplicationSubmission)] = []
+        for index in 0..<5 {
+            let application = submission(pages: 2, pageBytes: 20_000, seed: UInt8(index))
+            sent.append((try await rig.outbox.enqueue(application), application))
+        }
+        #expect(await rig.forwardAll())
+        #expect(rig.platform.accepted == 5)
+        for (tracking, application) in sent {
+            let row = try #require(try rig.outbox.application(tracking))
+            #expect(row.state == .acknowledged)
+            #expect(row.caseNumber?.hasPrefix("AH") == true)
+            for (index, page) in application.attachments.enumerated() { #expect(rig.received(tracking, attachment: index) == page.data) }
+            let payload = try #require(FileManager.default.contents(atPath: "\(rig.folder)/platform/\(tracking.value)/payload.json"))
+            #expect(String(decoding: payload, as: UTF8.self).contains("340104195803120519"))
+        }
+        rig.platform.stop()
+    }
+
+    @Test("exactly once: with 20% of answers lost after commit, 10% 5xx and 10% uploads reset, 500 applications land exactly 500 times, byte-identical")
+    func exactlyOnce() async throws {
+        let rig = try UplinkRig(chunkSize: 2048, seed: 42)
+        var faults = PlatformSimulator.Faults()
+        faults.dropAfterCommitPercent = 20
+        faults.failPercent = 10
+        faults.failStatus = 503
+        faults.resetPercent = 10
+        faults.throttlePercent = 2
+        faults.garbagePercent = 2
+        rig.platform.setFaults(faults)
+        var sent: [(TrackingNumber, [UInt8])] = []
+        for index in 0..<500 {
+            let application = submission(pages: 1, pageBytes: 3000 + index, seed: UInt8(truncatingIfNeeded: index))
+            sent.append((try await rig.outbox.enqueue(application), application.attachments[0].data))
+        }
+        #expect(await rig.forwardAll(timeout: .seconds(240)))
+        #expect(rig.platform.accepted == 500, "the platform accepted \(rig.platform.accepted) applications for 500 sent")
+        #expect(try rig.outbox.summary().counts[.acknowledged] == 500)
+        var identical = 0
+        for (tracking, page) in sent where rig.received(tracking, attachment: 0) == page { identical += 1 }
+        #expect(identical == 500)
+        rig.platform.stop()
+    }
+
+    @Test("Retry-After is a minimum: a 503 asking for 3 s puts the next attempt at least 3 s out")
+    func retryAfter() async throws {
+        let rig = try UplinkRig()
+        var faults = PlatformSimulator.Faults()
+        faults.failPercent = 100
+        faults.failRetryAfter = 3
+        rig.platform.setFaults(faults)
+        let tracking = try await rig.outbox.enqueue(submission(pages: 1))
+        await rig.forwarder.forward(tracking)
+        let row = try #require(try rig.outbox.application(tracking))
+        #expect(row.state == .queued)
+        #expect(row.attempts == 1)
+        #expect((row.nextAttemptAt ?? 0) - Date().timeIntervalSince1970 >= 2.5)
+        #expect(row.lastError?.contains("503") == true)
+        rig.platform.stop()
+    }
+
+    @Test("a final refusal moves the application to the dead letters with the platform's reason; retry sends it once the cause is fixed")
+    func deadLetter() async throws {
+        let wrongKey = P256.KeyAgreement.PrivateKey()
+        let rig = try UplinkRig(platformKey: wrongKey)
+        let tracking = try await rig.outbox.enqueue(submission(pages: 1))
+        await rig.forwarder.forward(tracking)
+        let dead = try #require(try rig.outbox.application(tracking))
+        #expect(dead.state == .deadLetter)
+        #expect(dead.lastError?.contains("the envelope does not open with the platform's key") == true)
+        #expect(try rig.outbox.due().isEmpty, "a dead letter is not retried by itself")
+        rig.platform.stop()
+
+        // The cause fixed (the right platform): a maintainer retries it.
+        let fixed = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: rig.folder + "/platform2", port: freeLoopbackPort())
+        try fixed.start()
+        let forwarder = Forwarder(outbox: rig.outbox, platform: try HTTPPlatformClient(baseURL: fixed.url, tls: nil), logger: Logger(label: "test"))
+        #expect(try rig.outbox.retry(tracking))
+        await forwarder.forward(tracking)
+        #expect(try rig.outbox.application(tracking)?.state == .acknowledged)
+        #expect(fixed.accepted == 1)
+        fixed.stop()
+    }
+
+    @Test("offline, then online: 200 applications queue while the platform is down; the first upload starts within 10 s of it coming up, and all arrive")
+    func offlineThenOnline() async throws {
+        let rig = try UplinkRig(start: false)
+        for index in 0..<200 { _ = try await rig.outbox.enqueue(submission(pages: 1, pageBytes: 1000, seed: UInt8(truncatingIfNeeded: index))) }
+        let running = Task { await rig.forwarder.run() }
+        defer {
+            rig.forwarder.stop()
+            running.cancel()
+        }
+        #expect(await eventually(within: .seconds(10)) { !rig.forwarder.linkUp })
+        try await Task.sleep(for: .seconds(2))  // down for a while
+        #expect(try rig.outbox.summary().counts[.queued] == 200)
+        let cameUp = ContinuousClock.now
+        try rig.platform.start()
+        #expect(await eventually(within: .seconds(10)) { rig.platform.firstUploadAt != nil })
+        let firstUpload = try #require(rig.platform.firstUploadAt)
+        #expect(firstUpload - cameUp < .seconds(10))
+        #expect(await eventually(within: .seconds(120)) { (try? rig.outbox.summary())?.counts[.queued, default: 0] == 0 })
+        #expect(rig.platform.accepted == 200)
+        print("offline → online: first upload \(firstUpload - cameUp) after the platform came up")
+        rig.platform.stop()
+    }
+
+    @Test("status updates come from the platform; acknowledged payloads are purged after a while, rows after the retention")
+    func statusAndPurge() async throws {
+        let clock = LockedValue(Date().timeIntervalSince1970)
+        let folder = temporaryDirectory()
+        var settings = Outbox.Settings(stationCode: "340104001")
+        settings.now = { clock.value }
+        settings.purgeAfter = 3600
+        settings.retention = 90 * 86400
+        let outbox = try Outbox(directory: folder, platformKey: PlatformPublicKey(platformPrivateKey.publicKey), settings: settings)
+        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: freeLoopbackPort())
+        try platform.start()
+        let forwarder = Forwarder(outbox: outbox, platform: try HTTPPlatformClient(baseURL: platform.url, tls: nil), logger: Logger(label: "test"))
+        let tracking = try await outbox.enqueue(submission(pages: 2))
+        let files = try #require(try outbox.upload(tracking)).attachments.map(\.path)
+        await forwarder.forward(tracking)
+        #expect(try outbox.application(tracking)?.platformStatus == "受理")
+
+        platform.setStatus(tracking.value, "退回", detail: "户口簿照片不清晰，请重新扫描")
+        await forwarder.syncStatuses()
+        let returned = try #require(try outbox.application(tracking))
+        #expect(returned.platformStatus == "退回")
+        #expect(returned.platformStatusDetail == "户口簿照片不清晰，请重新扫描")
+
+        #expect(try outbox.purge() == (0, 0))
+        clock.value += 3601
+        #expect(try outbox.purge() == (1, 0))
+        let purged = try #require(try outbox.application(tracking))
+        #expect(!purged.sealedPayloadPresent)
+        #expect(purged.caseNumber != nil)
+        #expect(files.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+        clock.value += 90 * 86400
+        #expect(try outbox.purge() == (0, 1))
+        #expect(try outbox.application(tracking) == nil)
+        platform.stop()
+    }
+}

@@ -1,0 +1,345 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// The provincial platform, as far as a station sees it (docs/platform-api.yaml):
+/// resumable uploads, idempotent submission, case status, ratings,
+/// consultations, heartbeats. It opens what it receives with its private key
+/// (its own reading of the envelope format), checks every attachment against
+/// its hash, and keeps what it accepted in a folder a test can read:
+/// `OUT/<tracking number>/payload.json` and `attachment-<i>`.
+///
+/// Faults, drawn from a seeded generator so a run can be repeated:
+/// `refuse` / `accept` (stop and resume listening), `fail P STATUS [RETRY-AFTER]`
+/// (500 or 503), `throttle P [RETRY-AFTER]` (429), `reset P` (an upload
+/// chunk cut half-way, connection dropped), `drop-after-commit P` (the
+/// application is accepted, the answer never arrives), `garbage P`
+/// (200 with a body that is not JSON), `slow MS`, `clear`; P is a percentage.
+public final class PlatformSimulator: Sendable {
+    public struct Faults: Sendable, Equatable {
+        public var failPercent = 0
+        public var failStatus = 503
+        public var failRetryAfter: Int?
+        public var throttlePercent = 0
+        public var throttleRetryAfter: Int?
+        public var resetPercent = 0
+        public var dropAfterCommitPercent = 0
+        public var garbagePercent = 0
+        public var slow: Duration = .zero
+        public init() {}
+    }
+
+    struct Submission {
+        var bodyHash: String
+        var status: Int
+        var body: [UInt8]
+        var tracking: String
+    }
+
+    struct Case {
+        var caseNumber: String
+        var status: String
+        var detail: String?
+    }
+
+    struct State {
+        var uploads: [String: [Int: [UInt8]]] = [:]
+        var submissions: [String: Submission] = [:]
+        var cases: [String: Case] = [:]
+        var acceptedCount = 0
+        var ratings: Set<String> = []
+        var consultations = 0
+        var heartbeats = 0
+        var faults = Faults()
+        var random: UInt64
+        var requests = 0
+        var firstUploadAt: ContinuousClock.Instant?
+    }
+
+    private let privateKey: P256.KeyAgreement.PrivateKey
+    public let outputDirectory: String
+    private let state: Mutex<State>
+    private let server = Mutex<HTTPServer?>(nil)
+    private let serving = Mutex<Task<Void, Never>?>(nil)
+    public let host: String
+    public let port: UInt16
+
+    /// Creates a platform with `privateKey`, saving accepted applications under `outputDirectory`.
+    public init(privateKey: P256.KeyAgreement.PrivateKey, outputDirectory: String, host: String = "127.0.0.1", port: UInt16, seed: UInt64 = 1) throws {
+        self.privateKey = privateKey
+        self.outputDirectory = outputDirectory
+        self.host = host
+        self.port = port
+        state = Mutex(State(random: seed))
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+    }
+
+    /// Starts listening (again).
+    public func start() throws {
+        guard server.withLock({ $0 }) == nil else { return }
+        let http = try HTTPServer(host: host, port: port) { await self.handle($0) }
+        server.withLock { $0 = http }
+        serving.withLock { $0 = Task { await http.serve() } }
+    }
+
+    /// Stops listening: connections are refused until ``start()``.
+    public func stop() {
+        server.withLock { server in
+            server?.stop()
+            server = nil
+        }
+        serving.withLock { $0?.cancel() }
+    }
+
+    /// The base URL stations use.
+    public var url: String { "http://\(host):\(port)" }
+
+    /// Sets the faults.
+    public func setFaults(_ faults: Faults) { state.withLock { $0.faults = faults } }
+
+    /// How many applications were accepted (distinct idempotency keys), and when the first upload arrived.
+    public var accepted: Int { state.withLock { $0.acceptedCount } }
+    public var firstUploadAt: ContinuousClock.Instant? { state.withLock { $0.firstUploadAt } }
+
+    /// Sets a case's status (受理, 办理中, 办结, 退回, 待领取), as the handling office would.
+    public func setStatus(_ tracking: String, _ status: String, detail: String? = nil) {
+        state.withLock { state in
+            state.cases[tracking]?.status = status
+            state.cases[tracking]?.detail = detail
+        }
+    }
+
+    public func control(_ words: [Substring]) async -> String? {
+        let w = words.map(String.init)
+        func percent(_ text: String) -> Int? { Int(text).flatMap { (0...100).contains($0) ? $0 : nil } }
+        switch w.first {
+        case "refuse":
+            stop()
+            return "ok: connections are refused"
+        case "accept":
+            do {
+                try start()
+                return "ok: listening at \(url)"
+            } catch {
+                return "error: cannot listen: \(error)"
+            }
+        case "fail" where w.count >= 3:
+            guard let p = percent(w[1]), let status = Int(w[2]), status == 500 || status == 503 else { return "error: fail P 500|503 [RETRY-AFTER]" }
+            state.withLock {
+                $0.faults.failPercent = p
+                $0.faults.failStatus = status
+                $0.faults.failRetryAfter = w.count > 3 ? Int(w[3]) : nil
+            }
+            return "ok: \(p)% of requests answer \(status)"
+        case "throttle" where w.count >= 2:
+            guard let p = percent(w[1]) else { return "error: throttle P [RETRY-AFTER]" }
+            state.withLock {
+                $0.faults.throttlePercent = p
+                $0.faults.throttleRetryAfter = w.count > 2 ? Int(w[2]) : nil
+            }
+            return "ok: \(p)% of requests answer 429"
+        case "reset" where w.count == 2:
+            guard let p = percent(w[1]) else { return "error: reset P" }
+            state.withLock { $0.faults.resetPercent = p }
+            return "ok: \(p)% of upload chunks are cut half-way"
+        case "drop-after-commit" where w.count == 2:
+            guard let p = percent(w[1]) else { return "error: drop-after-commit P" }
+            state.withLock { $0.faults.dropAfterCommitPercent = p }
+            return "ok: \(p)% of accepted applications get no answer"
+        case "garbage" where w.count == 2:
+            guard let p = percent(w[1]) else { return "error: garbage P" }
+            state.withLock { $0.faults.garbagePercent = p }
+            return "ok: \(p)% of answers are garbage"
+        case "slow" where w.count == 2:
+            guard let ms = Int(w[1]) else { return "error: slow MS" }
+            state.withLock { $0.faults.slow = .milliseconds(ms) }
+            return "ok: every answer waits \(ms) ms"
+        case "clear":
+            state.withLock { $0.faults = Faults() }
+            return "ok: faults cleared"
+        case "status" where w.count >= 3:
+            setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
+            return "ok: \(w[1]) is \(w[2])"
+        case "stats":
+            let (accepted, requests) = state.withLock { ($0.acceptedCount, $0.requests) }
+            return "ok: \(accepted) applications accepted, \(requests) requests"
+        default:
+            return nil
+        }
+    }
+
+    // MARK: The API
+
+    private func roll(_ percent: Int, _ state: inout State) -> Bool {
+        guard percent > 0 else { return false }
+        state.random &+= 0x9E37_79B9_7F4A_7C15
+        var z = state.random
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % 100) < percent
+    }
+
+    private func json(_ status: Int, _ object: [String: Any], headers: [(String, String)] = []) -> HTTPAction {
+        .respond(status: status, headers: [("Content-Type", "application/json")] + headers,
+                 body: Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()))
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPAction {
+        enum Injected { case none, fail(Int, Int?), throttle(Int?), garbage }
+        let (injected, slow) = state.withLock { state -> (Injected, Duration) in
+            state.requests += 1
+            let faults = state.faults
+            if request.path != "/v1/ping" {
+                if roll(faults.failPercent, &state) { return (.fail(faults.failStatus, faults.failRetryAfter), faults.slow) }
+                if roll(faults.throttlePercent, &state) { return (.throttle(faults.throttleRetryAfter), faults.slow) }
+                if roll(faults.garbagePercent, &state) { return (.garbage, faults.slow) }
+            }
+            return (.none, faults.slow)
+        }
+        if slow > .zero { try? await Task.sleep(for: slow) }
+        switch injected {
+        case .fail(let status, let retryAfter):
+            return json(status, ["error": "simulated outage"], headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
+        case .throttle(let retryAfter):
+            return json(429, ["error": "too many requests"], headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
+        case .garbage:
+            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("<html>gateway says hi".utf8))
+        case .none:
+            break
+        }
+        let parts = request.path.split(separator: "/").map(String.init)
+        switch (request.method, parts.count, parts.first == "v1" ? parts.dropFirst().first : nil) {
+        case ("GET", 2, "ping"?): return json(200, ["ok": true])
+        case ("HEAD", 4, "uploads"?), ("PATCH", 4, "uploads"?):
+            guard let index = Int(parts[3]) else { return json(400, ["error": "bad attachment index"]) }
+            return upload(request, key: parts[2], index: index)
+        case ("POST", 2, "applications"?): return submit(request)
+        case ("GET", 3, "applications"?):
+            guard let found = state.withLock({ $0.cases[parts[2]] }) else { return json(404, ["error": "no such case"]) }
+            var body: [String: Any] = ["case_number": found.caseNumber, "status": found.status, "updated_at": Self.timestamp()]
+            if let detail = found.detail { body["detail"] = detail }
+            return json(200, body)
+        case ("GET", 2, "catalogue"?): return json(404, ["error": "no catalogue is published on this simulator"])
+        case ("POST", 3, "ecertificates"?): return json(200, ["certificates": [Any]()])
+        case ("POST", 2, "ratings"?):
+            guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], let caseNumber = body["case_number"] as? String,
+                  let satisfaction = body["satisfaction"] as? Int, (1...5).contains(satisfaction) else { return json(400, ["error": "a rating needs case_number and satisfaction 1–5"]) }
+            let first = state.withLock { $0.ratings.insert(caseNumber).inserted }
+            return first ? json(201, ["recorded": true]) : json(409, ["error": "this case was rated already"])
+        case ("POST", 2, "consultations"?):
+            let reference = state.withLock { state -> String in
+                state.consultations += 1
+                return "12345-\(state.consultations)"
+            }
+            return json(201, ["reference": reference])
+        case ("POST", 2, "heartbeat"?):
+            state.withLock { $0.heartbeats += 1 }
+            return .respond(status: 204, headers: [], body: [])
+        default:
+            return json(404, ["error": "no such endpoint"])
+        }
+    }
+
+    private func upload(_ request: HTTPRequest, key: String, index: Int) -> HTTPAction {
+        if request.method == "HEAD" {
+            let offset = state.withLock { $0.uploads[key]?[index]?.count ?? 0 }
+            return .respond(status: 200, headers: [("Upload-Offset", String(offset))], body: [])
+        }
+        guard let offset = request.headers["upload-offset"].flatMap(Int.init) else { return json(400, ["error": "Upload-Offset is required"]) }
+        return state.withLock { state -> HTTPAction in
+            if state.firstUploadAt == nil { state.firstUploadAt = .now }
+            let current = state.uploads[key]?[index]?.count ?? 0
+            guard offset == current else { return .respond(status: 409, headers: [("Upload-Offset", String(current))], body: []) }
+            if roll(state.faults.resetPercent, &state), request.body.count > 1 {
+                // Keep what "arrived" before the line dropped, as a real server would.
+                state.uploads[key, default: [:]][index, default: []] += request.body.prefix(request.body.count / 2)
+                return .drop
+            }
+            state.uploads[key, default: [:]][index, default: []] += request.body
+            return .respond(status: 204, headers: [("Upload-Offset", String(current + request.body.count))], body: [])
+        }
+    }
+
+    private func submit(_ request: HTTPRequest) -> HTTPAction {
+        guard let key = request.headers["idempotency-key"], !key.isEmpty else { return json(400, ["error": "Idempotency-Key is required"]) }
+        let bodyHash = SHA256.hash(data: request.body).map { String(format: "%02x", $0) }.joined()
+        if let earlier = state.withLock({ $0.submissions[key] }) {
+            guard earlier.bodyHash == bodyHash else {
+                return json(422, ["error": "idempotency key \(key) was used with a different application"])
+            }
+            return .respond(status: earlier.status, headers: [("Content-Type", "application/json"), ("Idempotent-Replay", "true")], body: earlier.body)
+        }
+        guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              let tracking = body["tracking_number"] as? String, let envelope = body["envelope"] as? [String: Any],
+              let attachments = body["attachments"] as? [[String: Any]] else {
+            return json(400, ["error": "the submission is not the JSON docs/platform-api.yaml describes"])
+        }
+        // Every attachment complete and matching its sealed hash?
+        let uploads = state.withLock { $0.uploads[key] ?? [:] }
+        var sealed: [Int: [UInt8]] = [:]
+        for attachment in attachments {
+            guard let index = attachment["index"] as? Int, let bytes = attachment["bytes"] as? Int, let sha = attachment["sha256"] as? String else {
+                return json(400, ["error": "an attachment entry lacks index, bytes or sha256"])
+            }
+            guard let data = uploads[index], data.count == bytes else {
+                return json(409, ["error": "attachment \(index) has \(uploads[index]?.count ?? 0) of \(bytes) bytes: upload it, then submit again"])
+            }
+            guard SHA256.hash(data: data).map({ String(format: "%02x", $0) }).joined() == sha else {
+                return json(400, ["error": "attachment \(index) does not match its SHA-256"])
+            }
+            sealed[index] = data
+        }
+        let opened: (payload: Data, attachments: [Int: Data])
+        do {
+            opened = try open(envelope, sealed: sealed, key: key)
+        } catch {
+            return json(400, ["error": "the envelope does not open with the platform's key: \(error)"])
+        }
+        let (number, drop) = state.withLock { state -> (String, Bool) in
+            state.acceptedCount += 1
+            let number = "AH\(Self.timestamp().prefix(8))\(String(format: "%06d", state.acceptedCount))"
+            state.cases[tracking] = Case(caseNumber: number, status: "受理")
+            state.uploads[key] = nil
+            return (number, roll(state.faults.dropAfterCommitPercent, &state))
+        }
+        let folder = "\(outputDirectory)/\(tracking)"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try? opened.payload.write(to: URL(fileURLWithPath: folder + "/payload.json"))
+        for (index, data) in opened.attachments { try? data.write(to: URL(fileURLWithPath: "\(folder)/attachment-\(index)")) }
+        let answer = (try? JSONSerialization.data(withJSONObject: ["case_number": number, "accepted_at": Self.timestamp()], options: [.sortedKeys])) ?? Data()
+        state.withLock { $0.submissions[key] = Submission(bodyHash: bodyHash, status: 201, body: Array(answer), tracking: tracking) }
+        if drop { return .drop }  // committed, but the station never hears it
+        return .respond(status: 201, headers: [("Content-Type", "application/json")], body: Array(answer))
+    }
+
+    /// Opens the envelope: HPKE for the application key, then AES-GCM for the payload and the attachments.
+    private func open(_ envelope: [String: Any], sealed: [Int: [UInt8]], key binding: String) throws -> (payload: Data, attachments: [Int: Data]) {
+        guard envelope["version"] as? Int == 1, envelope["suite"] as? String == "P256_SHA256_AES_GCM_256",
+              let encapsulated = (envelope["encapsulated_key"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              let wrapped = (envelope["wrapped_key"] as? String).flatMap({ Data(base64Encoded: $0) }),
+              let payload = (envelope["payload"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
+            throw SimulatorError("the envelope lacks a field or has an unknown version or suite")
+        }
+        var recipient = try HPKE.Recipient(privateKey: privateKey, ciphersuite: .P256_SHA256_AES_GCM_256, info: Data("kioskd application v1".utf8), encapsulatedKey: encapsulated)
+        let applicationKey = SymmetricKey(data: try recipient.open(wrapped, authenticating: Data(binding.utf8)))
+        let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: payload), using: applicationKey, authenticating: Data(binding.utf8))
+        var attachments: [Int: Data] = [:]
+        let described = ((try JSONSerialization.jsonObject(with: plain) as? [String: Any])?["attachments"] as? [[String: Any]]) ?? []
+        for (index, data) in sealed {
+            let opened = try AES.GCM.open(AES.GCM.SealedBox(combined: Data(data)), using: applicationKey, authenticating: Data("\(binding)#\(index)".utf8))
+            let expected = described.first { $0["index"] as? Int == index }?["sha256"] as? String
+            guard SHA256.hash(data: opened).map({ String(format: "%02x", $0) }).joined() == expected else {
+                throw SimulatorError("attachment \(index) opens but does not match the payload's hash")
+            }
+            attachments[index] = opened
+        }
+        return (plain, attachments)
+    }
+
+    static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        return formatter.string(from: Date())
+    }
+}
