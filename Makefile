@@ -6,7 +6,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 
-.PHONY: all build test demo bench deps swift-check clean
+.PHONY: all build test demo bench crash-test deps swift-check clean
 
 all: build
 
@@ -30,6 +30,12 @@ demo: deps
 	@scripts/start-cups.sh
 	$(SWIFT) build
 	scripts/demo.sh
+
+# The long crash-safety run: 1,000 SIGKILLs of a child kioskd (make test runs 60).
+CRASH_KILLS ?= 1000
+crash-test: deps
+	$(SWIFT) build --build-tests
+	KIOSKD_CRASH_KILLS=$(CRASH_KILLS) $(SWIFT) test --skip-build --filter CrashSafetyTests
 
 clean:
 	rm -rf .build var

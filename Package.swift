@@ -75,7 +75,8 @@ let package = Package(
         .target(
             name: "KioskDaemon",
             dependencies: [
-                "KioskCore", "Drivers",
+                "KioskCore", "Drivers", "Outbox", "Uplink",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "kioskctl",
             dependencies: [
-                "KioskCore", "Drivers", "SystemIO",
+                "KioskCore", "Drivers", "SystemIO", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -109,6 +110,10 @@ let package = Package(
                 "SystemIO", "KioskCore", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "hardware-sim/Sources/HardwareSim",
             swiftSettings: strict
@@ -127,7 +132,8 @@ let package = Package(
         .executableTarget(
             name: "kioskd-bench",
             dependencies: [
-                "Drivers", "HardwareSim", "KioskCore", "SystemIO",
+                "Drivers", "HardwareSim", "KioskCore", "SystemIO", "Outbox", "Uplink",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -151,6 +157,10 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["HardwareSim", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["HardwareSim", "TestSupport", "Outbox", "KioskCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
     ]
 )

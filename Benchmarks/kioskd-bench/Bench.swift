@@ -19,7 +19,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd-bench",
         abstract: "kioskd's benchmarks; each prints its figure next to a baseline and the ratio.",
-        subcommands: [IDCardBench.self, ScanBench.self])
+        subcommands: [IDCardBench.self, ScanBench.self, OutboxBench.self])
 }
 
 struct IDCardBench: AsyncParsableCommand {

@@ -7,11 +7,13 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// kioskd: takes the state directory, starts each configured device, serves
-/// the local HTTP host, tells systemd when it is ready, and on SIGTERM or
-/// SIGINT shuts down in order — HTTP first, then the devices, whose in-flight
-/// commands get the configured grace period to finish before they are
-/// canceled and the ports closed.
+/// kioskd: takes the state directory, opens the outbox, starts each
+/// configured device and the forwarder, serves the local HTTP host, tells
+/// systemd when it is ready, and on SIGTERM or SIGINT shuts down in order —
+/// HTTP first, then the forwarder (after its current request) and the
+/// devices, whose in-flight commands get the configured grace period to
+/// finish before they are canceled and the ports closed; the outbox's
+/// database is closed last.
 public struct Daemon: Sendable {
     /// The configuration it runs.
     public let config: KioskConfig
@@ -34,6 +36,7 @@ public struct Daemon: Sendable {
             setenv("SANE_CONFIG_DIR", sane, 1)
         }
         logger.info("kioskd \(KioskVersion.current) starting; state in \(stateDirectory.path)")
+        let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, logger: logger)
 
         var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
         for settings in config.devices {
@@ -47,7 +50,7 @@ public struct Daemon: Sendable {
 
         let listening = Mutex<String>(config.listen.description)
         let health = HealthSource(
-            devices: devices, stateDirectory: stateDirectory, notifier: notifier,
+            devices: devices, stateDirectory: stateDirectory, uplink: uplink, notifier: notifier,
             startedAt: startedAt, listening: { listening.withLock { $0 } })
         let notifier = self.notifier
         let logger = self.logger
@@ -71,16 +74,23 @@ public struct Daemon: Sendable {
             configuration: .init(
                 services: [
                     .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
+                    .init(service: ForwarderService(forwarder: uplink.forwarder)),
                     .init(service: notifier.watchdogService(ready: ready, logger: logger)),
                     .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        var failure: (any Error)?
         do {
             try await group.run()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+        } catch {
+            failure = error
+        }
+        await uplink.close(logger: logger)
+        if let error = failure as? IOError, error.errnoCode == EADDRINUSE {
             throw StartupError("cannot listen on \(config.listen): the address is in use (another kioskd, or make demo, already running?). Stop it, or choose another address with --listen")
         }
+        if let failure { throw failure }
         logger.notice("kioskd stopped cleanly")
     }
 }

@@ -52,7 +52,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
     let attachmentsDirectory: String
     let pool: DatabasePool
     let settings: Settings
-    private let platformKey: PlatformPublicKey
+    private let platformKey: PlatformPublicKey?
     private let logger: Logger
     private let commits = Mutex(PendingCommits())
     private let transactions = Mutex(0)
@@ -63,17 +63,41 @@ public final class Outbox: ApplicationOutbox, Sendable {
     /// Enqueue transactions committed since opening (group commit puts several applications in one).
     public var committedTransactions: Int { transactions.withLock { $0 } }
 
-    /// Opens (creating if needed) the outbox in `directory`.
-    public init(directory: String, platformKey: PlatformPublicKey, settings: Settings, logger: Logger = Logger(label: "kioskd.outbox")) throws {
+    /// Opens (creating if needed) the outbox in `directory`. Without the
+    /// platform's key nothing can be sealed, so `enqueue` refuses, but what is
+    /// queued can still be forwarded and listed.
+    public convenience init(directory: String, platformKey: PlatformPublicKey?, settings: Settings, logger: Logger = Logger(label: "kioskd.outbox")) throws {
+        try self.init(directory: directory, platformKey: platformKey, settings: settings, logger: logger, owner: true)
+        try reconcile()
+    }
+
+    /// Opens an existing outbox next to the kioskd that owns it, for
+    /// `kioskctl queue`: it reads and changes rows, and never touches files
+    /// (kioskd may be writing attachments of an application not yet committed).
+    public static func attach(directory: String) throws -> Outbox {
+        guard FileManager.default.fileExists(atPath: directory + "/outbox.sqlite") else {
+            throw OutboxError("there is no outbox in \(directory): is the state directory right (--state-dir), and has kioskd run there?")
+        }
+        let outbox = try Outbox(directory: directory, platformKey: nil, settings: Settings(stationCode: "000000"), logger: Logger(label: "kioskctl"), owner: false)
+        guard try outbox.pool.read({ try migrator.hasCompletedMigrations($0) }) else {
+            try? outbox.close()
+            throw OutboxError("the outbox in \(directory) has an older layout than this kioskctl knows: start the new kioskd once (it upgrades it), then try again")
+        }
+        return outbox
+    }
+
+    private init(directory: String, platformKey: PlatformPublicKey?, settings: Settings, logger: Logger, owner: Bool) throws {
         self.directory = directory
         attachmentsDirectory = directory + "/attachments"
         self.platformKey = platformKey
         self.settings = settings
         self.logger = logger
-        do {
-            try FileManager.default.createDirectory(atPath: attachmentsDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw OutboxError("cannot create the outbox folder \(attachmentsDirectory): \((error as NSError).localizedDescription)")
+        if owner {
+            do {
+                try FileManager.default.createDirectory(atPath: attachmentsDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw OutboxError("cannot create the outbox folder \(attachmentsDirectory): \((error as NSError).localizedDescription)")
+            }
         }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
@@ -84,19 +108,21 @@ public final class Outbox: ApplicationOutbox, Sendable {
             pool = try DatabasePool(path: directory + "/outbox.sqlite", configuration: configuration)
             // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran: set FULL again.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-            try Self.migrator.migrate(pool)
+            if owner { try Self.migrator.migrate(pool) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             throw OutboxError(Durable.diskFull, diskFull: true)
         } catch {
             throw OutboxError("cannot open the outbox database in \(directory): \(error)")
         }
-        try reconcile()
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL), for the test that it holds.
     public func writerSynchronousSetting() throws -> Int {
         try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
     }
+
+    /// Whether applications can be sealed (the platform's key was given).
+    public var canSeal: Bool { platformKey != nil }
 
     /// Closes the database cleanly (kioskd's shutdown).
     public func close() throws { try pool.close() }
@@ -163,9 +189,13 @@ public final class Outbox: ApplicationOutbox, Sendable {
     }
 
     public func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber {
+        guard let platformKey else {
+            throw OutboxError("applications cannot be sealed: the platform's public key (platform.public_key) was not readable when kioskd started; install it and restart kioskd. Nothing was saved and no receipt was printed")
+        }
         let key = UUID().uuidString.lowercased()
         let sealed = try Sealer.seal(submission, binding: key, to: platformKey)
         var files: [(fileName: String, bytes: Int, sha256: String)] = []
+        logger.debug("writing \(sealed.attachments.count) sealed attachment(s)")
         do {
             for (index, data) in sealed.attachments.enumerated() {
                 let name = "\(key)-\(index).sealed"
@@ -210,6 +240,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
             }
             if batch.isEmpty { return }
             let day = CalendarDate(unixSeconds: batch[0].createdAt)
+            logger.debug("committing \(batch.count) application(s)")
             do {
                 let numbers = try pool.write { db in
                     try batch.map { try self.insert($0, day: day, db) }
@@ -268,7 +299,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
             unlink("\(attachmentsDirectory)/\(name)")
             removed += 1
         }
-        if removed > 0 { logger.notice("removed \(removed) attachment file(s) that no saved application refers to (left by a crash before saving)") }
+        if removed > 0 { logger.notice("removed \(removed) attachment file(s) that no saved application refers to (left by a crash while saving or purging)") }
         var missing: [String: [String]] = [:]
         for row in referenced where !present.contains(row["file_name"] as String) {
             missing[row["tracking_number"] as String, default: []].append(row["file_name"])
@@ -293,6 +324,13 @@ public final class Outbox: ApplicationOutbox, Sendable {
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+    }
+
+    /// Applications the platform does not have yet (queued and dead letters), oldest first.
+    public func unsettled(limit: Int = 50) throws -> [QueuedApplication] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", arguments: [limit]).map(Self.queued)
+        }
     }
 
     static func queued(_ row: Row) -> QueuedApplication {
@@ -413,17 +451,21 @@ extension Outbox {
     /// The platform refused the application for good: it waits for a maintainer with the reason.
     public func deadLetter(_ tracking: TrackingNumber, reason: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE application SET state = 'dead_letter', last_error = ?, next_attempt_at = NULL WHERE tracking_number = ?",
+            try db.execute(sql: "UPDATE application SET state = 'dead_letter', attempts = attempts + 1, last_error = ?, next_attempt_at = NULL WHERE tracking_number = ?",
                            arguments: [reason, tracking.value])
         }
     }
 
-    /// Puts a dead-lettered application back in the queue, after its cause is fixed (`kioskctl queue retry`).
+    /// Puts a dead-lettered application back in the queue after its cause is
+    /// fixed, or makes a queued one due now (`kioskctl queue retry`). False
+    /// when there is nothing to retry: acknowledged, unknown, or its files are missing.
     @discardableResult
     public func retry(_ tracking: TrackingNumber) throws -> Bool {
         try pool.write { db in
-            try db.execute(sql: "UPDATE application SET state = 'queued', next_attempt_at = ?, attempts = 0 WHERE tracking_number = ? AND state = 'dead_letter'",
-                           arguments: [settings.now(), tracking.value])
+            try db.execute(sql: """
+                UPDATE application SET state = 'queued', next_attempt_at = ?, attempts = 0
+                WHERE tracking_number = ? AND state IN ('dead_letter', 'queued') AND problem IS NULL AND envelope IS NOT NULL
+                """, arguments: [settings.now(), tracking.value])
             return db.changesCount > 0
         }
     }
@@ -458,6 +500,7 @@ extension Outbox {
                 WHERE p.state = 'acknowledged' AND p.envelope IS NOT NULL AND p.acknowledged_at < ?
                 """, arguments: [now - settings.purgeAfter])
         }
+        if !files.isEmpty { logger.debug("purging \(files.count) sealed attachment file(s)") }
         let result = try pool.write { db -> (Int, Int) in
             try db.execute(sql: """
                 DELETE FROM attachment WHERE application_id IN

@@ -30,6 +30,8 @@ public final class Forwarder: Sendable {
         public var probeCap: Double = 5
         public var statusSyncInterval: Double = 300
         public var purgeInterval: Double = 600
+        /// With nothing to send, the link is still checked this often, so `/healthz` tells the truth.
+        public var idleProbeInterval: Double = 60
         public init() {}
     }
 
@@ -39,7 +41,8 @@ public final class Forwarder: Sendable {
     private let random: @Sendable () -> Double
     private let logger: Logger
     private let stopped = Mutex(false)
-    private let link = Mutex(true)
+    // Unknown until the first probe: taken as down, so the first thing run() does is probe.
+    private let link = Mutex(false)
 
     /// Creates a forwarder. `random` returns a value in [0, 1) (injected by tests).
     public init(outbox: Outbox, platform: any PlatformAPI, settings: Settings = Settings(),
@@ -54,6 +57,20 @@ public final class Forwarder: Sendable {
     /// Whether the platform answered last time.
     public var linkUp: Bool { link.withLock { $0 } }
 
+    /// Why the link is taken as down, when it is.
+    public var linkProblem: String? { problem.withLock { $0 } }
+    private let problem = Mutex<String?>(nil)
+
+    private func linkDown(_ reason: String) {
+        link.withLock { $0 = false }
+        problem.withLock { $0 = reason }
+    }
+
+    private func linkIsUp() {
+        link.withLock { $0 = true }
+        problem.withLock { $0 = nil }
+    }
+
     /// Stops after the current application.
     public func stop() {
         stopped.withLock { $0 = true }
@@ -62,16 +79,30 @@ public final class Forwarder: Sendable {
 
     /// Forwards until ``stop()``.
     public func run() async {
-        var lastSync = 0.0, lastPurge = 0.0
+        var lastSync = 0.0, lastPurge = 0.0, lastProbe = 0.0
         var probeDelay = settings.probeInitial
+        var everUp = false
         while !stopped.withLock({ $0 }), !Task.isCancelled {
-            if !linkUp {
+            var now = Date().timeIntervalSince1970
+            // Purging needs no link: payloads and old rows go on time even offline.
+            if now - lastPurge >= settings.purgeInterval {
+                if let (payloads, rows) = try? outbox.purge(), payloads + rows > 0 {
+                    logger.info("purged \(payloads) sealed payload(s) the platform has had long enough, and \(rows) old row(s)")
+                }
+                lastPurge = now
+            }
+            if !linkUp || (now - lastProbe >= settings.idleProbeInterval && ((try? outbox.due(limit: 1)) ?? []).isEmpty) {
+                // Down (or idle long enough that nobody would notice it went down): ask cheaply.
+                lastProbe = now
                 do {
                     try await platform.ping()
-                    link.withLock { $0 = true }
+                    if !linkUp { logger.notice(everUp ? "the platform answers again: forwarding resumes" : "the platform answers") }
+                    linkIsUp()
+                    everUp = true
                     probeDelay = settings.probeInitial
-                    logger.notice("the platform answers again: forwarding resumes")
                 } catch {
+                    if linkUp || linkProblem == nil { logger.warning("the platform does not answer (\(error)); applications queue until it does") }
+                    linkDown("\(error)")
                     await outbox.changes.wait(for: .milliseconds(Int(probeDelay * 1000)))
                     probeDelay = min(probeDelay * 2, settings.probeCap)
                     continue
@@ -81,19 +112,13 @@ public final class Forwarder: Sendable {
             for tracking in due where linkUp && !stopped.withLock({ $0 }) {
                 await forward(tracking)
             }
-            let now = Date().timeIntervalSince1970
+            now = Date().timeIntervalSince1970
             if linkUp, now - lastSync >= settings.statusSyncInterval {
                 await syncStatuses()
                 lastSync = now
             }
-            if now - lastPurge >= settings.purgeInterval {
-                if let (payloads, rows) = try? outbox.purge(), payloads + rows > 0 {
-                    logger.info("purged \(payloads) sealed payload(s) the platform has had long enough, and \(rows) old row(s)")
-                }
-                lastPurge = now
-            }
             guard due.isEmpty else { continue }
-            let next = (try? outbox.nextDueAt()).flatMap { $0 } ?? now + 60
+            let next = min((try? outbox.nextDueAt()).flatMap { $0 } ?? .infinity, lastProbe + settings.idleProbeInterval, lastPurge + settings.purgeInterval)
             let wait = max(0.05, min(60, next - now))
             await outbox.changes.wait(for: .milliseconds(Int(wait * 1000)))
         }
@@ -104,6 +129,7 @@ public final class Forwarder: Sendable {
         guard let upload = try? outbox.upload(tracking) else { return }
         do {
             for attachment in upload.attachments { try await send(attachment, of: upload) }
+            logger.debug("\(tracking): submitting")
             let caseNumber = try await platform.submit(key: upload.idempotencyKey, body: manifest(upload))
             try? outbox.acknowledge(tracking, caseNumber: caseNumber)
             logger.info("forwarded \(tracking): platform case \(caseNumber)")
@@ -118,6 +144,7 @@ public final class Forwarder: Sendable {
         // Ask where the platform stands: after a reset it may hold part of a chunk.
         var offset = try await platform.uploadOffset(key: upload.idempotencyKey, index: attachment.position)
         guard offset < attachment.bytes else { return }
+        logger.debug("\(upload.trackingNumber): uploading attachment \(attachment.position) from byte \(offset) of \(attachment.bytes)")
         let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: attachment.path))
         defer { try? file.close() }
         while offset < attachment.bytes {
@@ -150,7 +177,7 @@ public final class Forwarder: Sendable {
             try? outbox.deadLetter(tracking, reason: failure.description)
             logger.error("\(tracking) moved to the dead letters: \(reason)")
         case .network:
-            link.withLock { $0 = false }
+            linkDown(failure.description)
             try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970 + backoff, error: failure.description)
             logger.warning("\(tracking): \(failure); the link looks down, probing")
         case .retryable(_, let retryAfter, _):
@@ -170,7 +197,7 @@ public final class Forwarder: Sendable {
                     try? outbox.updateStatus(tracking, status: status, detail: detail)
                 }
             } catch {
-                if case .network = error { link.withLock { $0 = false } }
+                if case .network = error { linkDown(error.description) }
                 return
             }
         }

@@ -99,8 +99,21 @@ public final class HTTPPlatformClient: PlatformAPI {
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             return (Int(response.status.code), response.headers, bytes)
         } catch {
-            throw .network("\(error)")
+            throw .network(Self.explain(error))
         }
+    }
+
+    /// Network failures in words a maintainer can act on; TLS ones say which side refused.
+    static func explain(_ error: any Error) -> String {
+        let text = "\(error)"
+        let upper = text.uppercased()
+        if upper.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: the platform's certificate is not from the pinned CA (platform.ca) or not for this host, so nothing was sent; is something intercepting the link? (\(text))"
+        }
+        if upper.contains("CERTIFICATE_REQUIRED") || upper.contains("BAD_CERTIFICATE") || upper.contains("UNKNOWN_CA") || upper.contains("CERTIFICATE_UNKNOWN") {
+            return "TLS: the platform refused the station's certificate (platform.client_certificate): is it the one the platform issued, and still valid? (\(text))"
+        }
+        return text
     }
 
     /// Turns a non-success answer into a failure.

@@ -16,9 +16,9 @@ enum KioskctlMain {
 struct Kioskctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskctl",
-        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, the scanner, versions.",
+        abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, the scanner, the outbox, versions.",
         version: KioskVersion.current,
-        subcommands: [Devices.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, Version.self])
+        subcommands: [Devices.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, QueueCommand.self, Version.self])
 }
 
 /// Prints `value` as JSON on standard output.

@@ -24,7 +24,7 @@ struct Kioskd: AsyncParsableCommand {
             touchscreen UI on http://127.0.0.1:8080. See docs/configuration.md.
             """,
         version: KioskVersion.current,
-        subcommands: [Run.self, CheckConfig.self])
+        subcommands: [Run.self, CheckConfig.self, ChurnCommand.self])
 }
 
 /// Exit status for a configuration error (sysexits.h EX_CONFIG); systemd's unit
@@ -44,21 +44,54 @@ struct Run: AsyncParsableCommand {
     var listen: String?
 
     func run() async throws {
-        let settings: KioskConfig
-        do {
-            settings = try await ConfigLoader.load(file: config, stateDirectory: stateDirectory, listen: listen)
-        } catch let error as ConfigError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(exitConfigError)
-        }
-        let level = settings.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let settings = try await loadAndStartLogging(file: config, stateDirectory: stateDirectory, listen: listen)
         do {
             try await Daemon(config: settings).run()
+        } catch let error as StartupError {
+            FileHandle.standardError.write(Data("kioskd cannot start: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Loads the configuration (exit 78 with the problems when it is bad) and starts logging at its level.
+func loadAndStartLogging(file: String?, stateDirectory: String?, listen: String?) async throws -> KioskConfig {
+    let settings: KioskConfig
+    do {
+        settings = try await ConfigLoader.load(file: file, stateDirectory: stateDirectory, listen: listen)
+    } catch let error as ConfigError {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(exitConfigError)
+    }
+    let level = settings.logLevel
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return settings
+}
+
+/// The crash-safety harness's child (hidden: not for stations).
+struct ChurnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "churn",
+        abstract: "Test tool: enqueue made-up applications while forwarding and purging; print each tracking number once durable.",
+        discussion: "The crash-safety harness (Tests/EndToEndTests/CrashSafetyTests.swift) runs it and kills it with SIGKILL. Never on a station: it fills the outbox.",
+        shouldDisplay: false)
+
+    @Option(name: .long, help: "YAML configuration file (default: the embedded default).") var config: String?
+    @Option(name: .customLong("state-dir"), help: "State directory.") var stateDirectory: String?
+    @Option(help: "Stop after this many applications (default: never).") var applications: Int?
+    @Option(name: .customLong("max-pages"), help: "At most this many pages per application.") var maxPages = 3
+    @Option(name: .customLong("max-page-bytes"), help: "At most this many bytes per page.") var maxPageBytes = 400_000
+    @Flag(help: "After the applications, wait until the platform has them all, then exit.") var drain = false
+
+    func run() async throws {
+        let settings = try await loadAndStartLogging(file: config, stateDirectory: stateDirectory, listen: nil)
+        do {
+            try await Churn.run(config: settings, applications: applications, maxPages: maxPages, maxPageBytes: max(1, maxPageBytes),
+                                drain: drain, logger: Logger(label: "kioskd"))
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("kioskd cannot start: \(error.description)\n".utf8))
             throw ExitCode.failure

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HardwareSim
 import TestSupport
 import Testing
 
@@ -14,18 +16,21 @@ struct DaemonEndToEndTests {
         let listen = "127.0.0.1:\(freePort())"
         let demo = try Child(
             repositoryRoot + "/scripts/demo.sh", [],
-            environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()), "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())"])
+            environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()), "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())",
+                          "DEMO_PLATFORM_LISTEN": "127.0.0.1:\(freePort())"])
         let base = "http://\(listen)"
         let clock = ContinuousClock()
         let start = clock.now
         #expect(await eventually(within: .seconds(5)) { await health(base) != nil }, "no /healthz within 5 s: \(demo.stderr)")
         let firstAnswer = clock.now - start
         let listed = await health(base)
-        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
+        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "outbox", "platform", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
         let online = await eventually(within: .seconds(8)) { await health(base)?.status == "ok" }
         let components = await health(base)?.components.map { "\($0.name) \($0.status) \($0.detail ?? "")" } ?? []
         #expect(online, "devices did not come online: \(components) \(demo.stderr)")
         #expect(firstAnswer < .seconds(5))
+
+        #expect(await health(base)?.components.first { $0.name == "outbox" }?.detail?.hasPrefix("0 queued") == true)
 
         // A maintainer unplugs the simulated reader through its control socket…
         let control = binDirectory + "/hardware-sim"
@@ -251,7 +256,7 @@ struct DaemonEndToEndTests {
     func simulatorHelpAndPortCheck() async throws {
         let help = try await run(binDirectory + "/hardware-sim", ["--help"])
         #expect(help.status == 0)
-        for name in ["station", "idcard", "printer", "scanner", "echo", "control"] { #expect(help.stdout.contains(name)) }
+        for name in ["station", "idcard", "printer", "scanner", "platform", "echo", "control"] { #expect(help.stdout.contains(name)) }
 
         let link = temporaryDirectory() + "/plug"
         let echo = try Child(binDirectory + "/hardware-sim", ["echo", "--port", "pty", "--link", link])
@@ -262,5 +267,68 @@ struct DaemonEndToEndTests {
         echo.signal(SIGTERM)
         #expect(await echo.exitStatus(within: .seconds(5)) == 0)
         #expect(!FileManager.default.fileExists(atPath: link))
+    }
+
+    @Test("kioskctl queue: counts and the platform's reason for dead letters; show one; retry it once the cause is fixed and it goes")
+    func kioskctlQueue() async throws {
+        let folder = temporaryDirectory()
+        let state = folder + "/state"
+        let ctl = binDirectory + "/kioskctl"
+        // The station was given a key the platform no longer holds: every application is refused (400).
+        let stationKey = P256.KeyAgreement.PrivateKey(), otherKey = P256.KeyAgreement.PrivateKey()
+        try stationKey.publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
+        let port = UInt16(freePort())
+        var platform = try PlatformSimulator(privateKey: otherKey, outputDirectory: folder + "/platform", port: port)
+        try platform.start()
+        let environment = ["KIOSKD_PLATFORM_URL": platform.url, "KIOSKD_PLATFORM_PUBLIC_KEY": folder + "/platform.pem"]
+        let churn = try await run(binDirectory + "/kioskd", ["churn", "--state-dir", state, "--applications", "3", "--max-page-bytes", "5000", "--drain"],
+                                  environment: environment)
+        #expect(churn.status == 0, "\(churn.stderr)")
+        let tracking = try #require(churn.stdout.split(separator: "\n").first?.split(separator: " ").dropFirst().first.map(String.init))
+
+        let summary = try await run(ctl, ["queue", "--state-dir", state])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        #expect(summary.stdout.contains("queued         0"))
+        #expect(summary.stdout.contains("dead letters   3  (refused by the platform: fix the cause, then `kioskctl queue retry TRACKING`)"), "\(summary.stdout)")
+        #expect(summary.stdout.contains("last error     the platform refused it (400): the envelope does not open with the platform's key"))
+        #expect(summary.stdout.contains("\(tracking)  dead_letter  城乡居民基本养老保险参保登记  测**民"))
+        for secret in ["测试居民", "340104199001011234"] { #expect(!summary.stdout.contains(secret)) }
+
+        let show = try await run(ctl, ["queue", "show", tracking, "--state-dir", state])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("\(tracking)  dead_letter"))
+        #expect(show.stdout.contains("refused        the platform refused it (400)"))
+        #expect(show.stdout.contains("on the kiosk"))
+
+        // The platform operator restores the key; the maintainer retries one application.
+        platform.stop()
+        platform = try PlatformSimulator(privateKey: stationKey, outputDirectory: folder + "/platform", port: port)
+        try platform.start()
+        defer { platform.stop() }
+        let retry = try await run(ctl, ["queue", "retry", tracking, "--state-dir", state])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        #expect(retry.stdout.contains("\(tracking): queued again (it was refused: the platform refused it (400)"))
+        let drain = try await run(binDirectory + "/kioskd", ["churn", "--state-dir", state, "--applications", "0", "--drain"], environment: environment)
+        #expect(drain.status == 0, "\(drain.stderr)")
+        #expect(platform.acceptances[tracking] == 1)
+
+        let json = try await run(ctl, ["queue", "--state-dir", state, "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(report?["acknowledged"] as? Int == 1)
+        #expect(report?["deadLetters"] as? Int == 2)
+        let acknowledged = try await run(ctl, ["queue", "show", tracking, "--state-dir", state])
+        #expect(acknowledged.stdout.contains("\(tracking)  acknowledged"))
+        #expect(acknowledged.stdout.contains("case number    AH"))
+        #expect(acknowledged.stdout.contains("status         受理"))
+
+        let again = try await run(ctl, ["queue", "retry", tracking, "--state-dir", state])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("needs no retry: the platform has it (case AH"))
+        let typo = try await run(ctl, ["queue", "show", "340104001-20261126-0007-6", "--state-dir", state])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("is not a tracking number (as printed on the receipt"))
+        let nowhere = try await run(ctl, ["queue", "--state-dir", folder + "/nowhere"])
+        #expect(nowhere.status == 1)
+        #expect(nowhere.stderr.contains("there is no outbox in \(folder)/nowhere/outbox: is the state directory right (--state-dir), and has kioskd run there?"))
     }
 }

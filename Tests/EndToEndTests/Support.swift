@@ -25,7 +25,9 @@ final class Child: @unchecked Sendable {  // the pipes' handlers only append und
 
     /// Starts `executable`. Foundation makes the child lead its own process
     /// group, so ``signal(_:group:)`` can reach everything it starts.
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    /// `onStderr` sees each chunk of standard error as it arrives, on the pipe's queue.
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+         onStderr: (@Sendable (String) -> Void)? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KIOSKD_") && $0.key != "NOTIFY_SOCKET" && $0.key != "WATCHDOG_USEC" }
@@ -42,6 +44,7 @@ final class Child: @unchecked Sendable {  // the pipes' handlers only append und
         err.fileHandleForReading.readabilityHandler = { [output] handle in
             let text = String(decoding: handle.availableData, as: UTF8.self)
             output.text.withLock { $0.err += text }
+            onStderr?(text)
         }
         try process.run()
     }

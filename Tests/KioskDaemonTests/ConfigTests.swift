@@ -166,6 +166,38 @@ struct ConfigTests {
         #expect(found == ["devices.receipt_printer.model \"epson-tm-t88\" (\(file) line 3) is not valid: expected a receipt printer model: generic-58, generic-80, kiosk-80-gb18030"])
     }
 
+    @Test("the platform link: plain http only to this machine; https needs the station's certificate, key and the pinned CA")
+    func platformLink() async throws {
+        let remote = await problems(file: configFile("platform:\n  url: http://zwfw.example.gov.cn\n"))
+        #expect(remote.count == 1)
+        #expect(remote.first?.contains("platform.url \"http://zwfw.example.gov.cn\"") == true)
+        #expect(remote.first?.contains("is plain http to another machine") == true)
+
+        let file = configFile("platform:\n  url: https://zwfw.example.gov.cn\n  ca: /etc/kioskd/platform-ca.pem\n")
+        let noCertificate = await problems(file: file)
+        #expect(noCertificate == ["platform.url is https but platform.client_certificate, platform.client_key are not set: the platform knows the station by its TLS certificate, and only its CA is trusted. Set them to the PEM files the platform operator issued"])
+
+        let complete = try await ConfigLoader.load(
+            file: configFile("platform:\n  url: https://zwfw.example.gov.cn\n  ca: /c.pem\n  client_certificate: /s.pem\n  client_key: /k.pem\n"), environment: [:])
+        #expect(complete.platform.caCertificate == "/c.pem")
+        #expect(complete.platform.clientKey == "/k.pem")
+    }
+
+    @Test("station code, backoff and purge times are checked; the platform key follows state_dir")
+    func stationAndOutbox() async throws {
+        let file = configFile("station:\n  code: \"34-01\"\nplatform:\n  retry_base_seconds: 30\n  retry_cap_seconds: 10\noutbox:\n  purge_after_hours: 1\n")
+        let found = await problems(file: file)
+        #expect(found == ["station.code \"34-01\" (\(file) line 2) is not valid: expected the station's code in the province: 6 to 12 digits"])
+        let inverted = await problems(file: configFile("platform:\n  retry_base_seconds: 30\n  retry_cap_seconds: 10\n"))
+        #expect(inverted.count == 1)
+        #expect(inverted.first?.contains("is below platform.retry_base_seconds") == true)
+
+        let config = try await ConfigLoader.load(file: configFile("outbox:\n  purge_after_hours: 0.5\n"), environment: [:], stateDirectory: "/srv/k")
+        #expect(config.outbox.purgeAfter == .seconds(1800))
+        #expect(config.outbox.retention == .seconds(90 * 86_400))
+        #expect(config.platform.publicKey == "/srv/k/sim/platform-public.pem")
+    }
+
     @Test("all problems are reported at once")
     func allAtOnce() async {
         let found = await problems(file: configFile("log:\n  levle: info\nshutdown:\n  grace_seconds: -1\n"))

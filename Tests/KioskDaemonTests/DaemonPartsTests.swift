@@ -27,14 +27,19 @@ struct DaemonPartsTests {
         let supervisor = Task { await reader.run() }
         defer { supervisor.cancel() }
         let printerSettings = DeviceSettings(kind: .receiptPrinter, port: nil, model: "simulated")
+        // No platform key installed, and no platform answering.
+        var config = KioskConfig(stateDirectory: folder + "/state")
+        config.platform.url = "http://127.0.0.1:\(TCPListening.unusedPort())"
+        let uplink = try StationUplink(config: config, stateDirectory: state, logger: Logger(label: "test"))
         let source = HealthSource(
             devices: [
                 ("idcard_reader", reader, DeviceSettings(kind: .idCardReader, port: reader.identity.port, model: "SS628")),
                 ("receipt_printer", nil, printerSettings),
             ],
-            stateDirectory: state, notifier: SystemdNotifier(environment: [:]), startedAt: .now,
+            stateDirectory: state, uplink: uplink, notifier: SystemdNotifier(environment: [:]), startedAt: .now,
             listening: { "127.0.0.1:8080" })
         try await Task.sleep(for: .milliseconds(100))
+        defer { Task { await uplink.close(logger: Logger(label: "test")) } }
         let app = Application(router: HTTPRoutes.router(health: source))
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
@@ -42,12 +47,18 @@ struct DaemonPartsTests {
                 let summary = try JSONDecoder().decode(HealthSummary.self, from: Data(buffer: response.body))
                 #expect(summary.status == "degraded")
                 #expect(summary.version == KioskVersion.current)
-                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "idcard_reader", "receipt_printer"])
-                let device = summary.components[3]
+                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "outbox", "platform", "idcard_reader", "receipt_printer"])
+                let outbox = summary.components[3]
+                #expect(outbox.status == "no_platform_key")
+                #expect(outbox.detail?.contains("0 queued") == true)
+                #expect(outbox.detail?.contains("new applications are refused: cannot read the platform's public key \(folder)/state/sim/platform-public.pem: check platform.public_key") == true, "\(outbox.detail ?? "")")
+                #expect(summary.components[4].status == "offline")
+                #expect(summary.components[4].detail?.contains("not reached yet; applications queue and go when it answers") == true)
+                let device = summary.components[5]
                 #expect(device.status == "noDevice")
                 #expect(device.port == "serial:\(folder)/absent")
                 #expect(device.detail?.contains("check that the device is plugged in") == true)
-                #expect(summary.components[4].status == "disabled")
+                #expect(summary.components[6].status == "disabled")
                 #expect(summary.components[1].status == "ok")
             }
         }

@@ -8,13 +8,6 @@ import TestSupport
 import Testing
 @testable import Uplink
 
-/// A free TCP port on loopback.
-func freeLoopbackPort() -> UInt16 {
-    let listener = try! TCPListening()
-    defer { listener.close() }
-    return listener.port
-}
-
 /// A platform simulator with the test platform key, and a forwarder on an outbox.
 struct UplinkRig {
     let folder: String
@@ -26,7 +19,7 @@ struct UplinkRig {
     init(platformKey: P256.KeyAgreement.PrivateKey = platformPrivateKey, start: Bool = true, chunkSize: Int = 4096, seed: UInt64 = 1) throws {
         folder = temporaryDirectory("uplink")
         outbox = try openOutbox(folder + "/outbox")
-        platform = try PlatformSimulator(privateKey: platformKey, outputDirectory: folder + "/platform", port: freeLoopbackPort(), seed: seed)
+        platform = try PlatformSimulator(privateKey: platformKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort(), seed: seed)
         if start { try platform.start() }
         client = try HTTPPlatformClient(baseURL: platform.url, tls: nil, connectTimeout: .seconds(2))
         var settings = Forwarder.Settings()
@@ -141,7 +134,7 @@ struct ForwarderTests {
         rig.platform.stop()
 
         // The cause fixed (the right platform): a maintainer retries it.
-        let fixed = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: rig.folder + "/platform2", port: freeLoopbackPort())
+        let fixed = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: rig.folder + "/platform2", port: TCPListening.unusedPort())
         try fixed.start()
         let forwarder = Forwarder(outbox: rig.outbox, platform: try HTTPPlatformClient(baseURL: fixed.url, tls: nil), logger: Logger(label: "test"))
         #expect(try rig.outbox.retry(tracking))
@@ -183,7 +176,7 @@ struct ForwarderTests {
         settings.purgeAfter = 3600
         settings.retention = 90 * 86400
         let outbox = try Outbox(directory: folder, platformKey: PlatformPublicKey(platformPrivateKey.publicKey), settings: settings)
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: freeLoopbackPort())
+        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
         try platform.start()
         let forwarder = Forwarder(outbox: outbox, platform: try HTTPPlatformClient(baseURL: platform.url, tls: nil), logger: Logger(label: "test"))
         let tracking = try await outbox.enqueue(submission(pages: 2))

@@ -102,4 +102,11 @@ public final class TCPListening {
         port = socket.port
     }
     public func close() { socket.close() }
+
+    /// A loopback port nobody listens on right now.
+    public static func unusedPort() -> UInt16 {
+        let listener = try! TCPListening()
+        defer { listener.close() }
+        return listener.port
+    }
 }

@@ -127,3 +127,14 @@ public protocol ApplicationOutbox: Sendable {
     /// Seals, stores and queues an application; returns its tracking number once durable.
     func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber
 }
+
+/// `40 s`, `12 min`, `3 h 5 min`, `2 d 4 h`: an age for a maintainer's screen.
+public func ageText(seconds: Double) -> String {
+    let s = max(0, Int(seconds))
+    switch s {
+    case ..<60: return "\(s) s"
+    case ..<3600: return "\(s / 60) min"
+    case ..<86_400: return s % 3600 / 60 == 0 ? "\(s / 3600) h" : "\(s / 3600) h \(s % 3600 / 60) min"
+    default: return s % 86_400 / 3600 == 0 ? "\(s / 86_400) d" : "\(s / 86_400) d \(s % 86_400 / 3600) h"
+    }
+}

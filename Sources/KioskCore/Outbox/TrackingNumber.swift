@@ -2,7 +2,7 @@
 /// until the platform assigns its own case number): minted offline, unique
 /// across every station of the province without coordination.
 ///
-///     340104001-20261126-0007-6
+///     340104001-20261126-0007-5
 ///     station   date     seq  check
 ///
 /// The station code is unique in the province (configured), the date and a
@@ -27,7 +27,7 @@ public struct TrackingNumber: Hashable, Sendable, Comparable, CustomStringConver
         let parts = text.uppercased().split(separator: "-")
         guard parts.count == 4, (6...12).contains(parts[0].count), parts[1].count == 8, (4...5).contains(parts[2].count), parts[3].count == 1,
               parts[0...2].allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }), CalendarDate(yyyymmdd: parts[1]) != nil else {
-            throw IdentityError(.badCharacter, "a tracking number looks like 340104001-20261126-0007-6")
+            throw IdentityError(.badCharacter, "a tracking number looks like 340104001-20261126-0007-5")
         }
         let body = parts[0...2].joined(separator: "-")
         guard Character(String(parts[3])) == Self.check(body) else {

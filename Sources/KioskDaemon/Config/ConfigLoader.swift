@@ -45,6 +45,18 @@ public enum ConfigLoader {
         ("devices.scanner.sane_config_dir", "a folder holding SANE's dll.conf, or empty for /etc/sane.d"),
         ("devices.reconnect.probe_ms", "milliseconds from 10 to 60000"),
         ("devices.reconnect.retry_max_ms", "milliseconds from 100 to 600000"),
+        ("station.code", "the station's code in the province: 6 to 12 digits"),
+        ("station.name", "the station's name, as printed on receipts"),
+        ("platform.url", "https://HOST[:PORT], or http://127.0.0.1:PORT for a simulator"),
+        ("platform.public_key", "the platform's P-256 public key file (PEM)"),
+        ("platform.client_certificate", "the station's TLS certificate (PEM file), or empty for http"),
+        ("platform.client_key", "the station's TLS private key (PEM file), or empty for http"),
+        ("platform.ca", "the platform's CA certificate (PEM file, the only CA trusted), or empty for http"),
+        ("platform.retry_base_seconds", "seconds from 0.1 to 3600"),
+        ("platform.retry_cap_seconds", "seconds from 1 to 86400"),
+        ("platform.status_sync_seconds", "seconds from 10 to 86400"),
+        ("outbox.purge_after_hours", "hours from 0 to 8760"),
+        ("outbox.retention_days", "days from 1 to 3650"),
     ]
 
     static let environmentPrefix = "KIOSKD_"
@@ -137,7 +149,32 @@ public enum ConfigLoader {
         config.reconnect.retryMax = values.value("devices.reconnect.retry_max_ms", default: .seconds(2)) { text in
             Int(text).flatMap { (100...600_000).contains($0) ? .milliseconds($0) : nil }
         }
+        config.station.code = values.value("station.code", default: config.station.code) { code in
+            (6...12).contains(code.count) && code.allSatisfy { ("0"..."9").contains($0) } ? code : nil
+        }
+        config.station.name = values.value("station.name", default: config.station.name) { $0.isEmpty ? nil : $0 }
+        config.platform.url = values.value("platform.url", default: config.platform.url) { text in
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else { return nil }
+            return text
+        }
+        config.platform.publicKey = values.value("platform.public_key", default: config.platform.publicKey) { $0.isEmpty ? nil : $0 }
+        config.platform.clientCertificate = values.value("platform.client_certificate", default: nil) { $0.isEmpty ? nil : $0 }
+        config.platform.clientKey = values.value("platform.client_key", default: nil) { $0.isEmpty ? nil : $0 }
+        config.platform.caCertificate = values.value("platform.ca", default: nil) { $0.isEmpty ? nil : $0 }
+        config.platform.retryBase = values.value("platform.retry_base_seconds", default: config.platform.retryBase) { seconds($0, in: 0.1...3600) }
+        config.platform.retryCap = values.value("platform.retry_cap_seconds", default: config.platform.retryCap) { seconds($0, in: 1...86_400) }
+        config.platform.statusSyncInterval = values.value("platform.status_sync_seconds", default: config.platform.statusSyncInterval) { seconds($0, in: 10...86_400) }
+        config.outbox.purgeAfter = values.value("outbox.purge_after_hours", default: config.outbox.purgeAfter) { text in
+            Double(text).flatMap { (0...8760).contains($0) ? .milliseconds(Int($0 * 3_600_000)) : nil }
+        }
+        config.outbox.retention = values.value("outbox.retention_days", default: config.outbox.retention) { text in
+            Double(text).flatMap { (1...3650).contains($0) ? .seconds(Int($0 * 86_400)) : nil }
+        }
         return config
+    }
+
+    private static func seconds(_ text: String, in range: ClosedRange<Double>) -> Duration? {
+        Double(text).flatMap { range.contains($0) ? .milliseconds(Int($0 * 1000)) : nil }
     }
 
     /// Checks that involve more than one key.
@@ -147,6 +184,24 @@ public enum ConfigLoader {
                 "http.listen \"\(config.listen)\"\(values.origin("http.listen")) is not a loopback address: the touchscreen UI must not be reachable from the network. Use 127.0.0.1:PORT, or set http.allow_remote: true if a remote screen is really wanted"
             ])
         }
+        var problems: [String] = []
+        if config.platform.retryCap < config.platform.retryBase {
+            problems.append("platform.retry_cap_seconds\(values.origin("platform.retry_cap_seconds")) is below platform.retry_base_seconds: the cap is the longest wait between attempts; make it at least the base")
+        }
+        if let url = URL(string: config.platform.url), let host = url.host {
+            let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+            if url.scheme == "http", !loopback {
+                problems.append("platform.url \"\(config.platform.url)\"\(values.origin("platform.url")) is plain http to another machine: residents' applications go to the platform only over https with the station's certificate. Use https://, and set platform.client_certificate, platform.client_key and platform.ca")
+            }
+            if url.scheme == "https" {
+                let missing = [("platform.client_certificate", config.platform.clientCertificate), ("platform.client_key", config.platform.clientKey), ("platform.ca", config.platform.caCertificate)]
+                    .filter { $0.1 == nil }.map(\.0)
+                if !missing.isEmpty {
+                    problems.append("platform.url is https but \(missing.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") not set: the platform knows the station by its TLS certificate, and only its CA is trusted. Set them to the PEM files the platform operator issued")
+                }
+            }
+        }
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return config
     }
 

@@ -28,11 +28,18 @@ public struct KioskConfig: Sendable, Equatable {
     public var cardPollInterval = Duration.milliseconds(300)
     /// SANE's configuration folder (its dll.conf chooses the backends); nil for the system's.
     public var saneConfigDirectory: String?
+    /// Which station this is.
+    public var station = StationSettings()
+    /// The provincial platform and the road to it.
+    public var platform: PlatformSettings
+    /// How long the outbox keeps what the platform has.
+    public var outbox = OutboxSettings()
 
-    /// The embedded default, with device ports under `stateDirectory`.
+    /// The embedded default, with device ports and the platform key under `stateDirectory`.
     public init(stateDirectory: String = "./var") {
         self.stateDirectory = stateDirectory
         devices = Self.defaultDevices(stateDirectory: stateDirectory)
+        platform = PlatformSettings(publicKey: "\(stateDirectory)/sim/platform-public.pem")
     }
 
     /// The devices kioskd runs when the configuration names none: each at the
@@ -46,6 +53,40 @@ public struct KioskConfig: Sendable, Equatable {
             DeviceSettings(kind: .scanner, port: .sane(device: "airscan:e0:Kiosk Scanner"), model: "simulated eSCL"),
         ]
     }
+}
+
+/// The station's identity.
+public struct StationSettings: Sendable, Equatable {
+    /// The station's code, unique in the province (6–12 digits): the prefix
+    /// of every tracking number it mints. The default is a demo code.
+    public var code = "340104001"
+    /// The station's name, as printed on receipts.
+    public var name = "示范村便民服务站"
+}
+
+/// The provincial platform (docs/platform-api.yaml) and how applications reach it.
+public struct PlatformSettings: Sendable, Equatable {
+    /// Its base URL: https with the files below, or http to a loopback simulator.
+    public var url = "http://127.0.0.1:8091"
+    /// The platform's P-256 public key (PEM) every application is sealed to.
+    public var publicKey: String
+    /// The station's TLS client certificate, its key, and the platform's CA (pinned); needed for https.
+    public var clientCertificate: String?
+    public var clientKey: String?
+    public var caCertificate: String?
+    /// Full-jitter backoff for retryable failures: the first wait's ceiling, doubling up to the cap.
+    public var retryBase = Duration.seconds(2)
+    public var retryCap = Duration.seconds(600)
+    /// How often the status of open cases is asked for.
+    public var statusSyncInterval = Duration.seconds(300)
+}
+
+/// How long the outbox keeps what the platform has acknowledged.
+public struct OutboxSettings: Sendable, Equatable {
+    /// The sealed payload and scans go this long after acknowledgement.
+    public var purgeAfter = Duration.seconds(24 * 3600)
+    /// The row (tracking number, case number, status) goes this long after the application.
+    public var retention = Duration.seconds(90 * 24 * 3600)
 }
 
 /// One device's settings.

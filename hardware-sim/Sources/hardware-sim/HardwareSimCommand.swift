@@ -18,7 +18,7 @@ struct HardwareSimCommand: AsyncParsableCommand {
         commandName: "hardware-sim",
         abstract: "Simulated station devices that speak their real wire protocols over a pty or TCP.",
         discussion: "Each simulator sits behind a pseudo-terminal (a driver opens it as serial:LINK) or a TCP listener (tcp:HOST:PORT), and takes commands on a control socket to unplug, replug and inject faults. See docs/hardware-sim.md.",
-        subcommands: [Station.self, IDCard.self, Printer.self, Scanner.self, Echo.self, Control.self])
+        subcommands: [Station.self, IDCard.self, Printer.self, Scanner.self, Platform.self, Echo.self, Control.self])
 }
 
 /// Where a simulator sits: `pty` (with --link) or `tcp:HOST:PORT`.
@@ -105,12 +105,19 @@ struct Station: AsyncParsableCommand {
     @Option(name: .customLong("printer-port"), help: "TCP port of the simulated receipt printer.") var printerPort: UInt16 = 9100
     @Option(help: "Folder of ID-card profiles.") var cards = defaultCardsDirectory()
     @Option(name: .customLong("scanner-listen"), help: "HOST:PORT of the simulated eSCL scanner.") var scannerListen = "127.0.0.1:8090"
+    @Option(name: .customLong("platform-listen"), help: "HOST:PORT of the simulated provincial platform.") var platformListen = "127.0.0.1:8091"
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         guard let colon = scannerListen.lastIndex(of: ":"), let scannerPort = UInt16(scannerListen[scannerListen.index(after: colon)...]) else {
             throw ValidationError("--scanner-listen must be HOST:PORT")
         }
+        let (platformHost, platformPort) = try hostAndPort(platformListen, option: "--platform-listen")
+        let platform = try PlatformSimulator(
+            privateKey: try PlatformSimulator.keyPair(privateKeyPath: dir + "/platform-key.pem", publicKeyPath: dir + "/platform-public.pem"),
+            outputDirectory: dir + "/platform", host: platformHost, port: platformPort)
+        try platform.start()
+        let platformControl = try ControlServer(path: "\(dir)/platform.control", wire: NoWire(), deviceCommands: platform.control)
         let scanner = try ESCLScannerSimulator(pages: try PageDescription.loadAll(from: defaultPagesDirectory()))
         let scannerServer = try HTTPServer(host: String(scannerListen[..<colon]), port: scannerPort) { await scanner.handle($0) }
         let scannerControl = try ControlServer(path: "\(dir)/scanner.control", wire: NoWire(), deviceCommands: scanner.control)
@@ -125,13 +132,16 @@ struct Station: AsyncParsableCommand {
         print("  place a card: hardware-sim control --socket \(readerControl.path) card put wang-jianguo   (cards in \(cards))")
         print("receipt_printer: \(printerWire.portString) (ESC/POS, 80 mm)  control: \(printerControl.path)  receipts: \(dir)/receipts")
         print("scanner: eSCL at http://\(scannerListen)/eSCL (3 pages in the feeder)  control: \(scannerControl.path)")
+        print("platform: \(platform.url) (public key \(dir)/platform-public.pem)  control: \(platformControl.path)  received: \(dir)/platform")
         let running: [(any DeviceWire, any SimulatedDevice, ControlServer?)] = [
             (readerWire, reader, readerControl), (printerWire, printer, printerControl),
         ]
         print("hardware-sim station running; Ctrl-C stops it")
-        await serveUntilSignaled(running, servers: [{ await scannerServer.serve() }, { await scannerControl.serve() }]) {
+        await serveUntilSignaled(running, servers: [{ await scannerServer.serve() }, { await scannerControl.serve() }, { await platformControl.serve() }]) {
             scannerServer.stop()
             scannerControl.stop()
+            platform.stop()
+            platformControl.stop()
         }
     }
 }
@@ -215,6 +225,48 @@ struct Scanner: AsyncParsableCommand {
         print("scanner: eSCL at http://\(listen)/eSCL, \(feeder) pages in the feeder" + (controlServer.map { "  control: \($0.path)" } ?? ""))
         await serveUntilSignaled(servers: [{ await server.serve() }, { await controlServer?.serve() }], stop: {
             server.stop()
+            controlServer?.stop()
+        })
+    }
+}
+
+/// Splits `HOST:PORT`.
+func hostAndPort(_ text: String, option: String) throws -> (String, UInt16) {
+    guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+        throw ValidationError("\(option) must be HOST:PORT, e.g. 127.0.0.1:8091")
+    }
+    return (String(text[..<colon]), port)
+}
+
+struct Platform: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The provincial platform's API (docs/platform-api.yaml): opens sealed applications with its private key and keeps them.",
+        discussion: """
+            Accepted applications land in DIR/<tracking number>/ (payload.json, attachment-N).
+            Control commands: refuse, accept, fail P 500|503 [RETRY-AFTER], throttle P [RETRY-AFTER],
+            reset P, drop-after-commit P, garbage P, slow MS, clear, status TRACKING STATUS [DETAIL], stats
+            (P is a percentage of requests); with --tls also tls impostor, tls genuine.
+            """)
+
+    @Option(help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8091"
+    @Option(help: "Folder for the applications it accepts.") var dir = "var/sim/platform"
+    @Option(help: "The platform's private key (PEM); created when missing.") var key = "var/sim/platform-key.pem"
+    @Option(name: .customLong("public-key-out"), help: "Where to write the public key kioskd seals to (platform.public_key).") var publicKeyOut = "var/sim/platform-public.pem"
+    @Option(help: "Path of the control socket.") var control: String?
+    @Option(help: "Seed for the fault dice, so a run can be repeated.") var seed: UInt64 = 1
+    @Option(help: "Serve HTTPS with mTLS from this folder (server.pem, server-key.pem, ca.pem for client certificates, impostor.pem): scripts/make-test-pki.sh makes one.")
+    var tls: String?
+
+    func run() async throws {
+        let (host, port) = try hostAndPort(listen, option: "--listen")
+        let platform = try PlatformSimulator(
+            privateKey: try PlatformSimulator.keyPair(privateKeyPath: key, publicKeyPath: publicKeyOut),
+            outputDirectory: dir, host: host, port: port, seed: seed, tls: tls.map(TLSHTTPServer.Files.init(directory:)))
+        try platform.start()
+        let controlServer = try control.map { path in try ControlServer(path: path, wire: NoWire(), deviceCommands: platform.control) }
+        print("platform: \(platform.url)  public key: \(publicKeyOut)  received: \(dir)" + (controlServer.map { "  control: \($0.path)" } ?? ""))
+        await serveUntilSignaled(servers: [{ await controlServer?.serve() }], stop: {
+            platform.stop()
             controlServer?.stop()
         })
     }

@@ -15,6 +15,8 @@ import Synchronization
 /// chunk cut half-way, connection dropped), `drop-after-commit P` (the
 /// application is accepted, the answer never arrives), `garbage P`
 /// (200 with a body that is not JSON), `slow MS`, `clear`; P is a percentage.
+/// Over TLS also `tls impostor` / `tls genuine`: new connections see a
+/// certificate from a CA the station does not pin, or the platform's own.
 public final class PlatformSimulator: Sendable {
     public struct Faults: Sendable, Equatable {
         public var failPercent = 0
@@ -47,6 +49,7 @@ public final class PlatformSimulator: Sendable {
         var submissions: [String: Submission] = [:]
         var cases: [String: Case] = [:]
         var acceptedCount = 0
+        var acceptances: [String: Int] = [:]
         var ratings: Set<String> = []
         var consultations = 0
         var heartbeats = 0
@@ -61,25 +64,79 @@ public final class PlatformSimulator: Sendable {
     private let state: Mutex<State>
     private let server = Mutex<HTTPServer?>(nil)
     private let serving = Mutex<Task<Void, Never>?>(nil)
+    private let tlsServer = Mutex<TLSHTTPServer?>(nil)
+    private let tls: TLSHTTPServer.Files?
+    private let impostor = Mutex(false)
     public let host: String
     public let port: UInt16
 
-    /// Creates a platform with `privateKey`, saving accepted applications under `outputDirectory`.
-    public init(privateKey: P256.KeyAgreement.PrivateKey, outputDirectory: String, host: String = "127.0.0.1", port: UInt16, seed: UInt64 = 1) throws {
+    /// Creates a platform with `privateKey`, saving accepted applications under
+    /// `outputDirectory`; with `tls`, it serves HTTPS and requires the
+    /// station's client certificate (mTLS), whose common name must be the
+    /// station code of what it submits.
+    public init(privateKey: P256.KeyAgreement.PrivateKey, outputDirectory: String, host: String = "127.0.0.1", port: UInt16, seed: UInt64 = 1,
+                tls: TLSHTTPServer.Files? = nil) throws {
         self.privateKey = privateKey
         self.outputDirectory = outputDirectory
         self.host = host
         self.port = port
+        self.tls = tls
         state = Mutex(State(random: seed))
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
     }
 
+    /// The platform's key pair, kept in `privateKeyPath` (created, mode 0600,
+    /// when missing); the public half is written to `publicKeyPath` for
+    /// kioskd's `platform.public_key`.
+    public static func keyPair(privateKeyPath: String, publicKeyPath: String) throws -> P256.KeyAgreement.PrivateKey {
+        let key: P256.KeyAgreement.PrivateKey
+        if let text = try? String(contentsOfFile: privateKeyPath, encoding: .utf8) {
+            do {
+                key = try P256.KeyAgreement.PrivateKey(pemRepresentation: text)
+            } catch {
+                throw SimulatorError("\(privateKeyPath) is not a P-256 private key in PEM form: delete it and a new one is made")
+            }
+        } else {
+            key = P256.KeyAgreement.PrivateKey()
+            guard FileManager.default.createFile(atPath: privateKeyPath, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw SimulatorError("cannot write the platform's private key to \(privateKeyPath)")
+            }
+        }
+        let publicPEM = Data(key.publicKey.pemRepresentation.utf8)
+        if FileManager.default.contents(atPath: publicKeyPath) != publicPEM {
+            // Written aside and renamed, so kioskd never reads half a key.
+            let temporary = publicKeyPath + ".tmp"
+            guard FileManager.default.createFile(atPath: temporary, contents: publicPEM), rename(temporary, publicKeyPath) == 0 else {
+                throw SimulatorError("cannot write the platform's public key to \(publicKeyPath)")
+            }
+        }
+        return key
+    }
+
     /// Starts listening (again).
     public func start() throws {
+        if let tls {
+            try tlsServer.withLock { server in
+                guard server == nil else { return }
+                let https = try TLSHTTPServer(host: host, port: port, files: tls) { await self.handle($0, clientCommonName: $1) }
+                https.presentImpostor(impostor.withLock { $0 })
+                server = https
+            }
+            return
+        }
         guard server.withLock({ $0 }) == nil else { return }
-        let http = try HTTPServer(host: host, port: port) { await self.handle($0) }
-        server.withLock { $0 = http }
-        serving.withLock { $0 = Task { await http.serve() } }
+        // A listener just stopped closes within its accept wait (200 ms): give the port that long to come free.
+        for attempt in 1...20 {
+            do {
+                let http = try HTTPServer(host: host, port: port) { await self.handle($0) }
+                server.withLock { $0 = http }
+                serving.withLock { $0 = Task { await http.serve() } }
+                return
+            } catch {
+                guard case .system(EADDRINUSE, _) = error, attempt < 20 else { throw error }
+                usleep(50_000)
+            }
+        }
     }
 
     /// Stops listening: connections are refused until ``start()``.
@@ -89,10 +146,14 @@ public final class PlatformSimulator: Sendable {
             server = nil
         }
         serving.withLock { $0?.cancel() }
+        tlsServer.withLock { server in
+            server?.stop()
+            server = nil
+        }
     }
 
     /// The base URL stations use.
-    public var url: String { "http://\(host):\(port)" }
+    public var url: String { "\(tls == nil ? "http" : "https")://\(host):\(port)" }
 
     /// Sets the faults.
     public func setFaults(_ faults: Faults) { state.withLock { $0.faults = faults } }
@@ -100,6 +161,10 @@ public final class PlatformSimulator: Sendable {
     /// How many applications were accepted (distinct idempotency keys), and when the first upload arrived.
     public var accepted: Int { state.withLock { $0.acceptedCount } }
     public var firstUploadAt: ContinuousClock.Instant? { state.withLock { $0.firstUploadAt } }
+    /// Requests answered so far (pings included).
+    public var requestCount: Int { state.withLock { $0.requests } }
+    /// How many times each tracking number was accepted: more than once is a duplicate case at the platform.
+    public var acceptances: [String: Int] { state.withLock { $0.acceptances } }
 
     /// Sets a case's status (受理, 办理中, 办结, 退回, 待领取), as the handling office would.
     public func setStatus(_ tracking: String, _ status: String, detail: String? = nil) {
@@ -154,6 +219,12 @@ public final class PlatformSimulator: Sendable {
             guard let ms = Int(w[1]) else { return "error: slow MS" }
             state.withLock { $0.faults.slow = .milliseconds(ms) }
             return "ok: every answer waits \(ms) ms"
+        case "tls" where w.count == 2 && (w[1] == "impostor" || w[1] == "genuine"):
+            guard tls != nil else { return "error: this platform serves plain HTTP; start it with --tls DIR" }
+            let on = w[1] == "impostor"
+            impostor.withLock { $0 = on }
+            guard tlsServer.withLock({ $0?.presentImpostor(on) }) ?? true else { return "error: no impostor certificate in the TLS folder" }
+            return on ? "ok: new connections see a certificate from another CA" : "ok: new connections see the platform's own certificate"
         case "clear":
             state.withLock { $0.faults = Faults() }
             return "ok: faults cleared"
@@ -184,7 +255,8 @@ public final class PlatformSimulator: Sendable {
                  body: Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()))
     }
 
-    public func handle(_ request: HTTPRequest) async -> HTTPAction {
+    /// Answers one request; over TLS, `clientCommonName` is the station certificate's common name.
+    public func handle(_ request: HTTPRequest, clientCommonName: String? = nil) async -> HTTPAction {
         enum Injected { case none, fail(Int, Int?), throttle(Int?), garbage }
         let (injected, slow) = state.withLock { state -> (Injected, Duration) in
             state.requests += 1
@@ -213,7 +285,7 @@ public final class PlatformSimulator: Sendable {
         case ("HEAD", 4, "uploads"?), ("PATCH", 4, "uploads"?):
             guard let index = Int(parts[3]) else { return json(400, ["error": "bad attachment index"]) }
             return upload(request, key: parts[2], index: index)
-        case ("POST", 2, "applications"?): return submit(request)
+        case ("POST", 2, "applications"?): return submit(request, clientCommonName: clientCommonName)
         case ("GET", 3, "applications"?):
             guard let found = state.withLock({ $0.cases[parts[2]] }) else { return json(404, ["error": "no such case"]) }
             var body: [String: Any] = ["case_number": found.caseNumber, "status": found.status, "updated_at": Self.timestamp()]
@@ -260,7 +332,7 @@ public final class PlatformSimulator: Sendable {
         }
     }
 
-    private func submit(_ request: HTTPRequest) -> HTTPAction {
+    private func submit(_ request: HTTPRequest, clientCommonName: String?) -> HTTPAction {
         guard let key = request.headers["idempotency-key"], !key.isEmpty else { return json(400, ["error": "Idempotency-Key is required"]) }
         let bodyHash = SHA256.hash(data: request.body).map { String(format: "%02x", $0) }.joined()
         if let earlier = state.withLock({ $0.submissions[key] }) {
@@ -273,6 +345,9 @@ public final class PlatformSimulator: Sendable {
               let tracking = body["tracking_number"] as? String, let envelope = body["envelope"] as? [String: Any],
               let attachments = body["attachments"] as? [[String: Any]] else {
             return json(400, ["error": "the submission is not the JSON docs/platform-api.yaml describes"])
+        }
+        if tls != nil, let station = body["station_code"] as? String, station != clientCommonName {
+            return json(403, ["error": "the station's certificate is for \(clientCommonName ?? "nobody"), not station \(station)"])
         }
         // Every attachment complete and matching its sealed hash?
         let uploads = state.withLock { $0.uploads[key] ?? [:] }
@@ -297,6 +372,7 @@ public final class PlatformSimulator: Sendable {
         }
         let (number, drop) = state.withLock { state -> (String, Bool) in
             state.acceptedCount += 1
+            state.acceptances[tracking, default: 0] += 1
             let number = "AH\(Self.timestamp().prefix(8))\(String(format: "%06d", state.acceptedCount))"
             state.cases[tracking] = Case(caseNumber: number, status: "受理")
             state.uploads[key] = nil

@@ -1,0 +1,265 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import HardwareSim
+import KioskCore
+import Logging
+import Outbox
+import SystemIO
+import Uplink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The outbox and the uplink against the disk and the network they sit on,
+/// each baseline measured in the same run on the same folder.
+struct OutboxBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Durable enqueue, group commit, a large queue, and draining to the platform simulator, each against its baseline.",
+        discussion: """
+            Baselines: writing and fsyncing the same bytes with no database; the raw append+fsync rate of the same disk; \
+            curl uploading the same sealed bytes to the same simulator. Run it on the disk the state directory lives on (--dir).
+            """)
+
+    @Option(help: "Folder on the disk to measure (default: var/bench, where make demo keeps its state).") var dir = "var/bench"
+    @Option(help: "Rounds of the 10-page enqueue.") var rounds = 10
+    @Option(help: "Rows already queued for the latency comparison.") var queued = 100_000
+    @Option(help: "Where curl is.") var curl = "/usr/bin/curl"
+
+    func run() async throws {
+        let folder = dir + "/outbox-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = P256.KeyAgreement.PrivateKey()
+        var quiet = Logger(label: "bench")
+        quiet.logLevel = .critical
+        func open(_ name: String, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws -> Outbox {
+            var settings = Outbox.Settings(stationCode: "340104001")
+            settings.now = now
+            return try Outbox(directory: "\(folder)/\(name)", platformKey: PlatformPublicKey(key.publicKey), settings: settings, logger: quiet)
+        }
+        print("outbox benchmarks in \(folder) (\(Self.filesystem(of: folder)))")
+
+        // 1. A 10-page application against writing and fsyncing the same bytes.
+        let pages = (0..<10).map { _ in randomBytes(1 << 20) }
+        let outbox = try open("ten-pages")
+        var enqueueTimes: [Duration] = [], rawTimes: [Duration] = []
+        for round in 0..<(rounds + 2) {
+            let clock = ContinuousClock()
+            var start = clock.now
+            _ = try await outbox.enqueue(Self.application(pages: pages))
+            let enqueueTime = clock.now - start
+            let raw = "\(folder)/raw-\(round)"
+            try FileManager.default.createDirectory(atPath: raw, withIntermediateDirectories: true)
+            start = clock.now
+            for (index, page) in pages.enumerated() { try writeAndSync(page, to: "\(raw)/page-\(index)") }
+            try syncDirectory(raw)
+            let rawTime = clock.now - start
+            try FileManager.default.removeItem(atPath: raw)
+            if round < 2 { continue }  // warm-up
+            enqueueTimes.append(enqueueTime)
+            rawTimes.append(rawTime)
+        }
+        try outbox.close()
+        let tenRatio = median(enqueueTimes) / median(rawTimes)
+        print("durable enqueue of a 10-page application (10 × 1 MB), \(rounds) rounds")
+        print("  baseline: write + fsync the 10 files, fsync the folder: \(ms(median(rawTimes)))")
+        print("  kioskd:   Outbox.enqueue (seal, write, fsync, commit):   \(ms(median(enqueueTimes)))")
+        print("  ratio \(String(format: "%.2f", tenRatio)) (goal ≤ 1.50) \(tenRatio <= 1.5 ? "PASS" : "MISS")")
+
+        // 2. One row at a time against the disk's raw fsync rate; 3. group commit.
+        let single = try open("single")
+        let rows = 300
+        let fsyncRate = try rawFsyncRate(path: folder + "/fsync-probe", count: rows)
+        var clock = ContinuousClock.now
+        for _ in 0..<rows { _ = try await single.enqueue(Self.application(pages: [])) }
+        let singleRate = Double(rows) / seconds(ContinuousClock.now - clock)
+        let concurrent = 64, grouped = 4000
+        let transactionsBefore = single.committedTransactions
+        clock = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrent {
+                group.addTask {
+                    for _ in stride(from: worker, to: grouped, by: concurrent) { _ = try await single.enqueue(Self.application(pages: [])) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let groupRate = Double(grouped) / seconds(ContinuousClock.now - clock)
+        let transactions = single.committedTransactions - transactionsBefore
+        try single.close()
+        print("single-row enqueue (no pages), \(rows) in a row")
+        print("  baseline: append 4 KB + fsync on the same disk: \(Int(fsyncRate)) per second")
+        print("  kioskd:   Outbox.enqueue, one at a time:        \(Int(singleRate)) rows/s")
+        print("  ratio \(String(format: "%.2f", singleRate / fsyncRate)) (goal ≥ 0.70) \(singleRate / fsyncRate >= 0.7 ? "PASS" : "MISS")")
+        print("group commit: \(grouped) enqueues from \(concurrent) tasks at once")
+        print("  kioskd:   \(Int(groupRate)) rows/s in \(transactions) transactions (\(String(format: "%.1f", Double(grouped) / Double(max(1, transactions)))) rows each)")
+        print("  ratio \(String(format: "%.1f", groupRate / singleRate)) × one at a time (goal ≥ 4) \(groupRate / singleRate >= 4 ? "PASS" : "MISS")")
+
+        // 5. Enqueue latency with a large queue against an empty one.
+        let day = LockedValue(0.0)
+        let base = Date().timeIntervalSince1970
+        let large = try open("large") { base + day.value }
+        let filling = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<128 {
+                group.addTask {
+                    for index in stride(from: worker, to: queued, by: 128) {
+                        // At most 99,999 tracking numbers a day per station: spread the backlog over days.
+                        if index % 50_000 == 0 { day.value = Double(index / 50_000 + 1) * -86_400 }
+                        _ = try await large.enqueue(Self.application(pages: []))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        day.value = 0
+        let fillTime = ContinuousClock.now - filling
+        let empty = try open("empty")
+        var emptyTimes: [Duration] = [], largeTimes: [Duration] = []
+        for block in 0..<10 {
+            for (target, times) in block % 2 == 0 ? [(empty, 0), (large, 1)] : [(large, 1), (empty, 0)] {
+                for _ in 0..<30 {
+                    let start = ContinuousClock.now
+                    _ = try await target.enqueue(Self.application(pages: [randomBytes(64 * 1024)]))
+                    if times == 0 { emptyTimes.append(ContinuousClock.now - start) } else { largeTimes.append(ContinuousClock.now - start) }
+                }
+            }
+        }
+        let queuedCount = try large.summary().counts[.queued] ?? 0
+        try empty.close()
+        try large.close()
+        let latencyRatio = median(largeTimes) / median(emptyTimes)
+        print("enqueue latency (one 64 KB page), 300 each, alternating")
+        print("  baseline: empty outbox:                      p50 \(ms(median(emptyTimes)))  p95 \(ms(percentile(emptyTimes, 0.95)))")
+        print("  kioskd:   \(queuedCount) applications queued:    p50 \(ms(median(largeTimes)))  p95 \(ms(percentile(largeTimes, 0.95)))  (filled in \(ms(fillTime)))")
+        print("  ratio \(String(format: "%.2f", latencyRatio)) (goal ≤ 1.20) \(latencyRatio <= 1.2 ? "PASS" : "MISS")")
+
+        // 4. Draining to the platform simulator over loopback against curl.
+        try await drain(folder: folder, key: key, pages: pages, open: open, logger: quiet)
+    }
+
+    private func drain(folder: String, key: P256.KeyAgreement.PrivateKey, pages: [[UInt8]], open: (String, @escaping @Sendable () -> Double) throws -> Outbox,
+                       logger: Logger) async throws {
+        let applications = 10
+        let outbox = try open("drain") { Date().timeIntervalSince1970 }
+        for _ in 0..<applications { _ = try await outbox.enqueue(Self.application(pages: pages)) }
+        let uploads = try outbox.due(limit: applications).map { try outbox.upload($0)! }
+        let bytes = uploads.reduce(0) { $0 + $1.envelope.count + $1.attachments.reduce(0) { $0 + $1.bytes } }
+
+        let listener = try TCPListeningSocket(port: 0)
+        let port = listener.port
+        listener.close()
+        let platform = try PlatformSimulator(privateKey: key, outputDirectory: folder + "/platform", port: port)
+        try platform.start()
+        defer { platform.stop() }
+
+        // curl: the same sealed files, one PATCH each, over one kept-alive connection.
+        var curlTimes: [Duration] = []
+        for round in 0..<3 {
+            var config = ""
+            for (number, upload) in uploads.enumerated() {
+                for attachment in upload.attachments {
+                    config += "url = \"\(platform.url)/v1/uploads/curl-\(round)-\(number)/\(attachment.position)\"\nrequest = \"PATCH\"\n"
+                    config += "header = \"Upload-Offset: 0\"\nheader = \"Content-Type: application/offset+octet-stream\"\n"
+                    config += "data-binary = \"@\(attachment.path)\"\noutput = \"/dev/null\"\nnext\n"
+                }
+            }
+            try config.write(toFile: folder + "/curl.config", atomically: true, encoding: .utf8)
+            let start = ContinuousClock.now
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: curl)
+            process.arguments = ["--silent", "--fail", "--config", folder + "/curl.config"]
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw ValidationError("curl failed (\(process.terminationStatus))") }
+            curlTimes.append(ContinuousClock.now - start)
+        }
+
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        let forwarder = Forwarder(outbox: outbox, platform: client, logger: logger)
+        let start = ContinuousClock.now
+        let running = Task { await forwarder.run() }
+        while (try outbox.summary().counts[.queued] ?? 0) > 0 { try await Task.sleep(for: .milliseconds(2)) }
+        let forwardTime = ContinuousClock.now - start
+        forwarder.stop()
+        await running.value
+        await client.shutdown()
+        try outbox.close()
+        guard platform.accepted == applications else { throw ValidationError("the platform accepted \(platform.accepted) of \(applications)") }
+        let curlRate = Double(bytes) / seconds(median(curlTimes)), ourRate = Double(bytes) / seconds(forwardTime)
+        print("drain \(applications) applications (\(bytes / 1_000_000) MB sealed) to the platform simulator over loopback")
+        print("  baseline: curl uploading the same sealed files:      \(String(format: "%.0f", curlRate / 1e6)) MB/s")
+        print("  kioskd:   Forwarder (chunks, offsets, submit, open): \(String(format: "%.0f", ourRate / 1e6)) MB/s")
+        print("  ratio \(String(format: "%.2f", ourRate / curlRate)) (goal ≥ 0.80) \(ourRate / curlRate >= 0.8 ? "PASS" : "MISS")")
+    }
+
+    static func application(pages: [[UInt8]]) -> ApplicationSubmission {
+        ApplicationSubmission(
+            serviceCode: "340104-000-1-00-001", serviceName: "城乡居民基本养老保险参保登记", applicantName: "测试居民",
+            applicantCertificateType: "111", applicantCertificateNumber: "340104199001011234", regionCode: "340104",
+            attachments: pages.map { .init(material: "户口簿", mediaType: "image/jpeg", data: $0) })
+    }
+
+    /// The type of the filesystem holding `path`, from /proc/self/mounts (the longest mount point that contains it).
+    static func filesystem(of path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        var best: (point: String, type: String) = ("", "unknown filesystem")
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count > 2 else { continue }
+            let point = fields[1]
+            let contains = absolute == point || absolute.hasPrefix(point == "/" ? "/" : point + "/")
+            if contains, point.count >= best.point.count { best = (point, fields[2]) }
+        }
+        return best.type == "tmpfs" ? "tmpfs: fsync costs nothing here, the ratios mean little" : best.type
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func randomBytes(_ count: Int) -> [UInt8] {
+    var generator = SystemRandomNumberGenerator()
+    var bytes = [UInt8](repeating: 0, count: count)
+    bytes.withUnsafeMutableBytes { raw in
+        for offset in stride(from: 0, to: count - count % 8, by: 8) { raw.storeBytes(of: generator.next(), toByteOffset: offset, as: UInt64.self) }
+    }
+    return bytes
+}
+
+func writeAndSync(_ bytes: [UInt8], to path: String) throws {
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw ValidationError("cannot create \(path)") }
+    defer { close(fd) }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(fd) == 0 else { throw ValidationError("cannot write \(path)") }
+}
+
+func syncDirectory(_ path: String) throws {
+    let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw ValidationError("cannot open \(path)") }
+    defer { close(fd) }
+    fsync(fd)
+}
+
+/// Appends of 4 KB, each followed by fsync, per second.
+func rawFsyncRate(path: String, count: Int) throws -> Double {
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw ValidationError("cannot create \(path)") }
+    defer {
+        close(fd)
+        unlink(path)
+    }
+    let block = [UInt8](repeating: 0x5A, count: 4096)
+    let start = ContinuousClock.now
+    for _ in 0..<count {
+        _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+    }
+    return Double(count) / seconds(ContinuousClock.now - start)
+}

@@ -1,0 +1,136 @@
+import Foundation
+import KioskCore
+import Logging
+import Outbox
+import ServiceLifecycle
+import Uplink
+
+/// The station's memory and its road to the platform: the outbox under
+/// `STATE_DIR/outbox` and the forwarder that drains it.
+final class StationUplink: Sendable {
+    let outbox: Outbox
+    let forwarder: Forwarder
+    let platformURL: String
+    private let client: HTTPPlatformClient
+    /// Why applications cannot be sealed, when the platform's key was unreadable.
+    let keyProblem: String?
+
+    /// Opens the outbox and prepares the platform client.
+    /// - Throws: A ``StartupError`` that says what to do.
+    init(config: KioskConfig, stateDirectory: StateDirectory, logger: Logger) throws {
+        var keyProblem: String?
+        let key: PlatformPublicKey?
+        do {
+            key = try PlatformPublicKey(pemFile: config.platform.publicKey)
+        } catch {
+            // Devices, the case list and forwarding what is queued still work; new applications are refused.
+            keyProblem = "\(error)"
+            logger.error("new applications will be refused until the platform's public key is installed: \(error)")
+            key = nil
+        }
+        self.keyProblem = keyProblem
+        var settings = Outbox.Settings(stationCode: config.station.code)
+        settings.purgeAfter = Self.seconds(config.outbox.purgeAfter)
+        settings.retention = Self.seconds(config.outbox.retention)
+        do {
+            outbox = try Outbox(directory: stateDirectory.path + "/outbox", platformKey: key, settings: settings, logger: logger)
+        } catch {
+            throw StartupError("the outbox cannot be opened: \(error)")
+        }
+        do {
+            client = try HTTPPlatformClient(baseURL: config.platform.url, tls: try Self.tls(config.platform))
+        } catch {
+            try? outbox.close()
+            throw StartupError("\(error)")
+        }
+        platformURL = config.platform.url
+        var forwarding = Forwarder.Settings()
+        forwarding.baseDelay = Self.seconds(config.platform.retryBase)
+        forwarding.maxDelay = Self.seconds(config.platform.retryCap)
+        forwarding.statusSyncInterval = Self.seconds(config.platform.statusSyncInterval)
+        // Purge at least as often as payloads fall due, and at most every 10 minutes.
+        forwarding.purgeInterval = min(600, max(1, settings.purgeAfter))
+        forwarder = Forwarder(outbox: outbox, platform: client, settings: forwarding, logger: logger)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func tls(_ platform: PlatformSettings) throws -> PlatformTLS? {
+        guard let certificate = platform.clientCertificate, let key = platform.clientKey, let ca = platform.caCertificate else { return nil }
+        func read(_ path: String, _ setting: String) throws -> String {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw StartupError("cannot read \(setting) \(path): check the path and that kioskd's user may read it")
+            }
+            return text
+        }
+        return PlatformTLS(
+            certificateChainPEM: try read(certificate, "platform.client_certificate"),
+            privateKeyPEM: try read(key, "platform.client_key"),
+            caPEM: try read(ca, "platform.ca"))
+    }
+
+    /// Closes the platform connections and the database (kioskd's last step).
+    func close(logger: Logger) async {
+        await client.shutdown()
+        do {
+            try outbox.close()
+        } catch {
+            logger.error("the outbox did not close cleanly: \(error); it recovers at next start")
+        }
+    }
+
+    /// `/healthz` lines: the queue and the platform link.
+    func health() -> [ComponentHealth] {
+        let queue: ComponentHealth
+        do {
+            let summary = try outbox.summary()
+            queue = Self.health(of: summary, keyProblem: keyProblem)
+        } catch {
+            queue = ComponentHealth(name: "outbox", status: "error", detail: "the outbox cannot be read: \(error)")
+        }
+        let link = forwarder.linkUp
+            ? ComponentHealth(name: "platform", status: "online", detail: "forwarding to \(platformURL)")
+            : ComponentHealth(name: "platform", status: "offline",
+                              detail: "\(platformURL): \(forwarder.linkProblem ?? "not reached yet"); applications queue and go when it answers (probing)")
+        return [queue, link]
+    }
+
+    static func health(of summary: Outbox.Summary, keyProblem: String?) -> ComponentHealth {
+        let queued = summary.counts[.queued] ?? 0
+        let dead = summary.counts[.deadLetter] ?? 0
+        var parts = ["\(queued) queued"]
+        if let oldest = summary.oldestQueuedSeconds, queued > 0 {
+            parts[0] += " (oldest \(ageText(seconds: oldest)), \(ByteCountFormatter.string(fromByteCount: Int64(summary.bytesWaiting), countStyle: .file)))"
+        }
+        parts.append("\(summary.counts[.acknowledged] ?? 0) acknowledged")
+        if dead > 0 { parts.append("\(dead) refused by the platform (dead letters)") }
+        if summary.flagged > 0 { parts.append("\(summary.flagged) with missing files") }
+        var detail = parts.joined(separator: ", ")
+        let status: String
+        if let keyProblem {
+            status = "no_platform_key"
+            detail += "; new applications are refused: \(keyProblem)"
+        } else if dead > 0 || summary.flagged > 0 {
+            status = "attention"
+            detail += "; see `kioskctl queue`"
+        } else {
+            status = "ok"
+        }
+        return ComponentHealth(name: "outbox", status: status, detail: detail)
+    }
+}
+
+/// Runs the forwarder until graceful shutdown.
+struct ForwarderService: Service {
+    let forwarder: Forwarder
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await forwarder.run()
+        } onGracefulShutdown: {
+            forwarder.stop()
+        }
+    }
+}
