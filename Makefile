@@ -42,6 +42,8 @@ clean:
 
 # Benchmarks print ratios against a baseline measured in the same run (see README).
 bench: deps
+	@scripts/install-deps.sh test
 	$(SWIFT) build -c release --product kioskd-bench
 	.build/release/kioskd-bench idcard
 	.build/release/kioskd-bench scan
+	.build/release/kioskd-bench outbox

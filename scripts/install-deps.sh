@@ -8,8 +8,10 @@ set -eu
 build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjpeg62-turbo-dev zlib1g-dev unifont"
 # A real cupsd with the cups-pdf printer, pdftotext to read what it printed,
 # zbarimg to decode QR codes the printer simulator drew; SANE's scanimage (its
-# test backend ships with libsane1) and the sane-airscan eSCL backend.
-services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-airscan"
+# test backend ships with libsane1) and the sane-airscan eSCL backend;
+# openssl makes the throw-away PKI of the mutual-TLS tests, curl is the
+# upload benchmark's baseline.
+services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-airscan openssl curl"
 case "${1:-build}" in
   build) wanted="$build" ;;
   test)  wanted="$build $services" ;;

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KioskCore
+import Synchronization
 
 /// The platform's public key, to which every application's key is wrapped.
 /// A PEM file (`-----BEGIN PUBLIC KEY-----`, P-256) configured as `platform.public_key`.
@@ -27,17 +28,12 @@ public struct PlatformPublicKey: Sendable {
 /// application's personal data as JSON, sealed with a fresh AES-256-GCM key
 /// that is itself sealed to the platform's key with HPKE
 /// (P256_SHA256_AES_GCM_256, info "kioskd application v1"). Attachments are
-/// sealed with the same application key, each bound to its position. The
-/// plaintext key is dropped as soon as the application is sealed: the kiosk
-/// cannot open its own applications.
+/// sealed with the same application key, each bound to its position (GCM's
+/// tag is their integrity check). The plaintext key lives only as long as
+/// the enqueue: the kiosk cannot open its own applications.
 enum Sealer {
     static let info = Data("kioskd application v1".utf8)
     static let suite = HPKE.Ciphersuite.P256_SHA256_AES_GCM_256
-
-    struct Sealed {
-        var envelope: Data
-        var attachments: [Data]
-    }
 
     /// What the platform gets after opening the envelope.
     struct Payload: Codable {
@@ -59,7 +55,11 @@ enum Sealer {
             var material: String
             var mediaType: String
             var bytes: Int
-            var sha256: String
+
+            enum CodingKeys: String, CodingKey {
+                case index, material, bytes
+                case mediaType = "media_type"
+            }
         }
 
         enum CodingKeys: String, CodingKey {
@@ -83,36 +83,97 @@ enum Sealer {
         }
     }
 
-    /// Seals a submission. `binding` (the idempotency key) goes into every
-    /// seal's associated data, so parts of two applications cannot be swapped.
-    static func seal(_ submission: ApplicationSubmission, binding: String, to platform: PlatformPublicKey) throws -> Sealed {
-        let key = SymmetricKey(size: .bits256)
-        var infos: [Payload.AttachmentInfo] = []
-        var sealedAttachments: [Data] = []
-        for (index, attachment) in submission.attachments.enumerated() {
-            let box = try AES.GCM.seal(attachment.data, using: key, authenticating: Data("\(binding)#\(index)".utf8))
-            sealedAttachments.append(box.combined!)
-            infos.append(.init(index: index, material: attachment.material, mediaType: attachment.mediaType, bytes: attachment.data.count,
-                               sha256: SHA256.hash(data: attachment.data).hex))
+    /// One application being sealed: the envelope is done, the pages are
+    /// sealed one by one (possibly on several threads) with its key.
+    struct Session: Sendable {
+        let envelope: Data
+        private let key: SymmetricKey
+        private let binding: String
+
+        /// Seals the personal data now, with a fresh key wrapped by `sender`
+        /// (an HPKE sender to the platform's key, used for nothing else).
+        init(_ submission: ApplicationSubmission, binding: String, sender: HPKE.Sender) throws {
+            var sender = sender
+            key = SymmetricKey(size: .bits256)
+            self.binding = binding
+            let payload = Payload(
+                serviceCode: submission.serviceCode, serviceName: submission.serviceName, applicantName: submission.applicantName,
+                applicantCertificateType: submission.applicantCertificateType, applicantCertificateNumber: submission.applicantCertificateNumber,
+                phone: submission.phone, agent: submission.agent, form: submission.form, materialsByOther: submission.materialsByOther,
+                channel: submission.channel, regionCode: submission.regionCode,
+                attachments: submission.attachments.enumerated().map {
+                    .init(index: $0.offset, material: $0.element.material, mediaType: $0.element.mediaType, bytes: $0.element.data.count)
+                })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let sealedPayload = try AES.GCM.seal(try encoder.encode(payload), using: key, authenticating: Data(binding.utf8)).combined!
+            let wrapped = try key.withUnsafeBytes { try sender.seal(Data($0), authenticating: Data(binding.utf8)) }
+            envelope = try encoder.encode(Envelope(
+                encapsulatedKey: sender.encapsulatedKey.base64EncodedString(), wrappedKey: wrapped.base64EncodedString(),
+                payload: sealedPayload.base64EncodedString()))
         }
-        let payload = Payload(
-            serviceCode: submission.serviceCode, serviceName: submission.serviceName, applicantName: submission.applicantName,
-            applicantCertificateType: submission.applicantCertificateType, applicantCertificateNumber: submission.applicantCertificateNumber,
-            phone: submission.phone, agent: submission.agent, form: submission.form, materialsByOther: submission.materialsByOther,
-            channel: submission.channel, regionCode: submission.regionCode, attachments: infos)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let sealedPayload = try AES.GCM.seal(try encoder.encode(payload), using: key, authenticating: Data(binding.utf8)).combined!
-        var sender = try HPKE.Sender(recipientKey: platform.key, ciphersuite: suite, info: info)
-        let wrapped = try key.withUnsafeBytes { try sender.seal(Data($0), authenticating: Data(binding.utf8)) }
-        let envelope = Envelope(encapsulatedKey: sender.encapsulatedKey.base64EncodedString(), wrappedKey: wrapped.base64EncodedString(),
-                                payload: sealedPayload.base64EncodedString())
-        return Sealed(envelope: try encoder.encode(envelope), attachments: sealedAttachments)
+
+        /// Page `index`, sealed and bound to this application and its position.
+        func seal(page data: [UInt8], index: Int) throws -> Data {
+            try data.withUnsafeBytes { bytes in
+                try AES.GCM.seal(UnsafeRawBufferPointer(bytes), using: key, authenticating: Data("\(binding)#\(index)".utf8)).combined!
+            }
+        }
+    }
+}
+
+/// HPKE senders to the platform's key, set up ahead: the ephemeral key and
+/// the key agreement are most of sealing's CPU time, so they are done on
+/// another core while the disk syncs, not on the enqueue's path. Each sender
+/// seals exactly one application's key.
+final class SenderPool: Sendable {
+    private let recipient: P256.KeyAgreement.PublicKey
+    private let ready = Mutex<[HPKE.Sender]>([])
+    private let refilling = Mutex(false)
+    private let depth: Int
+
+    init(recipient: PlatformPublicKey, depth: Int = 16) {
+        self.recipient = recipient.key
+        self.depth = depth
+    }
+
+    /// A fresh sender, from the pool or made now; the pool refills in the background.
+    func take() throws -> HPKE.Sender {
+        let (prepared, low) = ready.withLock { ready in (ready.popLast(), ready.count < depth / 2) }
+        if low { refill() }
+        return try prepared ?? make()
+    }
+
+    private func make() throws -> HPKE.Sender {
+        try HPKE.Sender(recipientKey: recipient, ciphersuite: Sealer.suite, info: Sealer.info)
+    }
+
+    private func refill() {
+        let start = refilling.withLock { running -> Bool in
+            defer { running = true }
+            return !running
+        }
+        guard start else { return }
+        Task.detached(priority: .utility) {
+            while self.ready.withLock({ $0.count }) < self.depth, let sender = try? self.make() {
+                self.ready.withLock { $0.append(sender) }
+            }
+            self.refilling.withLock { $0 = false }
+        }
     }
 }
 
 extension Digest {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(Self.byteCount * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }
 
 /// A reason the outbox cannot do what it was asked, worded for whoever acts on it.

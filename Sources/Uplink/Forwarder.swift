@@ -8,8 +8,9 @@ import Synchronization
 /// each goes with the idempotency key minted at enqueue, so a retry after an
 /// answer that never arrived gets the platform's original answer.
 ///
-/// - Attachments go first, in chunks, resuming from the offset the platform
-///   acknowledged (asked again after any failure); then the application.
+/// - Attachments go first, in chunks, from the offset the platform last
+///   acknowledged; a 409 carries the platform's own offset (after a reset
+///   it keeps part of a chunk) and the upload resumes there. Then the application.
 /// - Network errors, 408, 429, 5xx and answers that break the API are
 ///   retried with full-jitter exponential backoff (`base` doubling up to
 ///   `cap`), never sooner than `Retry-After`; they are never given up.
@@ -25,7 +26,9 @@ public final class Forwarder: Sendable {
     public struct Settings: Sendable {
         public var baseDelay: Double = 2
         public var maxDelay: Double = 600
-        public var chunkSize = 256 * 1024
+        /// Bytes per upload request. The platform keeps what arrived of a cut
+        /// request, so a drop costs nothing already sent: chunks can be large.
+        public var chunkSize = 4 << 20
         public var probeInitial: Double = 0.5
         public var probeCap: Double = 5
         public var statusSyncInterval: Double = 300
@@ -130,7 +133,7 @@ public final class Forwarder: Sendable {
         do {
             for attachment in upload.attachments { try await send(attachment, of: upload) }
             logger.debug("\(tracking): submitting")
-            let caseNumber = try await platform.submit(key: upload.idempotencyKey, body: manifest(upload))
+            let caseNumber = try await platform.submit(key: upload.idempotencyKey, body: Self.manifest(for: upload))
             try? outbox.acknowledge(tracking, caseNumber: caseNumber)
             logger.info("forwarded \(tracking): platform case \(caseNumber)")
         } catch let failure as PlatformFailure {
@@ -141,25 +144,34 @@ public final class Forwarder: Sendable {
     }
 
     private func send(_ attachment: Outbox.UploadAttachment, of upload: Outbox.Upload) async throws {
-        // Ask where the platform stands: after a reset it may hold part of a chunk.
-        var offset = try await platform.uploadOffset(key: upload.idempotencyKey, index: attachment.position)
+        // Start where the platform last acknowledged; if it holds more or less
+        // (part of a cut chunk, or a crash before progress was recorded), its
+        // 409 says how much, and the upload goes on from there.
+        var offset = attachment.uploadedBytes
         guard offset < attachment.bytes else { return }
         logger.debug("\(upload.trackingNumber): uploading attachment \(attachment.position) from byte \(offset) of \(attachment.bytes)")
         let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: attachment.path))
-        defer { try? file.close() }
+        var complete = false
+        // Progress is recorded (for the next attempt and `kioskctl queue show`) only
+        // when an attempt fails: on success the acknowledgement follows at once.
+        defer {
+            try? file.close()
+            if !complete, offset > attachment.uploadedBytes { try? outbox.recordUploaded(upload.trackingNumber, position: attachment.position, bytes: offset) }
+        }
         while offset < attachment.bytes {
             try file.seek(toOffset: UInt64(offset))
-            let chunk = [UInt8](file.readData(ofLength: min(settings.chunkSize, attachment.bytes - offset)))
+            let chunk = file.readData(ofLength: min(settings.chunkSize, attachment.bytes - offset))
             do {
                 offset = try await platform.append(key: upload.idempotencyKey, index: attachment.position, offset: offset, total: attachment.bytes, chunk: chunk)
             } catch .offsetMismatch(let acknowledged) {
                 offset = acknowledged
             }
-            try? outbox.recordUploaded(upload.trackingNumber, position: attachment.position, bytes: offset)
         }
+        complete = true
     }
 
-    private func manifest(_ upload: Outbox.Upload) throws -> Data {
+    /// The body of `POST /v1/applications` for an upload (docs/platform-api.yaml, `Submission`).
+    public static func manifest(for upload: Outbox.Upload) throws -> Data {
         let envelope = try JSONSerialization.jsonObject(with: upload.envelope)
         let body: [String: Any] = [
             "tracking_number": upload.trackingNumber.value, "station_code": upload.trackingNumber.station, "service_code": upload.serviceCode,

@@ -28,8 +28,10 @@ public enum PlatformFailure: Error, Sendable, CustomStringConvertible {
 /// The station's side of docs/platform-api.yaml.
 public protocol PlatformAPI: Sendable {
     func ping() async throws(PlatformFailure)
-    func uploadOffset(key: String, index: Int) async throws(PlatformFailure) -> Int
-    func append(key: String, index: Int, offset: Int, total: Int, chunk: [UInt8]) async throws(PlatformFailure) -> Int
+    /// Sends `chunk` at `offset`; returns the platform's new offset. When the
+    /// platform holds a different number of bytes it answers 409 with its
+    /// offset (``PlatformFailure/offsetMismatch(_:)``): resume from there.
+    func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int
     /// Submits the application; returns the platform's case number.
     func submit(key: String, body: Data) async throws(PlatformFailure) -> String
     /// A case's status and detail; nil when the platform does not know it.
@@ -88,7 +90,7 @@ public final class HTTPPlatformClient: PlatformAPI {
     /// Closes the client's connections.
     public func shutdown() async { try? await client.shutdown() }
 
-    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws(PlatformFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws(PlatformFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -131,16 +133,7 @@ public final class HTTPPlatformClient: PlatformAPI {
         guard status == 200 else { throw failure(status, headers, body) }
     }
 
-    public func uploadOffset(key: String, index: Int) async throws(PlatformFailure) -> Int {
-        let (status, headers, body) = try await send(.HEAD, "/v1/uploads/\(key)/\(index)")
-        guard status == 200, let offset = headers.first(name: "Upload-Offset").flatMap(Int.init) else {
-            if status == 200 { throw .retryable(status: status, retryAfter: nil, reason: "no Upload-Offset in the answer") }
-            throw failure(status, headers, body)
-        }
-        return offset
-    }
-
-    public func append(key: String, index: Int, offset: Int, total: Int, chunk: [UInt8]) async throws(PlatformFailure) -> Int {
+    public func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int {
         let (status, headers, body) = try await send(.PATCH, "/v1/uploads/\(key)/\(index)", headers: [
             ("Upload-Offset", String(offset)), ("Upload-Length", String(total)), ("Content-Type", "application/offset+octet-stream"),
         ], body: chunk)
@@ -152,7 +145,7 @@ public final class HTTPPlatformClient: PlatformAPI {
     }
 
     public func submit(key: String, body: Data) async throws(PlatformFailure) -> String {
-        let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")], body: Array(body))
+        let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")], body: body)
         guard status == 201 || status == 200 else {
             // 409 means an attachment is short: upload again, then submit (a retry does both).
             if status == 409 { throw .retryable(status: status, retryAfter: nil, reason: "attachments incomplete") }

@@ -1,9 +1,12 @@
 import Crypto
 import Foundation
+import HardwareSim
 import KioskCore
+import Logging
 @testable import Outbox
 import TestSupport
 import Testing
+import Uplink
 
 #if canImport(Glibc)
 import Glibc
@@ -136,7 +139,7 @@ struct OutboxTests {
         #expect(outbox.committedTransactions < 40, "\(outbox.committedTransactions) transactions for 40 concurrent enqueues")
     }
 
-    @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens and takes applications afterwards")
+    @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens, takes applications and forwards afterwards")
     func diskFull() async throws {
         let mountPoint = temporaryDirectory()
         guard mountSmallFilesystem(at: mountPoint, megabytes: 2) else {
@@ -158,6 +161,19 @@ struct OutboxTests {
         #expect(try reopened.summary().counts[.queued] == 1)
         _ = try await reopened.enqueue(submission(pages: 1))
         #expect(try reopened.summary().counts[.queued] == 2)
+
+        // …and forwards both.
+        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: temporaryDirectory() + "/platform", port: TCPListening.unusedPort())
+        try platform.start()
+        defer { platform.stop() }
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        let forwarder = Forwarder(outbox: reopened, platform: client, logger: Logger(label: "test"))
+        let running = Task { await forwarder.run() }
+        #expect(await eventually(within: .seconds(10)) { (try? reopened.summary())?.counts[.acknowledged] == 2 })
+        #expect(platform.accepted == 2)
+        forwarder.stop()
+        await running.value
+        await client.shutdown()
         try reopened.close()
     }
 }

@@ -403,9 +403,9 @@ public final class PlatformSimulator: Sendable {
         let described = ((try JSONSerialization.jsonObject(with: plain) as? [String: Any])?["attachments"] as? [[String: Any]]) ?? []
         for (index, data) in sealed {
             let opened = try AES.GCM.open(AES.GCM.SealedBox(combined: Data(data)), using: applicationKey, authenticating: Data("\(binding)#\(index)".utf8))
-            let expected = described.first { $0["index"] as? Int == index }?["sha256"] as? String
-            guard SHA256.hash(data: opened).map({ String(format: "%02x", $0) }).joined() == expected else {
-                throw SimulatorError("attachment \(index) opens but does not match the payload's hash")
+            // GCM's tag already proved the bytes; the payload must also describe this page, at this size.
+            guard let described = described.first(where: { $0["index"] as? Int == index }), described["bytes"] as? Int == opened.count else {
+                throw SimulatorError("attachment \(index) opens but the payload does not describe it at \(opened.count) bytes")
             }
             attachments[index] = opened
         }
