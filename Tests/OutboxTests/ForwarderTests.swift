@@ -104,6 +104,24 @@ struct ForwarderTests {
         rig.platform.stop()
     }
 
+    @Test("a slow platform (300 ms an answer) is waited for, not retried: every application goes on its first attempt")
+    func slowPlatform() async throws {
+        let rig = try UplinkRig(chunkSize: 1 << 20)
+        var faults = PlatformSimulator.Faults()
+        faults.slow = .milliseconds(300)
+        rig.platform.setFaults(faults)
+        var sent: [TrackingNumber] = []
+        for index in 0..<3 { sent.append(try await rig.outbox.enqueue(submission(pages: 1, pageBytes: 50_000, seed: UInt8(index)))) }
+        #expect(await rig.forwardAll(timeout: .seconds(30)))
+        for tracking in sent {
+            let row = try #require(try rig.outbox.application(tracking))
+            #expect(row.state == .acknowledged)
+            #expect(row.attempts == 0, "\(tracking) was retried: \(row.lastError ?? "")")
+        }
+        #expect(rig.platform.accepted == 3)
+        rig.platform.stop()
+    }
+
     @Test("Retry-After is a minimum: a 503 asking for 3 s puts the next attempt at least 3 s out")
     func retryAfter() async throws {
         let rig = try UplinkRig()
