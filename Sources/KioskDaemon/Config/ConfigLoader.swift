@@ -290,25 +290,9 @@ public enum ConfigLoader {
         return children
     }
 
-    /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+    /// The candidate closest to `word`, if it is close enough to be a typo.
     static func nearest(_ word: String, among candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        return best.1 <= max(2, word.count / 3) ? best.0 : nil
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(1, b.count) where b.count > 0 {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        KioskCore.nearest(word, among: candidates)
     }
 
     private static func parseBool(_ text: String) -> Bool? {

@@ -1,0 +1,430 @@
+/// The station's service catalogue (事项目录): the service items (事项) a
+/// resident can handle here and the topic bundles (一件事) that handle several
+/// in one application. Fields mirror the 办事指南 elements and GB/T 39046's
+/// 事项 dataset; `docs/catalogue.md` documents the file and
+/// `docs/catalogue.schema.json` is its JSON Schema.
+public struct Catalogue: Sendable, Equatable {
+    /// The catalogue's version, e.g. `2026.11.3`; the platform serves newer ones.
+    public var version: String
+    /// When the platform published it.
+    public var published: CalendarDate
+    /// True for the sample shipped with kioskd: every detail is plausible, none is official.
+    public var isSampleData: Bool
+    /// Life events (出生, 养老, 就业 …) to browse by, in display order.
+    public var lifeEvents: [Category]
+    /// Departments (实施主体) to browse by, in display order.
+    public var departments: [Department]
+    /// Every item, in display order.
+    public var items: [ServiceItem]
+    /// Topic bundles (一件事).
+    public var bundles: [ServiceBundle]
+
+    public init(version: String, published: CalendarDate, isSampleData: Bool, lifeEvents: [Category], departments: [Department], items: [ServiceItem], bundles: [ServiceBundle]) {
+        self.version = version
+        self.published = published
+        self.isSampleData = isSampleData
+        self.lifeEvents = lifeEvents
+        self.departments = departments
+        self.items = items
+        self.bundles = bundles
+    }
+
+    /// The item with this 基本编码.
+    public func item(_ code: String) -> ServiceItem? { items.first { $0.code == code } }
+
+    /// The bundle with this code.
+    public func bundle(_ code: String) -> ServiceBundle? { bundles.first { $0.code == code } }
+
+    /// The department with this id.
+    public func department(_ id: String) -> Department? { departments.first { $0.id == id } }
+}
+
+/// A life event or topic to browse by.
+public struct Category: Sendable, Equatable, Hashable {
+    public var id: String
+    public var name: String
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// A department that implements items (实施主体).
+public struct Department: Sendable, Equatable, Hashable {
+    public var id: String
+    /// 实施主体名称.
+    public var name: String
+    /// 实施主体编码 (统一社会信用代码).
+    public var creditCode: String
+    public init(id: String, name: String, creditCode: String) {
+        self.id = id
+        self.name = name
+        self.creditCode = creditCode
+    }
+}
+
+/// Who may apply (服务对象).
+public enum ApplicantKind: String, Sendable, CaseIterable, Hashable {
+    /// 个人 (自然人).
+    case person
+    /// 法人 (企业、事业单位、社会组织).
+    case legalEntity = "legal_entity"
+}
+
+/// How the result reaches the applicant.
+public enum DeliveryMethod: String, Sendable, CaseIterable, Hashable {
+    /// 到本站领取.
+    case stationPickup = "station_pickup"
+    /// 邮寄 (EMS; free of charge for government results in most provinces).
+    case post
+    /// 电子证照 / 电子结果 (sent to the resident's account).
+    case electronic
+
+    /// As printed on the receipt.
+    public var chinese: String {
+        switch self {
+        case .stationPickup: "到本站领取"
+        case .post: "邮寄送达"
+        case .electronic: "电子送达"
+        }
+    }
+}
+
+/// 事项类型 (GB/T 39046 Annex A).
+public enum ItemType: String, Sendable, CaseIterable, Hashable {
+    case administrativePower = "00", licence = "01", penalty = "02", enforcement = "03", levy = "04", benefit = "05"
+    case inspection = "06", confirmation = "07", reward = "08", ruling = "09", other = "10", publicService = "20"
+
+    /// 行政给付, 公共服务 …
+    public var chinese: String {
+        switch self {
+        case .administrativePower: "行政权力"
+        case .licence: "行政许可"
+        case .penalty: "行政处罚"
+        case .enforcement: "行政强制"
+        case .levy: "行政征收"
+        case .benefit: "行政给付"
+        case .inspection: "行政检查"
+        case .confirmation: "行政确认"
+        case .reward: "行政奖励"
+        case .ruling: "行政裁决"
+        case .other: "其他行政权力"
+        case .publicService: "公共服务"
+        }
+    }
+}
+
+/// A time limit in working days, with its note (说明).
+public struct TimeLimit: Sendable, Equatable, Hashable {
+    /// Working days (工作日); 0 for 即办 (handled on the spot).
+    public var workingDays: Int
+    /// 说明, e.g. "不含公示时间".
+    public var note: String?
+    public init(workingDays: Int, note: String? = nil) {
+        self.workingDays = workingDays
+        self.note = note
+    }
+}
+
+/// A fee (收费). Most village items are free.
+public struct Fee: Sendable, Equatable, Hashable {
+    /// In 分 (1/100 yuan); 0 when free.
+    public var amountFen: Int
+    /// 收费依据 or a note.
+    public var note: String?
+    public init(amountFen: Int, note: String? = nil) {
+        self.amountFen = amountFen
+        self.note = note
+    }
+    /// "不收费" or "¥25.00".
+    public var text: String {
+        amountFen == 0 ? "不收费" : "¥\(amountFen / 100).\(amountFen % 100 < 10 ? "0" : "")\(amountFen % 100)"
+    }
+}
+
+/// The form a material is handed in as.
+public enum MaterialForm: String, Sendable, CaseIterable, Hashable {
+    /// 原件 (shown and scanned, returned to the resident).
+    case original
+    /// 复印件.
+    case copy
+    /// 电子件.
+    case electronic
+
+    public var chinese: String {
+        switch self {
+        case .original: "原件"
+        case .copy: "复印件"
+        case .electronic: "电子件"
+        }
+    }
+}
+
+/// A required or optional material (申请材料).
+public struct Material: Sendable, Equatable, Hashable {
+    /// Stable id; the same id in two items of a bundle is the same paper, asked once.
+    public var id: String
+    /// 材料名称.
+    public var name: String
+    /// Original, copy, electronic.
+    public var forms: [MaterialForm]
+    /// 份数.
+    public var copies: Int
+    /// 是否必备. An optional material never blocks submission.
+    public var required: Bool
+    /// 填报须知 / notes read out to the resident.
+    public var notes: String?
+    /// The 电子证照 type that can stand in for it (e.g. 居民户口簿), if any.
+    public var eCertificate: String?
+    /// Whether the platform obtains it itself by data sharing (免提交), if the resident has none.
+    public var platformMayObtain: Bool
+    /// Pages a scan of it usually has (guides the resident; not enforced beyond 1).
+    public var expectedPages: Int
+
+    public init(id: String, name: String, forms: [MaterialForm], copies: Int, required: Bool, notes: String? = nil,
+                eCertificate: String? = nil, platformMayObtain: Bool = false, expectedPages: Int = 1) {
+        self.id = id
+        self.name = name
+        self.forms = forms
+        self.copies = copies
+        self.required = required
+        self.notes = notes
+        self.eCertificate = eCertificate
+        self.platformMayObtain = platformMayObtain
+        self.expectedPages = expectedPages
+    }
+}
+
+/// A field of the application form.
+public struct FormField: Sendable, Equatable, Hashable {
+    /// The value's type, which decides the keyboard and the validation.
+    public enum Kind: String, Sendable, CaseIterable, Hashable {
+        case text, number, phone, date, choice
+        /// An 18-character resident ID number (check character verified).
+        case idNumber = "id_number"
+        /// A bank card number (13–19 digits, Luhn checked).
+        case bankAccount = "bank_account"
+        case address
+    }
+
+    /// Where a prefilled value comes from.
+    public enum IdentitySource: String, Sendable, CaseIterable, Hashable {
+        case name, idNumber = "id_number", gender, birthDate = "birth_date", address, nation
+    }
+
+    /// Stable id; the same id across items of a bundle is typed once (一表申请).
+    public var id: String
+    /// The label shown and spoken.
+    public var label: String
+    public var kind: Kind
+    public var required: Bool
+    /// For `choice`: the options.
+    public var options: [String]
+    /// Maximum length in characters (text, address).
+    public var maxLength: Int?
+    /// For `number`: the allowed range.
+    public var minimum: Int?
+    public var maximum: Int?
+    /// Filled from the resident's card, not typed.
+    public var fromIdentity: IdentitySource?
+    /// A hint shown under the field.
+    public var hint: String?
+
+    public init(id: String, label: String, kind: Kind, required: Bool, options: [String] = [], maxLength: Int? = nil,
+                minimum: Int? = nil, maximum: Int? = nil, fromIdentity: IdentitySource? = nil, hint: String? = nil) {
+        self.id = id
+        self.label = label
+        self.kind = kind
+        self.required = required
+        self.options = options
+        self.maxLength = maxLength
+        self.minimum = minimum
+        self.maximum = maximum
+        self.fromIdentity = fromIdentity
+        self.hint = hint
+    }
+}
+
+/// A service item (事项) as its 办事指南 describes it.
+public struct ServiceItem: Sendable, Equatable, Hashable {
+    /// 基本编码 (2 事项类型 + 5 主项 + 3 子项).
+    public var code: String
+    /// 实施编码 at this station's level.
+    public var implementationCode: String
+    /// 事项名称.
+    public var name: String
+    public var type: ItemType
+    /// 行使层级 (1 国家 … 6 村(社区)).
+    public var level: Int
+    /// The implementing department's id in ``Catalogue/departments``.
+    public var department: String
+    /// 服务对象.
+    public var applicants: [ApplicantKind]
+    /// 受理条件, each read out as one sentence.
+    public var conditions: [String]
+    public var materials: [Material]
+    public var form: [FormField]
+    /// 法定办结时限.
+    public var statutoryLimit: TimeLimit
+    /// 承诺办结时限 (never longer than the statutory one).
+    public var promisedLimit: TimeLimit
+    public var fee: Fee
+    /// How the result can be delivered; the first is the default.
+    public var delivery: [DeliveryMethod]
+    /// Whether a station agent may handle it on a resident's behalf (代办).
+    public var proxyAllowed: Bool
+    /// 到现场次数: 0 (全程网办) or 1 (最多跑一次).
+    public var visits: Int
+    /// 设定依据.
+    public var legalBasis: [String]
+    /// 咨询电话.
+    public var consultationPhone: String
+    /// 监督投诉电话.
+    public var complaintPhone: String
+    /// Life-event ids it is listed under.
+    public var lifeEvents: [String]
+    /// Search words besides the name.
+    public var keywords: [String]
+    /// Pinyin initials of the name, upper case (养老保险 → YLBX), for the initials keyboard.
+    public var pinyinInitials: String
+    /// 常用: a rank among high-frequency items (1 first), nil when not one.
+    public var popularity: Int?
+    /// The result (结果名称), e.g. 低保证.
+    public var result: String
+
+    public init(code: String, implementationCode: String, name: String, type: ItemType, level: Int, department: String,
+                applicants: [ApplicantKind], conditions: [String], materials: [Material], form: [FormField],
+                statutoryLimit: TimeLimit, promisedLimit: TimeLimit, fee: Fee, delivery: [DeliveryMethod], proxyAllowed: Bool,
+                visits: Int, legalBasis: [String], consultationPhone: String, complaintPhone: String, lifeEvents: [String],
+                keywords: [String], pinyinInitials: String, popularity: Int?, result: String) {
+        self.code = code
+        self.implementationCode = implementationCode
+        self.name = name
+        self.type = type
+        self.level = level
+        self.department = department
+        self.applicants = applicants
+        self.conditions = conditions
+        self.materials = materials
+        self.form = form
+        self.statutoryLimit = statutoryLimit
+        self.promisedLimit = promisedLimit
+        self.fee = fee
+        self.delivery = delivery
+        self.proxyAllowed = proxyAllowed
+        self.visits = visits
+        self.legalBasis = legalBasis
+        self.consultationPhone = consultationPhone
+        self.complaintPhone = complaintPhone
+        self.lifeEvents = lifeEvents
+        self.keywords = keywords
+        self.pinyinInitials = pinyinInitials
+        self.popularity = popularity
+        self.result = result
+    }
+
+    /// 即办件 when handled on the spot, else 承诺件.
+    public var isImmediate: Bool { promisedLimit.workingDays == 0 }
+}
+
+/// A topic bundle (一件事): several items in one application, each shared
+/// material and form field asked once.
+public struct ServiceBundle: Sendable, Equatable, Hashable {
+    public var code: String
+    /// "出生一件事".
+    public var name: String
+    /// What it covers, read out on the guide screen.
+    public var summary: String
+    /// The items' codes, in the order they are handled.
+    public var items: [String]
+    public var lifeEvents: [String]
+    public var keywords: [String]
+    public var pinyinInitials: String
+    public var popularity: Int?
+
+    public init(code: String, name: String, summary: String, items: [String], lifeEvents: [String], keywords: [String], pinyinInitials: String, popularity: Int?) {
+        self.code = code
+        self.name = name
+        self.summary = summary
+        self.items = items
+        self.lifeEvents = lifeEvents
+        self.keywords = keywords
+        self.pinyinInitials = pinyinInitials
+        self.popularity = popularity
+    }
+}
+
+/// What a resident applies for: one item, or a bundle of several.
+public enum ServiceChoice: Sendable, Equatable, Hashable {
+    case item(ServiceItem)
+    case bundle(ServiceBundle, [ServiceItem])
+
+    public var code: String {
+        switch self {
+        case .item(let item): item.code
+        case .bundle(let bundle, _): bundle.code
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .item(let item): item.name
+        case .bundle(let bundle, _): bundle.name
+        }
+    }
+
+    /// The items handled, in order.
+    public var items: [ServiceItem] {
+        switch self {
+        case .item(let item): [item]
+        case .bundle(_, let items): items
+        }
+    }
+
+    /// Every material, each shared one once (first occurrence wins; it is
+    /// required if any item requires it, and stands in by e-certificate or
+    /// platform only if every item that asks for it allows that).
+    public var materials: [Material] {
+        var result: [Material] = []
+        for material in items.flatMap(\.materials) {
+            if let index = result.firstIndex(where: { $0.id == material.id }) {
+                result[index].required = result[index].required || material.required
+                result[index].copies = max(result[index].copies, material.copies)
+                if result[index].eCertificate != material.eCertificate { result[index].eCertificate = nil }
+                result[index].platformMayObtain = result[index].platformMayObtain && material.platformMayObtain
+            } else {
+                result.append(material)
+            }
+        }
+        return result
+    }
+
+    /// Every form field, each shared one once.
+    public var formFields: [FormField] {
+        var result: [FormField] = []
+        for field in items.flatMap(\.form) {
+            if let index = result.firstIndex(where: { $0.id == field.id }) {
+                result[index].required = result[index].required || field.required
+            } else {
+                result.append(field)
+            }
+        }
+        return result
+    }
+
+    /// Proxy handling is allowed only if every item allows it.
+    public var proxyAllowed: Bool { items.allSatisfy(\.proxyAllowed) }
+
+    /// Who may apply: those every item accepts.
+    public var applicants: Set<ApplicantKind> {
+        items.dropFirst().reduce(into: Set(items.first?.applicants ?? [])) { $0.formIntersection($1.applicants) }
+    }
+
+    /// Delivery methods every item offers, in the first item's order.
+    public var delivery: [DeliveryMethod] {
+        (items.first?.delivery ?? []).filter { method in items.allSatisfy { $0.delivery.contains(method) } }
+    }
+
+    /// The longest promised time limit among the items: the bundle is done when its last item is.
+    public var promisedWorkingDays: Int { items.map(\.promisedLimit.workingDays).max() ?? 0 }
+}

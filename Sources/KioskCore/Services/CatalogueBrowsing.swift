@@ -1,0 +1,108 @@
+/// An entry of a service menu: an item, or a bundle of items.
+public struct MenuEntry: Sendable, Equatable, Hashable {
+    public var code: String
+    public var name: String
+    public var isBundle: Bool
+    public init(code: String, name: String, isBundle: Bool) {
+        self.code = code
+        self.name = name
+        self.isBundle = isBundle
+    }
+}
+
+extension Catalogue {
+    /// 常用: the high-frequency items and bundles, bundles first, then by rank.
+    public var popular: [MenuEntry] {
+        let ranked = bundles.compactMap { bundle in bundle.popularity.map { (0, $0, MenuEntry(code: bundle.code, name: bundle.name, isBundle: true)) } }
+            + items.compactMap { item in item.popularity.map { (1, $0, MenuEntry(code: item.code, name: item.name, isBundle: false)) } }
+        return ranked.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+    }
+
+    /// What is listed under a life event: its bundles, then its items.
+    public func entries(lifeEvent: String) -> [MenuEntry] {
+        bundles.filter { $0.lifeEvents.contains(lifeEvent) }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: true) }
+            + items.filter { $0.lifeEvents.contains(lifeEvent) }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) }
+    }
+
+    /// A department's items.
+    public func entries(department: String) -> [MenuEntry] {
+        items.filter { $0.department == department }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) }
+    }
+
+    /// Searches by keyword (养老, 低保) or by pinyin initials typed on the
+    /// initials keyboard (YL, DB: letters only, any case). Initials match
+    /// from the start of the name's initials or of any word in it; keywords
+    /// match the name and the item's search words. Bundles come first,
+    /// then high-frequency items, then the rest in catalogue order.
+    public func search(_ query: String) -> [MenuEntry] {
+        let text = query.filter { !$0.isWhitespace }
+        guard !text.isEmpty else { return [] }
+        let byInitials = text.allSatisfy { $0.isASCII && $0.isLetter }
+        func matches(name: String, keywords: [String], initials: String) -> Bool {
+            if byInitials { return initials.contains(text.uppercased()) }
+            return name.contains(text) || keywords.contains { $0.contains(text) || text.contains($0) }
+        }
+        let found = bundles.filter { matches(name: $0.name, keywords: $0.keywords, initials: $0.pinyinInitials) }
+            .map { (0, $0.popularity ?? 1000, MenuEntry(code: $0.code, name: $0.name, isBundle: true)) }
+            + items.enumerated().filter { matches(name: $0.element.name, keywords: $0.element.keywords, initials: $0.element.pinyinInitials) }
+            .map { (1, $0.element.popularity ?? 1000 + $0.offset, MenuEntry(code: $0.element.code, name: $0.element.name, isBundle: false)) }
+        return found.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+    }
+
+    /// The item or bundle with this code, as something to apply for.
+    public func choice(_ code: String) -> ServiceChoice? {
+        if let item = item(code) { return .item(item) }
+        if let bundle = bundle(code) { return .bundle(bundle, bundle.items.compactMap(item)) }
+        return nil
+    }
+}
+
+/// The catalogue in use and where it came from. A newer catalogue (from the
+/// platform, or a file a maintainer drops in) replaces it only if it loads
+/// cleanly; a bad one is refused with the item and field at fault and the
+/// last good one stays.
+public struct CatalogueStore: Sendable {
+    /// The catalogue in use.
+    public private(set) var current: Catalogue
+    /// Why the last offered catalogue was refused, if it was.
+    public private(set) var lastRefusal: DataFileError?
+
+    /// Starts with a good catalogue.
+    public init(_ catalogue: Catalogue) {
+        current = catalogue
+    }
+
+    /// What happened to an offered catalogue.
+    public enum Outcome: Sendable, Equatable {
+        /// It is now in use.
+        case replaced(old: String, new: String)
+        /// It is the same version as, or older than, the one in use.
+        case notNewer(String)
+        /// It did not load; the one in use stays.
+        case refused(DataFileError)
+    }
+
+    /// Offers a catalogue file's bytes.
+    public mutating func offer(json bytes: [UInt8]) -> Outcome {
+        let candidate: Catalogue
+        do { candidate = try Catalogue.load(json: bytes) } catch {
+            lastRefusal = error
+            return .refused(error)
+        }
+        lastRefusal = nil
+        guard Self.isNewer(candidate.version, than: current.version) else { return .notNewer(candidate.version) }
+        let old = current.version
+        current = candidate
+        return .replaced(old: old, new: candidate.version)
+    }
+
+    /// Compares dotted versions number by number (2026.11.10 > 2026.11.9).
+    public static func isNewer(_ a: String, than b: String) -> Bool {
+        let left = a.split(whereSeparator: { $0 == "." || $0 == "-" }), right = b.split(whereSeparator: { $0 == "." || $0 == "-" })
+        for (x, y) in zip(left, right) where x != y {
+            if let m = Int(x), let n = Int(y) { return m > n }
+            return x > y
+        }
+        return left.count > right.count
+    }
+}
