@@ -1,0 +1,208 @@
+/// The screen the session is on.
+public enum Screen: Sendable, Equatable {
+    /// 请刷身份证 (and the elderly-mode and language entries).
+    case attract
+    /// An agent card was presented: its PIN is asked.
+    case agentPIN
+    /// The agent's console: serve a resident, station cases, log out.
+    case agentConsole
+    /// The station's cases (agent).
+    case stationCases([CaseSummary])
+    /// Agent mode: the resident's card has been read; the resident confirms consent.
+    case proxyConsent
+    /// Agent mode: typing an enterprise's credit code.
+    case enterprise
+    /// The service menu's start: 常用, life events, departments, search, my cases, consult.
+    case home
+    case browse(Menu, [MenuEntry])
+    /// 一次性告知: every condition and material at once.
+    case guide
+    case form
+    case materials
+    /// Scanning one material; the next event is its result.
+    case scanning(materialID: String)
+    /// The completeness check failed: what is missing, and dates to come back once.
+    case incomplete([MissingRequirement], reservationDates: [CalendarDate])
+    case reserved(Reservation)
+    case review
+    /// Waiting for the outbox's commit: no receipt before it.
+    case submitting
+    case receipt
+    case rating
+    /// After rating: another matter, or leave.
+    case done
+    /// The resident's cases.
+    case myCases([CaseSummary])
+    case consultation(Interaction.Kind)
+    case consultationSent(reference: String)
+    /// The card left the reader (pause policy): put it back to continue.
+    case paused(resume: ResumePoint)
+}
+
+/// Where a paused session resumes.
+public enum ResumePoint: Sendable, Equatable {
+    case home, guide, form, materials, review
+}
+
+/// Everything the kiosk knows about the person in front of it. It lives only
+/// here, and ending the session drops it (``SessionState/visit`` becomes nil).
+public struct Visit: Sendable, Equatable {
+    public var resident: ResidentIdentity?
+    public var enterprise: EnterpriseIdentity?
+    public var consent: ProxyConsent?
+    public var choice: ServiceChoice?
+    /// What the resident typed, by field id: reused across items of a bundle and later choices in the session (一表申请).
+    public var typed: [String: String] = [:]
+    public var fieldProblems: [String: String] = [:]
+    public var materials: [String: MaterialProvision] = [:]
+    /// The resident agreed to an e-certificate lookup for this session.
+    public var eCertificateConsent = false
+    public var eCertificatesFound: Set<String>?
+    public var delivery: DeliveryMethod?
+    public var postalAddress: String?
+    public var receipt: Receipt?
+    public var lastTrackingNumber: String?
+    public var rated: Set<String> = []
+    /// A reservation being made (the completeness check failed).
+    public var reservation: Reservation?
+    /// The sentence shown (and spoken) on the current screen: a refusal, a device problem.
+    public var message: String?
+
+    public init() {}
+
+    /// The name and number the audit log may show.
+    public var maskedApplicant: String {
+        if let resident { return "resident \(resident.maskedName) \(resident.maskedNumber)" }
+        if let enterprise { return "enterprise \(enterprise.creditCode.masked)" }
+        return "anonymous"
+    }
+}
+
+/// The session: one at a time. Everything personal is inside ``visit``.
+public struct SessionState: Sendable, Equatable {
+    public var screen: Screen = .attract
+    public var elderlyMode = false
+    /// `zh` or `en`.
+    public var language = "zh"
+    /// Whether the platform is reachable (network up/down events); survives sessions.
+    public var online = false
+    /// Time of the last event (Unix seconds).
+    public var now: Double = 0
+    public var lastTouch: Double = 0
+    public var idleWarningShown = false
+    public var visit: Visit?
+    /// The agent logged in, if any.
+    public var agent: RegisteredAgent?
+    /// An agent card presented whose PIN is being asked.
+    public var agentCandidate: RegisteredAgent?
+    /// A sentence for the attract or agent screens (a refused card, a wrong PIN).
+    public var notice: String?
+    /// The request the session waits on (scan, lookup, enqueue …); results for others are stale and ignored.
+    public var pending: PendingRequest?
+    /// Request ids are never reused, so a late answer cannot be mistaken for a current one.
+    public var nextRequestID = 1
+
+    public init() {}
+
+    /// Whether a resident or an agent is using the kiosk.
+    public var isActive: Bool { visit != nil || agent != nil || agentCandidate != nil }
+}
+
+/// A request in flight and what it is for.
+public struct PendingRequest: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case scan(materialID: String), eCertificates, enqueue, myCases, stationCases, agentPIN, reservation, interaction
+    }
+    public var id: Int
+    public var kind: Kind
+}
+
+/// What happens to a session: a card, a touch, a device's or the network's answer, time passing.
+public enum SessionEvent: Sendable, Equatable {
+    case tick(now: Double)
+    case cardPresented(ResidentIdentity, now: Double)
+    /// The reader refused the card (expired, unreadable), with what to tell the resident.
+    case cardRefused(String, now: Double)
+    case cardRemoved(now: Double)
+    case touch(Touch, now: Double)
+    case networkChanged(online: Bool)
+    case scanFinished(request: Int, pages: [ScannedPage])
+    case scanFailed(request: Int, message: String)
+    case eCertificatesFound(request: Int, types: Set<String>)
+    case eCertificateLookupFailed(request: Int, message: String)
+    case enqueueCommitted(request: Int, trackingNumber: TrackingNumber)
+    case enqueueFailed(request: Int, message: String)
+    case printFailed(message: String)
+    case casesFound(request: Int, cases: [CaseSummary])
+    case caseLookupFailed(request: Int, message: String)
+    case agentPINChecked(request: Int, result: AgentPINResult)
+    case reservationMade(request: Int, reference: String)
+    case interactionSent(request: Int, reference: String)
+    case requestFailed(request: Int, message: String)
+
+    var time: Double? {
+        switch self {
+        case .tick(let now), .cardPresented(_, let now), .cardRefused(_, let now), .cardRemoved(let now), .touch(_, let now): now
+        default: nil
+        }
+    }
+}
+
+/// A resident's or an agent's touch, as the screen reports it.
+public enum Touch: Sendable, Equatable {
+    /// Any touch that only keeps the session alive (the idle warning's "继续").
+    case stillHere
+    case elderlyMode(Bool)
+    case language(String)
+    case menu(Menu)
+    case choose(code: String)
+    case next
+    case back
+    case endSession
+    case setField(id: String, value: String)
+    case consentToECertificateLookup
+    case scan(materialID: String)
+    case discardScan(materialID: String)
+    case leaveToPlatform(materialID: String)
+    case reserve(CalendarDate)
+    case delivery(DeliveryMethod)
+    /// Agents only: an address other than the card's.
+    case postalAddress(String)
+    case submit
+    case printAgain
+    case rate(Satisfaction, reasons: [String])
+    case skipRating
+    case myCases
+    case startConsultation(Interaction.Kind)
+    case sendConsultation(text: String, phone: String?)
+    case agentPIN(String)
+    case agentServeResident
+    case agentEnterprise(creditCode: String, name: String)
+    case confirmProxyConsent
+    case agentStationCases
+    case agentReprint(trackingNumber: String)
+    case agentLogout
+}
+
+/// What the session asks the runtime to do; results come back as events.
+public enum SessionEffect: Sendable, Equatable {
+    /// Speak this (Mandarin) and show it as the screen's prompt.
+    case speak(String)
+    case stopSpeaking
+    case startScan(request: Int, materialID: String, materialName: String)
+    case cancelScan
+    case lookupECertificates(request: Int, idNumber: String, types: [String])
+    /// Seal and queue; answer `enqueueCommitted` only once durable.
+    case enqueue(request: Int, ApplicationSubmission)
+    case printReceipt(Receipt)
+    case lookupCases(request: Int, idNumber: String)
+    case listStationCases(request: Int)
+    case reprintReceipt(trackingNumber: String)
+    case submitRating(Rating)
+    case submitInteraction(request: Int, Interaction)
+    case makeReservation(request: Int, Reservation)
+    case verifyAgentPIN(request: Int, agentID: String, pin: String)
+    case audit(AuditNote)
+    /// The session ended: the screen clears, the volume resets.
+    case sessionEnded(SessionEndReason)
+}

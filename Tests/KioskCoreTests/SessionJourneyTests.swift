@@ -1,0 +1,355 @@
+import KioskCore
+import Testing
+
+/// Whole visits through the reducer, as kioskd's runtime would drive them.
+@Suite("The resident's journey")
+struct SessionJourneyTests {
+    let zhang = resident()
+
+    func startItem(_ driver: inout Driver, search: String, code: String) {
+        driver.tap(zhang)
+        driver.touch(.menu(.search(search)))
+        driver.touch(.choose(code: code))
+        #expect(driver.state.screen == .guide)
+        driver.touch(.next)
+        driver.fillForm()
+        driver.touch(.next)
+        #expect(driver.state.screen == .materials, "\(driver.state.visit?.fieldProblems ?? [:])")
+    }
+
+    /// Submits and answers as a durable outbox would.
+    func submit(_ driver: inout Driver, number: TrackingNumber) -> ApplicationSubmission? {
+        driver.touch(.submit)
+        #expect(driver.state.screen == .submitting)
+        guard let (request, submission) = driver.enqueued.last else { Issue.record("nothing enqueued"); return nil }
+        #expect(driver.printed.isEmpty, "no receipt before the commit")
+        driver.send(.enqueueCommitted(request: request, trackingNumber: number))
+        #expect(driver.state.screen == .receipt)
+        return submission
+    }
+
+    let number = TrackingNumber(station: "340104001", date: CalendarDate(year: 2026, month: 11, day: 27)!, sequence: 7)
+
+    @Test("A single item with scanning: guide, form, three scanned pages, review, durable submit, receipt")
+    func singleItemWithScanning() throws {
+        var driver = Driver(online: false)
+        startItem(&driver, search: "临时救助", code: "0500008000")
+        #expect(driver.spoken.contains { $0.contains("临时救助申请。办理条件") && $0.contains("一次性告知") })
+        driver.scan("hardship_proof", pages: 3)
+        driver.scan("bank_card", pages: 1)
+        driver.touch(.leaveToPlatform(materialID: "hukou_book"))
+        driver.touch(.next)
+        #expect(driver.state.screen == .review)
+        let submission = try #require(submit(&driver, number: number))
+
+        #expect(submission.applicantName == "张秀兰" && submission.applicantCertificateNumber == zhang.number)
+        #expect(submission.attachments.count == 4)
+        #expect(submission.attachments.filter { $0.material == "hardship_proof" }.count == 3)
+        #expect(submission.materialsByOther["hukou_book"] == "platform")
+        #expect(submission.form["hardship"] == "示例内容" && submission.form["applicant_id"] == zhang.number)
+        #expect(submission.regionCode == "340104001000" && submission.channel == "5")
+
+        let receipt = try #require(driver.printed.first)
+        #expect(receipt.trackingNumber == number.value)
+        #expect(receipt.trackingURL == "https://sample.zwfw.ah.gov.cn/track/" + number.value)
+        #expect(receipt.applicant == "张*兰", "the receipt carries the masked name")
+        #expect(receipt.materials.contains(Receipt.Material(name: "困难情况证明材料", how: "扫描 3 页")))
+        #expect(receipt.materials.contains(Receipt.Material(name: "居民户口簿", how: "平台调取")))
+        #expect(receipt.promise == .by(CalendarDate(year: 2026, month: 12, day: 11)!), "10 working days from Friday 27 November")
+        #expect(driver.audits.contains { $0.action == "scanned" && $0.detail == "hardship_proof: 3 page(s)" && $0.trackingNumber == number.value })
+        #expect(driver.audits.allSatisfy { !$0.actor.contains(zhang.number) && !$0.actor.contains("张秀兰") })
+    }
+
+    @Test("A blank scan is refused and a failed scan says why; neither counts as the material")
+    func badScans() {
+        var driver = Driver(online: false)
+        startItem(&driver, search: "临时救助", code: "0500008000")
+        driver.touch(.scan(materialID: "bank_card"))
+        driver.send(.scanFinished(request: driver.pendingID!, pages: [page(1, blank: true)]))
+        #expect(driver.state.visit?.materials["bank_card"] == nil)
+        #expect(driver.state.visit?.message?.contains("空白页") == true)
+        driver.touch(.scan(materialID: "bank_card"))
+        driver.send(.scanFailed(request: driver.pendingID!, message: "扫描仪卡纸：请打开盖板取出纸张后重试"))
+        #expect(driver.state.screen == .materials)
+        #expect(driver.spoken.last == "扫描仪卡纸：请打开盖板取出纸张后重试")
+        #expect(driver.state.visit?.materials["bank_card"] == nil)
+    }
+
+    @Test("A bundle: the shared marriage certificate and the child's name are asked once; typed values carry to the next matter")
+    func bundle() throws {
+        var driver = Driver(online: false)
+        driver.tap(zhang)
+        driver.touch(.menu(.lifeEvent("birth")))
+        guard case .browse(_, let entries) = driver.state.screen else { Issue.record("no menu"); return }
+        #expect(entries.first == MenuEntry(code: "YJS-BIRTH-01", name: "出生一件事", isBundle: true))
+        driver.touch(.choose(code: "YJS-BIRTH-01"))
+        driver.touch(.next)
+        driver.touch(.setField(id: "child_name", value: "张小满"))
+        driver.touch(.setField(id: "phone", value: "13912345678"))
+        driver.fillForm()
+        driver.touch(.next)
+        #expect(driver.state.screen == .materials)
+        let materials = try #require(driver.state.visit?.choice?.materials)
+        #expect(materials.filter { $0.id == "marriage_certificate" }.count == 1)
+        driver.scan("marriage_certificate", pages: 2)
+        driver.scan("birth_medical_record", pages: 1)
+        driver.touch(.leaveToPlatform(materialID: "birth_certificate"))
+        driver.touch(.leaveToPlatform(materialID: "hukou_book"))
+        driver.touch(.next)
+        #expect(driver.state.screen == .review)
+        let submission = try #require(submit(&driver, number: number))
+        #expect(submission.serviceCode == "YJS-BIRTH-01")
+        #expect(submission.form["items"] == "0700014000,0700015000,2000004000")
+        #expect(submission.form["child_name"] == "张小满")
+        #expect(submission.attachments.filter { $0.material == "marriage_certificate" }.count == 2, "two pages, once")
+        #expect(try #require(driver.printed.first).promise == .by(CalendarDate(year: 2026, month: 12, day: 2)!), "the bundle's longest promise: 3 working days")
+
+        // Another matter in the same visit: the phone typed once is offered again.
+        driver.touch(.next)
+        driver.touch(.skipRating)
+        driver.touch(.next)
+        #expect(driver.state.screen == .home)
+        driver.touch(.menu(.search("高龄")))
+        driver.touch(.choose(code: "0500012000"))
+        driver.touch(.next)
+        #expect(driver.reducer.formValues(driver.state)["phone"] == "13912345678")
+        #expect(driver.reducer.formValues(driver.state)["applicant_name"] == "张秀兰")
+    }
+
+    @Test("Online, e-certificates stand in for papers; offline, the same journey offers scanning")
+    func eCertificates() throws {
+        var online = Driver(online: true)
+        startItem(&online, search: "高龄", code: "0500012000")
+        online.touch(.consentToECertificateLookup)
+        guard case .lookupECertificates(let request, let holder, let types)? = online.effects.last(where: { if case .lookupECertificates = $0 { true } else { false } }) else {
+            Issue.record("no lookup"); return
+        }
+        #expect(holder == zhang.number && types == ["居民户口簿", "社会保障卡"])
+        online.send(.eCertificatesFound(request: request, types: ["居民户口簿", "社会保障卡"]))
+        online.touch(.next)
+        #expect(online.state.screen == .review, "nothing left to scan")
+        let submission = try #require(submit(&online, number: number))
+        #expect(submission.attachments.isEmpty)
+        #expect(submission.materialsByOther == ["hukou_book": "e_certificate:居民户口簿", "bank_card": "e_certificate:社会保障卡"])
+        #expect(online.printed.first?.materials.map(\.how) == ["电子证照", "电子证照"])
+
+        var offline = Driver(online: false)
+        startItem(&offline, search: "高龄", code: "0500012000")
+        offline.touch(.consentToECertificateLookup)
+        #expect(!offline.effects.contains { if case .lookupECertificates = $0 { true } else { false } })
+        #expect(offline.state.visit?.message?.contains("请扫描纸质材料") == true)
+        offline.touch(.next)
+        guard case .incomplete(let missing, _) = offline.state.screen else { Issue.record("offline went on without papers"); return }
+        #expect(missing.contains(.material(id: "bank_card", name: "本人社会保障卡或银行卡")))
+        offline.touch(.back)
+        offline.scan("hukou_book", pages: 2)
+        offline.scan("bank_card", pages: 1)
+        offline.touch(.next)
+        #expect(offline.state.screen == .review)
+    }
+
+    @Test("A completeness failure says exactly what is missing, submits nothing, and offers a reservation")
+    func completenessFailure() throws {
+        var driver = Driver(online: false)
+        startItem(&driver, search: "低保", code: "0500007000")
+        driver.scan("hukou_book", pages: 2)
+        driver.scan("bank_card", pages: 1)
+        driver.touch(.next)
+        guard case .incomplete(let missing, let dates) = driver.state.screen else { Issue.record("went on without materials"); return }
+        #expect(missing == [.material(id: "income_statement", name: "家庭收入及财产状况声明"), .material(id: "authorization", name: "家庭经济状况核对授权书")])
+        #expect(driver.spoken.last?.contains("缺少材料：家庭收入及财产状况声明；缺少材料：家庭经济状况核对授权书") == true)
+        #expect(dates.first == CalendarDate(year: 2026, month: 11, day: 30)! && dates.count == 5, "the next five working days")
+        driver.touch(.submit)
+        #expect(driver.enqueued.isEmpty, "a case that would bounce is never submitted")
+
+        driver.touch(.reserve(dates[1]))
+        guard case .makeReservation(let request, let reservation)? = driver.effects.last else { Issue.record("no reservation"); return }
+        #expect(reservation.date == dates[1] && reservation.missing.count == 2 && reservation.applicantMasked == "张*兰")
+        driver.send(.reservationMade(request: request, reference: "YY20261127001"))
+        #expect(driver.state.screen == .reserved(reservation))
+        #expect(driver.audits.last?.action == "reserved")
+    }
+
+    @Test("Proxy handling: agent card and PIN, the resident's consent recorded with the application, every agent action audited")
+    func proxy() throws {
+        var driver = Driver(online: false)
+        driver.tap(agentCard)
+        #expect(driver.state.screen == .agentPIN)
+        driver.touch(.agentPIN("0000"))
+        guard case .verifyAgentPIN(let first, "agent01", "0000")? = driver.effects.last else { Issue.record("PIN not checked"); return }
+        driver.send(.agentPINChecked(request: first, result: .wrong(triesLeft: 4)))
+        #expect(driver.state.notice == "密码错误，还可尝试4次。" && driver.state.agent == nil)
+        driver.touch(.agentPIN("246810"))
+        driver.send(.agentPINChecked(request: driver.pendingID!, result: .accepted))
+        #expect(driver.state.screen == .agentConsole)
+
+        // Before consent nothing can be handled.
+        driver.touch(.menu(.popular))
+        #expect(driver.state.screen == .agentConsole)
+        driver.tap(zhang)
+        #expect(driver.state.screen == .proxyConsent)
+        driver.send(.cardRemoved(now: driver.now + 1))
+        #expect(driver.state.visit?.resident == zhang, "the resident takes the card back; the agent goes on")
+        driver.touch(.confirmProxyConsent)
+        #expect(driver.state.screen == .home)
+        driver.touch(.menu(.search("护理补贴")))
+        driver.touch(.choose(code: "0500011000"))
+        driver.touch(.next)
+        driver.fillForm()
+        driver.touch(.next)
+        driver.scan("disability_card", pages: 2)
+        driver.scan("bank_card", pages: 1)
+        driver.touch(.next)
+        let submission = try #require(submit(&driver, number: number))
+        #expect(submission.agent == "agent01 王*国")
+        #expect(submission.form["proxy_consent"]?.contains("consent by 张*兰 3401**********") == true)
+        #expect(driver.printed.first?.agent == "agent01 王*国")
+
+        driver.touch(.endSession)
+        #expect(driver.state.visit == nil && driver.state.screen == .agentConsole, "the resident's data goes; the agent stays")
+        driver.touch(.agentStationCases)
+        driver.send(.casesFound(request: driver.pendingID!, cases: [CaseSummary(trackingNumber: number.value, serviceName: "重度残疾人护理补贴申请", applicantMasked: "张*兰", status: "待上报")]))
+        driver.touch(.agentReprint(trackingNumber: number.value))
+        #expect(driver.effects.contains(.reprintReceipt(trackingNumber: number.value)))
+        driver.touch(.agentLogout)
+        #expect(driver.state.screen == .attract && driver.state.agent == nil)
+        #expect(driver.audits.map(\.action) == ["agent_login_failed", "agent_login", "consent_recorded", "scanned", "scanned", "receipted", "reprint", "agent_logout"])
+        #expect(driver.audits.allSatisfy { !$0.actor.contains(agentCard.number) && !$0.detail.contains(zhang.number) })
+    }
+
+    @Test("An enterprise is identified by an agent typing its credit code; a person's item is refused for it")
+    func enterprise() throws {
+        var driver = Driver(online: false)
+        driver.tap(agentCard)
+        driver.touch(.agentPIN("246810"))
+        driver.send(.agentPINChecked(request: driver.pendingID!, result: .accepted))
+        driver.touch(.agentEnterprise(creditCode: "91340100MA2RXXXX1X", name: "某某小卖部"))
+        #expect(driver.state.screen == .enterprise && driver.state.notice != nil)
+        let code = try #require(Shipped.catalogue.departments.first?.creditCode)
+        driver.touch(.agentEnterprise(creditCode: code, name: "示例个体户"))
+        #expect(driver.state.screen == .home)
+        driver.touch(.menu(.search("高龄")))
+        driver.touch(.choose(code: "0500012000"))
+        #expect(driver.state.screen != .guide)
+        driver.touch(.menu(.search("执照")))
+        driver.touch(.choose(code: "0100024000"))
+        #expect(driver.state.screen == .guide)
+    }
+
+    @Test("A rating, one per case, with a reason required for the bottom two")
+    func rating() throws {
+        var driver = Driver(online: false)
+        startItem(&driver, search: "高龄", code: "0500012000")
+        driver.scan("hukou_book", pages: 2)
+        driver.scan("bank_card", pages: 1)
+        driver.touch(.next)
+        _ = submit(&driver, number: number)
+        driver.touch(.next)
+        #expect(driver.state.screen == .rating)
+        driver.touch(.rate(.dissatisfied, reasons: []))
+        #expect(driver.state.screen == .rating && driver.state.visit?.message?.contains("原因") == true)
+        driver.touch(.rate(.dissatisfied, reasons: ["等待时间长", "not a listed reason"]))
+        #expect(driver.state.screen == .done)
+        let ratings = driver.effects.compactMap { if case .submitRating(let r) = $0 { r } else { nil } }
+        #expect(ratings.count == 1)
+        #expect(ratings.first?.level.rawValue == 4 && ratings.first?.reasons == ["等待时间长"] && ratings.first?.trackingNumber == number.value)
+        #expect(ratings.first?.channel == "5")
+        driver.touch(.rate(.verySatisfied, reasons: []))
+        #expect(driver.effects.filter { if case .submitRating = $0 { true } else { false } }.count == 1, "one rating per case")
+    }
+
+    @Test("Looking up my cases by ID card")
+    func statusLookup() {
+        var driver = Driver(online: true)
+        driver.tap(zhang)
+        driver.touch(.myCases)
+        guard case .lookupCases(let request, let holder)? = driver.effects.last else { Issue.record("no lookup"); return }
+        #expect(holder == zhang.number)
+        let cases = [CaseSummary(trackingNumber: number.value, serviceName: "高龄津贴申领", applicantMasked: "张*兰", status: "已受理", caseNumber: "AH3401042026112700012")]
+        driver.send(.casesFound(request: request, cases: cases))
+        #expect(driver.state.screen == .myCases(cases))
+        #expect(driver.spoken.last == "查到1件办件。")
+        // A late duplicate answer changes nothing.
+        driver.send(.casesFound(request: request, cases: []))
+        #expect(driver.state.screen == .myCases(cases))
+    }
+
+    @Test("A consultation goes to the 12345 channel")
+    func consultation() {
+        var driver = Driver(online: true)
+        driver.tap(zhang)
+        driver.touch(.startConsultation(.complaint))
+        driver.touch(.sendConsultation(text: " ", phone: nil))
+        #expect(driver.state.visit?.message == "请填写内容")
+        driver.touch(.sendConsultation(text: "养老金到账时间比告知的晚了两个月", phone: "13912345678"))
+        guard case .submitInteraction(let request, let interaction)? = driver.effects.last else { Issue.record("not sent"); return }
+        #expect(interaction.kind == .complaint && interaction.personIDNumber == zhang.number)
+        driver.send(.interactionSent(request: request, reference: "12345-20261127-0042"))
+        #expect(driver.state.screen == .consultationSent(reference: "12345-20261127-0042"))
+    }
+
+    @Test("Idle: a warning at least 20 s ahead, a touch extends it again and again, then the session ends and nothing personal is left")
+    func idleTimeout() throws {
+        var driver = Driver(online: false)
+        startItem(&driver, search: "临时救助", code: "0500008000")
+        driver.scan("hardship_proof", pages: 2, marker: 0xC7)
+        #expect(driver.wait(89).isEmpty)
+        let warning = driver.wait(1)
+        #expect(warning.contains { if case .speak(let text) = $0 { text.contains("30秒后将自动退出") } else { false } })
+        for _ in 0..<3 {
+            driver.touch(.stillHere, after: 25)
+            #expect(driver.state.visit != nil && !driver.state.idleWarningShown)
+            _ = driver.wait(95)
+            #expect(driver.state.idleWarningShown && driver.state.visit != nil)
+        }
+        let ending = driver.wait(25)
+        #expect(ending.contains(.sessionEnded(.idleTimeout)))
+        #expect(driver.state.screen == .attract && driver.state.visit == nil)
+        let strings = everyString(in: driver.state)
+        for secret in [zhang.name, zhang.number, zhang.address!, "示例内容", "6222020200112233446", "c7,c7,c7"] {
+            #expect(!strings.contains { $0.contains(secret) }, "\(secret) left in the state")
+        }
+    }
+
+    @Test("The card removed mid-journey ends the session, or pauses it for the same card, as configured")
+    func cardRemoved() {
+        var ends = Driver(settings: settings(cardRemoval: .end), online: false)
+        startItem(&ends, search: "高龄", code: "0500012000")
+        ends.send(.cardRemoved(now: ends.now + 1))
+        #expect(ends.state.visit == nil && ends.effects.contains(.sessionEnded(.cardRemoved)))
+
+        var pauses = Driver(settings: settings(cardRemoval: .pause), online: false)
+        startItem(&pauses, search: "高龄", code: "0500012000")
+        pauses.send(.cardRemoved(now: pauses.now + 1))
+        #expect(pauses.state.screen == .paused(resume: .materials))
+        pauses.tap(zhang)
+        #expect(pauses.state.screen == .materials && pauses.state.visit?.choice != nil)
+        pauses.send(.cardRemoved(now: pauses.now + 1))
+        let neighbour = resident("李四", birth: "19700707", sequence: "011")
+        pauses.tap(neighbour)
+        #expect(pauses.state.visit?.resident == neighbour && pauses.state.visit?.choice == nil && pauses.state.screen == .home)
+        // One session at a time: another card during a visit is refused.
+        pauses.tap(zhang)
+        #expect(pauses.state.visit?.resident == neighbour)
+    }
+
+    @Test("A failed print keeps the receipt on screen; a failed commit keeps everything for a retry")
+    func failures() throws {
+        var driver = Driver(online: false)
+        startItem(&driver, search: "高龄", code: "0500012000")
+        driver.scan("hukou_book", pages: 2)
+        driver.scan("bank_card", pages: 1)
+        driver.touch(.next)
+        driver.touch(.submit)
+        let first = try #require(driver.enqueued.last?.0)
+        driver.send(.enqueueFailed(request: first, message: "存储空间已满"))
+        #expect(driver.state.screen == .review && driver.printed.isEmpty)
+        #expect(driver.state.visit?.message?.contains("存储空间已满") == true)
+        driver.send(.enqueueCommitted(request: first, trackingNumber: number))
+        #expect(driver.state.screen == .review, "an answer to an abandoned request is ignored")
+        _ = submit(&driver, number: number)
+        driver.send(.printFailed(message: "打印机缺纸"))
+        #expect(driver.state.screen == .receipt)
+        #expect(driver.state.visit?.message?.contains(number.value) == true)
+    }
+}
