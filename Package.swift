@@ -159,7 +159,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["HardwareSim", "TestSupport", "Outbox", "KioskCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "HardwareSim", "TestSupport", "Outbox", "KioskCore",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -168,6 +168,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
                 CREATE TABLE tracking_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
                 """)
         }
+        registerAuditMigration(&migrator)
         return migrator
     }
 
@@ -306,6 +307,10 @@ public final class Outbox: ApplicationOutbox, Sendable {
             try db.cachedStatement(sql: "INSERT INTO attachment (application_id, position, file_name, bytes, sha256) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [id, position, file.fileName, file.bytes, file.sha256])
         }
+        try appendAudit(db, action: "created", trackingNumber: number.value, actor: "applicant \(pending.applicantMasked)",
+                        detail: "\(pending.serviceCode) \(pending.serviceName)")
+        try appendAudit(db, action: "sealed", trackingNumber: number.value, actor: "kiosk",
+                        detail: "envelope sha256 \(pending.envelopeSHA256.prefix(16)), \(pending.attachments.count) sealed attachment(s), \(bytes) bytes")
         return number
     }
 
@@ -474,8 +479,12 @@ extension Outbox {
         try pool.write { db in
             try db.execute(sql: """
                 UPDATE application SET state = 'acknowledged', case_number = ?, acknowledged_at = ?, last_error = NULL, next_attempt_at = NULL,
-                    platform_status = COALESCE(platform_status, '受理') WHERE tracking_number = ?
+                    platform_status = COALESCE(platform_status, '受理') WHERE tracking_number = ? AND state != 'acknowledged'
                 """, arguments: [caseNumber, now, tracking.value])
+            guard db.changesCount > 0 else { return }
+            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM application WHERE tracking_number = ?", arguments: [tracking.value]) ?? 0
+            try appendAudit(db, action: "forwarded", trackingNumber: tracking.value, actor: "kiosk", detail: "uploaded after \(attempts) failed attempt(s)")
+            try appendAudit(db, action: "acknowledged", trackingNumber: tracking.value, actor: "platform", detail: "case number \(caseNumber)")
         }
     }
 
@@ -484,6 +493,7 @@ extension Outbox {
         try pool.write { db in
             try db.execute(sql: "UPDATE application SET state = 'dead_letter', attempts = attempts + 1, last_error = ?, next_attempt_at = NULL WHERE tracking_number = ?",
                            arguments: [reason, tracking.value])
+            if db.changesCount > 0 { try appendAudit(db, action: "dead_letter", trackingNumber: tracking.value, actor: "platform", detail: reason) }
         }
     }
 
@@ -497,7 +507,9 @@ extension Outbox {
                 UPDATE application SET state = 'queued', next_attempt_at = ?, attempts = 0
                 WHERE tracking_number = ? AND state IN ('dead_letter', 'queued') AND problem IS NULL AND envelope IS NOT NULL
                 """, arguments: [settings.now(), tracking.value])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try appendAudit(db, action: "requeued", trackingNumber: tracking.value, actor: "maintainer", detail: "kioskctl queue retry")
+            return true
         }
     }
 
@@ -514,8 +526,14 @@ extension Outbox {
     /// The platform's latest word on a case.
     public func updateStatus(_ tracking: TrackingNumber, status: String, detail: String?) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE application SET platform_status = ?, platform_status_detail = ? WHERE tracking_number = ?",
-                           arguments: [status, detail, tracking.value])
+            try db.execute(sql: """
+                UPDATE application SET platform_status = ?, platform_status_detail = ?
+                WHERE tracking_number = ? AND (platform_status IS NOT ? OR platform_status_detail IS NOT ?)
+                """, arguments: [status, detail, tracking.value, status, detail])
+            // Status sync asks again and again; only a change is worth an entry.
+            if db.changesCount > 0 {
+                try appendAudit(db, action: "status", trackingNumber: tracking.value, actor: "platform", detail: detail.map { "\(status): \($0)" } ?? status)
+            }
         }
     }
 
@@ -533,6 +551,12 @@ extension Outbox {
         }
         if !files.isEmpty { logger.debug("purging \(files.count) sealed attachment file(s)") }
         let result = try pool.write { db -> (Int, Int) in
+            let purged = try String.fetchAll(db, sql: "SELECT tracking_number FROM application WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?",
+                                             arguments: [now - settings.purgeAfter])
+            let expired = try String.fetchAll(db, sql: "SELECT tracking_number FROM application WHERE state = 'acknowledged' AND created_at < ?",
+                                              arguments: [now - settings.retention])
+            for number in purged { try appendAudit(db, action: "purged", trackingNumber: number, actor: "kiosk", detail: "sealed payload and attachments removed") }
+            for number in expired { try appendAudit(db, action: "removed", trackingNumber: number, actor: "kiosk", detail: "retention ended; row removed") }
             try db.execute(sql: """
                 DELETE FROM attachment WHERE application_id IN
                     (SELECT id FROM application WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import HardwareSim
 import TestSupport
 import Testing
@@ -330,5 +331,22 @@ struct DaemonEndToEndTests {
         let nowhere = try await run(ctl, ["queue", "--state-dir", folder + "/nowhere"])
         #expect(nowhere.status == 1)
         #expect(nowhere.stderr.contains("there is no outbox in \(folder)/nowhere/outbox: is the state directory right (--state-dir), and has kioskd run there?"))
+
+        // The audit trail holds the case's life, and tells when someone edited it.
+        let history = try await run(ctl, ["audit", "show", "--case", tracking, "--state-dir", state])
+        let actions = history.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true)[3] }
+        #expect(actions == ["created", "sealed", "dead_letter", "requeued", "forwarded", "acknowledged"], "\(history.stdout)")
+        #expect(!history.stdout.contains("测试居民"))
+        let verify = try await run(ctl, ["audit", "verify", "--state-dir", state])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("audit trail intact: "))
+        let database = try DatabaseQueue(path: state + "/outbox/outbox.sqlite")
+        try await database.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'nothing happened' WHERE sequence = 3")
+        }
+        try database.close()
+        let broken = try await run(ctl, ["audit", "verify", "--state-dir", state])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("#3: entry 3 (") && broken.stderr.contains("was altered"), "\(broken.stderr)")
     }
 }
