@@ -72,10 +72,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Agent PINs: scrypt hashes and the lock-out.
+        .target(
+            name: "AgentAuth",
+            dependencies: [
+                "KioskCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "KioskDaemon",
             dependencies: [
-                "KioskCore", "Drivers", "Outbox", "Uplink",
+                "KioskCore", "Drivers", "Outbox", "Uplink", "AgentAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "kioskctl",
             dependencies: [
-                "KioskCore", "Drivers", "SystemIO", "Outbox",
+                "KioskCore", "Drivers", "SystemIO", "Outbox", "AgentAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -152,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: [
-                "KioskDaemon", "HardwareSim", "TestSupport",
+                "KioskDaemon", "AgentAuth", "HardwareSim", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -36,6 +36,7 @@ public struct Daemon: Sendable {
             setenv("SANE_CONFIG_DIR", sane, 1)
         }
         logger.info("kioskd \(KioskVersion.current) starting; state in \(stateDirectory.path)")
+        let services = try StationServices(config: config, stateDirectory: stateDirectory.path, logger: logger)
         let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, logger: logger)
 
         var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
@@ -50,7 +51,7 @@ public struct Daemon: Sendable {
 
         let listening = Mutex<String>(config.listen.description)
         let health = HealthSource(
-            devices: devices, stateDirectory: stateDirectory, uplink: uplink, notifier: notifier,
+            devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier,
             startedAt: startedAt, listening: { listening.withLock { $0 } })
         let notifier = self.notifier
         let logger = self.logger

@@ -49,6 +49,7 @@ public struct HealthSummary: Codable, Sendable {
 struct HealthSource: Sendable {
     let devices: [(name: String, device: (any Device)?, settings: DeviceSettings)]
     let stateDirectory: StateDirectory
+    let services: StationServices
     let uplink: StationUplink
     let notifier: SystemdNotifier
     let startedAt: ContinuousClock.Instant
@@ -64,6 +65,7 @@ struct HealthSource: Sendable {
                     ? "notifying systemd" + (notifier.watchdogInterval.map { ", watchdog keep-alive every \($0.formatted)" } ?? "")
                     : "not under systemd (no NOTIFY_SOCKET)"),
         ]
+        components.append(services.health())
         components += uplink.health()
         for entry in devices {
             guard let device = entry.device else {

@@ -25,7 +25,7 @@ struct DaemonEndToEndTests {
         #expect(await eventually(within: .seconds(5)) { await health(base) != nil }, "no /healthz within 5 s: \(demo.stderr)")
         let firstAnswer = clock.now - start
         let listed = await health(base)
-        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "outbox", "platform", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
+        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "services", "outbox", "platform", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
         let online = await eventually(within: .seconds(8)) { await health(base)?.status == "ok" }
         let components = await health(base)?.components.map { "\($0.name) \($0.status) \($0.detail ?? "")" } ?? []
         #expect(online, "devices did not come online: \(components) \(demo.stderr)")
@@ -268,6 +268,33 @@ struct DaemonEndToEndTests {
         echo.signal(SIGTERM)
         #expect(await echo.exitStatus(within: .seconds(5)) == 0)
         #expect(!FileManager.default.fileExists(atPath: link))
+    }
+
+    @Test("kioskctl catalogue check and agent hash-pin: what a maintainer runs before installing data files")
+    func kioskctlData() async throws {
+        let ctl = binDirectory + "/kioskctl"
+        let good = try await run(ctl, ["catalogue", "check", "data/catalogue.json"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("catalogue 2026.11.1 ok: 24 items, 3 bundles, 9 departments (sample data, not for a real station)"))
+        let folder = temporaryDirectory()
+        let text = try String(contentsOfFile: "data/catalogue.json", encoding: .utf8).replacingOccurrences(of: "\"visits\": 1", with: "\"visits\": 3")
+        try text.write(toFile: folder + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try await run(ctl, ["catalogue", "check", folder + "/bad.json"])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("item 2000001000 城乡居民基本养老保险参保登记, field visits: must be a whole number from 0 to 1, not 3"), "\(bad.stderr)")
+        let calendar = try await run(ctl, ["catalogue", "check", "--calendar", "data/holidays-cn.json"])
+        #expect(calendar.stdout.contains("calendar ok: years 2025, 2026"))
+
+        let hashed = try await run("/bin/sh", ["-c", "echo 246810 | \(ctl) agent hash-pin"])
+        #expect(hashed.status == 0, "\(hashed.stderr)")
+        let hash = hashed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(hash.hasPrefix("scrypt$15$8$1$") && !hash.contains("246810"))
+        try #"{"agents": [{"id": "agent01", "name": "王建国", "card_number": "340104198001010311", "pin_hash": "\#(hash)"}]}"#
+            .write(toFile: folder + "/agents.json", atomically: true, encoding: .utf8)
+        let agents = try await run(ctl, ["agent", "check", folder + "/agents.json"])
+        #expect(agents.stdout.contains("agents ok: agent01 王*国"), "\(agents.stderr)")
+        let weak = try await run("/bin/sh", ["-c", "echo 111111 | \(ctl) agent hash-pin"])
+        #expect(weak.status == 65 && weak.stderr.contains("one repeated digit") && weak.stdout.isEmpty)
     }
 
     @Test("kioskctl queue: counts and the platform's reason for dead letters; show one; retry it once the cause is fixed and it goes")

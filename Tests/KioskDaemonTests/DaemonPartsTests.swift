@@ -31,12 +31,13 @@ struct DaemonPartsTests {
         var config = KioskConfig(stateDirectory: folder + "/state")
         config.platform.url = "http://127.0.0.1:\(TCPListening.unusedPort())"
         let uplink = try StationUplink(config: config, stateDirectory: state, logger: Logger(label: "test"))
+        let services = try StationServices(config: config, stateDirectory: state.path, logger: Logger(label: "test"))
         let source = HealthSource(
             devices: [
                 ("idcard_reader", reader, DeviceSettings(kind: .idCardReader, port: reader.identity.port, model: "SS628")),
                 ("receipt_printer", nil, printerSettings),
             ],
-            stateDirectory: state, uplink: uplink, notifier: SystemdNotifier(environment: [:]), startedAt: .now,
+            stateDirectory: state, services: services, uplink: uplink, notifier: SystemdNotifier(environment: [:]), startedAt: .now,
             listening: { "127.0.0.1:8080" })
         try await Task.sleep(for: .milliseconds(100))
         defer { Task { await uplink.close(logger: Logger(label: "test")) } }
@@ -47,18 +48,20 @@ struct DaemonPartsTests {
                 let summary = try JSONDecoder().decode(HealthSummary.self, from: Data(buffer: response.body))
                 #expect(summary.status == "degraded")
                 #expect(summary.version == KioskVersion.current)
-                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "outbox", "platform", "idcard_reader", "receipt_printer"])
-                let outbox = summary.components[3]
+                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "services", "outbox", "platform", "idcard_reader", "receipt_printer"])
+                #expect(summary.components[3].status == "ok")
+                #expect(summary.components[3].detail?.hasPrefix("catalogue 2026.11.1: 24 items, 3 bundles (sample data); holidays known for 2025, 2026; 0 agent(s)") == true)
+                let outbox = summary.components[4]
                 #expect(outbox.status == "no_platform_key")
                 #expect(outbox.detail?.contains("0 queued") == true)
                 #expect(outbox.detail?.contains("new applications are refused: cannot read the platform's public key \(folder)/state/sim/platform-public.pem: check platform.public_key") == true, "\(outbox.detail ?? "")")
-                #expect(summary.components[4].status == "offline")
-                #expect(summary.components[4].detail?.contains("not reached yet; applications queue and go when it answers") == true)
-                let device = summary.components[5]
+                #expect(summary.components[5].status == "offline")
+                #expect(summary.components[5].detail?.contains("not reached yet; applications queue and go when it answers") == true)
+                let device = summary.components[6]
                 #expect(device.status == "noDevice")
                 #expect(device.port == "serial:\(folder)/absent")
                 #expect(device.detail?.contains("check that the device is plugged in") == true)
-                #expect(summary.components[6].status == "disabled")
+                #expect(summary.components[7].status == "disabled")
                 #expect(summary.components[1].status == "ok")
             }
         }

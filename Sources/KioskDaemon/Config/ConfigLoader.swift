@@ -57,6 +57,14 @@ public enum ConfigLoader {
         ("platform.status_sync_seconds", "seconds from 10 to 86400"),
         ("outbox.purge_after_hours", "hours from 0 to 8760"),
         ("outbox.retention_days", "days from 1 to 3650"),
+        ("services.catalogue", "the service catalogue file (JSON, docs/catalogue.md)"),
+        ("services.calendar", "the holiday calendar file (JSON, docs/catalogue.md)"),
+        ("services.tracking_url", "the https:// address a receipt's QR code points to; the tracking number is appended"),
+        ("session.idle_timeout_seconds", "seconds from 30 to 1800"),
+        ("session.idle_warning_seconds", "seconds from 20 to 300, less than session.idle_timeout_seconds"),
+        ("session.agent_idle_timeout_seconds", "seconds from 60 to 7200"),
+        ("session.card_removed", "end or pause"),
+        ("session.agents_file", "the agents file (JSON, `kioskctl agent check`), or empty for no agents"),
     ]
 
     static let environmentPrefix = "KIOSKD_"
@@ -170,6 +178,16 @@ public enum ConfigLoader {
         config.outbox.retention = values.value("outbox.retention_days", default: config.outbox.retention) { text in
             Double(text).flatMap { (1...3650).contains($0) ? .seconds(Int($0 * 86_400)) : nil }
         }
+        config.services.catalogue = values.value("services.catalogue", default: config.services.catalogue) { $0.isEmpty ? nil : $0 }
+        config.services.calendar = values.value("services.calendar", default: config.services.calendar) { $0.isEmpty ? nil : $0 }
+        config.services.trackingURL = values.value("services.tracking_url", default: config.services.trackingURL) { text in
+            text.hasPrefix("https://") && text.count > 10 && !text.contains(" ") ? text : nil
+        }
+        config.session.idleTimeout = values.value("session.idle_timeout_seconds", default: config.session.idleTimeout) { seconds($0, in: 30...1800) }
+        config.session.idleWarning = values.value("session.idle_warning_seconds", default: config.session.idleWarning) { seconds($0, in: 20...300) }
+        config.session.agentIdleTimeout = values.value("session.agent_idle_timeout_seconds", default: config.session.agentIdleTimeout) { seconds($0, in: 60...7200) }
+        config.session.cardRemoved = values.value("session.card_removed", default: config.session.cardRemoved) { SessionSettings.CardRemoval(rawValue: $0) }
+        config.session.agentsFile = values.value("session.agents_file", default: nil) { $0.isEmpty ? nil : $0 }
         return config
     }
 
@@ -185,6 +203,9 @@ public enum ConfigLoader {
             ])
         }
         var problems: [String] = []
+        if config.session.idleWarning >= config.session.idleTimeout {
+            problems.append("session.idle_warning_seconds\(values.origin("session.idle_warning_seconds")) is not less than session.idle_timeout_seconds: the warning comes that long before the end, so it must be shorter than the timeout")
+        }
         if config.platform.retryCap < config.platform.retryBase {
             problems.append("platform.retry_cap_seconds\(values.origin("platform.retry_cap_seconds")) is below platform.retry_base_seconds: the cap is the longest wait between attempts; make it at least the base")
         }

@@ -34,6 +34,10 @@ public struct KioskConfig: Sendable, Equatable {
     public var platform: PlatformSettings
     /// How long the outbox keeps what the platform has.
     public var outbox = OutboxSettings()
+    /// The catalogue, the calendar and where receipts point.
+    public var services = ServiceSettings()
+    /// How resident and agent sessions behave.
+    public var session = SessionConfig()
 
     /// The embedded default, with device ports and the platform key under `stateDirectory`.
     public init(stateDirectory: String = "./var") {
@@ -87,6 +91,30 @@ public struct OutboxSettings: Sendable, Equatable {
     public var purgeAfter = Duration.seconds(24 * 3600)
     /// The row (tracking number, case number, status) goes this long after the application.
     public var retention = Duration.seconds(90 * 24 * 3600)
+}
+
+/// The data the station's services come from.
+public struct ServiceSettings: Sendable, Equatable {
+    /// The service catalogue kioskd starts with (a newer one from the platform replaces it).
+    public var catalogue = "./data/catalogue.json"
+    /// The national holiday schedule (工作日 counting).
+    public var calendar = "./data/holidays-cn.json"
+    /// A receipt's QR code: this, followed by the tracking number.
+    public var trackingURL = "https://zwfw.example.gov.cn/track/"
+}
+
+/// How sessions behave at the screen.
+public struct SessionConfig: Sendable, Equatable {
+    /// A resident's session ends after this long without a touch.
+    public var idleTimeout = Duration.seconds(120)
+    /// The warning (shown and spoken, one touch extends) comes this long before the end; at least 20 s.
+    public var idleWarning = Duration.seconds(30)
+    /// An agent is logged out after this long without a touch.
+    public var agentIdleTimeout = Duration.seconds(600)
+    /// What the card leaving the reader mid-journey does.
+    public var cardRemoved = SessionSettings.CardRemoval.end
+    /// The registered agents and their PIN hashes; nil: no agents.
+    public var agentsFile: String?
 }
 
 /// One device's settings.

@@ -1,0 +1,142 @@
+import AgentAuth
+import Foundation
+import KioskCore
+import Logging
+import Synchronization
+
+/// What the station offers: the service catalogue, the holiday calendar and
+/// the registered agents, loaded at start.
+///
+/// A catalogue that does not load is refused with the item, field and line
+/// at fault, and kioskd runs on the last good one (kept in
+/// `STATE_DIR/catalogue/last-good.json` each time one is accepted); with no
+/// good one at all, kioskd does not start. A newer catalogue (from the
+/// platform, later) goes through ``offer(catalogue:)`` the same way.
+public final class StationServices: Sendable {
+    private let store: Mutex<CatalogueStore>
+    private let refusal = Mutex<String?>(nil)
+    /// The national holiday schedule.
+    public let calendar: WorkingCalendar
+    /// The station's agents, and their PIN checks with the lock-out.
+    public let agents: AgentDirectory
+    public let pinChecker: AgentPINChecker
+    /// Where the last good catalogue is kept.
+    let lastGoodPath: String
+    private let calendarPath: String
+    private let logger: Logger
+    private let sessionSettings: SessionSettings
+
+    /// Loads the files the configuration names.
+    public init(config: KioskConfig, stateDirectory: String, logger: Logger) throws {
+        self.logger = logger
+        lastGoodPath = stateDirectory + "/catalogue/last-good.json"
+        calendarPath = config.services.calendar
+        calendar = try Self.load("services.calendar", config.services.calendar) { (bytes) throws(DataFileError) in try WorkingCalendar.load(json: bytes) }
+        agents = try config.session.agentsFile.map { path in try Self.load("session.agents_file", path) { (bytes) throws(DataFileError) in try AgentDirectory.load(json: bytes) } }
+            ?? AgentDirectory(entries: [])
+        pinChecker = AgentPINChecker(directory: agents)
+
+        var problem: String?
+        var catalogue: Catalogue?
+        do {
+            catalogue = try Self.load("services.catalogue", config.services.catalogue) { (bytes) throws(DataFileError) in try Catalogue.load(json: bytes) }
+        } catch {
+            problem = "\(error)"
+        }
+        let lastGood = FileManager.default.contents(atPath: lastGoodPath).flatMap { try? Catalogue.load(json: Array($0)) }
+        if let lastGood, catalogue == nil || CatalogueStore.isNewer(lastGood.version, than: catalogue!.version) {
+            if let problem { logger.error("\(problem); running on the last good catalogue \(lastGood.version)") }
+            catalogue = lastGood
+        }
+        guard let catalogue else {
+            throw StartupError("\(problem ?? "no catalogue"); there is no earlier good catalogue in \(lastGoodPath) to fall back on. Fix the file (`kioskctl catalogue check FILE` shows what is wrong) and start kioskd again")
+        }
+        refusal.withLock { $0 = problem }
+        store = Mutex(CatalogueStore(catalogue))
+        sessionSettings = SessionSettings(
+            stationCode: config.station.code, stationName: config.station.name,
+            // The station code begins with the 9-digit code of its township (乡镇/街道).
+            regionCode: String(config.station.code.prefix(9)),
+            trackingURLBase: config.services.trackingURL, idleTimeout: config.session.idleTimeout.seconds,
+            idleWarning: config.session.idleWarning.seconds, agentIdleTimeout: config.session.agentIdleTimeout.seconds,
+            cardRemoval: config.session.cardRemoved, agents: agents.agents)
+        keep(config.services.catalogue, version: catalogue.version)
+        let soon = CalendarDate(unixSeconds: Date().timeIntervalSince1970 + 60 * 86_400)
+        if calendar.isWorkingDay(soon) == nil {
+            logger.warning("\(config.services.calendar) has no holiday schedule for \(soon.year): promised dates that reach into it are printed as unknown; add the year when the State Council publishes it")
+        }
+    }
+
+    private static func load<T>(_ key: String, _ path: String, _ parse: ([UInt8]) throws(DataFileError) -> T) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StartupError("\(key) \"\(path)\" cannot be read: does the file exist, and may kioskd's user read it?")
+        }
+        do { return try parse(Array(data)) } catch {
+            throw StartupError("\(key) \"\(path)\": \(error)")
+        }
+    }
+
+    /// Copies an accepted catalogue file to the last-good place (atomically).
+    private func keep(_ path: String, version: String) {
+        guard let data = FileManager.default.contents(atPath: path), (try? Catalogue.load(json: Array(data)))?.version == version else { return }
+        keep(data: data)
+    }
+
+    private func keep(data: Data) {
+        do {
+            try FileManager.default.createDirectory(atPath: (lastGoodPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: lastGoodPath), options: .atomic)
+        } catch {
+            logger.warning("could not keep a copy of the catalogue in \(lastGoodPath): \(error)")
+        }
+    }
+
+    /// The catalogue in use.
+    public var catalogue: Catalogue { store.withLock { $0.current } }
+
+    /// Offers a newer catalogue (from the platform): taken if it loads and is newer, kept as the last good one.
+    @discardableResult
+    public func offer(catalogue bytes: [UInt8]) -> CatalogueStore.Outcome {
+        let outcome = store.withLock { $0.offer(json: bytes) }
+        switch outcome {
+        case .replaced(let old, let new):
+            logger.notice("catalogue \(new) replaces \(old)")
+            refusal.withLock { $0 = nil }
+            keep(data: Data(bytes))
+        case .refused(let error):
+            logger.error("a new catalogue was refused, keeping \(catalogue.version): \(error)")
+            refusal.withLock { $0 = "\(error)" }
+        case .notNewer: break
+        }
+        return outcome
+    }
+
+    /// The session state machine for this station, with the catalogue in use.
+    public func reducer() -> SessionReducer {
+        SessionReducer(catalogue: catalogue, calendar: calendar, settings: sessionSettings)
+    }
+
+    /// The `/healthz` line.
+    func health(now: Double = Date().timeIntervalSince1970) -> ComponentHealth {
+        let current = catalogue
+        var detail = "catalogue \(current.version): \(current.items.count) items, \(current.bundles.count) bundles"
+            + (current.isSampleData ? " (sample data)" : "")
+            + "; holidays known for \(calendar.coveredYears.map(String.init).joined(separator: ", ")); \(agents.entries.count) agent(s)"
+        var status = "ok"
+        if let problem = refusal.withLock({ $0 }) {
+            status = "attention"
+            detail += "; the newest catalogue was refused (\(problem)): fix it, the last good one is in use"
+        }
+        // Promises reach weeks ahead: say so before the calendar runs out, not after.
+        // (Said, not alarmed: receipts then print "unknown" honestly rather than a wrong date.)
+        let soon = CalendarDate(unixSeconds: now + 60 * 86_400)
+        if calendar.isWorkingDay(soon) == nil {
+            detail += "; no holiday schedule for \(soon.year) yet: promised dates past \(calendar.coveredYears.last.map(String.init) ?? "now") print as unknown until \(soon.year)'s schedule is added to \(calendarPath)"
+        }
+        return ComponentHealth(name: "services", status: status, detail: detail)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

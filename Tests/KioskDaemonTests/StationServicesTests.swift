@@ -1,0 +1,126 @@
+import AgentAuth
+import Foundation
+import KioskCore
+@testable import KioskDaemon
+import Logging
+import TestSupport
+import Testing
+
+@Suite("The station's services at start: catalogue, calendar, agents")
+struct StationServicesTests {
+    static let root = ConfigTests.repositoryRoot
+    static let shipped = try! String(contentsOfFile: root + "/data/catalogue.json", encoding: .utf8)
+
+    func config(_ folder: String, catalogue: String? = nil, agents: String? = nil) -> KioskConfig {
+        var config = KioskConfig(stateDirectory: folder + "/state")
+        config.services.catalogue = catalogue ?? Self.root + "/data/catalogue.json"
+        config.services.calendar = Self.root + "/data/holidays-cn.json"
+        config.session.agentsFile = agents
+        return config
+    }
+
+    func write(_ text: String, _ path: String) -> String {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    let broken = shipped.replacingOccurrences(of: "\"pinyin_initials\": \"GLJTSL\"", with: "\"pinyin_initials\": \"gljtsl\"")
+
+    @Test("A bad catalogue with no good one to fall back on stops kioskd, naming the item, field and line")
+    func badAtFirstStart() throws {
+        let folder = temporaryDirectory()
+        let path = write(broken, folder + "/catalogue.json")
+        do {
+            _ = try StationServices(config: config(folder, catalogue: path), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+            Issue.record("started with a bad catalogue")
+        } catch let error as StartupError {
+            #expect(error.description.contains("item 0500012000 高龄津贴申领, field pinyin_initials: must be the name's pinyin initials in capitals"), "\(error)")
+            #expect(error.description.contains("catalogue line "))
+            #expect(error.description.contains("kioskctl catalogue check FILE"))
+        }
+    }
+
+    @Test("A bad catalogue later: refused, the last good one runs, /healthz says what to fix")
+    func lastGoodKept() throws {
+        let folder = temporaryDirectory()
+        let path = write(Self.shipped, folder + "/catalogue.json")
+        let first = try StationServices(config: config(folder, catalogue: path), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/state/catalogue/last-good.json"))
+        #expect(first.health().status == "ok")
+
+        // The maintainer installs a file with a typo and restarts.
+        _ = write(broken.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.1\""), path)
+        let second = try StationServices(config: config(folder, catalogue: path), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        #expect(second.catalogue.version == "2026.11.1")
+        #expect(second.catalogue.items.count == 24)
+        let health = second.health()
+        #expect(health.status == "attention")
+        #expect(health.detail?.contains("field pinyin_initials") == true, "\(health.detail ?? "")")
+
+        // The platform then offers a good newer one: taken and kept.
+        let newer = Array(Self.shipped.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.2\"").utf8)
+        #expect(second.offer(catalogue: newer) == .replaced(old: "2026.11.1", new: "2026.12.2"))
+        #expect(second.health().status == "ok")
+        let kept = try Catalogue.load(json: Array(FileManager.default.contents(atPath: folder + "/state/catalogue/last-good.json")!))
+        #expect(kept.version == "2026.12.2")
+        // And a bad one from the platform changes nothing but the health line.
+        #expect(second.offer(catalogue: Array("{\"version\": 1}".utf8)) != .notNewer("2026.12.2"))
+        #expect(second.catalogue.version == "2026.12.2")
+        #expect(second.health().status == "attention")
+    }
+
+    @Test("The health line says when the holiday schedule runs out within two months")
+    func calendarHorizon() throws {
+        let folder = temporaryDirectory()
+        let services = try StationServices(config: config(folder), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let november = services.health(now: 1_795_744_800)
+        #expect(november.detail?.contains("no holiday schedule for 2027 yet") == true)
+        let june = services.health(now: 1_780_000_000)
+        #expect(june.detail?.contains("no holiday schedule") == false)
+    }
+
+    @Test("A bad agents file stops kioskd naming the agent and field; a PIN in the clear is refused")
+    func badAgents() throws {
+        let folder = temporaryDirectory()
+        let cleartext = write(#"{"agents": [{"id": "agent01", "name": "王建国", "card_number": "340104198001010311", "pin_hash": "246810"}]}"#, folder + "/agents.json")
+        #expect {
+            _ = try StationServices(config: config(folder, agents: cleartext), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        } throws: { error in
+            "\(error)".contains("agents line 1, item agent01, field pin_hash: must be a hash made by `kioskctl agent hash-pin`")
+        }
+    }
+
+    @Test("Agent PINs: scrypt hashes, five wrong tries lock for 15 minutes, even the right PIN is refused while locked")
+    func pins() throws {
+        let hash = try PINHasher.hash(pin: "246810", logN: 14)
+        #expect(hash.hasPrefix("scrypt$14$8$1$"))
+        #expect(hash != (try PINHasher.hash(pin: "246810", logN: 14)), "salted")
+        #expect(PINHasher.verify(pin: "246810", against: hash))
+        #expect(!PINHasher.verify(pin: "246811", against: hash))
+        #expect(PINHasher.problem(with: "123456") != nil && PINHasher.problem(with: "000000") != nil && PINHasher.problem(with: "12345") != nil)
+        #expect(PINHasher.problem(with: "246810") == nil)
+
+        let directory = AgentDirectory(entries: [.init(agent: RegisteredAgent(id: "agent01", cardNumber: "340104198001010311", name: "王建国"), pinHash: hash)])
+        let checker = AgentPINChecker(directory: directory)
+        let t0 = 1_795_744_800.0
+        #expect(checker.check(agentID: "agent01", pin: "000001", now: t0) == .wrong(triesLeft: 4))
+        #expect(checker.check(agentID: "agent01", pin: "246810", now: t0 + 1) == .accepted, "a right PIN resets the count")
+        for attempt in 1...4 { #expect(checker.check(agentID: "agent01", pin: "000001", now: t0 + Double(attempt)) == .wrong(triesLeft: 5 - attempt)) }
+        #expect(checker.check(agentID: "agent01", pin: "000001", now: t0 + 5) == .locked(until: t0 + 5 + 900))
+        #expect(checker.check(agentID: "agent01", pin: "246810", now: t0 + 600) == .locked(until: t0 + 905))
+        #expect(checker.check(agentID: "agent01", pin: "246810", now: t0 + 906) == .accepted)
+        #expect(checker.check(agentID: "nobody", pin: "246810", now: t0) == .wrong(triesLeft: 4))
+    }
+
+    @Test("Session settings: a bad card_removed and a warning longer than the timeout are refused")
+    func sessionConfig() async throws {
+        let file = configFile("session:\n  card_removed: eject\n  idle_timeout_seconds: 60\n  idle_warning_seconds: 60\n")
+        let found = await problems(file: file)
+        #expect(found.contains { $0.contains("session.card_removed") && $0.contains("end or pause") }, "\(found)")
+        let warning = await problems(file: configFile("session:\n  idle_timeout_seconds: 60\n  idle_warning_seconds: 60\n"))
+        #expect(warning.contains { $0.contains("session.idle_warning_seconds") && $0.contains("shorter than the timeout") }, "\(warning)")
+        let short = await problems(file: configFile("session:\n  idle_warning_seconds: 10\n"))
+        #expect(short.contains { $0.contains("session.idle_warning_seconds") && $0.contains("from 20 to 300") }, "\(short)")
+    }
+}
