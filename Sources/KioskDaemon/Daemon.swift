@@ -76,6 +76,9 @@ public struct Daemon: Sendable {
                 services: [
                     .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
                     .init(service: ForwarderService(forwarder: uplink.forwarder)),
+                    .init(service: CatalogueRefresher(
+                        services: services, client: uplink.client, region: String(config.station.code.prefix(9)),
+                        interval: config.services.catalogueRefresh.seconds, retry: 300, logger: logger)),
                     .init(service: notifier.watchdogService(ready: ready, logger: logger)),
                     .init(service: app),
                 ],

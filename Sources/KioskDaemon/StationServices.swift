@@ -2,7 +2,9 @@ import AgentAuth
 import Foundation
 import KioskCore
 import Logging
+import ServiceLifecycle
 import Synchronization
+import Uplink
 
 /// What the station offers: the service catalogue, the holiday calendar and
 /// the registered agents, loaded at start.
@@ -139,4 +141,45 @@ public final class StationServices: Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Asks the platform for a newer catalogue now and then, and offers what it
+/// gets to ``StationServices`` (which refuses a bad one and keeps the last
+/// good). Offline, it waits for the link like the forwarder does.
+struct CatalogueRefresher: Service {
+    let services: StationServices
+    let client: HTTPPlatformClient
+    let region: String
+    /// Seconds between asks once one succeeded.
+    let interval: Double
+    /// Seconds before asking again after a failure.
+    let retry: Double
+    let logger: Logger
+
+    /// One ask: what happened, in words for the log and tests.
+    @discardableResult
+    func refreshOnce() async -> String {
+        let current = services.catalogue.version
+        do {
+            guard let bytes = try await client.catalogue(region: region, current: current) else { return "current: \(current)" }
+            switch services.offer(catalogue: bytes) {
+            case .replaced(_, let new): return "replaced by \(new)"
+            case .notNewer(let version): return "not newer: \(version)"
+            case .refused(let error): return "refused: \(error)"
+            }
+        } catch {
+            logger.info("could not ask the platform for a newer catalogue (\(error)); asking again in \(Int(retry)) s")
+            return "failed: \(error)"
+        }
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let outcome = await refreshOnce()
+                let wait = outcome.hasPrefix("failed") ? retry : interval
+                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ final class StationUplink: Sendable {
     let outbox: Outbox
     let forwarder: Forwarder
     let platformURL: String
-    private let client: HTTPPlatformClient
+    let client: HTTPPlatformClient
     /// Why applications cannot be sealed, when the platform's key was unreadable.
     let keyProblem: String?
 

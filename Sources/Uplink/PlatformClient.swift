@@ -128,6 +128,15 @@ public final class HTTPPlatformClient: PlatformAPI {
         return .final(status: status, reason: reason.isEmpty ? "no reason given" : reason)
     }
 
+    /// The platform's service catalogue for `region` when it has one other
+    /// than `version`; nil when the station's is current (304) or none is published (404).
+    public func catalogue(region: String, current version: String) async throws(PlatformFailure) -> [UInt8]? {
+        let (status, headers, body) = try await send(.GET, "/v1/catalogue?region=\(region)", headers: [("If-None-Match", "\"\(version)\"")])
+        if status == 304 || status == 404 { return nil }
+        guard status == 200 else { throw failure(status, headers, body) }
+        return body
+    }
+
     public func ping() async throws(PlatformFailure) {
         let (status, headers, body) = try await send(.GET, "/v1/ping")
         guard status == 200 else { throw failure(status, headers, body) }

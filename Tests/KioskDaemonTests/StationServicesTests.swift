@@ -1,10 +1,13 @@
 import AgentAuth
+import Crypto
 import Foundation
+import HardwareSim
 import KioskCore
 @testable import KioskDaemon
 import Logging
 import TestSupport
 import Testing
+import Uplink
 
 @Suite("The station's services at start: catalogue, calendar, agents")
 struct StationServicesTests {
@@ -68,6 +71,38 @@ struct StationServicesTests {
         #expect(second.offer(catalogue: Array("{\"version\": 1}".utf8)) != .notNewer("2026.12.2"))
         #expect(second.catalogue.version == "2026.12.2")
         #expect(second.health().status == "attention")
+    }
+
+    @Test("The platform's newer catalogue is taken; a garbage or invalid one is refused and the last good one stays")
+    func refreshFromPlatform() async throws {
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: P256.KeyAgreement.PrivateKey(), outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
+        try platform.start()
+        defer { platform.stop() }
+        let services = try StationServices(config: config(folder), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        let refresher = CatalogueRefresher(services: services, client: client, region: "340104001", interval: 3600, retry: 60, logger: Logger(label: "test"))
+
+        #expect(await refresher.refreshOnce() == "current: 2026.11.1", "nothing published")
+        platform.publishCatalogue(Array(Self.shipped.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.1\"").utf8))
+        #expect(await refresher.refreshOnce() == "replaced by 2026.12.1")
+        #expect(services.catalogue.version == "2026.12.1")
+        #expect(await refresher.refreshOnce() == "current: 2026.12.1", "the platform answers 304 for the version held")
+
+        platform.publishCatalogue(Array("<html>gateway says hi".utf8))
+        let garbage = await refresher.refreshOnce()
+        #expect(garbage.hasPrefix("refused: catalogue line 1") && garbage.contains("not valid JSON"), "\(garbage)")
+        platform.publishCatalogue(Array(broken.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.5\"").utf8))
+        let invalid = await refresher.refreshOnce()
+        #expect(invalid.contains("item 0500012000 高龄津贴申领, field pinyin_initials"), "\(invalid)")
+        #expect(services.catalogue.version == "2026.12.1")
+        #expect(services.health().status == "attention")
+        let kept = try Catalogue.load(json: Array(FileManager.default.contents(atPath: folder + "/state/catalogue/last-good.json")!))
+        #expect(kept.version == "2026.12.1")
+
+        platform.stop()
+        #expect(await refresher.refreshOnce().hasPrefix("failed: the platform did not answer"))
+        await client.shutdown()
     }
 
     @Test("The health line says when the holiday schedule runs out within two months")

@@ -59,6 +59,7 @@ public enum ConfigLoader {
         ("outbox.retention_days", "days from 1 to 3650"),
         ("services.catalogue", "the service catalogue file (JSON, docs/catalogue.md)"),
         ("services.calendar", "the holiday calendar file (JSON, docs/catalogue.md)"),
+        ("services.catalogue_refresh_hours", "hours from 0.1 to 168"),
         ("services.tracking_url", "the https:// address a receipt's QR code points to; the tracking number is appended"),
         ("session.idle_timeout_seconds", "seconds from 30 to 1800"),
         ("session.idle_warning_seconds", "seconds from 20 to 300, less than session.idle_timeout_seconds"),
@@ -180,6 +181,9 @@ public enum ConfigLoader {
         }
         config.services.catalogue = values.value("services.catalogue", default: config.services.catalogue) { $0.isEmpty ? nil : $0 }
         config.services.calendar = values.value("services.calendar", default: config.services.calendar) { $0.isEmpty ? nil : $0 }
+        config.services.catalogueRefresh = values.value("services.catalogue_refresh_hours", default: config.services.catalogueRefresh) { text in
+            Double(text).flatMap { (0.1...168).contains($0) ? .milliseconds(Int($0 * 3_600_000)) : nil }
+        }
         config.services.trackingURL = values.value("services.tracking_url", default: config.services.trackingURL) { text in
             text.hasPrefix("https://") && text.count > 10 && !text.contains(" ") ? text : nil
         }

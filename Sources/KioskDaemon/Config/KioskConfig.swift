@@ -99,6 +99,8 @@ public struct ServiceSettings: Sendable, Equatable {
     public var catalogue = "./data/catalogue.json"
     /// The national holiday schedule (工作日 counting).
     public var calendar = "./data/holidays-cn.json"
+    /// How often the platform is asked for a newer catalogue.
+    public var catalogueRefresh = Duration.seconds(6 * 3600)
     /// A receipt's QR code: this, followed by the tracking number.
     public var trackingURL = "https://zwfw.example.gov.cn/track/"
 }

@@ -53,6 +53,8 @@ public final class PlatformSimulator: Sendable {
         var ratings: Set<String> = []
         var consultations = 0
         var heartbeats = 0
+        /// The published catalogue and its version (nil: none published).
+        var catalogue: (bytes: [UInt8], version: String)?
         var faults = Faults()
         var random: UInt64
         var requests = 0
@@ -174,6 +176,14 @@ public final class PlatformSimulator: Sendable {
         }
     }
 
+    /// Publishes a service catalogue (docs/catalogue.md) for `GET /v1/catalogue`.
+    /// The version is read from the file; bytes that are not JSON are served
+    /// anyway (as version "unreadable"), so a station's refusal can be tested.
+    public func publishCatalogue(_ bytes: [UInt8]) {
+        let version = ((try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any])?["version"] as? String ?? "unreadable"
+        state.withLock { $0.catalogue = (bytes, version) }
+    }
+
     public func control(_ words: [Substring]) async -> String? {
         let w = words.map(String.init)
         func percent(_ text: String) -> Int? { Int(text).flatMap { (0...100).contains($0) ? $0 : nil } }
@@ -231,6 +241,10 @@ public final class PlatformSimulator: Sendable {
         case "status" where w.count >= 3:
             setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
             return "ok: \(w[1]) is \(w[2])"
+        case "catalogue" where w.count == 2:
+            guard let data = FileManager.default.contents(atPath: w[1]) else { return "error: cannot read \(w[1])" }
+            publishCatalogue(Array(data))
+            return "ok: catalogue published"
         case "stats":
             let (accepted, requests) = state.withLock { ($0.acceptedCount, $0.requests) }
             return "ok: \(accepted) applications accepted, \(requests) requests"
@@ -291,7 +305,11 @@ public final class PlatformSimulator: Sendable {
             var body: [String: Any] = ["case_number": found.caseNumber, "status": found.status, "updated_at": Self.timestamp()]
             if let detail = found.detail { body["detail"] = detail }
             return json(200, body)
-        case ("GET", 2, "catalogue"?): return json(404, ["error": "no catalogue is published on this simulator"])
+        case ("GET", 2, "catalogue"?):
+            guard let published = state.withLock({ $0.catalogue }) else { return json(404, ["error": "no catalogue is published on this simulator"]) }
+            let held = request.headers["if-none-match"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            if held == published.version { return .respond(status: 304, headers: [("ETag", "\"\(published.version)\"")], body: []) }
+            return .respond(status: 200, headers: [("Content-Type", "application/json"), ("ETag", "\"\(published.version)\"")], body: published.bytes)
         case ("POST", 3, "ecertificates"?): return json(200, ["certificates": [Any]()])
         case ("POST", 2, "ratings"?):
             guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], let caseNumber = body["case_number"] as? String,
