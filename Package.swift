@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox", "Uplink", "HardwareSim", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Outbox", "Uplink", "AgentAuth", "HardwareSim", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),

@@ -140,6 +140,7 @@ public final class StationServices: Sendable {
 }
 
 extension Duration {
+    /// The duration in seconds, for settings kept as Double.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 

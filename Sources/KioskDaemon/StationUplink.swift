@@ -30,8 +30,8 @@ final class StationUplink: Sendable {
         }
         self.keyProblem = keyProblem
         var settings = Outbox.Settings(stationCode: config.station.code)
-        settings.purgeAfter = Self.seconds(config.outbox.purgeAfter)
-        settings.retention = Self.seconds(config.outbox.retention)
+        settings.purgeAfter = config.outbox.purgeAfter.seconds
+        settings.retention = config.outbox.retention.seconds
         do {
             outbox = try Outbox(directory: stateDirectory.path + "/outbox", platformKey: key, settings: settings, logger: logger)
         } catch {
@@ -45,16 +45,12 @@ final class StationUplink: Sendable {
         }
         platformURL = config.platform.url
         var forwarding = Forwarder.Settings()
-        forwarding.baseDelay = Self.seconds(config.platform.retryBase)
-        forwarding.maxDelay = Self.seconds(config.platform.retryCap)
-        forwarding.statusSyncInterval = Self.seconds(config.platform.statusSyncInterval)
+        forwarding.baseDelay = config.platform.retryBase.seconds
+        forwarding.maxDelay = config.platform.retryCap.seconds
+        forwarding.statusSyncInterval = config.platform.statusSyncInterval.seconds
         // Purge at least as often as payloads fall due, and at most every 10 minutes.
         forwarding.purgeInterval = min(600, max(1, settings.purgeAfter))
         forwarder = Forwarder(outbox: outbox, platform: client, settings: forwarding, logger: logger)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private static func tls(_ platform: PlatformSettings) throws -> PlatformTLS? {

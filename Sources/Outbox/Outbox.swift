@@ -169,6 +169,12 @@ public final class Outbox: ApplicationOutbox, Sendable {
                 """)
         }
         registerAuditMigration(&migrator)
+        migrator.registerMigration("2026-11-27 applicant lookup key") { db in
+            try db.execute(sql: """
+                ALTER TABLE application ADD COLUMN applicant_key TEXT;
+                CREATE INDEX application_applicant ON application(applicant_key) WHERE applicant_key IS NOT NULL;
+                """)
+        }
         return migrator
     }
 
@@ -184,6 +190,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
         var serviceCode: String
         var serviceName: String
         var applicantMasked: String
+        var applicantKey: String?
         var envelope: Data
         var envelopeSHA256: String
         var attachments: [(fileName: String, bytes: Int, sha256: String)]
@@ -212,7 +219,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let pending = Pending(idempotencyKey: key, serviceCode: submission.serviceCode, serviceName: submission.serviceName,
-                                      applicantMasked: masked, envelope: sealing.envelope, envelopeSHA256: SHA256.hash(data: sealing.envelope).hex, attachments: files, createdAt: now, continuation: continuation)
+                                      applicantMasked: masked, applicantKey: submission.applicantLookupKey, envelope: sealing.envelope, envelopeSHA256: SHA256.hash(data: sealing.envelope).hex, attachments: files, createdAt: now, continuation: continuation)
                 let lead = commits.withLock { state -> Bool in
                     state.waiting.append(pending)
                     defer { state.committing = true }
@@ -297,10 +304,10 @@ public final class Outbox: ApplicationOutbox, Sendable {
         let number = TrackingNumber(station: settings.stationCode, date: day, sequence: sequence)
         let bytes = pending.envelope.count + pending.attachments.reduce(0) { $0 + $1.bytes }
         try db.cachedStatement(sql: """
-            INSERT INTO application (tracking_number, idempotency_key, service_code, service_name, applicant_masked, state, created_at,
+            INSERT INTO application (tracking_number, idempotency_key, service_code, service_name, applicant_masked, applicant_key, state, created_at,
                                      next_attempt_at, envelope, envelope_sha256, bytes)
-            VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
-            """).execute(arguments: [number.value, pending.idempotencyKey, pending.serviceCode, pending.serviceName, pending.applicantMasked,
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            """).execute(arguments: [number.value, pending.idempotencyKey, pending.serviceCode, pending.serviceName, pending.applicantMasked, pending.applicantKey,
                              pending.createdAt, pending.createdAt, pending.envelope, pending.envelopeSHA256, bytes])
         let id = db.lastInsertedRowID
         for (position, file) in pending.attachments.enumerated() {
@@ -360,6 +367,37 @@ public final class Outbox: ApplicationOutbox, Sendable {
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+    }
+
+    /// A resident's cases at this station, newest first, found by their lookup key (我的办件).
+    public func cases(applicantKey: String, limit: Int = 50) throws -> [CaseSummary] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [applicantKey, limit])
+                .map { Self.summary(Self.queued($0)) }
+        }
+    }
+
+    /// The station's cases for an agent, newest first (masked; nothing personal).
+    public func stationCases(limit: Int = 200) throws -> [CaseSummary] {
+        try applications(limit: limit).map(Self.summary)
+    }
+
+    /// A case as the resident or the agent sees it: the platform's status once it has one.
+    static func summary(_ application: QueuedApplication) -> CaseSummary {
+        let status: String
+        var detail = application.platformStatusDetail
+        switch application.state {
+        case .queued:
+            status = "已保存，待上报"
+            detail = "网络恢复后自动上报，无需再跑"
+        case .deadLetter:
+            status = "待工作人员处理"
+            detail = "上报被平台拒收，工作人员会联系您"
+        case .acknowledged:
+            status = application.platformStatus ?? "已受理"
+        }
+        return CaseSummary(trackingNumber: application.trackingNumber.value, serviceName: application.serviceName,
+                           applicantMasked: application.applicantMasked, status: status, detail: detail, caseNumber: application.caseNumber)
     }
 
     /// Applications the platform does not have yet (queued and dead letters), oldest first.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import KioskCore
 @testable import Outbox
+import AgentAuth
 import TestSupport
 import Testing
 
@@ -127,4 +128,40 @@ final class TestClock: @unchecked Sendable {
     init(start: Double) { value = start }
     var now: Double { lock.withLock { value } }
     func advance(_ seconds: Double) { lock.withLock { value += seconds } }
+}
+
+@Suite("我的办件: a resident's cases found by card, without the station keeping the number", .serialized)
+struct CaseLookupTests {
+    @Test("Cases are found by the lookup key and show the platform's status; the number itself is nowhere on disk")
+    func lookup() async throws {
+        let directory = temporaryDirectory()
+        let lookup = try ApplicantLookup(saltFile: directory + "/lookup-salt")
+        let again = try ApplicantLookup(saltFile: directory + "/lookup-salt")
+        let zhang = "34010419580312052X", li = "340104197007070118"
+        #expect(try lookup.key(for: zhang) == (try again.key(for: zhang.lowercased())), "the salt is kept; a typed x is an X")
+        #expect(try lookup.key(for: zhang) != (try ApplicantLookup(salt: Array(repeating: 1, count: 32)).key(for: zhang)), "another station's key differs")
+
+        let outbox = try openOutbox(directory + "/outbox")
+        func submit(_ name: String, _ number: String) async throws -> TrackingNumber {
+            var application = submission(name, pages: 1)
+            application.applicantCertificateNumber = number
+            application.applicantLookupKey = try lookup.key(for: number)
+            return try await outbox.enqueue(application)
+        }
+        let first = try await submit("张秀兰", zhang)
+        _ = try await submit("李四", li)
+        let second = try await submit("张秀兰", zhang)
+        try outbox.acknowledge(first, caseNumber: "AH3401042026112700001")
+        try outbox.updateStatus(first, status: "退回", detail: "户口簿首页不清晰，请补交")
+
+        let mine = try outbox.cases(applicantKey: try lookup.key(for: zhang))
+        #expect(mine.map(\.trackingNumber) == [second.value, first.value])
+        #expect(mine[0].status == "已保存，待上报")
+        #expect(mine[1].status == "退回" && mine[1].detail == "户口簿首页不清晰，请补交" && mine[1].caseNumber == "AH3401042026112700001")
+        #expect(mine.allSatisfy { $0.applicantMasked == "张*兰" })
+        #expect(try outbox.stationCases().count == 3)
+        try outbox.close()
+        let disk = bytesOnDisk(directory)
+        #expect(disk.range(of: Data(zhang.utf8)) == nil && disk.range(of: Data(li.utf8)) == nil)
+    }
 }

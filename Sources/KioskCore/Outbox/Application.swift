@@ -43,11 +43,15 @@ public struct ApplicationSubmission: Sendable, Equatable {
     public var regionCode: String
     /// Scanned materials.
     public var attachments: [Attachment]
+    /// A slow, salted hash of the applicant's certificate number, kept in the
+    /// clear so 我的办件 can find the resident's cases without keeping their
+    /// number (see ``ApplicantLookup`` in AgentAuth); nil: not findable by card.
+    public var applicantLookupKey: String?
 
     /// Creates a submission.
     public init(serviceCode: String, serviceName: String, applicantName: String, applicantCertificateType: String, applicantCertificateNumber: String,
                 phone: String? = nil, agent: String? = nil, form: [String: String] = [:], materialsByOther: [String: String] = [:],
-                channel: String = "5", regionCode: String, attachments: [Attachment]) {
+                channel: String = "5", regionCode: String, attachments: [Attachment], applicantLookupKey: String? = nil) {
         self.serviceCode = serviceCode
         self.serviceName = serviceName
         self.applicantName = applicantName
@@ -60,6 +64,7 @@ public struct ApplicationSubmission: Sendable, Equatable {
         self.channel = channel
         self.regionCode = regionCode
         self.attachments = attachments
+        self.applicantLookupKey = applicantLookupKey
     }
 }
 
