@@ -93,7 +93,10 @@ public struct WorkingCalendar: Sendable, Equatable {
         if workingDays == 0 { return .immediately }
         switch adding(workingDays: workingDays, to: start) {
         case .date(let date): return .by(date)
-        case .unknown: return .unknown("承诺\(workingDays)个工作日内办结（\(start.year + 1)年节假日安排尚未公布，具体日期以平台通知为准）")
+        case .unknown:
+            // Printed after "承诺办结日期：", so it reads as a sentence there.
+            let missing = (start.year...start.year + 2).first { years[$0] == nil } ?? start.year + 1
+            return .unknown("\(workingDays)个工作日内（\(missing)年节假日安排尚未公布，具体日期以平台通知为准）")
         }
     }
 

@@ -700,7 +700,7 @@ public struct SessionReducer: Sendable {
         switch calendar.promise(workingDays: choice.promisedWorkingDays, from: CalendarDate(unixSeconds: state.now)) {
         case .immediately: promise = "当场办结"
         case .by(let date): promise = "承诺办结日期\(date.chinese)"
-        case .unknown(let text): promise = text
+        case .unknown(let text): promise = "承诺\(text)办结"
         }
         return "材料齐全。请核对申请内容，\(promise)。确认无误请点“提交”。"
     }
@@ -710,7 +710,7 @@ public struct SessionReducer: Sendable {
         switch receipt.promise {
         case .immediately: promise = "当场办结"
         case .by(let date): promise = "承诺办结日期：\(date.chinese)"
-        case .unknown(let text): promise = text
+        case .unknown(let text): promise = "承诺\(text)办结"
         }
         return "申请已提交。办件编号\(receipt.trackingNumber.map { String($0) }.joined(separator: " "))。\(promise)。结果\(receipt.delivery)。请取走回执。"
     }
