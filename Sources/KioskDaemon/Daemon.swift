@@ -1,4 +1,5 @@
 import Drivers
+import AgentAuth
 import Foundation
 import Hummingbird
 import KioskCore
@@ -49,6 +50,14 @@ public struct Daemon: Sendable {
             devices.append((settings.kind.rawValue, driver(for: settings, at: port), settings))
         }
 
+        // The session runs against the real parts; the screen that drives it comes with the touchscreen.
+        let session = SessionRuntime(
+            reducer: services.reducer(), outbox: uplink.outbox,
+            printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
+            scanner: devices.lazy.compactMap { $0.device as? SANEScanner }.first,
+            pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), logger: logger)
+        let reader = devices.lazy.compactMap { $0.device as? any CardReader }.first
+
         let listening = Mutex<String>(config.listen.description)
         let health = HealthSource(
             devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier,
@@ -76,6 +85,7 @@ public struct Daemon: Sendable {
                 services: [
                     .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
                     .init(service: ForwarderService(forwarder: uplink.forwarder)),
+                    .init(service: SessionService(runtime: session, reader: reader)),
                     .init(service: CatalogueRefresher(
                         services: services, client: uplink.client, region: String(config.station.code.prefix(9)),
                         interval: config.services.catalogueRefresh.seconds, retry: 300, logger: logger)),

@@ -1,0 +1,187 @@
+import AgentAuth
+import Drivers
+import Foundation
+import KioskCore
+import Logging
+import Outbox
+import ServiceLifecycle
+
+/// Something that scans a material's pages (the station's SANE scanner).
+public protocol PageScanner: Sendable {
+    /// Scans what is on the glass or in the feeder; throws what to tell the resident.
+    func scanPages() async throws(DeviceError) -> [ScannedPage]
+}
+
+extension SANEScanner: PageScanner {
+    public func scanPages() async throws(DeviceError) -> [ScannedPage] {
+        let batch = try await scan(ScanSettings())
+        // Pages before a jam are kept; the resident feeds the rest again.
+        if batch.pages.isEmpty, let interruption = batch.interruption { throw interruption }
+        return batch.pages
+    }
+}
+
+/// Runs the session state machine against the station's real parts: it
+/// feeds card events and the clock to the reducer and performs its effects —
+/// enqueue into the outbox (only its answer can lead to a receipt), print on
+/// the receipt printer, scan, look up cases, check agents' PINs, append to the
+/// audit trail — feeding each result back as an event.
+///
+/// Effects the station cannot perform yet (e-certificate lookup, reservations,
+/// 12345, forwarding ratings) are answered with a failure that says so, and
+/// the session offers the paper way instead.
+public actor SessionRuntime {
+    /// The session now; the screen follows ``states``.
+    public private(set) var state = SessionState()
+    /// Every state after an event, for the screen.
+    public nonisolated let states: AsyncStream<SessionState>
+    private let continuation: AsyncStream<SessionState>.Continuation
+    private let reducer: SessionReducer
+    private let outbox: Outbox
+    private let printer: (any ReceiptPrinter)?
+    private let scanner: (any PageScanner)?
+    private let pins: AgentPINChecker
+    private let lookup: ApplicantLookup
+    private let now: @Sendable () -> Double
+    private let logger: Logger
+    private var scanTask: Task<Void, Never>?
+
+    public init(reducer: SessionReducer, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?, pins: AgentPINChecker,
+                lookup: ApplicantLookup, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
+        self.reducer = reducer
+        self.outbox = outbox
+        self.printer = printer
+        self.scanner = scanner
+        self.pins = pins
+        self.lookup = lookup
+        self.now = now
+        self.logger = logger
+        (states, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Applies an event and starts its effects.
+    public func send(_ event: SessionEvent) {
+        let effects = reducer.reduce(&state, event)
+        continuation.yield(state)
+        for effect in effects { perform(effect) }
+    }
+
+    /// A touch on the screen, now.
+    public func touch(_ touch: Touch) { send(.touch(touch, now: now())) }
+
+    /// Feeds a card reader's events until the task is canceled.
+    public func follow(_ reader: any CardReader) async {
+        for await event in reader.cardEvents() {
+            switch event {
+            case .presented(let identity): send(.cardPresented(identity, now: now()))
+            case .refused(_, let error): send(.cardRefused("这张证件不能使用：\(error.message)", now: now()))
+            case .unreadable: send(.cardRefused("证件读不出来，请把证件平放在读卡区", now: now()))
+            case .removed: send(.cardRemoved(now: now()))
+            }
+        }
+    }
+
+    /// Ticks the session's clock every second until the task is canceled.
+    public func runClock() async {
+        while !Task.isCancelled {
+            send(.tick(now: now()))
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func perform(_ effect: SessionEffect) {
+        switch effect {
+        case .enqueue(let request, var submission):
+            let lookup = self.lookup, outbox = self.outbox
+            Task {
+                // Residents find their cases by card later: the key is a slow hash, never the number.
+                if submission.applicantCertificateType != "001" {
+                    submission.applicantLookupKey = try? lookup.key(for: submission.applicantCertificateNumber)
+                }
+                do {
+                    let number = try await outbox.enqueue(submission)
+                    self.send(.enqueueCommitted(request: request, trackingNumber: number))
+                } catch {
+                    self.logger.error("an application could not be saved: \(error)")
+                    self.send(.enqueueFailed(request: request, message: "\(error)"))
+                }
+            }
+        case .printReceipt(let receipt):
+            guard let printer else {
+                send(.printFailed(message: "本站没有回执打印机"))
+                return
+            }
+            Task {
+                do throws(DeviceError) {
+                    _ = try await printer.printReceipt(receipt)
+                } catch {
+                    self.send(.printFailed(message: error.message))
+                }
+            }
+        case .startScan(let request, _, _):
+            guard let scanner else {
+                send(.scanFailed(request: request, message: "本站没有扫描仪，请联系工作人员"))
+                return
+            }
+            scanTask = Task {
+                do throws(DeviceError) {
+                    let pages = try await scanner.scanPages()
+                    self.send(.scanFinished(request: request, pages: pages))
+                } catch {
+                    self.send(.scanFailed(request: request, message: error.message))
+                }
+            }
+        case .cancelScan:
+            scanTask?.cancel()
+            scanTask = nil
+        case .audit(let note):
+            do { try outbox.audit(note) } catch { logger.error("the audit trail could not be written: \(error)") }
+        case .lookupCases(let request, let number):
+            let lookup = self.lookup, outbox = self.outbox
+            Task {
+                do {
+                    let cases = try outbox.cases(applicantKey: try lookup.key(for: number))
+                    self.send(.casesFound(request: request, cases: cases))
+                } catch {
+                    self.send(.caseLookupFailed(request: request, message: "查询失败，请稍后再试"))
+                }
+            }
+        case .listStationCases(let request):
+            do {
+                send(.casesFound(request: request, cases: try outbox.stationCases()))
+            } catch {
+                send(.requestFailed(request: request, message: "查询失败：\(error)"))
+            }
+        case .verifyAgentPIN(let request, let agentID, let pin):
+            let pins = self.pins, time = now()
+            // The check is slow on purpose (scrypt): off the actor.
+            Task.detached { await self.send(.agentPINChecked(request: request, result: pins.check(agentID: agentID, pin: pin, now: time))) }
+        case .lookupECertificates(let request, _, _):
+            send(.eCertificateLookupFailed(request: request, message: "电子证照查询暂未开通，请扫描纸质材料"))
+        case .makeReservation(let request, _), .submitInteraction(let request, _):
+            send(.requestFailed(request: request, message: "此项服务暂未开通，请咨询工作人员"))
+        case .submitRating(let rating):
+            logger.info("rating \(rating.level.rawValue) for \(rating.trackingNumber) (kept in the audit trail; not forwarded yet)")
+        case .reprintReceipt(let number):
+            logger.notice("reprint of \(number) asked: receipts are not kept for reprinting yet")
+        case .speak, .stopSpeaking, .sessionEnded:
+            // The screen's business (the touchscreen issue).
+            break
+        }
+    }
+}
+
+/// Runs the session's clock and feeds it the card reader's events until shutdown.
+struct SessionService: Service {
+    let runtime: SessionRuntime
+    let reader: (any CardReader)?
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await runtime.runClock() }
+                if let reader { group.addTask { await runtime.follow(reader) } }
+            }
+        }
+    }
+}

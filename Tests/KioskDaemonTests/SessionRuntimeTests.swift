@@ -1,0 +1,118 @@
+import AgentAuth
+import Crypto
+import Drivers
+import Foundation
+import HardwareSim
+import KioskCore
+@testable import KioskDaemon
+import Logging
+import Outbox
+import Synchronization
+import TestSupport
+import Testing
+
+/// The scanner's neighbour: hands back pages with recognisable bytes.
+final class StackedPages: PageScanner {
+    let scans = Mutex(0)
+    func scanPages() async throws(DeviceError) -> [ScannedPage] {
+        let count = scans.withLock { $0 += 1; return $0 }
+        return [ScannedPage(number: 1, width: 1240, height: 1754, resolution: 150, mode: .gray, mediaType: "image/jpeg",
+                            data: [0xFF, 0xD8, UInt8(count)] + Array(repeating: 0xC7, count: 2048), looksBlank: false, scanDuration: .milliseconds(800))]
+    }
+}
+
+@Suite("The session runtime against a real outbox and the printer simulator", .serialized, .timeLimit(.minutes(2)))
+struct SessionRuntimeTests {
+    @Test("A visit: the receipt is printed only after the outbox committed, carries that tracking number, and the case is then found by card")
+    func visit() async throws {
+        let folder = temporaryDirectory()
+        // The receipt printer on a real TCP wire, the simulator at the far end.
+        let wire = try TCPWire(port: 0)
+        let simulator = try ReceiptPrinterSimulator(outputDirectory: folder + "/printed")
+        let printer = ESCPOSPrinter(
+            connection: DeviceConnection(identity: DeviceIdentity(kind: .receiptPrinter, model: "generic-80", port: try DevicePort(parsing: wire.portString)),
+                                         logger: Logger(label: "test")),
+            settings: ESCPOSPrinter.Settings(), logger: Logger(label: "test"))
+        let serving = Task { await wire.serve(simulator) }
+        let running = Task { await printer.run() }
+        defer {
+            serving.cancel()
+            running.cancel()
+            wire.stop()
+        }
+        #expect(await eventually { printer.connection.isConnected })
+
+        let platformKey = P256.KeyAgreement.PrivateKey()
+        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(platformKey.publicKey), settings: .init(stationCode: "340104001"))
+        defer { try? outbox.close() }
+        var config = KioskConfig(stateDirectory: folder + "/state")
+        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
+        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
+        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: printer, scanner: StackedPages(), pins: services.pinChecker,
+                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
+
+        let resident = ResidentIdentity(
+            cardType: .residentID, name: "张秀兰", gender: .female, nation: Nation(code: "01"), birthDate: CalendarDate(yyyymmdd: "19450312")!,
+            address: "安徽省合肥市蜀山区笔架山街道示例村3组12号", number: "340104194503120520", issuingAuthority: "合肥市公安局蜀山分局",
+            validFrom: CalendarDate(yyyymmdd: "20150601")!, validUntil: .longTerm, photo: [])
+        await runtime.send(.cardPresented(resident, now: Date().timeIntervalSince1970))
+        await runtime.touch(.menu(.search("高龄")))
+        await runtime.touch(.choose(code: "0500012000"))
+        await runtime.touch(.next)
+        await runtime.touch(.setField(id: "phone", value: "13912345678"))
+        await runtime.touch(.setField(id: "bank_account", value: "6222020200112233446"))
+        await runtime.touch(.next)
+        #expect(await runtime.state.screen == .materials)
+        for material in ["hukou_book", "bank_card"] {
+            await runtime.touch(.scan(materialID: material))
+            #expect(await eventually { await runtime.state.visit?.materials[material] != nil }, "\(material) was not scanned")
+        }
+        await runtime.touch(.next)
+        #expect(await runtime.state.screen == .review)
+        await runtime.touch(.submit)
+        #expect(await eventually { await runtime.state.screen == .receipt })
+        let tracking = try #require(await runtime.state.visit?.lastTrackingNumber)
+
+        // Durable before printed: the row is there, and the printed receipt carries its number.
+        let row = try #require(try outbox.application(try TrackingNumber(tracking)))
+        #expect(row.serviceName == "高龄津贴申领" && row.applicantMasked == "张*兰")
+        #expect(await eventually { simulator.receipts.filter(\.complete).count == 1 })
+        let printed = try #require(simulator.receipts.first).text
+        #expect(printed.contains(tracking), "\(printed)")
+        #expect(printed.contains("承诺办结日期"))
+        #expect(!printed.contains("张秀兰") && !printed.contains("340104194503120520"))
+        #expect(try outbox.auditEntries(trackingNumber: tracking).map(\.action) == ["created", "sealed", "scanned", "scanned", "receipted"])
+
+        // 我的办件: found again by the card, with nothing but a slow hash of the number kept.
+        await runtime.touch(.next)
+        await runtime.touch(.skipRating)
+        await runtime.touch(.myCases)
+        #expect(await eventually { if case .myCases = await runtime.state.screen { true } else { false } })
+        guard case .myCases(let cases) = await runtime.state.screen else { return }
+        #expect(cases.map(\.trackingNumber) == [tracking] && cases.first?.status == "已保存，待上报")
+
+        // The printer out of paper: the application is saved all the same and its number stays on screen.
+        await runtime.touch(.next)
+        simulator.paperOut()
+        await runtime.touch(.menu(.search("高龄")))
+        await runtime.touch(.choose(code: "0500012000"))
+        await runtime.touch(.next)
+        await runtime.touch(.next)
+        await runtime.touch(.scan(materialID: "hukou_book"))
+        #expect(await eventually { await runtime.state.visit?.materials["hukou_book"] != nil })
+        await runtime.touch(.scan(materialID: "bank_card"))
+        #expect(await eventually { await runtime.state.visit?.materials["bank_card"] != nil })
+        await runtime.touch(.next)
+        await runtime.touch(.submit)
+        #expect(await eventually { await runtime.state.visit?.message?.contains("回执没有打印出来") == true })
+        let second = try #require(await runtime.state.visit?.lastTrackingNumber)
+        #expect(second != tracking)
+        #expect(try outbox.application(try TrackingNumber(second)) != nil)
+        #expect(await runtime.state.visit?.message?.contains(second) == true)
+
+        await runtime.touch(.endSession)
+        #expect(await runtime.state.visit == nil)
+        await printer.shutdown(grace: .milliseconds(100))
+    }
+}
