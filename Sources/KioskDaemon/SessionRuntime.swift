@@ -107,6 +107,8 @@ public actor SessionRuntime {
                 }
             }
         case .printReceipt(let receipt):
+            // Kept (masked) with its row first, so it can be printed again whatever the printer does.
+            do { try outbox.keepReceipt(receipt) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
             guard let printer else {
                 send(.printFailed(message: "本站没有回执打印机"))
                 return
@@ -163,7 +165,17 @@ public actor SessionRuntime {
         case .submitRating(let rating):
             logger.info("rating \(rating.level.rawValue) for \(rating.trackingNumber) (kept in the audit trail; not forwarded yet)")
         case .reprintReceipt(let number):
-            logger.notice("reprint of \(number) asked: receipts are not kept for reprinting yet")
+            guard let printer, let kept = try? outbox.keptReceipt(number) else {
+                send(.printFailed(message: printer == nil ? "本站没有回执打印机" : "没有找到\(number)的回执"))
+                return
+            }
+            Task {
+                do throws(DeviceError) {
+                    _ = try await printer.printReceipt(kept.reprinted)
+                } catch {
+                    self.send(.printFailed(message: error.message))
+                }
+            }
         case .speak, .stopSpeaking, .sessionEnded:
             // The screen's business (the touchscreen issue).
             break

@@ -175,6 +175,10 @@ public final class Outbox: ApplicationOutbox, Sendable {
                 CREATE INDEX application_applicant ON application(applicant_key) WHERE applicant_key IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("2026-11-27 receipts kept for reprinting") { db in
+            // The receipt as printed: masked, nothing personal (docs/outbox.md).
+            try db.execute(sql: "ALTER TABLE application ADD COLUMN receipt TEXT")
+        }
         return migrator
     }
 
@@ -367,6 +371,20 @@ public final class Outbox: ApplicationOutbox, Sendable {
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+    }
+
+    /// Keeps the receipt as printed (masked: nothing personal), so an agent can print it again.
+    public func keepReceipt(_ receipt: Receipt) throws {
+        let json = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET receipt = ? WHERE tracking_number = ? AND receipt IS NULL", arguments: [json, receipt.trackingNumber])
+        }
+    }
+
+    /// The receipt kept for a case, if one was printed.
+    public func keptReceipt(_ tracking: String) throws -> Receipt? {
+        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT receipt FROM application WHERE tracking_number = ?", arguments: [tracking]) }
+        return try json.map { try JSONDecoder().decode(Receipt.self, from: Data($0.utf8)) }
     }
 
     /// A resident's cases at this station, newest first, found by their lookup key (我的办件).

@@ -45,7 +45,11 @@ struct SessionRuntimeTests {
         let platformKey = P256.KeyAgreement.PrivateKey()
         let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(platformKey.publicKey), settings: .init(stationCode: "340104001"))
         defer { try? outbox.close() }
+        let agentsFile = folder + "/agents.json"
+        try #"{"agents": [{"id": "agent01", "name": "王建国", "card_number": "340104198001010311", "pin_hash": "\#(try PINHasher.hash(pin: "246810", logN: 14))"}]}"#
+            .write(toFile: agentsFile, atomically: true, encoding: .utf8)
         var config = KioskConfig(stateDirectory: folder + "/state")
+        config.session.agentsFile = agentsFile
         config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
         config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
         let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
@@ -113,6 +117,24 @@ struct SessionRuntimeTests {
 
         await runtime.touch(.endSession)
         #expect(await runtime.state.visit == nil)
+
+        // An agent prints the first receipt again, marked as a reprint.
+        simulator.loadPaper()
+        let agent = ResidentIdentity(
+            cardType: .residentID, name: "王建国", gender: .male, nation: Nation(code: "01"), birthDate: CalendarDate(yyyymmdd: "19800101")!,
+            address: "安徽省合肥市蜀山区", number: "340104198001010311", issuingAuthority: "合肥市公安局蜀山分局",
+            validFrom: CalendarDate(yyyymmdd: "20150601")!, validUntil: .longTerm, photo: [])
+        await runtime.send(.cardPresented(agent, now: Date().timeIntervalSince1970))
+        await runtime.touch(.agentPIN("246810"))
+        #expect(await eventually { await runtime.state.screen == .agentConsole })
+        await runtime.touch(.agentStationCases)
+        #expect(await eventually { if case .stationCases = await runtime.state.screen { true } else { false } })
+        await runtime.touch(.agentReprint(trackingNumber: tracking))
+        #expect(await eventually { simulator.receipts.filter(\.complete).count == 2 })
+        let reprint = try #require(simulator.receipts.filter(\.complete).last).text
+        #expect(reprint.contains("重印") && reprint.contains(tracking), "\(reprint)")
+        #expect(try outbox.auditEntries(trackingNumber: tracking).last?.action == "reprint")
+        await runtime.touch(.agentLogout)
         await printer.shutdown(grace: .milliseconds(100))
     }
 }

@@ -2,9 +2,9 @@
 /// applied for, what was handed in, when the result is promised, how it
 /// comes, and a QR code to follow the case. The same value prints on a
 /// thermal receipt printer and on A4 (see ``ReceiptLayout``).
-public struct Receipt: Sendable, Hashable {
+public struct Receipt: Sendable, Hashable, Codable {
     /// One material received, and how.
-    public struct Material: Sendable, Hashable {
+    public struct Material: Sendable, Hashable, Codable {
         /// Its name, e.g. 户口簿.
         public var name: String
         /// How it was received: 扫描 3 页, 电子证照, 平台调取.
@@ -18,7 +18,7 @@ public struct Receipt: Sendable, Hashable {
     }
 
     /// When the result is promised.
-    public enum Promise: Sendable, Hashable {
+    public enum Promise: Sendable, Hashable, Codable {
         /// By this date (承诺办结日期).
         case by(CalendarDate)
         /// Handled on the spot (即办件).

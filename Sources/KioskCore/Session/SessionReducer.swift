@@ -58,6 +58,10 @@ public struct SessionReducer: Sendable {
             state.online = online
             return []
         case .printFailed(let message):
+            if state.agent != nil, isStationCases(state.screen) {
+                state.notice = "补打没有成功：\(message)"
+                return [.speak(state.notice!)]
+            }
             guard state.screen == .receipt, let number = state.visit?.lastTrackingNumber else { return [] }
             // The application is saved whatever the printer does; the number stays on screen.
             state.visit?.message = "回执没有打印出来（\(message)）。您的申请已保存，办件编号\(number)，请记下或拍照，也可请工作人员补打。"
