@@ -64,6 +64,9 @@ public final class Outbox: ApplicationOutbox, Sendable {
     /// Enqueue transactions committed since opening (group commit puts several applications in one).
     public var committedTransactions: Int { transactions.withLock { $0 } }
 
+    /// Applications sealed and written, waiting for their transaction (tests watch it).
+    var waitingToCommit: Int { commits.withLock { $0.waiting.count } }
+
     /// Opens (creating if needed) the outbox in `directory`. Without the
     /// platform's key nothing can be sealed, so `enqueue` refuses, but what is
     /// queued can still be forwarded and listed.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import HardwareSim
 import KioskCore
 import Logging
@@ -129,15 +130,28 @@ struct OutboxTests {
 
     @Test("concurrent enqueues are committed together, each with its own tracking number")
     func groupCommit() async throws {
-        let outbox = try openOutbox(temporaryDirectory())
-        let numbers = try await withThrowingTaskGroup(of: TrackingNumber.self) { group in
-            // Many, so that some overlap even on a loaded 2-core machine.
-            for index in 0..<120 { group.addTask { try await outbox.enqueue(submission(pages: 1, seed: UInt8(truncatingIfNeeded: index))) } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        let folder = temporaryDirectory()
+        let outbox = try openOutbox(folder)
+        // Another connection holds the write lock, so the first commit waits and
+        // the others arrive meanwhile however loaded the machine is.
+        var unsafe = Configuration()
+        unsafe.allowsUnsafeTransactions = true
+        let holder = try DatabaseQueue(path: folder + "/outbox.sqlite", configuration: unsafe)
+        try holder.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let enqueues = Task {
+            try await withThrowingTaskGroup(of: TrackingNumber.self) { group in
+                for index in 0..<40 { group.addTask { try await outbox.enqueue(submission(pages: 1, seed: UInt8(index))) } }
+                return try await group.reduce(into: [TrackingNumber]()) { $0.append($1) }
+            }
         }
-        #expect(Set(numbers).count == 120)
-        #expect(try outbox.summary().counts[.queued] == 120)
-        #expect(outbox.committedTransactions < 120, "\(outbox.committedTransactions) transactions for 120 concurrent enqueues")
+        let queued = await eventually(within: .seconds(8)) { outbox.waitingToCommit >= 39 }
+        try holder.inDatabase { try $0.execute(sql: "COMMIT") }
+        try holder.close()
+        let numbers = try await enqueues.value
+        #expect(queued, "only \(outbox.waitingToCommit) waited behind the first commit")
+        #expect(Set(numbers).count == 40)
+        #expect(try outbox.summary().counts[.queued] == 40)
+        #expect(outbox.committedTransactions <= 2, "\(outbox.committedTransactions) transactions for 40 concurrent enqueues")
     }
 
     @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens, takes applications and forwards afterwards")
