@@ -55,7 +55,7 @@ public struct Daemon: Sendable {
             reducer: services.reducer(), outbox: uplink.outbox,
             printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
             scanner: devices.lazy.compactMap { $0.device as? SANEScanner }.first,
-            pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), logger: logger)
+            pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, logger: logger)
         let reader = devices.lazy.compactMap { $0.device as? any CardReader }.first
 
         let listening = Mutex<String>(config.listen.description)

@@ -5,6 +5,7 @@ import KioskCore
 import Logging
 import Outbox
 import ServiceLifecycle
+import Uplink
 
 /// Something that scans a material's pages (the station's SANE scanner).
 public protocol PageScanner: Sendable {
@@ -27,9 +28,10 @@ extension SANEScanner: PageScanner {
 /// the receipt printer, scan, look up cases, check agents' PINs, append to the
 /// audit trail — feeding each result back as an event.
 ///
-/// Effects the station cannot perform yet (e-certificate lookup, reservations,
-/// 12345, forwarding ratings) are answered with a failure that says so, and
-/// the session offers the paper way instead.
+/// The e-certificate lookup and 12345 go to the platform with the resident's
+/// consent or contact sealed to the platform's key. Effects the station
+/// cannot perform yet (reservations, forwarding ratings) are answered with a
+/// failure that says so, and the session offers the paper way instead.
 public actor SessionRuntime {
     /// The session now; the screen follows ``states``.
     public private(set) var state = SessionState()
@@ -41,18 +43,20 @@ public actor SessionRuntime {
     private let printer: (any ReceiptPrinter)?
     private let scanner: (any PageScanner)?
     private let pins: AgentPINChecker
+    private let platform: HTTPPlatformClient?
     private let lookup: ApplicantLookup
     private let now: @Sendable () -> Double
     private let logger: Logger
     private var scanTask: Task<Void, Never>?
 
     public init(reducer: SessionReducer, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?, pins: AgentPINChecker,
-                lookup: ApplicantLookup, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
+                lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
         self.reducer = reducer
         self.outbox = outbox
         self.printer = printer
         self.scanner = scanner
         self.pins = pins
+        self.platform = platform
         self.lookup = lookup
         self.now = now
         self.logger = logger
@@ -158,10 +162,53 @@ public actor SessionRuntime {
             let pins = self.pins, time = now()
             // The check is slow on purpose (scrypt): off the actor.
             Task.detached { await self.send(.agentPINChecked(request: request, result: pins.check(agentID: agentID, pin: pin, now: time))) }
-        case .lookupECertificates(let request, _, _):
-            send(.eCertificateLookupFailed(request: request, message: "电子证照查询暂未开通，请扫描纸质材料"))
-        case .makeReservation(let request, _), .submitInteraction(let request, _):
-            send(.requestFailed(request: request, message: "此项服务暂未开通，请咨询工作人员"))
+        case .lookupECertificates(let request, let number, let types):
+            guard let platform else {
+                send(.eCertificateLookupFailed(request: request, message: "电子证照查询不可用，请扫描纸质材料"))
+                return
+            }
+            let outbox = self.outbox, station = reducer.settings.stationCode, time = now()
+            Task {
+                do {
+                    // The consent goes sealed: only the platform learns whose certificates are asked for.
+                    let consentID = UUID().uuidString.lowercased()
+                    let record = try JSONSerialization.data(withJSONObject: [
+                        "id_number": number, "purpose": "电子证照查询", "certificate_types": types, "station_code": station, "consented_at": Int(time),
+                    ] as [String: Any], options: [.sortedKeys])
+                    let found = try await platform.lookupECertificates(
+                        consent: try outbox.seal(record: record, binding: consentID), consentID: consentID, types: types)
+                    self.send(.eCertificatesFound(request: request, types: found))
+                } catch {
+                    self.logger.warning("e-certificate lookup failed: \(error)")
+                    self.send(.eCertificateLookupFailed(request: request, message: "电子证照暂时查不到，请扫描纸质材料"))
+                }
+            }
+        case .submitInteraction(let request, let interaction):
+            guard let platform else {
+                send(.requestFailed(request: request, message: "现在无法提交，请拨打12345"))
+                return
+            }
+            let outbox = self.outbox
+            Task {
+                do {
+                    let contactID = UUID().uuidString.lowercased()
+                    var contact: [String: String] = [:]
+                    contact["name"] = interaction.personName
+                    contact["id_number"] = interaction.personIDNumber
+                    contact["phone"] = interaction.phone
+                    let sealed = contact.isEmpty ? nil
+                        : try outbox.seal(record: try JSONSerialization.data(withJSONObject: contact, options: [.sortedKeys]), binding: contactID)
+                    let reference = try await platform.submitConsultation(
+                        kind: interaction.kind.chinese, title: "\(interaction.kind.chinese)：\(interaction.text.prefix(20))", content: interaction.text,
+                        sealedContact: sealed, contactID: contactID)
+                    self.send(.interactionSent(request: request, reference: reference))
+                } catch {
+                    self.logger.warning("a consultation could not be forwarded: \(error)")
+                    self.send(.requestFailed(request: request, message: "没有提交成功，请稍后再试或拨打12345"))
+                }
+            }
+        case .makeReservation(let request, _):
+            send(.requestFailed(request: request, message: "预约暂未开通，请咨询工作人员"))
         case .submitRating(let rating):
             logger.info("rating \(rating.level.rawValue) for \(rating.trackingNumber) (kept in the audit trail; not forwarded yet)")
         case .reprintReceipt(let number):

@@ -125,6 +125,13 @@ public final class Outbox: ApplicationOutbox, Sendable {
         try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
     }
 
+    /// Seals a record (JSON) so only the platform can open it: a resident's
+    /// consent to an e-certificate lookup, a complainant's contact.
+    public func seal(record: Data, binding: String) throws -> Data {
+        guard let senders else { throw OutboxError("nothing can be sealed: the platform's public key (platform.public_key) was not readable when kioskd started") }
+        return try Sealer.sealRecord(record, binding: binding, sender: senders.take())
+    }
+
     /// Whether applications can be sealed (the platform's key was given).
     public var canSeal: Bool { senders != nil }
 

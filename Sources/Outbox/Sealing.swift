@@ -83,6 +83,19 @@ enum Sealer {
         }
     }
 
+    /// Seals a small record (a consent, a contact) for the platform alone, in
+    /// the same envelope format as an application, bound to `binding`.
+    static func sealRecord(_ record: Data, binding: String, sender: HPKE.Sender) throws -> Data {
+        var sender = sender
+        let key = SymmetricKey(size: .bits256)
+        let sealed = try AES.GCM.seal(record, using: key, authenticating: Data(binding.utf8)).combined!
+        let wrapped = try key.withUnsafeBytes { try sender.seal(Data($0), authenticating: Data(binding.utf8)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(Envelope(
+            encapsulatedKey: sender.encapsulatedKey.base64EncodedString(), wrappedKey: wrapped.base64EncodedString(), payload: sealed.base64EncodedString()))
+    }
+
     /// One application being sealed: the envelope is done, the pages are
     /// sealed one by one (possibly on several threads) with its key.
     struct Session: Sendable {

@@ -137,6 +137,33 @@ public final class HTTPPlatformClient: PlatformAPI {
         return body
     }
 
+    /// Which of `types` the platform holds as e-certificates (电子证照) for the
+    /// resident whose consent is sealed in `consent` (bound to `consentID`).
+    public func lookupECertificates(consent: Data, consentID: String, types: [String]) async throws(PlatformFailure) -> Set<String> {
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "consent": String(decoding: consent, as: UTF8.self), "consent_id": consentID, "certificate_types": types,
+        ] as [String: Any])
+        let (status, headers, reply) = try await send(.POST, "/v1/ecertificates/lookup", headers: [("Content-Type", "application/json")], body: body)
+        guard status == 200 else { throw failure(status, headers, reply) }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any], let found = object["certificates"] as? [[String: Any]] else {
+            throw .retryable(status: status, retryAfter: nil, reason: "the e-certificate answer is not JSON with certificates")
+        }
+        return Set(found.compactMap { $0["type"] as? String })
+    }
+
+    /// Forwards a consultation or complaint to the 12345 channel; returns its reference.
+    public func submitConsultation(kind: String, title: String, content: String, sealedContact: Data?, contactID: String) async throws(PlatformFailure) -> String {
+        var object: [String: Any] = ["kind": kind, "title": title, "content": content, "contact_id": contactID]
+        if let sealedContact { object["sealed_contact"] = String(decoding: sealedContact, as: UTF8.self) }
+        let (status, headers, reply) = try await send(.POST, "/v1/consultations", headers: [("Content-Type", "application/json")],
+                                                       body: try? JSONSerialization.data(withJSONObject: object))
+        guard status == 201 || status == 200 else { throw failure(status, headers, reply) }
+        guard let reference = ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any])?["reference"] as? String else {
+            throw .retryable(status: status, retryAfter: nil, reason: "the consultation answer has no reference")
+        }
+        return reference
+    }
+
     public func ping() async throws(PlatformFailure) {
         let (status, headers, body) = try await send(.GET, "/v1/ping")
         guard status == 200 else { throw failure(status, headers, body) }

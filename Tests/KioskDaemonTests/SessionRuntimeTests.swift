@@ -9,6 +9,7 @@ import Logging
 import Outbox
 import Synchronization
 import TestSupport
+import Uplink
 import Testing
 
 /// The scanner's neighbour: hands back pages with recognisable bytes.
@@ -136,5 +137,84 @@ struct SessionRuntimeTests {
         #expect(try outbox.auditEntries(trackingNumber: tracking).last?.action == "reprint")
         await runtime.touch(.agentLogout)
         await printer.shutdown(grace: .milliseconds(100))
+    }
+}
+
+@Suite("The session runtime and the platform: e-certificates and 12345", .serialized, .timeLimit(.minutes(2)))
+struct SessionRuntimePlatformTests {
+    static let resident = ResidentIdentity(
+        cardType: .residentID, name: "张秀兰", gender: .female, nation: Nation(code: "01"), birthDate: CalendarDate(yyyymmdd: "19450312")!,
+        address: "安徽省合肥市蜀山区笔架山街道示例村3组12号", number: "340104194503120520", issuingAuthority: "合肥市公安局蜀山分局",
+        validFrom: CalendarDate(yyyymmdd: "20150601")!, validUntil: .longTerm, photo: [])
+
+    func runtime(_ folder: String, sealingTo key: P256.KeyAgreement.PublicKey, platform: PlatformSimulator) throws -> (SessionRuntime, Outbox, HTTPPlatformClient) {
+        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(key), settings: .init(stationCode: "340104001"))
+        var config = KioskConfig(stateDirectory: folder + "/state")
+        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
+        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
+        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        let runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: nil, scanner: StackedPages(), pins: services.pinChecker,
+                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), platform: client, logger: Logger(label: "test"))
+        return (runtime, outbox, client)
+    }
+
+    func toMaterials(_ runtime: SessionRuntime) async {
+        await runtime.send(.networkChanged(online: true))
+        await runtime.send(.cardPresented(Self.resident, now: Date().timeIntervalSince1970))
+        await runtime.touch(.menu(.search("高龄")))
+        await runtime.touch(.choose(code: "0500012000"))
+        await runtime.touch(.next)
+        await runtime.touch(.setField(id: "phone", value: "13912345678"))
+        await runtime.touch(.setField(id: "bank_account", value: "6222020200112233446"))
+        await runtime.touch(.next)
+    }
+
+    @Test("With consent, the platform's e-certificates stand in for both papers; the consent reached it sealed; a complaint reaches 12345 with its contact sealed")
+    func eCertificatesAndComplaint() async throws {
+        let folder = temporaryDirectory()
+        let key = P256.KeyAgreement.PrivateKey()
+        let platform = try PlatformSimulator(privateKey: key, outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
+        try platform.start()
+        defer { platform.stop() }
+        platform.holdECertificates(["居民户口簿", "社会保障卡"], for: Self.resident.number)
+        let (runtime, outbox, client) = try runtime(folder, sealingTo: key.publicKey, platform: platform)
+        defer { try? outbox.close() }
+
+        await toMaterials(runtime)
+        await runtime.touch(.consentToECertificateLookup)
+        #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials.count == 2 })
+        #expect(await runtime.state.visit?.materials["hukou_book"] == .eCertificate("居民户口簿"))
+        await runtime.touch(.next)
+        #expect(await runtime.state.screen == .review, "no paper was needed")
+
+        await runtime.touch(.endSession)
+        await runtime.send(.cardPresented(Self.resident, now: Date().timeIntervalSince1970))
+        await runtime.touch(.startConsultation(.complaint))
+        await runtime.touch(.sendConsultation(text: "养老金到账时间比告知的晚了两个月", phone: "13912345678"))
+        #expect(await eventually(within: .seconds(20)) { if case .consultationSent = await runtime.state.screen { true } else { false } })
+        #expect(await runtime.state.screen == .consultationSent(reference: "12345-1"))
+        let received = try #require(platform.consultations.first)
+        #expect(received.kind == "投诉" && received.content == "养老金到账时间比告知的晚了两个月")
+        #expect(received.contact["id_number"] == Self.resident.number && received.contact["phone"] == "13912345678")
+        await client.shutdown()
+    }
+
+    @Test("A consent the platform cannot open (sealed to the wrong key) ends in a clear message and the paper way, not a hang")
+    func wrongKey() async throws {
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: P256.KeyAgreement.PrivateKey(), outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
+        try platform.start()
+        defer { platform.stop() }
+        platform.holdECertificates(["居民户口簿"], for: Self.resident.number)
+        let (runtime, outbox, client) = try runtime(folder, sealingTo: P256.KeyAgreement.PrivateKey().publicKey, platform: platform)
+        defer { try? outbox.close() }
+        await toMaterials(runtime)
+        await runtime.touch(.consentToECertificateLookup)
+        #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.message == "电子证照暂时查不到，请扫描纸质材料" })
+        #expect(await runtime.state.visit?.materials.isEmpty == true)
+        await runtime.touch(.scan(materialID: "hukou_book"))
+        #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials["hukou_book"] != nil })
+        await client.shutdown()
     }
 }

@@ -53,6 +53,10 @@ public final class PlatformSimulator: Sendable {
         var ratings: Set<String> = []
         var consultations = 0
         var heartbeats = 0
+        /// E-certificate types held per resident, by ID number.
+        var eCertificates: [String: Set<String>] = [:]
+        /// Consultations received: kind, content and the opened contact.
+        var consultationsReceived: [(kind: String, content: String, contact: [String: String])] = []
         /// The published catalogue and its version (nil: none published).
         var catalogue: (bytes: [UInt8], version: String)?
         var faults = Faults()
@@ -176,6 +180,14 @@ public final class PlatformSimulator: Sendable {
         }
     }
 
+    /// The e-certificates (电子证照) the platform holds for a resident.
+    public func holdECertificates(_ types: [String], for idNumber: String) {
+        state.withLock { $0.eCertificates[idNumber, default: []].formUnion(types) }
+    }
+
+    /// Consultations received so far: kind, content, and the contact opened with the platform's key.
+    public var consultations: [(kind: String, content: String, contact: [String: String])] { state.withLock { $0.consultationsReceived } }
+
     /// Publishes a service catalogue (docs/catalogue.md) for `GET /v1/catalogue`.
     /// The version is read from the file; bytes that are not JSON are served
     /// anyway (as version "unreadable"), so a station's refusal can be tested.
@@ -245,6 +257,9 @@ public final class PlatformSimulator: Sendable {
             guard let data = FileManager.default.contents(atPath: w[1]) else { return "error: cannot read \(w[1])" }
             publishCatalogue(Array(data))
             return "ok: catalogue published"
+        case "ecert" where w.count == 3:
+            holdECertificates(w[2].split(separator: ",").map(String.init), for: w[1])
+            return "ok: \(w[1].prefix(4))**** holds \(w[2])"
         case "stats":
             let (accepted, requests) = state.withLock { ($0.acceptedCount, $0.requests) }
             return "ok: \(accepted) applications accepted, \(requests) requests"
@@ -310,24 +325,58 @@ public final class PlatformSimulator: Sendable {
             let held = request.headers["if-none-match"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
             if held == published.version { return .respond(status: 304, headers: [("ETag", "\"\(published.version)\"")], body: []) }
             return .respond(status: 200, headers: [("Content-Type", "application/json"), ("ETag", "\"\(published.version)\"")], body: published.bytes)
-        case ("POST", 3, "ecertificates"?): return json(200, ["certificates": [Any]()])
+        case ("POST", 3, "ecertificates"?): return lookupECertificates(request)
         case ("POST", 2, "ratings"?):
             guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], let caseNumber = body["case_number"] as? String,
                   let satisfaction = body["satisfaction"] as? Int, (1...5).contains(satisfaction) else { return json(400, ["error": "a rating needs case_number and satisfaction 1–5"]) }
             let first = state.withLock { $0.ratings.insert(caseNumber).inserted }
             return first ? json(201, ["recorded": true]) : json(409, ["error": "this case was rated already"])
-        case ("POST", 2, "consultations"?):
-            let reference = state.withLock { state -> String in
-                state.consultations += 1
-                return "12345-\(state.consultations)"
-            }
-            return json(201, ["reference": reference])
+        case ("POST", 2, "consultations"?): return consultation(request)
         case ("POST", 2, "heartbeat"?):
             state.withLock { $0.heartbeats += 1 }
             return .respond(status: 204, headers: [], body: [])
         default:
             return json(404, ["error": "no such endpoint"])
         }
+    }
+
+    /// Opens a record sealed like an application (no pages), bound to `binding`.
+    private func openRecord(_ text: String?, binding: String?) -> [String: Any]? {
+        guard let text, let binding, let envelope = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+              let opened = try? open(envelope, sealed: [:], key: binding).payload else { return nil }
+        return (try? JSONSerialization.jsonObject(with: opened)) as? [String: Any]
+    }
+
+    private func lookupECertificates(_ request: HTTPRequest) -> HTTPAction {
+        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let types = body["certificate_types"] as? [String] else {
+            return json(400, ["error": "a lookup needs consent, consent_id and certificate_types"])
+        }
+        guard let consent = openRecord(body["consent"] as? String, binding: body["consent_id"] as? String), let number = consent["id_number"] as? String else {
+            return json(400, ["error": "the consent does not open with the platform's key, or names no resident"])
+        }
+        let held = state.withLock { $0.eCertificates[number] ?? [] }
+        let found = types.filter(held.contains).map { ["type": $0, "identifier": "DZZZ-\(abs($0.hashValue) % 100_000)", "issuer": "安徽省电子证照库（模拟）"] }
+        return json(200, ["certificates": found])
+    }
+
+    private func consultation(_ request: HTTPRequest) -> HTTPAction {
+        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let kind = body["kind"] as? String,
+              ["咨询", "求助", "投诉", "举报", "建议"].contains(kind), let content = body["content"] as? String, !content.isEmpty else {
+            return json(400, ["error": "a consultation needs kind (咨询, 求助, 投诉, 举报, 建议), title and content"])
+        }
+        var contact: [String: String] = [:]
+        if body["sealed_contact"] != nil {
+            guard let opened = openRecord(body["sealed_contact"] as? String, binding: body["contact_id"] as? String) else {
+                return json(400, ["error": "the contact does not open with the platform's key"])
+            }
+            contact = opened.mapValues { "\($0)" }
+        }
+        let reference = state.withLock { state -> String in
+            state.consultations += 1
+            state.consultationsReceived.append((kind, content, contact))
+            return "12345-\(state.consultations)"
+        }
+        return json(201, ["reference": reference])
     }
 
     private func upload(_ request: HTTPRequest, key: String, index: Int) -> HTTPAction {
