@@ -210,7 +210,8 @@ public actor SessionRuntime {
         case .makeReservation(let request, _):
             send(.requestFailed(request: request, message: "预约暂未开通，请咨询工作人员"))
         case .submitRating(let rating):
-            logger.info("rating \(rating.level.rawValue) for \(rating.trackingNumber) (kept in the audit trail; not forwarded yet)")
+            // Kept until the platform has given the case its number; the forwarder sends it.
+            do { try outbox.recordRating(rating) } catch { logger.error("a rating could not be kept: \(error)") }
         case .reprintReceipt(let number):
             guard let printer, let kept = try? outbox.keptReceipt(number) else {
                 send(.printFailed(message: printer == nil ? "本站没有回执打印机" : "没有找到\(number)的回执"))

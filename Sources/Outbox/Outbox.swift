@@ -185,6 +185,19 @@ public final class Outbox: ApplicationOutbox, Sendable {
                 CREATE INDEX application_applicant ON application(applicant_key) WHERE applicant_key IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("2026-11-27 ratings") { db in
+            // 好差评, one per case; sent once the platform has given the case its number.
+            try db.execute(sql: """
+                CREATE TABLE rating (
+                    tracking_number TEXT PRIMARY KEY,
+                    satisfaction INTEGER NOT NULL,
+                    reasons TEXT NOT NULL,
+                    rated_at REAL NOT NULL,
+                    sent_at REAL,
+                    last_error TEXT
+                )
+                """)
+        }
         migrator.registerMigration("2026-11-27 receipts kept for reprinting") { db in
             // The receipt as printed: masked, nothing personal (docs/outbox.md).
             try db.execute(sql: "ALTER TABLE application ADD COLUMN receipt TEXT")
@@ -381,6 +394,48 @@ public final class Outbox: ApplicationOutbox, Sendable {
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+    }
+
+    /// Keeps a resident's rating of a case until the platform has it. One per
+    /// case: a second is ignored. Nothing personal is in it.
+    public func recordRating(_ rating: Rating) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO rating (tracking_number, satisfaction, reasons, rated_at) VALUES (?, ?, ?, ?)",
+                           arguments: [rating.trackingNumber, rating.level.rawValue, rating.reasons.joined(separator: "\n"), rating.at])
+        }
+        changes.signal()
+    }
+
+    /// A rating ready to send: its case has the platform's number.
+    public struct PendingRating: Sendable, Equatable {
+        public var trackingNumber: String
+        public var caseNumber: String
+        public var satisfaction: Int
+        public var reasons: [String]
+        /// Unix seconds.
+        public var ratedAt: Double
+    }
+
+    /// Ratings whose case the platform has acknowledged and that are not sent yet.
+    public func ratingsToSend(limit: Int = 20) throws -> [PendingRating] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.*, a.case_number FROM rating r JOIN application a ON a.tracking_number = r.tracking_number
+                WHERE r.sent_at IS NULL AND a.case_number IS NOT NULL ORDER BY r.rated_at LIMIT ?
+                """, arguments: [limit]).map { row in
+                let reasons: String = row["reasons"]
+                return PendingRating(trackingNumber: row["tracking_number"], caseNumber: row["case_number"], satisfaction: row["satisfaction"],
+                                     reasons: reasons.isEmpty ? [] : reasons.components(separatedBy: "\n"), ratedAt: row["rated_at"])
+            }
+        }
+    }
+
+    /// The platform has the rating (or had it already), or refused it for good (`error`).
+    public func ratingSent(_ tracking: String, error: String? = nil) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE rating SET sent_at = ?, last_error = ? WHERE tracking_number = ?", arguments: [settings.now(), error, tracking])
+            try appendAudit(db, action: error == nil ? "rating_sent" : "rating_refused", trackingNumber: tracking, actor: "platform", detail: error ?? "")
+        }
     }
 
     /// Keeps the receipt as printed (masked: nothing personal), so an agent can print it again.
@@ -631,7 +686,9 @@ extension Outbox {
                            arguments: [now - settings.purgeAfter])
             let payloads = db.changesCount
             try db.execute(sql: "DELETE FROM application WHERE state = 'acknowledged' AND created_at < ?", arguments: [now - settings.retention])
-            return (payloads, db.changesCount)
+            let rows = db.changesCount
+            try db.execute(sql: "DELETE FROM rating WHERE tracking_number NOT IN (SELECT tracking_number FROM application)")
+            return (payloads, rows)
         }
         // The rows no longer refer to these files: remove them (a crash here leaves orphans that reconcile removes).
         for name in files { unlink("\(attachmentsDirectory)/\(name)") }

@@ -115,6 +115,7 @@ public final class Forwarder: Sendable {
             for tracking in due where linkUp && !stopped.withLock({ $0 }) {
                 await forward(tracking)
             }
+            if linkUp { await sendRatings() }
             now = Date().timeIntervalSince1970
             if linkUp, now - lastSync >= settings.statusSyncInterval {
                 await syncStatuses()
@@ -199,6 +200,33 @@ public final class Forwarder: Sendable {
         case .offsetMismatch:
             try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970, error: failure.description)
         }
+    }
+
+    /// Sends the ratings whose cases have the platform's number.
+    func sendRatings() async {
+        for rating in (try? outbox.ratingsToSend()) ?? [] where !stopped.withLock({ $0 }) {
+            do {
+                try await platform.rate(caseNumber: rating.caseNumber, satisfaction: rating.satisfaction, reasons: rating.reasons,
+                                        ratedAt: Self.timestamp(rating.ratedAt))
+                try? outbox.ratingSent(rating.trackingNumber)
+            } catch {
+                switch error {
+                case .final(let status, let reason):
+                    logger.warning("the platform refused the rating of \(rating.trackingNumber) (\(status)): \(reason)")
+                    try? outbox.ratingSent(rating.trackingNumber, error: "\(status): \(reason)")
+                case .network: linkDown(error.description); return
+                default: return  // tried again on the next round
+                }
+            }
+        }
+    }
+
+    /// `YYYYMMDDThhmmss` in China time, GB/T 39046's date-time format.
+    static func timestamp(_ seconds: Double) -> String {
+        let date = CalendarDate(unixSeconds: seconds)
+        let inDay = (Int(seconds) + 8 * 3600) % 86_400
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(date.yyyymmdd)T\(two(inDay / 3600))\(two(inDay % 3600 / 60))\(two(inDay % 60))"
     }
 
     /// Asks the platform for the status of open cases (受理, 办结, 退回 with reason, 待领取).

@@ -32,6 +32,8 @@ public protocol PlatformAPI: Sendable {
     /// platform holds a different number of bytes it answers 409 with its
     /// offset (``PlatformFailure/offsetMismatch(_:)``): resume from there.
     func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int
+    /// Sends a rating (好差评) of a case; a case already rated counts as sent.
+    func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure)
     /// Submits the application; returns the platform's case number.
     func submit(key: String, body: Data) async throws(PlatformFailure) -> String
     /// A case's status and detail; nil when the platform does not know it.
@@ -162,6 +164,15 @@ public final class HTTPPlatformClient: PlatformAPI {
             throw .retryable(status: status, retryAfter: nil, reason: "the consultation answer has no reference")
         }
         return reference
+    }
+
+    public func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure) {
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "case_number": caseNumber, "satisfaction": satisfaction, "reasons": reasons, "channel": "5", "rated_at": ratedAt,
+        ] as [String: Any])
+        let (status, headers, reply) = try await send(.POST, "/v1/ratings", headers: [("Content-Type", "application/json")], body: body)
+        // 409: rated already (an earlier answer was lost); the platform keeps one per case.
+        guard status == 201 || status == 200 || status == 409 else { throw failure(status, headers, reply) }
     }
 
     public func ping() async throws(PlatformFailure) {

@@ -221,3 +221,40 @@ struct ForwarderTests {
         platform.stop()
     }
 }
+
+@Suite("Ratings (好差评) reach the platform once the case has its number", .serialized, .timeLimit(.minutes(2)))
+struct RatingForwardingTests {
+    @Test("A rating waits while offline and for the case number, then goes once; a second rating of the case is ignored")
+    func ratings() async throws {
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
+        let outbox = try openOutbox(folder + "/outbox")
+        let tracking = try await outbox.enqueue(submission(pages: 1))
+        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .dissatisfied, reasons: ["等待时间长"], channel: "5", at: 1_795_744_800))
+        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .verySatisfied, reasons: [], channel: "5", at: 1_795_744_900))
+        #expect(try outbox.ratingsToSend().isEmpty, "no case number yet")
+
+        // The platform comes up: the application goes, then its rating.
+        try platform.start()
+        defer { platform.stop() }
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        var settings = Forwarder.Settings()
+        settings.probeInitial = 0.1
+        settings.probeCap = 0.3
+        let forwarder = Forwarder(outbox: outbox, platform: client, settings: settings, logger: Logger(label: "test"))
+        let running = Task { await forwarder.run() }
+        defer {
+            forwarder.stop()
+            running.cancel()
+        }
+        #expect(await eventually(within: .seconds(20)) { platform.ratingsReceived.count == 1 })
+        let sent = try #require(platform.ratingsReceived.first)
+        #expect(sent.caseNumber == (try outbox.application(tracking))?.caseNumber)
+        #expect(sent.satisfaction == 4 && sent.reasons == ["等待时间长"] && sent.ratedAt == "20261127T100000")
+        #expect(await eventually(within: .seconds(5)) { (try? outbox.ratingsToSend())?.isEmpty == true })
+        #expect(try outbox.auditEntries(trackingNumber: tracking.value).map(\.action).contains("rating_sent"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(platform.ratingsReceived.count == 1, "sent once")
+        await client.shutdown()
+    }
+}

@@ -157,6 +157,14 @@ public struct Rating: Sendable, Equatable {
     /// 评价渠道: 5 政务大厅自助终端.
     public var channel: String
     public var at: Double
+
+    public init(trackingNumber: String, level: Satisfaction, reasons: [String], channel: String = "5", at: Double) {
+        self.trackingNumber = trackingNumber
+        self.level = level
+        self.reasons = reasons
+        self.channel = channel
+        self.at = at
+    }
 }
 
 /// A consultation, complaint … for the 12345 channel.
