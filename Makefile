@@ -24,6 +24,7 @@ test: deps
 	@scripts/start-cups.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	/usr/bin/python3 Tests/UI/visit_test.py
 
 demo: deps
 	@scripts/install-deps.sh demo

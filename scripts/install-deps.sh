@@ -12,10 +12,13 @@ build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjp
 # openssl makes the throw-away PKI of the mutual-TLS tests, curl is the
 # upload benchmark's baseline.
 services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-airscan openssl curl"
+# The touchscreen page in a real browser: Debian's headless Chromium driven by
+# selenium (Debian's python3, not a virtualenv), with fonts that render Chinese.
+browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services" ;;
-  demo)  wanted="$build $services" ;;
+  test)  wanted="$build $services $browser" ;;
+  demo)  wanted="$build $services fonts-noto-cjk" ;;
   *) echo "install-deps: unknown group '$1' (expected build, test or demo)" >&2; exit 2 ;;
 esac
 

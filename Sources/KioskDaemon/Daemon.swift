@@ -67,7 +67,8 @@ public struct Daemon: Sendable {
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
-            router: HTTPRoutes.router(health: health),
+            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory),
+            server: HTTPRoutes.webSocket(session: session),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -85,7 +86,7 @@ public struct Daemon: Sendable {
                 services: [
                     .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
                     .init(service: ForwarderService(forwarder: uplink.forwarder)),
-                    .init(service: SessionService(runtime: session, reader: reader)),
+                    .init(service: SessionService(runtime: session, reader: reader, linkUp: { [forwarder = uplink.forwarder] in forwarder.linkUp })),
                     .init(service: CatalogueRefresher(
                         services: services, client: uplink.client, region: String(config.station.code.prefix(9)),
                         interval: config.services.catalogueRefresh.seconds, retry: 300, logger: logger)),

@@ -1,12 +1,20 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import KioskCore
 
-/// The local HTTP host: `/healthz` now; the touchscreen UI and its
-/// WebSocket join it with the touchscreen issue.
+/// The local HTTP host: `/healthz`, the local API the touchscreen (and tests
+/// and tools) drive a visit through — `GET /api/screen`, `POST /api/touch`
+/// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
-    static func router(health: HealthSource) -> Router<BasicRequestContext> {
+    static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        // The touchscreen page's files (ui/); without them, / is the maintainer's status page.
+        let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
+        if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
+        if let session { addSessionRoutes(router, session) }
+        guard let health else { return router }
         router.get("/healthz") { _, _ -> Response in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -16,13 +24,70 @@ enum HTTPRoutes {
                 headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
-        router.get("/") { _, _ -> Response in
+        router.get(ui == nil ? "/" : "/status") { _, _ -> Response in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: statusPage(health.summary()))))
         }
         return router
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    struct Refusal: Encodable { var error: String }
+
+    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime) {
+        router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
+        router.post("/api/touch") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            guard let message = try? JSONDecoder().decode(TouchMessage.self, from: body), let touch = message.touch else {
+                return try json(Refusal(error: "not a touch: see docs/local-api.md for the types and their fields"), status: .badRequest)
+            }
+            await session.touch(touch)
+            return try json(await session.model)
+        }
+    }
+
+    /// The WebSocket at `/ws`: each screen is pushed as JSON as it changes (the
+    /// current one first); each text message from the page is a touch.
+    static func webSocket(session: SessionRuntime) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade { request, _, _ in
+            guard request.path == "/ws" else { return .dontUpgrade }
+            return .upgrade([:]) { inbound, outbound, _ in
+                let screens = await session.subscribe()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await model in screens {
+                            try await outbound.write(.text(String(decoding: try encoder.encode(model), as: UTF8.self)))
+                        }
+                    }
+                    group.addTask {
+                        for try await message in inbound.messages(maxSize: 64 * 1024) {
+                            guard case .text(let text) = message else { continue }
+                            if let touch = (try? JSONDecoder().decode(TouchMessage.self, from: Data(text.utf8)))?.touch {
+                                await session.touch(touch)
+                            } else {
+                                try await outbound.write(.text(#"{"error":"not a touch: see docs/local-api.md"}"#))
+                            }
+                        }
+                    }
+                    // The page went away (or the server stops): stop pushing to it.
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        }
     }
 
     /// A plain status page for the maintainer until the touchscreen UI is served here.

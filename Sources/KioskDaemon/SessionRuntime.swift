@@ -33,11 +33,11 @@ extension SANEScanner: PageScanner {
 /// cannot perform yet (reservations, forwarding ratings) are answered with a
 /// failure that says so, and the session offers the paper way instead.
 public actor SessionRuntime {
-    /// The session now; the screen follows ``states``.
+    /// The session now.
     public private(set) var state = SessionState()
-    /// Every state after an event, for the screen.
-    public nonisolated let states: AsyncStream<SessionState>
-    private let continuation: AsyncStream<SessionState>.Continuation
+    /// What was last said: the screen's prompt.
+    public private(set) var prompt: String?
+    private var subscribers: [UUID: AsyncStream<ScreenModel>.Continuation] = [:]
     private let reducer: SessionReducer
     private let outbox: Outbox
     private let printer: (any ReceiptPrinter)?
@@ -60,14 +60,34 @@ public actor SessionRuntime {
         self.lookup = lookup
         self.now = now
         self.logger = logger
-        (states, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Applies an event and starts its effects.
+    /// Applies an event, starts its effects, and shows the result.
     public func send(_ event: SessionEvent) {
+        let before = state
         let effects = reducer.reduce(&state, event)
-        continuation.yield(state)
         for effect in effects { perform(effect) }
+        if state != before || effects.contains(where: { if case .speak = $0 { true } else { false } }) { publish() }
+    }
+
+    /// The screen now.
+    var model: ScreenModel { ScreenModel(state, prompt: prompt, reducer: reducer) }
+
+    /// Screens from now on (the current one first), one stream per page.
+    func subscribe() -> AsyncStream<ScreenModel> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ScreenModel.self, bufferingPolicy: .bufferingNewest(1))
+        let id = UUID()
+        subscribers[id] = continuation
+        continuation.yield(model)
+        continuation.onTermination = { _ in Task { await self.unsubscribe(id) } }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    private func publish() {
+        let current = model
+        for continuation in subscribers.values { continuation.yield(current) }
     }
 
     /// A touch on the screen, now.
@@ -85,9 +105,12 @@ public actor SessionRuntime {
         }
     }
 
-    /// Ticks the session's clock every second until the task is canceled.
-    public func runClock() async {
+    /// Ticks the session's clock every second until the task is canceled, and
+    /// tells the session when the platform link (`linkUp`) comes or goes.
+    public func runClock(linkUp: @escaping @Sendable () -> Bool = { false }) async {
         while !Task.isCancelled {
+            let up = linkUp()
+            if up != state.online { send(.networkChanged(online: up)) }
             send(.tick(now: now()))
             try? await Task.sleep(for: .seconds(1))
         }
@@ -224,8 +247,13 @@ public actor SessionRuntime {
                     self.send(.printFailed(message: error.message))
                 }
             }
-        case .speak, .stopSpeaking, .sessionEnded:
-            // The screen's business (the touchscreen issue).
+        case .speak(let text):
+            prompt = text
+        case .sessionEnded:
+            // What was said to the last resident goes with them.
+            prompt = nil
+        case .stopSpeaking:
+            // Audio is the touchscreen's business.
             break
         }
     }
@@ -235,11 +263,12 @@ public actor SessionRuntime {
 struct SessionService: Service {
     let runtime: SessionRuntime
     let reader: (any CardReader)?
+    let linkUp: @Sendable () -> Bool
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await runtime.runClock() }
+                group.addTask { await runtime.runClock(linkUp: linkUp) }
                 if let reader { group.addTask { await runtime.follow(reader) } }
             }
         }

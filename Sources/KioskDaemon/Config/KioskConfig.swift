@@ -14,6 +14,8 @@ public struct KioskConfig: Sendable, Equatable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     /// Whether a non-loopback `listen` address is allowed.
     public var allowRemote = false
+    /// The touchscreen page's files (index.html, app.js, style.css).
+    public var uiDirectory = "./ui"
     /// Where kioskd keeps its state (the lock, applications, simulator links).
     public var stateDirectory = "./var"
     /// The least severe log level written.

@@ -1,0 +1,239 @@
+import Foundation
+import KioskCore
+
+/// What the touchscreen shows, as JSON: a projection of the session state
+/// for the page to render (docs/local-api.md). It carries what is on screen
+/// and nothing more: masked names where the screen masks them, the form's
+/// values while the form is open, never page images.
+struct ScreenModel: Encodable, Equatable {
+    struct Entry: Encodable, Equatable {
+        var code: String
+        var name: String
+        var bundle: Bool
+    }
+    struct Field: Encodable, Equatable {
+        var id: String
+        var label: String
+        var kind: String
+        var required: Bool
+        var value: String
+        var problem: String?
+        /// From the card, not typed.
+        var locked: Bool
+        var options: [String]?
+        var hint: String?
+    }
+    struct MaterialLine: Encodable, Equatable {
+        var id: String
+        var name: String
+        var required: Bool
+        var notes: String?
+        /// `needed`, `scanned`, `e_certificate`, `platform`.
+        var status: String
+        var pages: Int
+        var platformMayObtain: Bool
+        var eCertificate: String?
+    }
+    struct Service: Encodable, Equatable {
+        var code: String
+        var name: String
+        var conditions: [String]
+        var materials: [String]
+        var promisedWorkingDays: Int
+        var fee: String
+        var delivery: [String]
+    }
+    struct ReceiptView: Encodable, Equatable {
+        var trackingNumber: String
+        var serviceName: String
+        var applicant: String
+        var submittedAt: String
+        var promise: String
+        var delivery: String
+        var trackingURL: String
+        var materials: [String]
+    }
+    struct CaseLine: Encodable, Equatable {
+        var trackingNumber: String
+        var serviceName: String
+        var applicant: String
+        var status: String
+        var detail: String?
+    }
+
+    var screen: String
+    var elderlyMode: Bool
+    var language: String
+    var online: Bool
+    /// What was last said (and is shown as the screen's prompt).
+    var prompt: String?
+    var message: String?
+    var notice: String?
+    var idleWarning: Bool
+    var resident: String?
+    var agent: String?
+    var menu: [Entry]?
+    var service: Service?
+    var form: [Field]?
+    var materials: [MaterialLine]?
+    var missing: [String]?
+    var reservationDates: [String]?
+    var delivery: String?
+    var receipt: ReceiptView?
+    var cases: [CaseLine]?
+    var reference: String?
+
+    init(_ state: SessionState, prompt: String?, reducer: SessionReducer) {
+        self.prompt = prompt
+        elderlyMode = state.elderlyMode
+        language = state.language
+        online = state.online
+        message = state.visit?.message
+        notice = state.notice
+        idleWarning = state.idleWarningShown
+        resident = state.visit?.resident?.maskedName ?? state.visit?.enterprise?.name
+        agent = state.agent?.masked ?? state.agentCandidate?.masked
+        delivery = state.visit?.delivery?.rawValue
+        let visit = state.visit
+        if let choice = visit?.choice {
+            service = Service(code: choice.code, name: choice.name, conditions: choice.items.flatMap(\.conditions),
+                              materials: choice.materials.filter(\.required).map(\.name), promisedWorkingDays: choice.promisedWorkingDays,
+                              fee: choice.items.first?.fee.text ?? "不收费", delivery: choice.delivery.map(\.rawValue))
+        }
+        switch state.screen {
+        case .attract: screen = "attract"
+        case .agentPIN: screen = "agent_pin"
+        case .agentConsole: screen = "agent_console"
+        case .stationCases(let list):
+            screen = "station_cases"
+            cases = list.map(Self.line)
+        case .proxyConsent: screen = "proxy_consent"
+        case .enterprise: screen = "enterprise"
+        case .home: screen = "home"
+        case .browse(_, let entries):
+            screen = "browse"
+            menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
+        case .guide: screen = "guide"
+        case .form: screen = "form"
+        case .materials: screen = "materials"
+        case .scanning: screen = "scanning"
+        case .incomplete(let missing, let dates):
+            screen = "incomplete"
+            self.missing = missing.map(\.text)
+            reservationDates = dates.map(\.description)
+        case .reserved: screen = "reserved"
+        case .review: screen = "review"
+        case .submitting: screen = "submitting"
+        case .receipt: screen = "receipt"
+        case .rating: screen = "rating"
+        case .done: screen = "done"
+        case .myCases(let list):
+            screen = "my_cases"
+            cases = list.map(Self.line)
+        case .consultation: screen = "consultation"
+        case .consultationSent(let reference):
+            screen = "consultation_sent"
+            self.reference = reference
+        case .paused: screen = "paused"
+        }
+        if screen == "form", let choice = visit?.choice {
+            let values = reducer.formValues(state)
+            form = choice.formFields.map { field in
+                Field(id: field.id, label: field.label, kind: field.kind.rawValue, required: field.required, value: values[field.id] ?? "",
+                      problem: visit?.fieldProblems[field.id], locked: field.fromIdentity != nil && field.fromIdentity != .address,
+                      options: field.options.isEmpty ? nil : field.options, hint: field.hint)
+            }
+        }
+        if ["materials", "scanning", "review"].contains(screen), let choice = visit?.choice {
+            materials = choice.materials.map { material in
+                let (status, pages): (String, Int) = switch visit?.materials[material.id] {
+                case .scanned(let scanned)?: ("scanned", scanned.count)
+                case .eCertificate?: ("e_certificate", 0)
+                case .platform?: ("platform", 0)
+                case nil: ("needed", 0)
+                }
+                return MaterialLine(id: material.id, name: material.name, required: material.required, notes: material.notes, status: status,
+                                    pages: pages, platformMayObtain: material.platformMayObtain, eCertificate: material.eCertificate)
+            }
+        }
+        if screen == "receipt", let printed = visit?.receipt {
+            let promise: String = switch printed.promise {
+            case .by(let date): date.chinese
+            case .immediately: "即办"
+            case .unknown(let text): text
+            }
+            receipt = ReceiptView(trackingNumber: printed.trackingNumber, serviceName: printed.serviceName, applicant: printed.applicant,
+                                  submittedAt: printed.submittedAt, promise: promise, delivery: printed.delivery, trackingURL: printed.trackingURL,
+                                  materials: printed.materials.map { "\($0.name)（\($0.how)）" })
+        }
+    }
+
+    static func line(_ summary: CaseSummary) -> CaseLine {
+        CaseLine(trackingNumber: summary.trackingNumber, serviceName: summary.serviceName, applicant: summary.applicantMasked,
+                 status: summary.status, detail: summary.detail)
+    }
+}
+
+/// A touch as the page sends it: `{"type": "choose", "code": "0500012000"}`.
+/// docs/local-api.md lists every type and its fields.
+struct TouchMessage: Decodable {
+    var type: String
+    var code: String?
+    var id: String?
+    var value: String?
+    var material: String?
+    var level: Int?
+    var reasons: [String]?
+    var text: String?
+    var phone: String?
+    var pin: String?
+    var name: String?
+    var date: String?
+    var menu: String?
+    var on: Bool?
+    var kind: String?
+
+    /// The touch, or nil when the message is not one (the page is told why).
+    var touch: Touch? {
+        switch type {
+        case "still_here": return .stillHere
+        case "elderly_mode": return .elderlyMode(on ?? true)
+        case "language": return value.map { .language($0) }
+        case "menu":
+            switch menu {
+            case "popular": return .menu(.popular)
+            case "life_event": return value.map { .menu(.lifeEvent($0)) }
+            case "department": return value.map { .menu(.department($0)) }
+            case "search": return value.map { .menu(.search($0)) }
+            default: return nil
+            }
+        case "choose": return code.map { .choose(code: $0) }
+        case "next": return .next
+        case "back": return .back
+        case "end": return .endSession
+        case "set_field": return id.flatMap { id in value.map { .setField(id: id, value: $0) } }
+        case "consent_ecertificates": return .consentToECertificateLookup
+        case "scan": return material.map { .scan(materialID: $0) }
+        case "discard_scan": return material.map { .discardScan(materialID: $0) }
+        case "leave_to_platform": return material.map { .leaveToPlatform(materialID: $0) }
+        case "reserve": return date.flatMap { CalendarDate(isoText: $0) }.map { .reserve($0) }
+        case "delivery": return value.flatMap(DeliveryMethod.init(rawValue:)).map { .delivery($0) }
+        case "postal_address": return value.map { .postalAddress($0) }
+        case "submit": return .submit
+        case "print_again": return .printAgain
+        case "rate": return level.flatMap(Satisfaction.init(rawValue:)).map { .rate($0, reasons: reasons ?? []) }
+        case "skip_rating": return .skipRating
+        case "my_cases": return .myCases
+        case "start_consultation": return kind.flatMap(Interaction.Kind.init(rawValue:)).map { .startConsultation($0) }
+        case "send_consultation": return text.map { .sendConsultation(text: $0, phone: phone) }
+        case "agent_pin": return pin.map { .agentPIN($0) }
+        case "agent_serve_resident": return .agentServeResident
+        case "agent_enterprise": return code.flatMap { code in name.map { .agentEnterprise(creditCode: code, name: $0) } }
+        case "confirm_proxy_consent": return .confirmProxyConsent
+        case "agent_station_cases": return .agentStationCases
+        case "agent_reprint": return code.map { .agentReprint(trackingNumber: $0) }
+        case "agent_logout": return .agentLogout
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import AgentAuth
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import KioskCore
+@testable import KioskDaemon
+import Logging
+import Outbox
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite("The local API: the screen as JSON over HTTP and a WebSocket, touches back", .serialized, .timeLimit(.minutes(2)))
+struct LocalAPITests {
+    @Test("A page on /ws gets each screen as it changes and drives the visit with touches; after the end nothing personal is pushed")
+    func webSocket() async throws {
+        let folder = temporaryDirectory()
+        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(P256.KeyAgreement.PrivateKey().publicKey),
+                                settings: .init(stationCode: "340104001"))
+        defer { try? outbox.close() }
+        var config = KioskConfig(stateDirectory: folder + "/state")
+        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
+        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
+        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let session = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: nil, scanner: StackedPages(), pins: services.pinChecker,
+                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
+        let app = Application(router: HTTPRoutes.router(health: nil, session: session, uiDirectory: ConfigTests.repositoryRoot + "/ui"),
+                              server: HTTPRoutes.webSocket(session: session),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let resident = SessionRuntimePlatformTests.resident
+
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // Each pushed screen as the page received it.
+            let pushed = PushedScreens()
+            func models() -> [[String: Any]] {
+                pushed.texts.withLock { $0 }.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            }
+            func seen(_ screen: String) async -> Bool {
+                await eventually(within: .seconds(20)) { models().contains { $0["screen"] as? String == screen } }
+            }
+            let socket = Task { () async throws -> Void in
+                _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws", logger: Logger(label: "test")) { inbound, outbound, _ in
+                    var touches: [String] = [
+                        #"{"type": "menu", "menu": "search", "value": "高龄"}"#, #"{"type": "choose", "code": "0500012000"}"#, #"{"type": "next"}"#,
+                        #"{"type": "tickle"}"#, #"{"type": "end"}"#,
+                    ]
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message, let model = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
+                        let count = pushed.texts.withLock { $0.append(text); return $0.count }
+                        if model["error"] != nil || ["home", "browse", "guide", "form"].contains(model["screen"] as? String ?? ""), !touches.isEmpty {
+                            try await outbound.write(.text(touches.removeFirst()))
+                        }
+                        if model["screen"] as? String == "attract", count > 1 { return }
+                    }
+                }
+            }
+            #expect(await seen("attract"), "the current screen comes first")
+            await session.send(.cardPresented(resident, now: Date().timeIntervalSince1970))
+            #expect(await seen("browse"))
+            #expect(await seen("form"))
+            _ = try await socket.value
+            let all = models()
+            let browse = try #require(all.first { $0["screen"] as? String == "browse" })
+            #expect((browse["menu"] as? [[String: Any]])?.first?["name"] as? String == "高龄津贴申领")
+            let form = try #require(all.first { $0["screen"] as? String == "form" })
+            let fields = try #require(form["form"] as? [[String: Any]])
+            #expect(fields.first { $0["id"] as? String == "applicant_name" }?["value"] as? String == "张秀兰")
+            #expect(fields.first { $0["id"] as? String == "applicant_name" }?["locked"] as? Bool == true)
+            #expect(all.contains { ($0["error"] as? String)?.contains("not a touch") == true }, "a bad message is answered, not ignored")
+            let last = try #require(all.last)
+            #expect(last["screen"] as? String == "attract")
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: last), as: UTF8.self)
+            for secret in [resident.name, resident.number, "张*兰", "高龄"] { #expect(!text.contains(secret), "\(secret) pushed after the end") }
+
+            // The same over plain HTTP, for tools.
+            try await client.execute(uri: "/api/screen", method: .get) { response in
+                #expect(response.status == .ok)
+                let model = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(model?["screen"] as? String == "attract")
+            }
+            try await client.execute(uri: "/api/touch", method: .post, body: ByteBuffer(string: #"{"type": "elderly_mode", "on": true}"#)) { response in
+                let model = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(model?["elderly_mode"] as? Bool == true)
+                #expect((model?["prompt"] as? String)?.contains("长辈模式") == true)
+            }
+            // The page itself: plain files, nothing from the internet, nothing cached.
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok)
+                let page = String(buffer: response.body)
+                #expect(page.contains("<script src=\"/app.js\">") && !page.contains("http://") && !page.contains("https://"))
+            }
+            try await client.execute(uri: "/app.js", method: .get) { response in
+                #expect(response.status == .ok && String(buffer: response.body).contains("new WebSocket"))
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+            try await client.execute(uri: "/api/touch", method: .post, body: ByteBuffer(string: "garbage")) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("docs/local-api.md"))
+            }
+        }
+    }
+}
+
+/// What a page on the WebSocket received, shared with the test.
+final class PushedScreens: Sendable {
+    let texts = Mutex<[String]>([])
+}
