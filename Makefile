@@ -6,7 +6,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 
-.PHONY: all build test demo bench crash-test deps swift-check clean
+.PHONY: all build test demo bench crash-test screens deps swift-check clean
 
 all: build
 
@@ -25,6 +25,14 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	/usr/bin/python3 Tests/UI/visit_test.py
+
+# Screenshots of every screen at 1080×1920 for docs/screens.md, taken by the browser tests.
+screens: deps
+	@scripts/install-deps.sh test
+	$(SWIFT) build
+	rm -rf docs/screens
+	SCREENSHOTS=docs/screens /usr/bin/python3 Tests/UI/visit_test.py
+	scripts/screens-page.sh > docs/screens.md
 
 demo: deps
 	@scripts/install-deps.sh demo

@@ -95,6 +95,26 @@ const screens = {
   done: () => [el("h1", {}, "谢谢！"), button("办理其他事项", { type: "next" }), end()],
   my_cases: m => [el("h1", {}, "我的办件"), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), back()],
   paused: () => [el("h1", {}, "请把身份证放回读卡区"), end()],
+  agent_pin: m => {
+    const pin = el("input", { id: "pin", type: "password", inputmode: "numeric", autocomplete: "off" });
+    const login = el("button", { class: "primary" }, "登录");
+    login.addEventListener("click", () => { touch({ type: "agent_pin", pin: pin.value }); pin.value = ""; });
+    return [el("h1", {}, `代办员 ${m.agent || ""}`), el("label", { for: "pin" }, "请输入密码"), pin, login, button("取消", { type: "end" }, "quiet")];
+  },
+  agent_console: m => [
+    el("h1", {}, `代办员 ${m.agent || ""}`), el("p", {}, "请居民把身份证放在读卡区，确认授权后开始代办。"),
+    button("本站办件", { type: "agent_station_cases" }), button("退出登录", { type: "agent_logout" }, "quiet"),
+  ],
+  proxy_consent: m => [
+    el("h1", {}, "代办授权"), el("p", {}, `${m.resident}，代办员 ${m.agent} 将为您代办事项。您同意吗？`),
+    button("我同意", { type: "confirm_proxy_consent" }, "primary"), button("不同意", { type: "end" }, "quiet"),
+  ],
+  station_cases: m => [
+    el("h1", {}, "本站办件"),
+    ...(m.cases || []).map(c => el("div", {}, el("p", {}, `${c.service_name} · ${c.applicant} · ${c.status} · ${c.tracking_number}`),
+      button("补打回执", { type: "agent_reprint", code: c.tracking_number }))),
+    back(),
+  ],
 };
 
 function render(model) {

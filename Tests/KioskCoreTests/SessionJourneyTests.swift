@@ -211,6 +211,8 @@ struct SessionJourneyTests {
         driver.send(.casesFound(request: driver.pendingID!, cases: [CaseSummary(trackingNumber: number.value, serviceName: "重度残疾人护理补贴申请", applicantMasked: "张*兰", status: "待上报")]))
         driver.touch(.agentReprint(trackingNumber: number.value))
         #expect(driver.effects.contains(.reprintReceipt(trackingNumber: number.value)))
+        driver.touch(.back)
+        #expect(driver.state.screen == .agentConsole)
         driver.touch(.agentLogout)
         #expect(driver.state.screen == .attract && driver.state.agent == nil)
         #expect(driver.audits.map(\.action) == ["agent_login_failed", "agent_login", "consent_recorded", "scanned", "scanned", "receipted", "reprint", "agent_logout"])

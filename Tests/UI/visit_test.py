@@ -1,18 +1,28 @@
 #!/usr/bin/python3
-"""Browser test: a whole visit on the touchscreen page in headless Chromium
-(Debian's chromium + chromium-driver through selenium), against kioskd and
-hardware-sim started here as `make demo` starts them (scripts/demo.sh).
+"""Browser tests of the touchscreen page in headless Chromium (Debian's
+chromium + chromium-driver through selenium) at 1080×1920, against kioskd and
+hardware-sim started here as `make demo` starts them (scripts/demo.sh). One
+demo and one browser serve every scenario:
 
-A card is placed in the ID-card simulator, an item chosen, two pages scanned
-through the eSCL scanner simulator, the application submitted; the receipt the
-printer simulator printed must carry the tracking number shown on screen; the
-resident rates, leaves; then nothing of theirs may be left in the DOM,
-localStorage, sessionStorage or cookies.
+- a whole visit: a card placed in the ID-card simulator, an item chosen, two
+  pages scanned through the eSCL scanner simulator, submitted; the receipt
+  the printer simulator printed carries the tracking number shown on screen;
+  rated; after the end nothing of the resident is left in the DOM,
+  localStorage, sessionStorage or cookies;
+- the same visit in elderly mode (长辈模式);
+- an agent's proxy visit: agent card and PIN, the resident's card and consent;
+- the idle timeout: after it, nothing of the resident left either.
 
-Run by `make test` (after the Swift tests built the binaries); exits non-zero
-on the first failure with what was expected.
+On every screen it measures, not assumes: touch targets at least 44×44 CSS px
+(60×60 in elderly mode), text contrast at least 4.5:1, and in elderly mode body
+text at least 24 px (18 pt) with line spacing at least 1.3. It saves a
+screenshot of every screen it sees (SCREENSHOTS=DIR; `make screens` writes
+docs/screens/).
+
+Run by `make test` after the Swift tests built the binaries; exits non-zero
+with what was expected on the first failure.
 """
-import glob, json, os, signal, subprocess, sys, tempfile, time, urllib.request
+import glob, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -22,8 +32,41 @@ from selenium.webdriver.common.keys import Keys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORTS = {"DEMO_LISTEN": "127.0.0.1:18080", "DEMO_PRINTER_PORT": "19100", "DEMO_SCANNER_LISTEN": "127.0.0.1:18090", "DEMO_PLATFORM_LISTEN": "127.0.0.1:18091"}
 BASE = "http://" + PORTS["DEMO_LISTEN"]
-# wang-jianguo, the simulator's card profile: what must not survive the session.
-RESIDENT = {"name": "王建国", "number": "340104195803120519"}
+SIM = os.path.join(ROOT, ".build/debug/hardware-sim")
+CTL = os.path.join(ROOT, ".build/debug/kioskctl")
+# The simulator's card profiles: residents and, registered below, an agent.
+WANG = {"card": "wang-jianguo", "name": "王建国", "number": "340104195803120519", "masked": "王*国"}
+LI = {"card": "li-xiuying", "name": "李秀英", "number": "341122198511070027", "masked": "李*英"}
+AGENT_PIN = "246810"
+IDLE_SECONDS = 30
+
+# Measured on every screen: targets, contrast, and in elderly mode text size and spacing.
+MEASURE = r"""
+const elderly = document.body.classList.contains('elderly');
+function rgb(text) { const m = text.match(/[\d.]+/g).map(Number); return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1}; }
+function lum(c) { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); }
+function background(node) { for (; node; node = node.parentElement) { const c = rgb(getComputedStyle(node).backgroundColor); if (c.a > 0) return c; } return {r: 255, g: 255, b: 255, a: 1}; }
+const problems = [];
+const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+const least = elderly ? 60 : 44;
+for (const e of document.querySelectorAll('button, input, select, a')) {
+  if (!visible(e)) continue;
+  const r = e.getBoundingClientRect();
+  if (r.width < least || r.height < least) problems.push(`target "${(e.textContent || e.id).trim().slice(0, 20)}" is ${Math.round(r.width)}×${Math.round(r.height)} px, under ${least}`);
+}
+for (const e of document.querySelectorAll('body *')) {
+  if (!visible(e) || ![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+  const s = getComputedStyle(e), fg = lum(rgb(s.color)), bg = lum(background(e));
+  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  if (ratio < 4.5) problems.push(`text "${e.textContent.trim().slice(0, 20)}" has contrast ${ratio.toFixed(2)}:1`);
+  if (elderly && e.closest('main')) {
+    const size = parseFloat(s.fontSize), line = s.lineHeight === 'normal' ? size * 1.2 : parseFloat(s.lineHeight);
+    if (size < 24) problems.push(`text "${e.textContent.trim().slice(0, 20)}" is ${size} px in elderly mode, under 24 (18 pt)`);
+    if (line / size < 1.3) problems.push(`text "${e.textContent.trim().slice(0, 20)}" has line spacing ${(line / size).toFixed(2)}`);
+  }
+}
+return problems;
+"""
 
 
 def fail(message):
@@ -43,76 +86,208 @@ def wait(what, condition, seconds=20):
     fail("timed out waiting for " + what)
 
 
+class Kiosk:
+    def __init__(self, driver, state, shots):
+        self.driver, self.state, self.shots = driver, state, shots
+        self.checked = set()
+
+    def screen(self):
+        return self.driver.find_element(By.ID, "screen").get_attribute("data-screen")
+
+    def reach(self, name, seconds=20):
+        """Waits for a screen, then measures it and saves its picture (once per screen and mode)."""
+        wait("the %s screen (on %s)" % (name, self.screen()), lambda: self.screen() == name, seconds)
+        elderly = self.driver.execute_script("return document.body.classList.contains('elderly')")
+        key = name + ("-elderly" if elderly else "")
+        if key not in self.checked:
+            self.checked.add(key)
+            time.sleep(0.2)  # the card animation and layout settle
+            problems = self.driver.execute_script(MEASURE)
+            if problems:
+                fail("%s: %s" % (key, "; ".join(problems[:6])))
+            if self.shots:
+                self.driver.save_screenshot(os.path.join(self.shots, key + ".png"))
+
+    def tap(self, text):
+        def press():
+            # Found and pressed in one go: a push may redraw the screen between the two.
+            next(b for b in self.driver.find_elements(By.TAG_NAME, "button") if text in b.text and b.is_displayed()).click()
+            return True
+        wait("a button '%s' on %s" % (text, self.screen()), press)
+
+    def type_into(self, field, value):
+        def typed():
+            # Typed again if a push redrew the form meanwhile; kioskd's model holds what was typed.
+            box = self.driver.find_element(By.ID, field)
+            if box.get_attribute("value") != value:
+                box.clear()
+                box.send_keys(value, Keys.TAB)
+            time.sleep(0.1)
+            return self.driver.find_element(By.ID, field).get_attribute("value") == value
+        wait("%s to take %s" % (field, value), typed)
+
+    def card(self, *words):
+        subprocess.run([SIM, "control", "--socket", os.path.join(self.state, "sim/idcard_reader.control"), "card", *words], check=True, capture_output=True)
+        if words[0] == "remove":
+            # A person takes the card away before the next one comes: give the
+            # reader (it asks every 300 ms) time to see the reader empty.
+            time.sleep(1)
+
+    def nothing_left_of(self, *people, also=()):
+        storage = self.driver.execute_script("return JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
+        left = self.driver.page_source + storage
+        for person in people:
+            for key in ("name", "number", "masked"):
+                if person[key] in left:
+                    fail("the resident's %s (%s) is still in the page or its storage after the session ended" % (key, person[key]))
+        for secret in also:
+            if secret in left:
+                fail("%s is still in the page after the session ended" % secret)
+
+    def scan_and_submit(self):
+        """From the guide of 高龄津贴申领: form, two scanned pages, submit; returns the tracking number shown."""
+        self.tap("下一步")
+        self.reach("form")
+        self.type_into("phone", "13912345678")
+        self.type_into("bank_account", "6222020200112233446")
+        self.tap("下一步")
+        self.reach("materials")
+        for material in ("居民户口簿", "本人社会保障卡或银行卡"):
+            self.tap("扫描")
+            wait("%s scanned" % material, lambda: "%s（已扫描 1 页）" % material in self.driver.find_element(By.ID, "screen").text, 30)
+        self.tap("检查是否齐全")
+        self.reach("review")
+        self.tap("提交申请")
+        self.reach("receipt", 30)
+        shown = self.driver.find_element(By.ID, "tracking-number").text
+        printed = wait("the printed receipt of " + shown, lambda: [t for t in (open(p, encoding="utf-8").read()
+                       for p in glob.glob(os.path.join(self.state, "sim/receipts/*.txt"))) if shown in t])
+        return shown, printed[0]
+
+
+def visit(kiosk, elderly):
+    kiosk.reach("attract")
+    if elderly:
+        kiosk.tap("长辈模式")
+        wait("elderly mode", lambda: kiosk.driver.execute_script("return document.body.classList.contains('elderly')"))
+        kiosk.reach("attract")
+    kiosk.card("put", WANG["card"])
+    kiosk.reach("home")
+    if WANG["masked"] not in kiosk.driver.page_source:
+        fail("the home screen does not greet the resident by masked name")
+    kiosk.tap("养老")
+    kiosk.reach("browse")
+    kiosk.tap("高龄津贴申领")
+    kiosk.reach("guide")
+    shown, receipt = kiosk.scan_and_submit()
+    if "承诺办结日期" not in receipt or "王*国" not in receipt:
+        fail("the printed receipt lacks the promise or the masked applicant: " + receipt)
+    kiosk.tap("下一步：评价")
+    kiosk.reach("rating")
+    kiosk.tap("满意")
+    kiosk.reach("done")
+    kiosk.tap("退出")
+    kiosk.reach("attract")
+    if kiosk.driver.execute_script("return document.body.classList.contains('elderly')"):
+        fail("elderly mode outlived the session")
+    kiosk.nothing_left_of(WANG, also=[shown])
+    kiosk.card("remove")
+    return shown
+
+
+def proxy_visit(kiosk):
+    kiosk.card("put", LI["card"])
+    kiosk.reach("agent_pin")
+    box = kiosk.driver.find_element(By.ID, "pin")
+    box.send_keys(AGENT_PIN, Keys.TAB)
+    kiosk.tap("登录")
+    kiosk.reach("agent_console")
+    kiosk.card("swap", WANG["card"])
+    kiosk.reach("proxy_consent")
+    if WANG["masked"] not in kiosk.driver.page_source:
+        fail("the consent screen does not show whom the agent acts for")
+    kiosk.tap("我同意")
+    kiosk.reach("home")
+    kiosk.tap("养老")
+    kiosk.tap("高龄津贴申领")
+    kiosk.reach("guide")
+    shown, receipt = kiosk.scan_and_submit()
+    if "代办" not in receipt:
+        fail("the receipt does not name the agent: " + receipt)
+    kiosk.tap("下一步：评价")
+    kiosk.tap("跳过")
+    kiosk.reach("done")
+    kiosk.tap("退出")
+    kiosk.reach("agent_console")
+    kiosk.nothing_left_of(WANG, also=[shown])
+    kiosk.tap("本站办件")
+    kiosk.reach("station_cases")
+    kiosk.tap("返回")
+    kiosk.reach("agent_console")
+    kiosk.tap("退出登录")
+    kiosk.reach("attract")
+    kiosk.nothing_left_of(WANG, LI)
+    kiosk.card("remove")
+
+
+def idle_timeout(kiosk):
+    kiosk.card("put", WANG["card"])
+    kiosk.reach("home")
+    kiosk.tap("养老")
+    kiosk.tap("高龄津贴申领")
+    kiosk.reach("guide")
+    kiosk.tap("下一步")
+    kiosk.reach("form")
+    kiosk.type_into("phone", "13800000000")
+    wait("the idle warning", lambda: kiosk.driver.find_element(By.ID, "idle").is_displayed(), IDLE_SECONDS)
+    kiosk.tap("继续办理")
+    wait("the warning to go", lambda: not kiosk.driver.find_element(By.ID, "idle").is_displayed())
+    kiosk.reach("attract", IDLE_SECONDS + 10)
+    kiosk.nothing_left_of(WANG, also=["13800000000"])
+    kiosk.card("remove")
+
+
 def main():
     state = tempfile.mkdtemp(prefix="kioskd-ui-")
-    env = dict(os.environ, STATE_DIR=state, **PORTS)
+    shots = os.environ.get("SCREENSHOTS")
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+    # Li Xiuying's card is an agent's card here.
+    pin_hash = subprocess.run(["/bin/sh", "-c", "echo %s | %s agent hash-pin" % (AGENT_PIN, CTL)], check=True, capture_output=True, text=True).stdout.strip()
+    agents = os.path.join(state, "agents.json")
+    with open(agents, "w") as f:
+        json.dump({"agents": [{"id": "agent01", "name": LI["name"], "card_number": LI["number"], "pin_hash": pin_hash}]}, f)
+    env = dict(os.environ, STATE_DIR=state, KIOSKD_SESSION_AGENTS_FILE=agents, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
+               KIOSKD_SESSION_IDLE_WARNING_SECONDS="20", **PORTS)
     log = open(os.path.join(state, "demo.log"), "w")
     demo = subprocess.Popen([os.path.join(ROOT, "scripts/demo.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     driver = None
     try:
-        health = wait("kioskd's devices online", lambda: (lambda h: h if all(c["status"] in ("ok", "online") for c in h["components"]
-                      if c["name"] in ("idcard_reader", "receipt_printer", "scanner", "platform")) else None)(json.load(urllib.request.urlopen(BASE + "/healthz"))), 30)
+        wait("kioskd's devices online", lambda: all(c["status"] in ("ok", "online") for c in json.load(urllib.request.urlopen(BASE + "/healthz"))["components"]
+                                                     if c["name"] in ("idcard_reader", "receipt_printer", "scanner", "platform")), 30)
         options = webdriver.ChromeOptions()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1080,1920", "--lang=zh-CN"]:
+        for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1080,1920", "--hide-scrollbars", "--lang=zh-CN"]:
             options.add_argument(argument)
         options.binary_location = "/usr/bin/chromium"
         driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+        # A portrait kiosk screen: the page gets exactly 1080×1920 CSS px.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1080, "height": 1920, "deviceScaleFactor": 1, "mobile": False})
         driver.get(BASE + "/")
-
-        def screen():
-            return driver.find_element(By.ID, "screen").get_attribute("data-screen")
-
-        def tap(text):
-            button = wait("a button '%s' on %s" % (text, screen()), lambda: next(b for b in driver.find_elements(By.TAG_NAME, "button") if text in b.text))
-            button.click()
-
-        wait("the attract screen", lambda: screen() == "attract")
-        control = [os.path.join(ROOT, ".build/debug/hardware-sim"), "control", "--socket", os.path.join(state, "sim/idcard_reader.control")]
-        subprocess.run(control + ["card", "put", "wang-jianguo"], check=True, capture_output=True)
-        wait("the home screen after the card", lambda: screen() == "home")
-        if "王*国" not in driver.page_source:
-            fail("the home screen does not greet the resident by masked name")
-        tap("养老")
-        tap("高龄津贴申领")
-        wait("the guide", lambda: screen() == "guide")
-        tap("下一步")
-        wait("the form", lambda: screen() == "form")
-        for field, value in (("phone", "13912345678"), ("bank_account", "6222020200112233446")):
-            box = driver.find_element(By.ID, field)
-            box.clear()
-            box.send_keys(value, Keys.TAB)
-            wait("%s accepted" % field, lambda: driver.find_element(By.ID, field).get_attribute("value") == value)
-        tap("下一步")
-        wait("the materials", lambda: screen() == "materials")
-        for material in ("居民户口簿", "本人社会保障卡或银行卡"):
-            tap("扫描")
-            wait("%s scanned" % material, lambda: "%s（已扫描 1 页）" % material in driver.find_element(By.ID, "screen").text, 30)
-        tap("检查是否齐全")
-        wait("the review", lambda: screen() == "review")
-        tap("提交申请")
-        shown = wait("the receipt screen", lambda: driver.find_element(By.ID, "tracking-number").text, 30)
-        printed = wait("the printed receipt", lambda: [open(p, encoding="utf-8").read() for p in sorted(glob.glob(os.path.join(state, "sim/receipts/*.txt")))])
-        if not any(shown in text for text in printed):
-            fail("the receipt printed does not carry the tracking number on screen (%s): %s" % (shown, printed))
-        tap("下一步：评价")
-        tap("满意")
-        wait("thanks", lambda: screen() == "done")
-        tap("退出")
-        wait("the attract screen after the end", lambda: screen() == "attract")
-
-        # Nothing of the resident may be left in the page or its storage.
-        storage = driver.execute_script("return JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
-        left = driver.page_source + storage
-        for label, secret in list(RESIDENT.items()) + [("masked name", "王*国"), ("tracking number", shown)]:
-            if secret in left:
-                fail("the %s is still in the page after the session ended" % label)
-        print("ui visit: card → 高龄津贴申领 → 2 pages scanned → submitted %s → printed receipt matches → rated → wiped" % shown)
+        kiosk = Kiosk(driver, state, shots)
+        started = time.time()
+        first = visit(kiosk, elderly=False)
+        second = visit(kiosk, elderly=True)
+        proxy_visit(kiosk)
+        idle_timeout(kiosk)
+        print("ui: visit %s, elderly visit %s, proxy visit, idle wipe; %d screens measured (targets, contrast, elderly text) in %.0f s"
+              % (first, second, len(kiosk.checked), time.time() - started))
     except Exception:
         if driver:
             # What the screen showed, for whoever reads the failure.
             driver.save_screenshot(os.path.join(state, "failure.png"))
-            print("ui visit: the screen was %r: %s (screenshot %s/failure.png, log %s/demo.log)" % (
-                driver.find_element(By.ID, "screen").get_attribute("data-screen"), driver.find_element(By.TAG_NAME, "body").text[:600], state, state), file=sys.stderr)
+            print("ui: the screen was %r: %s (screenshot %s/failure.png, log %s/demo.log)" % (
+                driver.find_element(By.ID, "screen").get_attribute("data-screen"), driver.find_element(By.TAG_NAME, "body").text[:600], state, state),
+                file=sys.stderr)
         raise
     finally:
         if driver:
@@ -128,5 +303,5 @@ if __name__ == "__main__":
     try:
         main()
     except AssertionError as failure:
-        print("ui visit FAILED: %s" % failure, file=sys.stderr)
+        print("ui FAILED: %s" % failure, file=sys.stderr)
         sys.exit(1)

@@ -251,6 +251,9 @@ public struct SessionReducer: Sendable {
             guard state.agent != nil, state.screen == .agentConsole || isStationCases(state.screen) else { return [] }
             let request = newRequest(&state, .stationCases)
             return [.listStationCases(request: request)]
+        case .back where state.agent != nil && isStationCases(state.screen):
+            state.screen = .agentConsole
+            return []
         case .agentReprint(let number):
             guard let agent = state.agent, isStationCases(state.screen) else { return [] }
             return [.reprintReceipt(trackingNumber: number), .audit(AuditNote(action: "reprint", trackingNumber: number, actor: agent.masked, detail: "receipt reprinted (重印)"))]
