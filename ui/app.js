@@ -117,8 +117,30 @@ const screens = {
   ],
 };
 
+// Speech: kioskd renders each screen's prompt (espeak-ng, Mandarin); the page plays it.
+const voice = document.getElementById("voice");
+const volume = document.getElementById("volume");
+const DEFAULT_VOLUME = 80;
+let spoken = null;
+function say(model) {
+  const key = model.screen + "\u0000" + (model.prompt || "");
+  if (!model.prompt || key === spoken) return;
+  spoken = key;
+  voice.src = "/api/speech?at=" + Date.now();
+  voice.play().catch(() => {});
+}
+document.getElementById("repeat").addEventListener("click", () => { voice.currentTime = 0; voice.play().catch(() => {}); touch({ type: "still_here" }); });
+document.getElementById("stop").addEventListener("click", () => { voice.pause(); touch({ type: "still_here" }); });
+volume.addEventListener("input", () => { voice.volume = volume.value / 100; });
+
 function render(model) {
   if (model.error) return;
+  if (model.screen === "attract" && !model.elderly_mode) {
+    // A new resident starts at the usual volume, whatever the last one chose.
+    volume.value = DEFAULT_VOLUME;
+    voice.volume = DEFAULT_VOLUME / 100;
+  }
+  say(model);
   document.body.classList.toggle("elderly", !!model.elderly_mode);
   document.getElementById("link").textContent = model.online ? "网络正常" : "网络未连接：申请会先保存，恢复后自动上报";
   document.getElementById("idle").hidden = !model.idle_warning;

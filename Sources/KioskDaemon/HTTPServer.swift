@@ -47,8 +47,18 @@ enum HTTPRoutes {
 
     struct Refusal: Encodable { var error: String }
 
-    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime) {
+    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime, speech: SpeechRenderer = SpeechRenderer()) {
         router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
+        // The current screen's prompt as Mandarin speech (WAV), for the page to play.
+        router.get("/api/speech") { _, _ -> Response in
+            guard let prompt = await session.model.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }
+            do {
+                let wav = try await speech.wav(for: prompt)
+                return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: wav)))
+            } catch {
+                return try json(Refusal(error: "\(error)"), status: .serviceUnavailable)
+            }
+        }
         router.post("/api/touch") { request, context -> Response in
             let body = try await request.body.collect(upTo: 64 * 1024)
             guard let message = try? JSONDecoder().decode(TouchMessage.self, from: body), let touch = message.touch else {

@@ -136,6 +136,7 @@ struct ScreenModel: Encodable, Equatable {
             self.reference = reference
         case .paused: screen = "paused"
         }
+        if self.prompt == nil { self.prompt = Self.defaultPrompts[screen] }
         if screen == "form", let choice = visit?.choice {
             let values = reducer.formValues(state)
             form = choice.formFields.map { field in
@@ -167,6 +168,19 @@ struct ScreenModel: Encodable, Equatable {
                                   materials: printed.materials.map { "\($0.name)（\($0.how)）" })
         }
     }
+
+    /// What each screen says when nothing more particular was said on it:
+    /// every screen has a prompt, shown and spoken.
+    static let defaultPrompts: [String: String] = [
+        "attract": "您好，请把身份证放在读卡区开始办理。长辈可以点长辈模式。",
+        "home": "请选择要办理的事项。", "browse": "请选择事项。", "guide": "请阅读办事指南，然后点下一步。",
+        "form": "请核对并填写申请表。", "materials": "请提供材料。", "scanning": "正在扫描，请不要移动材料。",
+        "incomplete": "材料还不齐，请补齐或预约。", "reserved": "已为您预约。", "review": "请核对后提交。",
+        "submitting": "正在保存您的申请，请稍候。", "receipt": "申请已提交，请取走回执。", "rating": "请为本次服务评价。",
+        "done": "谢谢您。", "my_cases": "这是您的办件。", "consultation": "请说明您的问题。", "consultation_sent": "已提交。",
+        "paused": "请把身份证放回读卡区。", "agent_pin": "请输入代办员密码。", "agent_console": "请居民刷身份证。",
+        "station_cases": "本站办件。", "proxy_consent": "请居民确认代办授权。", "enterprise": "请输入统一社会信用代码。",
+    ]
 
     static func line(_ summary: CaseSummary) -> CaseLine {
         CaseLine(trackingNumber: summary.trackingNumber, serviceName: summary.serviceName, applicant: summary.applicantMasked,

@@ -66,6 +66,8 @@ public actor SessionRuntime {
     public func send(_ event: SessionEvent) {
         let before = state
         let effects = reducer.reduce(&state, event)
+        // A new screen that says nothing in particular gets its own prompt, not the last one's.
+        if ScreenModel(before, prompt: nil, reducer: reducer).screen != ScreenModel(state, prompt: nil, reducer: reducer).screen { prompt = nil }
         for effect in effects { perform(effect) }
         if state != before || effects.contains(where: { if case .speak = $0 { true } else { false } }) { publish() }
     }

@@ -90,6 +90,7 @@ class Kiosk:
     def __init__(self, driver, state, shots):
         self.driver, self.state, self.shots = driver, state, shots
         self.checked = set()
+        self.heard = []
 
     def screen(self):
         return self.driver.find_element(By.ID, "screen").get_attribute("data-screen")
@@ -107,6 +108,27 @@ class Kiosk:
                 fail("%s: %s" % (key, "; ".join(problems[:6])))
             if self.shots:
                 self.driver.save_screenshot(os.path.join(self.shots, key + ".png"))
+            self.hear(name)
+
+    def hear(self, name):
+        """The screen's prompt as kioskd speaks it: Mandarin WAV audio of a plausible length."""
+        prompt = json.load(urllib.request.urlopen(BASE + "/api/screen")).get("prompt")
+        if not prompt:
+            fail("the %s screen has no prompt to speak" % name)
+        wav = urllib.request.urlopen(BASE + "/api/speech").read()
+        if json.load(urllib.request.urlopen(BASE + "/api/screen")).get("prompt") != prompt:
+            return  # the screen moved on meanwhile; its next visit is heard
+        if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE" or wav[36:40] != b"data":
+            fail("the %s screen's speech is not a WAV file" % name)
+        rate, channels, bits = int.from_bytes(wav[24:28], "little"), int.from_bytes(wav[22:24], "little"), int.from_bytes(wav[34:36], "little")
+        data = int.from_bytes(wav[40:44], "little")
+        seconds = data / (rate * channels * bits / 8)
+        characters = len([c for c in prompt if not c.isspace()])
+        if data != len(wav) - 44 or not (0.3 <= seconds and 0.05 * characters <= seconds <= 0.8 * characters):
+            fail("the %s screen's speech lasts %.1f s for %d characters (%r)" % (name, seconds, characters, prompt))
+        if max(abs(int.from_bytes(wav[i:i + 2], "little", signed=True)) for i in range(44, len(wav) - 1, 2)) < 1000:
+            fail("the %s screen's speech is silent" % name)
+        self.heard.append(seconds)
 
     def tap(self, text):
         def press():
@@ -186,8 +208,12 @@ def visit(kiosk, elderly):
     kiosk.reach("rating")
     kiosk.tap("满意")
     kiosk.reach("done")
+    # The resident turned the voice down; the next one starts at the usual volume.
+    kiosk.driver.execute_script("const v = document.getElementById('volume'); v.value = 20; v.dispatchEvent(new Event('input'));")
     kiosk.tap("退出")
     kiosk.reach("attract")
+    if kiosk.driver.execute_script("return document.getElementById('volume').value") != "80":
+        fail("the volume the last resident chose outlived the session")
     if kiosk.driver.execute_script("return document.body.classList.contains('elderly')"):
         fail("elderly mode outlived the session")
     kiosk.nothing_left_of(WANG, also=[shown])
@@ -279,8 +305,8 @@ def main():
         second = visit(kiosk, elderly=True)
         proxy_visit(kiosk)
         idle_timeout(kiosk)
-        print("ui: visit %s, elderly visit %s, proxy visit, idle wipe; %d screens measured (targets, contrast, elderly text) in %.0f s"
-              % (first, second, len(kiosk.checked), time.time() - started))
+        print("ui: visit %s, elderly visit %s, proxy visit, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
+              "(%.1f–%.1f s of Mandarin) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
             # What the screen showed, for whoever reads the failure.
