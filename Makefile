@@ -56,3 +56,5 @@ bench: deps
 	.build/release/kioskd-bench idcard
 	.build/release/kioskd-bench scan
 	.build/release/kioskd-bench outbox
+	$(SWIFT) build
+	/usr/bin/python3 Benchmarks/ui_touch_bench.py

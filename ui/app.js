@@ -5,6 +5,7 @@
 const main = document.getElementById("screen");
 let socket;
 
+window.kioskdTouch = touch;
 function touch(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
@@ -152,6 +153,8 @@ function render(model) {
     ...draw(model).flat(),
   ].filter(Boolean));
   main.dataset.screen = model.screen;
+  // After the frame that shows it: the touch-to-paint benchmark listens for this.
+  requestAnimationFrame(() => requestAnimationFrame(() => window.dispatchEvent(new Event("kioskd-painted"))));
 }
 
 function connect() {
