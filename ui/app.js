@@ -96,6 +96,24 @@ const screens = {
   done: () => [el("h1", {}, "谢谢！"), button("办理其他事项", { type: "next" }), end()],
   my_cases: m => [el("h1", {}, "我的办件"), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), back()],
   paused: () => [el("h1", {}, "请把身份证放回读卡区"), end()],
+  reserved: () => [el("h1", {}, "已预约"), el("p", {}, "请按预约日期带齐材料再来一次。"), back(), end()],
+  consultation: () => {
+    const text = el("textarea", { id: "consultation-text", rows: "5", maxlength: "500" });
+    const phone = el("input", { id: "consultation-phone", inputmode: "tel" });
+    const send = el("button", { class: "primary" }, "提交");
+    send.addEventListener("click", () => touch({ type: "send_consultation", text: text.value, phone: phone.value || undefined }));
+    return [el("h1", {}, "咨询 · 投诉 · 建议"), el("label", { for: "consultation-text" }, "内容（最多500字）"), text,
+      el("label", { for: "consultation-phone" }, "联系电话（可不填）"), phone, send, back()];
+  },
+  consultation_sent: m => [el("h1", {}, "已提交"), el("p", {}, `受理编号：${m.reference}`), back(), end()],
+  enterprise: () => {
+    const code = el("input", { id: "credit-code" });
+    const name = el("input", { id: "enterprise-name" });
+    const go = el("button", { class: "primary" }, "确定");
+    go.addEventListener("click", () => touch({ type: "agent_enterprise", code: code.value, name: name.value }));
+    return [el("h1", {}, "单位代办"), el("label", { for: "credit-code" }, "统一社会信用代码"), code, el("label", { for: "enterprise-name" }, "单位名称"), name, go,
+      end()];
+  },
   agent_pin: m => {
     const pin = el("input", { id: "pin", type: "password", inputmode: "numeric", autocomplete: "off" });
     const login = el("button", { class: "primary" }, "登录");
@@ -104,6 +122,7 @@ const screens = {
   },
   agent_console: m => [
     el("h1", {}, `代办员 ${m.agent || ""}`), el("p", {}, "请居民把身份证放在读卡区，确认授权后开始代办。"),
+    button("单位代办（输入统一社会信用代码）", { type: "agent_enterprise", code: "", name: "" }),
     button("本站办件", { type: "agent_station_cases" }), button("退出登录", { type: "agent_logout" }, "quiet"),
   ],
   proxy_consent: m => [
@@ -146,12 +165,19 @@ function render(model) {
   document.getElementById("link").textContent = model.online ? "网络正常" : "网络未连接：申请会先保存，恢复后自动上报";
   document.getElementById("idle").hidden = !model.idle_warning;
   const draw = screens[model.screen] || (() => [el("h1", {}, model.prompt || ""), end()]);
+  // What is being typed survives a redraw of the same screen (PINs excepted).
+  const typing = main.dataset.screen === model.screen
+    ? [...main.querySelectorAll("input, textarea")].filter(e => e.id && e.type !== "password" && e.type !== "range").map(e => [e.id, e.value]) : [];
   main.replaceChildren(...[
     model.prompt && model.screen !== "attract" ? el("p", { class: "prompt" }, model.prompt) : null,
     model.message ? el("p", { class: "message", role: "alert" }, model.message) : null,
     model.notice ? el("p", { class: "message", role: "alert" }, model.notice) : null,
     ...draw(model).flat(),
   ].filter(Boolean));
+  for (const [id, value] of typing) {
+    const box = document.getElementById(id);
+    if (box && !box.value) box.value = value;
+  }
   main.dataset.screen = model.screen;
   // After the frame that shows it: the touch-to-paint benchmark listens for this.
   requestAnimationFrame(() => requestAnimationFrame(() => window.dispatchEvent(new Event("kioskd-painted"))));

@@ -250,9 +250,40 @@ def proxy_visit(kiosk):
     kiosk.reach("station_cases")
     kiosk.tap("返回")
     kiosk.reach("agent_console")
+    # For a business: the agent types its credit code (checked) and name.
+    kiosk.tap("单位代办")
+    kiosk.reach("enterprise")
+    code = json.load(open(os.path.join(ROOT, "data/catalogue.json"), encoding="utf-8"))["departments"][0]["credit_code"]
+    kiosk.type_into("credit-code", code[:-1] + ("0" if code[-1] != "0" else "1"))
+    kiosk.type_into("enterprise-name", "示例个体户")
+    kiosk.tap("确定")
+    wait("the mistyped credit code refused", lambda: "统一社会信用代码有误" in kiosk.driver.find_element(By.ID, "screen").text or
+         "check character" in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.type_into("credit-code", code)
+    kiosk.tap("确定")
+    kiosk.reach("home")
+    kiosk.tap("退出")
+    kiosk.reach("agent_console")
     kiosk.tap("退出登录")
     kiosk.reach("attract")
     kiosk.nothing_left_of(WANG, LI)
+    kiosk.card("remove")
+
+
+def consultation(kiosk):
+    kiosk.card("put", WANG["card"])
+    kiosk.reach("home")
+    kiosk.tap("咨询")
+    kiosk.reach("consultation")
+    box = kiosk.driver.find_element(By.ID, "consultation-text")
+    box.send_keys("养老金到账时间比告知的晚了两个月")
+    kiosk.tap("提交")
+    kiosk.reach("consultation_sent")
+    if "12345-" not in kiosk.driver.find_element(By.ID, "screen").text:
+        fail("the consultation's 12345 reference is not shown")
+    kiosk.tap("退出")
+    kiosk.reach("attract")
+    kiosk.nothing_left_of(WANG, also=["养老金到账时间"])
     kiosk.card("remove")
 
 
@@ -304,8 +335,9 @@ def main():
         first = visit(kiosk, elderly=False)
         second = visit(kiosk, elderly=True)
         proxy_visit(kiosk)
+        consultation(kiosk)
         idle_timeout(kiosk)
-        print("ui: visit %s, elderly visit %s, proxy visit, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
+        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of Mandarin) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:

@@ -222,6 +222,11 @@ public struct SessionReducer: Sendable {
         case .agentEnterprise(let code, let name):
             guard let agent = state.agent, state.screen == .agentConsole || state.screen == .enterprise else { return [] }
             state.screen = .enterprise
+            // Opening the screen: nothing typed yet, nothing to refuse.
+            if code.trimmingSpaces.isEmpty, name.trimmingSpaces.isEmpty, state.visit == nil {
+                state.notice = nil
+                return [.speak("请输入单位的统一社会信用代码和名称。")]
+            }
             let trimmed = name.trimmingSpaces
             do {
                 let credit = try UnifiedSocialCreditCode(code)
