@@ -38,6 +38,7 @@ public actor SessionRuntime {
     /// What was last said: the screen's prompt.
     public private(set) var prompt: String?
     private var subscribers: [UUID: AsyncStream<ScreenModel>.Continuation] = [:]
+    private var lastPublished: ScreenModel?
     private let reducer: SessionReducer
     private let outbox: Outbox
     private let printer: (any ReceiptPrinter)?
@@ -69,7 +70,7 @@ public actor SessionRuntime {
         // A new screen that says nothing in particular gets its own prompt, not the last one's.
         if ScreenModel(before, prompt: nil, reducer: reducer).screen != ScreenModel(state, prompt: nil, reducer: reducer).screen { prompt = nil }
         for effect in effects { perform(effect) }
-        if state != before || effects.contains(where: { if case .speak = $0 { true } else { false } }) { publish() }
+        publish()
     }
 
     /// The screen now.
@@ -87,8 +88,12 @@ public actor SessionRuntime {
 
     private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
+    /// Pushes the screen if it changed: the clock ticks every second, and a
+    /// redraw for nothing would take the focus from what is being typed.
     private func publish() {
         let current = model
+        guard current != lastPublished else { return }
+        lastPublished = current
         for continuation in subscribers.values { continuation.yield(current) }
     }
 
