@@ -28,10 +28,9 @@ extension SANEScanner: PageScanner {
 /// the receipt printer, scan, look up cases, check agents' PINs, append to the
 /// audit trail — feeding each result back as an event.
 ///
-/// The e-certificate lookup and 12345 go to the platform with the resident's
-/// consent or contact sealed to the platform's key. Effects the station
-/// cannot perform yet (reservations, forwarding ratings) are answered with a
-/// failure that says so, and the session offers the paper way instead.
+/// The e-certificate lookup, reservations and 12345 go to the platform with
+/// the resident's consent or contact sealed to the platform's key; ratings
+/// wait in the outbox for the forwarder.
 public actor SessionRuntime {
     /// The session now.
     public private(set) var state = SessionState()
@@ -237,8 +236,27 @@ public actor SessionRuntime {
                     self.send(.requestFailed(request: request, message: "没有提交成功，请稍后再试或拨打12345"))
                 }
             }
-        case .makeReservation(let request, _):
-            send(.requestFailed(request: request, message: "预约暂未开通，请咨询工作人员"))
+        case .makeReservation(let request, let reservation):
+            guard let platform, let visit = state.visit else {
+                send(.requestFailed(request: request, message: "现在无法预约，请咨询工作人员"))
+                return
+            }
+            let outbox = self.outbox
+            var contact: [String: String] = [:]
+            contact["name"] = visit.resident?.name ?? visit.enterprise?.name
+            contact["id_number"] = visit.resident?.number ?? visit.enterprise?.creditCode.value
+            Task {
+                do {
+                    let contactID = UUID().uuidString.lowercased()
+                    let sealed = try outbox.seal(record: try JSONSerialization.data(withJSONObject: contact, options: [.sortedKeys]), binding: contactID)
+                    let reference = try await platform.reserve(serviceCode: reservation.serviceCode, date: reservation.date.description,
+                                                               missing: reservation.missing, sealedContact: sealed, contactID: contactID)
+                    self.send(.reservationMade(request: request, reference: reference))
+                } catch {
+                    self.logger.warning("a reservation could not be booked: \(error)")
+                    self.send(.requestFailed(request: request, message: "预约没有成功，请稍后再试或咨询工作人员"))
+                }
+            }
         case .submitRating(let rating):
             // Kept until the platform has given the case its number; the forwarder sends it.
             do { try outbox.recordRating(rating) } catch { logger.error("a rating could not be kept: \(error)") }

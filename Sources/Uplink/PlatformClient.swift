@@ -153,6 +153,19 @@ public final class HTTPPlatformClient: PlatformAPI {
         return Set(found.compactMap { $0["type"] as? String })
     }
 
+    /// Books a reservation to come back once with what was missing; returns its reference.
+    public func reserve(serviceCode: String, date: String, missing: [String], sealedContact: Data, contactID: String) async throws(PlatformFailure) -> String {
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "service_code": serviceCode, "date": date, "missing": missing, "sealed_contact": String(decoding: sealedContact, as: UTF8.self), "contact_id": contactID,
+        ] as [String: Any])
+        let (status, headers, reply) = try await send(.POST, "/v1/reservations", headers: [("Content-Type", "application/json")], body: body)
+        guard status == 201 || status == 200 else { throw failure(status, headers, reply) }
+        guard let reference = ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any])?["reference"] as? String else {
+            throw .retryable(status: status, retryAfter: nil, reason: "the reservation answer has no reference")
+        }
+        return reference
+    }
+
     /// Forwards a consultation or complaint to the 12345 channel; returns its reference.
     public func submitConsultation(kind: String, title: String, content: String, sealedContact: Data?, contactID: String) async throws(PlatformFailure) -> String {
         var object: [String: Any] = ["kind": kind, "title": title, "content": content, "contact_id": contactID]

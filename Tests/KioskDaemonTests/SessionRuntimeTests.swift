@@ -200,6 +200,40 @@ struct SessionRuntimePlatformTests {
         await client.shutdown()
     }
 
+    @Test("A completeness failure books a working day with the platform, the resident's contact sealed; nothing is submitted")
+    func reservation() async throws {
+        let folder = temporaryDirectory()
+        let key = P256.KeyAgreement.PrivateKey()
+        let platform = try PlatformSimulator(privateKey: key, outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
+        try platform.start()
+        defer { platform.stop() }
+        let (runtime, outbox, client) = try runtime(folder, sealingTo: key.publicKey, platform: platform)
+        defer { try? outbox.close() }
+        await runtime.send(.networkChanged(online: true))
+        await runtime.send(.cardPresented(Self.resident, now: Date().timeIntervalSince1970))
+        await runtime.touch(.menu(.search("低保")))
+        await runtime.touch(.choose(code: "0500007000"))
+        await runtime.touch(.next)
+        for (field, value) in [("phone", "13912345678"), ("household_size", "3"), ("monthly_income", "1200"), ("bank_account", "6222020200112233446")] {
+            await runtime.touch(.setField(id: field, value: value))
+        }
+        await runtime.touch(.next)
+        for material in ["hukou_book", "bank_card"] {
+            await runtime.touch(.scan(materialID: material))
+            #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials[material] != nil })
+        }
+        await runtime.touch(.next)
+        guard case .incomplete(_, let dates) = await runtime.state.screen else { Issue.record("not incomplete: \(await runtime.state.screen)"); return }
+        await runtime.touch(.reserve(dates[1]))
+        #expect(await eventually(within: .seconds(20)) { if case .reserved = await runtime.state.screen { true } else { false } })
+        let booked = try #require(platform.reservations.first)
+        #expect(booked.serviceCode == "0500007000" && booked.date == dates[1].description)
+        #expect(booked.missing == ["缺少材料：家庭收入及财产状况声明", "缺少材料：家庭经济状况核对授权书"])
+        #expect(booked.contact["id_number"] == Self.resident.number)
+        #expect(try outbox.applications().isEmpty, "a case that would bounce is not submitted")
+        await client.shutdown()
+    }
+
     @Test("A consent the platform cannot open (sealed to the wrong key) ends in a clear message and the paper way, not a hang")
     func wrongKey() async throws {
         let folder = temporaryDirectory()

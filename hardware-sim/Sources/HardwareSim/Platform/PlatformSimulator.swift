@@ -56,6 +56,8 @@ public final class PlatformSimulator: Sendable {
         var heartbeats = 0
         /// E-certificate types held per resident, by ID number.
         var eCertificates: [String: Set<String>] = [:]
+        /// Reservations booked: service, date, what to bring, the opened contact.
+        var reservations: [(serviceCode: String, date: String, missing: [String], contact: [String: String])] = []
         /// Consultations received: kind, content and the opened contact.
         var consultationsReceived: [(kind: String, content: String, contact: [String: String])] = []
         /// The published catalogue and its version (nil: none published).
@@ -188,6 +190,9 @@ public final class PlatformSimulator: Sendable {
     public func holdECertificates(_ types: [String], for idNumber: String) {
         state.withLock { $0.eCertificates[idNumber, default: []].formUnion(types) }
     }
+
+    /// Reservations booked so far.
+    public var reservations: [(serviceCode: String, date: String, missing: [String], contact: [String: String])] { state.withLock { $0.reservations } }
 
     /// Consultations received so far: kind, content, and the contact opened with the platform's key.
     public var consultations: [(kind: String, content: String, contact: [String: String])] { state.withLock { $0.consultationsReceived } }
@@ -341,6 +346,7 @@ public final class PlatformSimulator: Sendable {
             }
             return first ? json(201, ["recorded": true]) : json(409, ["error": "this case was rated already"])
         case ("POST", 2, "consultations"?): return consultation(request)
+        case ("POST", 2, "reservations"?): return reservation(request)
         case ("POST", 2, "heartbeat"?):
             state.withLock { $0.heartbeats += 1 }
             return .respond(status: 204, headers: [], body: [])
@@ -366,6 +372,21 @@ public final class PlatformSimulator: Sendable {
         let held = state.withLock { $0.eCertificates[number] ?? [] }
         let found = types.filter(held.contains).map { ["type": $0, "identifier": "DZZZ-\(abs($0.hashValue) % 100_000)", "issuer": "安徽省电子证照库（模拟）"] }
         return json(200, ["certificates": found])
+    }
+
+    private func reservation(_ request: HTTPRequest) -> HTTPAction {
+        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let service = body["service_code"] as? String,
+              let date = body["date"] as? String, date.count == 10, let missing = body["missing"] as? [String] else {
+            return json(400, ["error": "a reservation needs service_code, date (YYYY-MM-DD), missing, sealed_contact and contact_id"])
+        }
+        guard let contact = openRecord(body["sealed_contact"] as? String, binding: body["contact_id"] as? String) else {
+            return json(400, ["error": "the contact does not open with the platform's key"])
+        }
+        let reference = state.withLock { state -> String in
+            state.reservations.append((service, date, missing, contact.mapValues { "\($0)" }))
+            return "YY-\(date.replacingOccurrences(of: "-", with: ""))-\(state.reservations.count)"
+        }
+        return json(201, ["reference": reference])
     }
 
     private func consultation(_ request: HTTPRequest) -> HTTPAction {
