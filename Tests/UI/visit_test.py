@@ -99,7 +99,8 @@ class Kiosk:
         """Waits for a screen, then measures it and saves its picture (once per screen and mode)."""
         wait("the %s screen (on %s)" % (name, self.screen()), lambda: self.screen() == name, seconds)
         elderly = self.driver.execute_script("return document.body.classList.contains('elderly')")
-        key = name + ("-elderly" if elderly else "")
+        english = self.driver.execute_script("return document.documentElement.lang") == "en"
+        key = name + ("-elderly" if elderly else "") + ("-en" if english else "")
         if key not in self.checked:
             self.checked.add(key)
             time.sleep(0.2)  # the card animation and layout settle
@@ -287,6 +288,20 @@ def consultation(kiosk):
     kiosk.card("remove")
 
 
+def english(kiosk):
+    kiosk.reach("attract")
+    kiosk.tap("English")
+    wait("English on the attract screen", lambda: "Please place your ID card" in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.reach("attract")
+    kiosk.card("put", WANG["card"])
+    wait("English greeting", lambda: "Hello, " + WANG["masked"] in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.reach("home")
+    kiosk.tap("Leave")
+    wait("Chinese again for the next resident", lambda: "请刷身份证" in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.nothing_left_of(WANG)
+    kiosk.card("remove")
+
+
 def idle_timeout(kiosk):
     kiosk.card("put", WANG["card"])
     kiosk.reach("home")
@@ -336,8 +351,9 @@ def main():
         second = visit(kiosk, elderly=True)
         proxy_visit(kiosk)
         consultation(kiosk)
+        english(kiosk)
         idle_timeout(kiosk)
-        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
+        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, English, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of Mandarin) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
