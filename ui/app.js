@@ -34,6 +34,21 @@ const button = (text, message, kind) => el("button", { touch: message, class: ki
 const back = () => button(t("back"), { type: "back" }, "quiet");
 const end = () => button(t("end"), { type: "end" }, "quiet");
 
+// Search by pinyin initials: an on-screen keypad, each key a touch; kioskd
+// answers with the matching items (养老保险 → YLBX).
+function keypad(m) {
+  const query = (m.query || "").trim();
+  const keys = "ABCDEFGHJKLMNOPQRSTWXYZ".split("").map(letter => el("button", { touch: { type: "menu", menu: "search", value: query + letter }, class: "key" }, letter));
+  return [
+    el("h1", {}, t("search_title")),
+    el("p", { class: "prompt", id: "query" }, query || t("search_hint")),
+    el("div", { class: "keypad" }, keys,
+      el("button", { touch: { type: "menu", menu: "search", value: query.slice(0, -1) || " " }, class: "key quiet" }, "⌫")),
+    ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })),
+    back(),
+  ];
+}
+
 const screens = {
   attract: () => [
     el("h1", {}, t("attract_title")),
@@ -47,11 +62,13 @@ const screens = {
     button(t("life_birth"), { type: "menu", menu: "life_event", value: "birth" }),
     button(t("life_elderly"), { type: "menu", menu: "life_event", value: "elderly" }),
     button(t("life_assistance"), { type: "menu", menu: "life_event", value: "assistance" }),
+    button(t("search"), { type: "menu", menu: "search", value: " " }),
     button(t("my_cases"), { type: "my_cases" }),
     button(t("consult"), { type: "start_consultation", kind: "consultation" }),
     end(),
   ],
-  browse: m => [el("h1", {}, t("choose_item")), ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })), back()],
+  search: m => keypad(m),
+  browse: m => m.query !== undefined ? keypad(m) : [el("h1", {}, t("choose_item")), ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })), back()],
   guide: m => [
     el("h1", {}, m.service.name),
     el("h2", {}, t("conditions")), el("ul", { class: "plain" }, m.service.conditions.map(c => el("li", {}, c))),

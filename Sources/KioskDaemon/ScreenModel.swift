@@ -73,6 +73,8 @@ struct ScreenModel: Encodable, Equatable {
     var resident: String?
     var agent: String?
     var menu: [Entry]?
+    /// The words or initials searched for, on a search's results.
+    var query: String?
     var service: Service?
     var form: [Field]?
     var materials: [MaterialLine]?
@@ -110,8 +112,9 @@ struct ScreenModel: Encodable, Equatable {
         case .proxyConsent: screen = "proxy_consent"
         case .enterprise: screen = "enterprise"
         case .home: screen = "home"
-        case .browse(_, let entries):
+        case .browse(let shown, let entries):
             screen = "browse"
+            if case .search(let words) = shown { query = words }
             menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
         case .guide: screen = "guide"
         case .form: screen = "form"

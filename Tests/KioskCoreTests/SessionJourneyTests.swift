@@ -260,6 +260,20 @@ struct SessionJourneyTests {
         #expect(driver.effects.filter { if case .submitRating = $0 { true } else { false } }.count == 1, "one rating per case")
     }
 
+    @Test("Search by initials as typed on the keypad: opening it says nothing; no match says so")
+    func keypadSearch() {
+        var driver = Driver(online: false)
+        driver.tap(zhang)
+        let before = driver.spoken.count
+        driver.touch(.menu(.search(" ")))
+        #expect(driver.state.screen == .browse(.search(" "), []) && driver.spoken.count == before)
+        driver.touch(.menu(.search("GL")))
+        guard case .browse(_, let found) = driver.state.screen else { Issue.record("no results"); return }
+        #expect(found.map(\.name) == ["高龄津贴申领"])
+        driver.touch(.menu(.search("QQ")))
+        #expect(driver.spoken.last?.contains("没有找到") == true)
+    }
+
     @Test("Looking up my cases by ID card")
     func statusLookup() {
         var driver = Driver(online: true)

@@ -138,6 +138,12 @@ class Kiosk:
             return True
         wait("a button '%s' on %s" % (text, self.screen()), press)
 
+    def tap_exactly(self, text):
+        def press():
+            next(b for b in self.driver.find_elements(By.TAG_NAME, "button") if b.text == text and b.is_displayed()).click()
+            return True
+        wait("a button '%s' on %s" % (text, self.screen()), press)
+
     def type_into(self, field, value):
         def typed():
             # Typed again if a push redrew the form meanwhile; kioskd's model holds what was typed.
@@ -198,8 +204,16 @@ def visit(kiosk, elderly):
     kiosk.reach("home")
     if WANG["masked"] not in kiosk.driver.page_source:
         fail("the home screen does not greet the resident by masked name")
-    kiosk.tap("养老")
-    kiosk.reach("browse")
+    if elderly:
+        kiosk.tap("养老")
+        kiosk.reach("browse")
+    else:
+        # 高龄津贴 by its pinyin initials on the on-screen keypad: G, L.
+        kiosk.tap("按拼音首字母查找")
+        kiosk.reach("browse")
+        for letter in "GL":
+            kiosk.tap_exactly(letter)
+        wait("the search GL", lambda: kiosk.driver.find_element(By.ID, "query").text == "GL")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
     shown, receipt = kiosk.scan_and_submit()

@@ -294,7 +294,8 @@ public struct SessionReducer: Sendable {
             case .search(let query): entries = catalogue.search(query)
             }
             state.screen = .browse(menu, entries)
-            if case .search(let query) = menu, entries.isEmpty {
+            // An empty search is the keypad opening, not a search that found nothing.
+            if case .search(let query) = menu, entries.isEmpty, !query.trimmingSpaces.isEmpty {
                 return [.speak("没有找到与“\(query)”有关的事项，请换个词试试，或咨询工作人员。")]
             }
             return []
