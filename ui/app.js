@@ -110,6 +110,7 @@ const screens = {
   receipt: m => [
     el("h1", {}, t("receipt_title")), el("p", {}, t("tracking_number")), el("p", { class: "prompt", id: "tracking-number" }, m.receipt.tracking_number),
     el("p", {}, t("promise_date", { promise: m.receipt.promise })), el("p", {}, t("delivery", { delivery: m.receipt.delivery })),
+    el("img", { id: "receipt-qr", src: "/api/receipt-qr.png?at=" + Date.now(), alt: t("qr_alt"), width: "264", height: "264" }),
     button(t("print_again"), { type: "print_again" }), button(t("to_rating"), { type: "next" }, "primary"),
   ],
   rating: () => [

@@ -49,6 +49,18 @@ enum HTTPRoutes {
 
     static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime, speech: SpeechRenderer = SpeechRenderer()) {
         router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
+        // The receipt's QR code (the tracking URL) while the receipt is on screen.
+        router.get("/api/receipt-qr.png") { _, _ -> Response in
+            guard let url = await session.model.receipt?.trackingURL, let code = QRCode(data: Array(url.utf8), level: .medium) else {
+                return try json(Refusal(error: "no receipt is on screen"), status: .notFound)
+            }
+            let scale = 8, quiet = 4, side = (code.size + 2 * quiet) * scale
+            let png = PNG.encode(width: side, height: side) { x, y in
+                let (column, row) = (x / scale - quiet, y / scale - quiet)
+                return (0..<code.size).contains(column) && (0..<code.size).contains(row) && code.modules[row][column]
+            }
+            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
         // The current screen's prompt as Mandarin speech (WAV), for the page to play.
         router.get("/api/speech") { _, _ -> Response in
             guard let prompt = await session.model.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }

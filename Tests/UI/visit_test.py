@@ -189,6 +189,15 @@ class Kiosk:
         self.tap("提交申请")
         self.reach("receipt", 30)
         shown = self.driver.find_element(By.ID, "tracking-number").text
+        # The QR code on screen decodes to the case's tracking URL (zbarimg, as for the printed one).
+        qr = os.path.join(self.state, "qr.png")
+        with open(qr, "wb") as f:
+            f.write(urllib.request.urlopen(BASE + "/api/receipt-qr.png").read())
+        decoded = subprocess.run(["zbarimg", "--quiet", "--raw", qr], capture_output=True, text=True).stdout.strip()
+        if not decoded.endswith("/" + shown):
+            fail("the QR code on screen reads %r, not the tracking URL of %s" % (decoded, shown))
+        if not self.driver.execute_script("const i = document.getElementById('receipt-qr'); return i.complete && i.naturalWidth > 0"):
+            wait("the QR code shown", lambda: self.driver.execute_script("const i = document.getElementById('receipt-qr'); return i.complete && i.naturalWidth > 0"))
         printed = wait("the printed receipt of " + shown, lambda: [t for t in (open(p, encoding="utf-8").read()
                        for p in glob.glob(os.path.join(self.state, "sim/receipts/*.txt"))) if shown in t])
         return shown, printed[0]
