@@ -34,6 +34,24 @@ const button = (text, message, kind) => el("button", { touch: message, class: ki
 const back = () => button(t("back"), { type: "back" }, "quiet");
 const end = () => button(t("end"), { type: "end" }, "quiet");
 
+// A large on-screen keypad for the fields typed in digits (a kiosk has no
+// keyboard): keys edit the field here, 确定 sends it to kioskd.
+const DIGIT_KINDS = { phone: "-", bank_account: "", number: "", id_number: "X", date: "-" };
+function digitPad(input, id, extra) {
+  const press = key => () => {
+    input.value = key === "⌫" ? input.value.slice(0, -1) : input.value + key;
+    touch({ type: "still_here" });
+  };
+  const keys = [..."1234567890", ...(extra ? [extra] : []), "⌫"].map(key => {
+    const node = el("button", { class: "key", "data-field": id }, key);
+    node.addEventListener("click", press(key));
+    return node;
+  });
+  const done = el("button", { class: "key primary", "data-field": id }, t("confirm"));
+  done.addEventListener("click", () => touch({ type: "set_field", id, value: input.value }));
+  return el("div", { class: "keypad", "aria-label": id }, keys, done);
+}
+
 // Search by pinyin initials: an on-screen keypad, each key a touch; kioskd
 // answers with the matching items (养老保险 → YLBX).
 function keypad(m) {
@@ -82,7 +100,9 @@ const screens = {
       const input = el("input", { id: f.id, value: f.value });
       if (f.locked) input.setAttribute("readonly", "");
       input.addEventListener("change", () => touch({ type: "set_field", id: f.id, value: input.value }));
-      return [el("label", { for: f.id }, f.label + (f.required ? t("required") : "")), input, f.problem ? el("p", { class: "problem" }, f.problem) : null];
+      const digits = !f.locked && DIGIT_KINDS[f.kind];
+      return [el("label", { for: f.id }, f.label + (f.required ? t("required") : "")), input,
+        digits ? digitPad(input, f.id, digits) : null, f.problem ? el("p", { class: "problem" }, f.problem) : null];
     }),
     button(t("next"), { type: "next" }, "primary"), back(),
   ],
