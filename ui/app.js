@@ -111,6 +111,7 @@ const screens = {
     m.online ? button(t("ecert_consent"), { type: "consent_ecertificates" }) : null,
     ...m.materials.map(x => el("div", {},
       el("p", { class: x.status === "needed" ? "status-needed" : "status-done" }, x.name + (x.pages ? t("scanned_pages", { pages: x.pages }) : "")),
+      x.thumbnails ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("img", { src, alt: `${x.name} ${i + 1}`, class: "thumbnail" }))) : null,
       x.status === "needed" ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }),
         x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }) : null) : null)),
     button(t("check_complete"), { type: "next" }, "primary"), back(),

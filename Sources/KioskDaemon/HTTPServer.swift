@@ -49,6 +49,14 @@ enum HTTPRoutes {
 
     static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime, speech: SpeechRenderer = SpeechRenderer()) {
         router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
+        // A page scanned in this session, for its thumbnail; gone when the session ends.
+        router.get("/api/page/:material/:index") { _, context -> Response in
+            guard let material = context.parameters.get("material"), let index = context.parameters.get("index", as: Int.self),
+                  let page = await session.scannedPage(material: material, index: index) else {
+                return try json(Refusal(error: "no such page in this session"), status: .notFound)
+            }
+            return Response(status: .ok, headers: [.contentType: page.mediaType, .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: page.data)))
+        }
         // The receipt's QR code (the tracking URL) while the receipt is on screen.
         router.get("/api/receipt-qr.png") { _, _ -> Response in
             guard let url = await session.model.receipt?.trackingURL, let code = QRCode(data: Array(url.utf8), level: .medium) else {

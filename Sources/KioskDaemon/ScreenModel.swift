@@ -33,6 +33,8 @@ struct ScreenModel: Encodable, Equatable {
         var pages: Int
         var platformMayObtain: Bool
         var eCertificate: String?
+        /// Where the scanned pages' images are (this session only; never inside the JSON).
+        var thumbnails: [String]?
     }
     struct Service: Encodable, Equatable {
         var code: String
@@ -156,8 +158,12 @@ struct ScreenModel: Encodable, Equatable {
                 case .platform?: ("platform", 0)
                 case nil: ("needed", 0)
                 }
+                // The page's size in the URL: a rescan is a new image, never a cached one.
+                let thumbnails: [String]? = if case .scanned(let scanned)? = visit?.materials[material.id] {
+                    scanned.enumerated().map { "/api/page/\(material.id)/\($0.offset)?bytes=\($0.element.data.count)" }
+                } else { nil }
                 return MaterialLine(id: material.id, name: material.name, required: material.required, notes: material.notes, status: status,
-                                    pages: pages, platformMayObtain: material.platformMayObtain, eCertificate: material.eCertificate)
+                                    pages: pages, platformMayObtain: material.platformMayObtain, eCertificate: material.eCertificate, thumbnails: thumbnails)
             }
         }
         if screen == "receipt", let printed = visit?.receipt {

@@ -75,6 +75,12 @@ public actor SessionRuntime {
     /// The screen now.
     var model: ScreenModel { ScreenModel(state, prompt: prompt, reducer: reducer) }
 
+    /// A scanned page of this session, for its thumbnail on screen.
+    func scannedPage(material: String, index: Int) -> ScannedPage? {
+        guard case .scanned(let pages)? = state.visit?.materials[material], pages.indices.contains(index) else { return nil }
+        return pages[index]
+    }
+
     /// Screens from now on (the current one first), one stream per page.
     func subscribe() -> AsyncStream<ScreenModel> {
         let (stream, continuation) = AsyncStream.makeStream(of: ScreenModel.self, bufferingPolicy: .bufferingNewest(1))

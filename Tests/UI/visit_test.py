@@ -22,7 +22,7 @@ docs/screens/).
 Run by `make test` after the Swift tests built the binaries; exits non-zero
 with what was expected on the first failure.
 """
-import glob, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.request
+import glob, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -172,6 +172,14 @@ class Kiosk:
         for secret in also:
             if secret in left:
                 fail("%s is still in the page after the session ended" % secret)
+        # The scanned pages are gone from kioskd too.
+        for path in getattr(self, "pages", []):
+            try:
+                urllib.request.urlopen(BASE + path)
+                fail("the scanned page %s is still served after the session ended" % path)
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    raise
 
     def scan_and_submit(self):
         """From the guide of 高龄津贴申领: form, two scanned pages, submit; returns the tracking number shown."""
@@ -188,6 +196,11 @@ class Kiosk:
         for material in ("居民户口簿", "本人社会保障卡或银行卡"):
             self.tap("扫描")
             wait("%s scanned" % material, lambda: "%s（已扫描 1 页）" % material in self.driver.find_element(By.ID, "screen").text, 30)
+        # Each scanned page shows as a thumbnail, served by kioskd for this session only.
+        thumbnails = wait("two thumbnails", lambda: (lambda images: images if len(images) == 2 and all(
+            self.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", i) for i in images) else None)(
+            self.driver.find_elements(By.CSS_SELECTOR, "img.thumbnail")))
+        self.pages = [urllib.parse.urlparse(i.get_attribute("src")).path for i in thumbnails]
         self.tap("检查是否齐全")
         self.reach("review")
         self.tap("提交申请")
