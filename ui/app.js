@@ -116,7 +116,9 @@ const screens = {
         x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }) : null) : null)),
     button(t("check_complete"), { type: "next" }, "primary"), back(),
   ],
-  scanning: () => [el("h1", {}, t("scanning_title")), el("p", {}, t("scanning_hint")), back()],
+  scanning: m => [el("h1", {}, t("scanning_title")),
+    m.scan_progress ? el("p", { id: "scan-progress" }, t(m.scan_progress.percent >= 0 ? "scan_progress" : "scan_page", m.scan_progress)) : null,
+    el("p", {}, t("scanning_hint")), back()],
   incomplete: m => [
     el("h1", {}, t("incomplete_title")), el("ul", { class: "plain" }, m.missing.map(x => el("li", {}, x))),
     el("p", {}, t("incomplete_hint")),

@@ -86,6 +86,12 @@ struct ScreenModel: Encodable, Equatable {
     var receipt: ReceiptView?
     var cases: [CaseLine]?
     var reference: String?
+    /// While scanning: the page being read and how much of it (-1: unknown).
+    struct ScanProgress: Encodable, Equatable {
+        var page: Int
+        var percent: Int
+    }
+    var scanProgress: ScanProgress?
 
     init(_ state: SessionState, prompt: String?, reducer: SessionReducer) {
         self.prompt = prompt

@@ -9,13 +9,16 @@ import Uplink
 
 /// Something that scans a material's pages (the station's SANE scanner).
 public protocol PageScanner: Sendable {
-    /// Scans what is on the glass or in the feeder; throws what to tell the resident.
-    func scanPages() async throws(DeviceError) -> [ScannedPage]
+    /// Scans what is on the glass or in the feeder, telling `progress` how far
+    /// it is (page, percent of it, -1 when unknown); throws what to tell the resident.
+    func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage]
 }
 
 extension SANEScanner: PageScanner {
-    public func scanPages() async throws(DeviceError) -> [ScannedPage] {
-        let batch = try await scan(ScanSettings())
+    public func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage] {
+        let batch = try await scan(ScanSettings()) { step in
+            progress(step.page, step.bytesExpected > 0 ? min(100, step.bytesRead * 100 / step.bytesExpected) : -1)
+        }
         // Pages before a jam are kept; the resident feeds the rest again.
         if batch.pages.isEmpty, let interruption = batch.interruption { throw interruption }
         return batch.pages
@@ -48,6 +51,8 @@ public actor SessionRuntime {
     private let now: @Sendable () -> Double
     private let logger: Logger
     private var scanTask: Task<Void, Never>?
+    /// How far the scan in progress is: page and percent (shown on the scanning screen).
+    private var scanProgress: (page: Int, percent: Int)?
 
     public init(reducer: SessionReducer, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?, pins: AgentPINChecker,
                 lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
@@ -73,7 +78,17 @@ public actor SessionRuntime {
     }
 
     /// The screen now.
-    var model: ScreenModel { ScreenModel(state, prompt: prompt, reducer: reducer) }
+    var model: ScreenModel {
+        var model = ScreenModel(state, prompt: prompt, reducer: reducer)
+        if model.screen == "scanning", let scanProgress { model.scanProgress = .init(page: scanProgress.page, percent: scanProgress.percent) }
+        return model
+    }
+
+    private func progressed(page: Int, percent: Int) {
+        guard case .scanning = state.screen else { return }
+        scanProgress = (page, percent)
+        publish()
+    }
 
     /// A scanned page of this session, for its thumbnail on screen.
     func scannedPage(material: String, index: Int) -> ScannedPage? {
@@ -164,9 +179,10 @@ public actor SessionRuntime {
                 send(.scanFailed(request: request, message: "本站没有扫描仪，请联系工作人员"))
                 return
             }
+            scanProgress = nil
             scanTask = Task {
                 do throws(DeviceError) {
-                    let pages = try await scanner.scanPages()
+                    let pages = try await scanner.scanPages { page, percent in Task { await self.progressed(page: page, percent: percent) } }
                     self.send(.scanFinished(request: request, pages: pages))
                 } catch {
                     self.send(.scanFailed(request: request, message: error.message))

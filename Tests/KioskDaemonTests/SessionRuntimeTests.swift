@@ -15,8 +15,9 @@ import Testing
 /// The scanner's neighbour: hands back pages with recognisable bytes.
 final class StackedPages: PageScanner {
     let scans = Mutex(0)
-    func scanPages() async throws(DeviceError) -> [ScannedPage] {
+    func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage] {
         let count = scans.withLock { $0 += 1; return $0 }
+        progress(1, 50)
         return [ScannedPage(number: 1, width: 1240, height: 1754, resolution: 150, mode: .gray, mediaType: "image/jpeg",
                             data: [0xFF, 0xD8, UInt8(count)] + Array(repeating: 0xC7, count: 2048), looksBlank: false, scanDuration: .milliseconds(800))]
     }
@@ -250,5 +251,46 @@ struct SessionRuntimePlatformTests {
         await runtime.touch(.scan(materialID: "hukou_book"))
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials["hukou_book"] != nil })
         await client.shutdown()
+    }
+}
+
+/// A scanner that reports how far it is and finishes when told.
+final class HeldScanner: PageScanner {
+    let released = Mutex(false)
+    func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage] {
+        progress(1, 40)
+        while !released.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+        return try await StackedPages().scanPages { _, _ in }
+    }
+}
+
+@Suite("The scanning screen shows how far the scan is", .serialized)
+struct ScanProgressTests {
+    @Test("The scanner's progress reaches the screen while it scans, and goes with the scan")
+    func progress() async throws {
+        let folder = temporaryDirectory()
+        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(P256.KeyAgreement.PrivateKey().publicKey),
+                                settings: .init(stationCode: "340104001"))
+        defer { try? outbox.close() }
+        var config = KioskConfig(stateDirectory: folder + "/state")
+        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
+        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
+        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let scanner = HeldScanner()
+        let runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: nil, scanner: scanner, pins: services.pinChecker,
+                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
+        await runtime.send(.cardPresented(SessionRuntimePlatformTests.resident, now: Date().timeIntervalSince1970))
+        await runtime.touch(.menu(.search("高龄")))
+        await runtime.touch(.choose(code: "0500012000"))
+        await runtime.touch(.next)
+        await runtime.touch(.setField(id: "phone", value: "13912345678"))
+        await runtime.touch(.setField(id: "bank_account", value: "6222020200112233446"))
+        await runtime.touch(.next)
+        await runtime.touch(.scan(materialID: "hukou_book"))
+        #expect(await eventually(within: .seconds(20)) { await runtime.model.scanProgress == .init(page: 1, percent: 40) })
+        #expect(await runtime.model.screen == "scanning")
+        scanner.released.withLock { $0 = true }
+        #expect(await eventually(within: .seconds(20)) { await runtime.model.screen == "materials" })
+        #expect(await runtime.model.scanProgress == nil)
     }
 }
