@@ -110,42 +110,20 @@ struct ScreenModel: Encodable, Equatable {
                               materials: choice.materials.filter(\.required).map(\.name), promisedWorkingDays: choice.promisedWorkingDays,
                               fee: choice.items.first?.fee.text ?? "不收费", delivery: choice.delivery.map(\.rawValue))
         }
+        screen = Self.name(of: state.screen)
         switch state.screen {
-        case .attract: screen = "attract"
-        case .agentPIN: screen = "agent_pin"
-        case .agentConsole: screen = "agent_console"
-        case .stationCases(let list):
-            screen = "station_cases"
+        case .stationCases(let list), .myCases(let list):
             cases = list.map(Self.line)
-        case .proxyConsent: screen = "proxy_consent"
-        case .enterprise: screen = "enterprise"
-        case .home: screen = "home"
         case .browse(let shown, let entries):
-            screen = "browse"
             if case .search(let words) = shown { query = words }
             menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
-        case .guide: screen = "guide"
-        case .form: screen = "form"
-        case .materials: screen = "materials"
-        case .scanning: screen = "scanning"
         case .incomplete(let missing, let dates):
-            screen = "incomplete"
             self.missing = missing.map(\.text)
             reservationDates = dates.map(\.description)
-        case .reserved: screen = "reserved"
-        case .review: screen = "review"
-        case .submitting: screen = "submitting"
-        case .receipt: screen = "receipt"
-        case .rating: screen = "rating"
-        case .done: screen = "done"
-        case .myCases(let list):
-            screen = "my_cases"
-            cases = list.map(Self.line)
-        case .consultation: screen = "consultation"
         case .consultationSent(let reference):
-            screen = "consultation_sent"
             self.reference = reference
-        case .paused: screen = "paused"
+        default:
+            break
         }
         if self.prompt == nil { self.prompt = Self.defaultPrompts[screen] }
         if screen == "form", let choice = visit?.choice {
@@ -181,6 +159,35 @@ struct ScreenModel: Encodable, Equatable {
             receipt = ReceiptView(trackingNumber: printed.trackingNumber, serviceName: printed.serviceName, applicant: printed.applicant,
                                   submittedAt: printed.submittedAt, promise: promise, delivery: printed.delivery, trackingURL: printed.trackingURL,
                                   materials: printed.materials.map { "\($0.name)（\($0.how)）" })
+        }
+    }
+
+    /// The screen's name on the local API (docs/local-api.md).
+    static func name(of screen: Screen) -> String {
+        switch screen {
+        case .attract: "attract"
+        case .agentPIN: "agent_pin"
+        case .agentConsole: "agent_console"
+        case .stationCases: "station_cases"
+        case .proxyConsent: "proxy_consent"
+        case .enterprise: "enterprise"
+        case .home: "home"
+        case .browse: "browse"
+        case .guide: "guide"
+        case .form: "form"
+        case .materials: "materials"
+        case .scanning: "scanning"
+        case .incomplete: "incomplete"
+        case .reserved: "reserved"
+        case .review: "review"
+        case .submitting: "submitting"
+        case .receipt: "receipt"
+        case .rating: "rating"
+        case .done: "done"
+        case .myCases: "my_cases"
+        case .consultation: "consultation"
+        case .consultationSent: "consultation_sent"
+        case .paused: "paused"
         }
     }
 

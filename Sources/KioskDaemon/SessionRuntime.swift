@@ -72,7 +72,7 @@ public actor SessionRuntime {
         let before = state
         let effects = reducer.reduce(&state, event)
         // A new screen that says nothing in particular gets its own prompt, not the last one's.
-        if ScreenModel(before, prompt: nil, reducer: reducer).screen != ScreenModel(state, prompt: nil, reducer: reducer).screen { prompt = nil }
+        if ScreenModel.name(of: before.screen) != ScreenModel.name(of: state.screen) { prompt = nil }
         for effect in effects { perform(effect) }
         publish()
     }
@@ -143,6 +143,23 @@ public actor SessionRuntime {
         }
     }
 
+    /// Prints a receipt; a failure comes back to the session as `printFailed`.
+    private func print(_ receipt: Receipt, on printer: any ReceiptPrinter) {
+        Task {
+            do throws(DeviceError) {
+                _ = try await printer.printReceipt(receipt)
+            } catch {
+                self.send(.printFailed(message: error.message))
+            }
+        }
+    }
+
+    /// A record (JSON) sealed to the platform's key, bound to a fresh id the platform is told.
+    private static func seal(_ record: [String: Any], with outbox: Outbox) throws -> (envelope: Data, binding: String) {
+        let binding = UUID().uuidString.lowercased()
+        return (try outbox.seal(record: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), binding: binding), binding)
+    }
+
     private func perform(_ effect: SessionEffect) {
         switch effect {
         case .enqueue(let request, var submission):
@@ -167,13 +184,7 @@ public actor SessionRuntime {
                 send(.printFailed(message: "本站没有回执打印机"))
                 return
             }
-            Task {
-                do throws(DeviceError) {
-                    _ = try await printer.printReceipt(receipt)
-                } catch {
-                    self.send(.printFailed(message: error.message))
-                }
-            }
+            print(receipt, on: printer)
         case .startScan(let request, _, _):
             guard let scanner else {
                 send(.scanFailed(request: request, message: "本站没有扫描仪，请联系工作人员"))
@@ -222,12 +233,10 @@ public actor SessionRuntime {
             Task {
                 do {
                     // The consent goes sealed: only the platform learns whose certificates are asked for.
-                    let consentID = UUID().uuidString.lowercased()
-                    let record = try JSONSerialization.data(withJSONObject: [
+                    let consent = try Self.seal([
                         "id_number": number, "purpose": "电子证照查询", "certificate_types": types, "station_code": station, "consented_at": Int(time),
-                    ] as [String: Any], options: [.sortedKeys])
-                    let found = try await platform.lookupECertificates(
-                        consent: try outbox.seal(record: record, binding: consentID), consentID: consentID, types: types)
+                    ], with: outbox)
+                    let found = try await platform.lookupECertificates(consent: consent.envelope, consentID: consent.binding, types: types)
                     self.send(.eCertificatesFound(request: request, types: found))
                 } catch {
                     self.logger.warning("e-certificate lookup failed: \(error)")
@@ -242,16 +251,14 @@ public actor SessionRuntime {
             let outbox = self.outbox
             Task {
                 do {
-                    let contactID = UUID().uuidString.lowercased()
                     var contact: [String: String] = [:]
                     contact["name"] = interaction.personName
                     contact["id_number"] = interaction.personIDNumber
                     contact["phone"] = interaction.phone
-                    let sealed = contact.isEmpty ? nil
-                        : try outbox.seal(record: try JSONSerialization.data(withJSONObject: contact, options: [.sortedKeys]), binding: contactID)
+                    let sealed = contact.isEmpty ? nil : try Self.seal(contact, with: outbox)
                     let reference = try await platform.submitConsultation(
                         kind: interaction.kind.chinese, title: "\(interaction.kind.chinese)：\(interaction.text.prefix(20))", content: interaction.text,
-                        sealedContact: sealed, contactID: contactID)
+                        sealedContact: sealed?.envelope, contactID: sealed?.binding ?? UUID().uuidString.lowercased())
                     self.send(.interactionSent(request: request, reference: reference))
                 } catch {
                     self.logger.warning("a consultation could not be forwarded: \(error)")
@@ -269,10 +276,9 @@ public actor SessionRuntime {
             contact["id_number"] = visit.resident?.number ?? visit.enterprise?.creditCode.value
             Task {
                 do {
-                    let contactID = UUID().uuidString.lowercased()
-                    let sealed = try outbox.seal(record: try JSONSerialization.data(withJSONObject: contact, options: [.sortedKeys]), binding: contactID)
+                    let sealed = try Self.seal(contact, with: outbox)
                     let reference = try await platform.reserve(serviceCode: reservation.serviceCode, date: reservation.date.description,
-                                                               missing: reservation.missing, sealedContact: sealed, contactID: contactID)
+                                                               missing: reservation.missing, sealedContact: sealed.envelope, contactID: sealed.binding)
                     self.send(.reservationMade(request: request, reference: reference))
                 } catch {
                     self.logger.warning("a reservation could not be booked: \(error)")
@@ -287,13 +293,7 @@ public actor SessionRuntime {
                 send(.printFailed(message: printer == nil ? "本站没有回执打印机" : "没有找到\(number)的回执"))
                 return
             }
-            Task {
-                do throws(DeviceError) {
-                    _ = try await printer.printReceipt(kept.reprinted)
-                } catch {
-                    self.send(.printFailed(message: error.message))
-                }
-            }
+            print(kept.reprinted, on: printer)
         case .speak(let text):
             prompt = text
         case .sessionEnded:

@@ -142,50 +142,49 @@ public final class HTTPPlatformClient: PlatformAPI {
     /// Which of `types` the platform holds as e-certificates (电子证照) for the
     /// resident whose consent is sealed in `consent` (bound to `consentID`).
     public func lookupECertificates(consent: Data, consentID: String, types: [String]) async throws(PlatformFailure) -> Set<String> {
-        let body = try? JSONSerialization.data(withJSONObject: [
+        let answer = try await post("/v1/ecertificates/lookup", [
             "consent": String(decoding: consent, as: UTF8.self), "consent_id": consentID, "certificate_types": types,
-        ] as [String: Any])
-        let (status, headers, reply) = try await send(.POST, "/v1/ecertificates/lookup", headers: [("Content-Type", "application/json")], body: body)
-        guard status == 200 else { throw failure(status, headers, reply) }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any], let found = object["certificates"] as? [[String: Any]] else {
-            throw .retryable(status: status, retryAfter: nil, reason: "the e-certificate answer is not JSON with certificates")
+        ], accepting: [200])
+        guard let found = answer["certificates"] as? [[String: Any]] else {
+            throw .retryable(status: 200, retryAfter: nil, reason: "the e-certificate answer is not JSON with certificates")
         }
         return Set(found.compactMap { $0["type"] as? String })
     }
 
     /// Books a reservation to come back once with what was missing; returns its reference.
     public func reserve(serviceCode: String, date: String, missing: [String], sealedContact: Data, contactID: String) async throws(PlatformFailure) -> String {
-        let body = try? JSONSerialization.data(withJSONObject: [
+        try reference(in: try await post("/v1/reservations", [
             "service_code": serviceCode, "date": date, "missing": missing, "sealed_contact": String(decoding: sealedContact, as: UTF8.self), "contact_id": contactID,
-        ] as [String: Any])
-        let (status, headers, reply) = try await send(.POST, "/v1/reservations", headers: [("Content-Type", "application/json")], body: body)
-        guard status == 201 || status == 200 else { throw failure(status, headers, reply) }
-        guard let reference = ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any])?["reference"] as? String else {
-            throw .retryable(status: status, retryAfter: nil, reason: "the reservation answer has no reference")
-        }
-        return reference
+        ]), of: "reservation")
     }
 
     /// Forwards a consultation or complaint to the 12345 channel; returns its reference.
     public func submitConsultation(kind: String, title: String, content: String, sealedContact: Data?, contactID: String) async throws(PlatformFailure) -> String {
         var object: [String: Any] = ["kind": kind, "title": title, "content": content, "contact_id": contactID]
         if let sealedContact { object["sealed_contact"] = String(decoding: sealedContact, as: UTF8.self) }
-        let (status, headers, reply) = try await send(.POST, "/v1/consultations", headers: [("Content-Type", "application/json")],
-                                                       body: try? JSONSerialization.data(withJSONObject: object))
-        guard status == 201 || status == 200 else { throw failure(status, headers, reply) }
-        guard let reference = ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any])?["reference"] as? String else {
-            throw .retryable(status: status, retryAfter: nil, reason: "the consultation answer has no reference")
-        }
-        return reference
+        return try reference(in: try await post("/v1/consultations", object), of: "consultation")
     }
 
     public func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure) {
-        let body = try? JSONSerialization.data(withJSONObject: [
-            "case_number": caseNumber, "satisfaction": satisfaction, "reasons": reasons, "channel": "5", "rated_at": ratedAt,
-        ] as [String: Any])
-        let (status, headers, reply) = try await send(.POST, "/v1/ratings", headers: [("Content-Type", "application/json")], body: body)
         // 409: rated already (an earlier answer was lost); the platform keeps one per case.
-        guard status == 201 || status == 200 || status == 409 else { throw failure(status, headers, reply) }
+        _ = try await post("/v1/ratings", [
+            "case_number": caseNumber, "satisfaction": satisfaction, "reasons": reasons, "channel": "5", "rated_at": ratedAt,
+        ], accepting: [200, 201, 409])
+    }
+
+    /// POSTs a JSON object; returns the JSON object answered (empty when the body is not one).
+    private func post(_ path: String, _ object: [String: Any], accepting statuses: Set<Int> = [200, 201]) async throws(PlatformFailure) -> [String: Any] {
+        let (status, headers, reply) = try await send(.POST, path, headers: [("Content-Type", "application/json")],
+                                                       body: try? JSONSerialization.data(withJSONObject: object))
+        guard statuses.contains(status) else { throw failure(status, headers, reply) }
+        return ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any]) ?? [:]
+    }
+
+    private func reference(in answer: [String: Any], of what: String) throws(PlatformFailure) -> String {
+        guard let reference = answer["reference"] as? String else {
+            throw .retryable(status: 201, retryAfter: nil, reason: "the \(what) answer has no reference")
+        }
+        return reference
     }
 
     public func ping() async throws(PlatformFailure) {

@@ -17,15 +17,9 @@ struct LocalAPITests {
     @Test("A page on /ws gets each screen as it changes and drives the visit with touches; after the end nothing personal is pushed")
     func webSocket() async throws {
         let folder = temporaryDirectory()
-        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(P256.KeyAgreement.PrivateKey().publicKey),
-                                settings: .init(stationCode: "340104001"))
-        defer { try? outbox.close() }
-        var config = KioskConfig(stateDirectory: folder + "/state")
-        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
-        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
-        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
-        let session = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: nil, scanner: StackedPages(), pins: services.pinChecker,
-                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
+        let station = try TestStation(folder)
+        let session = station.runtime
+        defer { try? station.outbox.close() }
         let app = Application(router: HTTPRoutes.router(health: nil, session: session, uiDirectory: ConfigTests.repositoryRoot + "/ui"),
                               server: HTTPRoutes.webSocket(session: session),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))

@@ -23,6 +23,21 @@ final class StackedPages: PageScanner {
     }
 }
 
+/// A station's session runtime for tests: the shipped catalogue and calendar,
+/// a real outbox sealing to `key`, and the parts given.
+struct TestStation {
+    let runtime: SessionRuntime
+    let outbox: Outbox
+
+    init(_ folder: String, sealingTo key: P256.KeyAgreement.PublicKey = P256.KeyAgreement.PrivateKey().publicKey, agents: String? = nil,
+         printer: (any ReceiptPrinter)? = nil, scanner: any PageScanner = StackedPages(), platform: HTTPPlatformClient? = nil) throws {
+        outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(key), settings: .init(stationCode: "340104001"))
+        let services = try StationServices(config: shippedConfig(folder, agents: agents), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: printer, scanner: scanner, pins: services.pinChecker,
+                                 lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), platform: platform, logger: Logger(label: "test"))
+    }
+}
+
 @Suite("The session runtime against a real outbox and the printer simulator", .serialized, .timeLimit(.minutes(2)))
 struct SessionRuntimeTests {
     @Test("A visit: the receipt is printed only after the outbox committed, carries that tracking number, and the case is then found by card")
@@ -44,24 +59,13 @@ struct SessionRuntimeTests {
         }
         #expect(await eventually(within: .seconds(20)) { printer.connection.isConnected })
 
-        let platformKey = P256.KeyAgreement.PrivateKey()
-        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(platformKey.publicKey), settings: .init(stationCode: "340104001"))
-        defer { try? outbox.close() }
         let agentsFile = folder + "/agents.json"
         try #"{"agents": [{"id": "agent01", "name": "王建国", "card_number": "340104198001010311", "pin_hash": "\#(try PINHasher.hash(pin: "246810", logN: 14))"}]}"#
             .write(toFile: agentsFile, atomically: true, encoding: .utf8)
-        var config = KioskConfig(stateDirectory: folder + "/state")
-        config.session.agentsFile = agentsFile
-        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
-        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
-        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
-        let runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: printer, scanner: StackedPages(), pins: services.pinChecker,
-                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
-
-        let resident = ResidentIdentity(
-            cardType: .residentID, name: "张秀兰", gender: .female, nation: Nation(code: "01"), birthDate: CalendarDate(yyyymmdd: "19450312")!,
-            address: "安徽省合肥市蜀山区笔架山街道示例村3组12号", number: "340104194503120520", issuingAuthority: "合肥市公安局蜀山分局",
-            validFrom: CalendarDate(yyyymmdd: "20150601")!, validUntil: .longTerm, photo: [])
+        let station = try TestStation(folder, agents: agentsFile, printer: printer)
+        let (runtime, outbox) = (station.runtime, station.outbox)
+        defer { try? outbox.close() }
+        let resident = SessionRuntimePlatformTests.resident
         await runtime.send(.cardPresented(resident, now: Date().timeIntervalSince1970))
         await runtime.touch(.menu(.search("高龄")))
         await runtime.touch(.choose(code: "0500012000"))
@@ -149,15 +153,9 @@ struct SessionRuntimePlatformTests {
         validFrom: CalendarDate(yyyymmdd: "20150601")!, validUntil: .longTerm, photo: [])
 
     func runtime(_ folder: String, sealingTo key: P256.KeyAgreement.PublicKey, platform: PlatformSimulator) throws -> (SessionRuntime, Outbox, HTTPPlatformClient) {
-        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(key), settings: .init(stationCode: "340104001"))
-        var config = KioskConfig(stateDirectory: folder + "/state")
-        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
-        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
-        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
         let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
-        let runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: nil, scanner: StackedPages(), pins: services.pinChecker,
-                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), platform: client, logger: Logger(label: "test"))
-        return (runtime, outbox, client)
+        let station = try TestStation(folder, sealingTo: key, platform: client)
+        return (station.runtime, station.outbox, client)
     }
 
     func toMaterials(_ runtime: SessionRuntime) async {
@@ -269,16 +267,10 @@ struct ScanProgressTests {
     @Test("The scanner's progress reaches the screen while it scans, and goes with the scan")
     func progress() async throws {
         let folder = temporaryDirectory()
-        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(P256.KeyAgreement.PrivateKey().publicKey),
-                                settings: .init(stationCode: "340104001"))
-        defer { try? outbox.close() }
-        var config = KioskConfig(stateDirectory: folder + "/state")
-        config.services.catalogue = ConfigTests.repositoryRoot + "/data/catalogue.json"
-        config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
-        let services = try StationServices(config: config, stateDirectory: folder + "/state", logger: Logger(label: "test"))
         let scanner = HeldScanner()
-        let runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: nil, scanner: scanner, pins: services.pinChecker,
-                                     lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
+        let station = try TestStation(folder, scanner: scanner)
+        let runtime = station.runtime
+        defer { try? station.outbox.close() }
         await runtime.send(.cardPresented(SessionRuntimePlatformTests.resident, now: Date().timeIntervalSince1970))
         await runtime.touch(.menu(.search("高龄")))
         await runtime.touch(.choose(code: "0500012000"))

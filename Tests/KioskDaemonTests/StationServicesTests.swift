@@ -15,11 +15,7 @@ struct StationServicesTests {
     static let shipped = try! String(contentsOfFile: root + "/data/catalogue.json", encoding: .utf8)
 
     func config(_ folder: String, catalogue: String? = nil, agents: String? = nil) -> KioskConfig {
-        var config = KioskConfig(stateDirectory: folder + "/state")
-        config.services.catalogue = catalogue ?? Self.root + "/data/catalogue.json"
-        config.services.calendar = Self.root + "/data/holidays-cn.json"
-        config.session.agentsFile = agents
-        return config
+        shippedConfig(folder, catalogue: catalogue, agents: agents)
     }
 
     func write(_ text: String, _ path: String) -> String {
@@ -158,4 +154,13 @@ struct StationServicesTests {
         let short = await problems(file: configFile("session:\n  idle_warning_seconds: 10\n"))
         #expect(short.contains { $0.contains("session.idle_warning_seconds") && $0.contains("from 20 to 300") }, "\(short)")
     }
+}
+
+/// A configuration with the shipped catalogue and calendar (or `catalogue`), state under `folder`.
+func shippedConfig(_ folder: String, catalogue: String? = nil, agents: String? = nil) -> KioskConfig {
+    var config = KioskConfig(stateDirectory: folder + "/state")
+    config.services.catalogue = catalogue ?? ConfigTests.repositoryRoot + "/data/catalogue.json"
+    config.services.calendar = ConfigTests.repositoryRoot + "/data/holidays-cn.json"
+    config.session.agentsFile = agents
+    return config
 }

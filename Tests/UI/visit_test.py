@@ -131,16 +131,11 @@ class Kiosk:
             fail("the %s screen's speech is silent" % name)
         self.heard.append(seconds)
 
-    def tap(self, text):
+    def tap(self, text, exact=False):
         def press():
             # Found and pressed in one go: a push may redraw the screen between the two.
-            next(b for b in self.driver.find_elements(By.TAG_NAME, "button") if text in b.text and b.is_displayed()).click()
-            return True
-        wait("a button '%s' on %s" % (text, self.screen()), press)
-
-    def tap_exactly(self, text):
-        def press():
-            next(b for b in self.driver.find_elements(By.TAG_NAME, "button") if b.text == text and b.is_displayed()).click()
+            next(b for b in self.driver.find_elements(By.TAG_NAME, "button")
+                 if (b.text == text if exact else text in b.text) and b.is_displayed()).click()
             return True
         wait("a button '%s' on %s" % (text, self.screen()), press)
 
@@ -238,7 +233,7 @@ def visit(kiosk, elderly):
         kiosk.tap("按拼音首字母查找")
         kiosk.reach("browse")
         for letter in "GL":
-            kiosk.tap_exactly(letter)
+            kiosk.tap(letter, exact=True)
         wait("the search GL", lambda: kiosk.driver.find_element(By.ID, "query").text == "GL")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
