@@ -72,6 +72,8 @@ struct CatalogueTests {
         ("\"departments\"", "\"credit_code\": \"", "\"credit_code\": \"X", nil, "departments[0].credit_code", "统一社会信用代码"),
         ("失业登记", "\"consultation_phone\": \"", "\"consultation_phone\": \"call ", "2000019000 失业登记", "consultation_phone", "telephone"),
         ("高龄津贴申领", "\"visits\": 1", "\"visits\": 2", "0500012000 高龄津贴申领", "visits", "from 0 to 1"),
+        ("高龄津贴申领", "\"station_pickup\"\n", "\"electronic\"\n", "0500012000 高龄津贴申领", "delivery[1]", "\"station_pickup\", \"post\" or \"electronic\", each once"),
+        ("高龄津贴申领", "\"applicants\": [\n        \"person\"", "\"applicants\": [\n        \"people\"", "0500012000 高龄津贴申领", "applicants[0]", "\"people\" is not"),
     ] as [(String, String, String, String?, String, String)])
     func badFile(_ anchor: String, _ find: String, _ replacement: String, _ item: String?, _ field: String, _ words: String) throws {
         let (bytes, line) = edited(anchor, find, replacement)

@@ -145,6 +145,21 @@ struct FieldReader {
         return value
     }
 
+    /// A non-empty list whose entries are each one of `T`'s raw values (and each once when `unique`).
+    func choices<T: RawRepresentable & CaseIterable & Equatable>(_ key: String, _ type: T.Type = T.self, unique: Bool) throws(DataFileError) -> [T]
+    where T.RawValue == String {
+        var result: [T] = []
+        for (index, text) in try strings(key, allowEmpty: false).enumerated() {
+            guard let value = T(rawValue: text), !(unique && result.contains(value)) else {
+                let names = T.allCases.map { "\"\($0.rawValue)\"" }
+                let listed = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+                throw fail("must list \(listed)\(unique ? ", each once" : ""); \"\(text)\" is not", key: "\(key)[\(index)]", at: node[key])
+            }
+            result.append(value)
+        }
+        return result
+    }
+
     func date(_ key: String) throws(DataFileError) -> CalendarDate {
         let text = try string(key)
         guard let date = CalendarDate(isoText: text) else { throw fail("must be a date written YYYY-MM-DD, not \"\(text)\"", key: key, at: node[key]) }

@@ -87,27 +87,14 @@ extension Catalogue {
         guard departments.contains(department) else {
             throw reader.fail("\"\(department)\" is not in the catalogue's departments", key: "department", at: reader.node["department"])
         }
-        let applicants = try reader.strings("applicants", allowEmpty: false)
-        var kinds: [ApplicantKind] = []
-        for (index, text) in applicants.enumerated() {
-            guard let kind = ApplicantKind(rawValue: text), !kinds.contains(kind) else {
-                throw reader.fail("must be \"person\" or \"legal_entity\", each once; \"\(text)\" is not", key: "applicants[\(index)]", at: reader.node["applicants"])
-            }
-            kinds.append(kind)
-        }
+        let kinds: [ApplicantKind] = try reader.choices("applicants", unique: true)
 
         var materials: [Material] = []
         for material in try reader.objects("materials") {
             try material.onlyKeys(["id", "name", "forms", "copies", "required", "notes", "e_certificate", "platform_may_obtain", "expected_pages"])
             let id = try material.identifier("id")
             guard !materials.contains(where: { $0.id == id }) else { throw material.fail("\"\(id)\" is used by an earlier material of this item", key: "id", at: material.node["id"]) }
-            var forms: [MaterialForm] = []
-            for text in try material.strings("forms", allowEmpty: false) {
-                guard let form = MaterialForm(rawValue: text) else {
-                    throw material.fail("must list \"original\", \"copy\" or \"electronic\", not \"\(text)\"", key: "forms", at: material.node["forms"])
-                }
-                forms.append(form)
-            }
+            let forms: [MaterialForm] = try material.choices("forms", unique: false)
             materials.append(Material(
                 id: id, name: try material.string("name"), forms: forms, copies: try material.int("copies", in: 1...20),
                 required: try material.bool("required"), notes: try material.optionalString("notes"),
@@ -146,13 +133,7 @@ extension Catalogue {
         let fee = try reader.object("fee")
         try fee.onlyKeys(["amount_fen", "note"])
 
-        var delivery: [DeliveryMethod] = []
-        for text in try reader.strings("delivery", allowEmpty: false) {
-            guard let method = DeliveryMethod(rawValue: text), !delivery.contains(method) else {
-                throw reader.fail("must list \"station_pickup\", \"post\" or \"electronic\", each once; \"\(text)\" is not", key: "delivery", at: reader.node["delivery"])
-            }
-            delivery.append(method)
-        }
+        let delivery: [DeliveryMethod] = try reader.choices("delivery", unique: true)
         let itemLifeEvents = try reader.strings("life_events")
         for (index, event) in itemLifeEvents.enumerated() where !lifeEvents.contains(event) {
             throw reader.fail("\"\(event)\" is not in the catalogue's life_events", key: "life_events[\(index)]", at: reader.node["life_events"])
