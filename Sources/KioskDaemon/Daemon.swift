@@ -19,12 +19,14 @@ public struct Daemon: Sendable {
     /// The configuration it runs.
     public let config: KioskConfig
     private let notifier: SystemdNotifier
+    private let metrics: KioskMetrics
     private let logger: Logger
 
     /// Creates the daemon; nothing starts before ``run()``.
-    public init(config: KioskConfig, notifier: SystemdNotifier = SystemdNotifier(), logger: Logger = Logger(label: "kioskd")) {
+    public init(config: KioskConfig, notifier: SystemdNotifier = SystemdNotifier(), metrics: KioskMetrics = KioskMetrics(), logger: Logger = Logger(label: "kioskd")) {
         self.config = config
         self.notifier = notifier
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -38,7 +40,7 @@ public struct Daemon: Sendable {
         }
         logger.info("kioskd \(KioskVersion.current) starting; state in \(stateDirectory.path)")
         let services = try StationServices(config: config, stateDirectory: stateDirectory.path, logger: logger)
-        let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, logger: logger)
+        let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, metrics: metrics, logger: logger)
 
         var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
         for settings in config.devices {
@@ -55,19 +57,22 @@ public struct Daemon: Sendable {
             reducer: services.reducer(), outbox: uplink.outbox,
             printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
             scanner: devices.lazy.compactMap { $0.device as? SANEScanner }.first,
-            pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, logger: logger)
+            pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, metrics: metrics, logger: logger)
         let reader = devices.lazy.compactMap { $0.device as? any CardReader }.first
 
         let listening = Mutex<String>(config.listen.description)
         let health = HealthSource(
             devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier,
             startedAt: startedAt, listening: { listening.withLock { $0 } })
+        let watches = devices.map { DeviceWatch(name: $0.name, device: $0.device, settings: $0.settings) }
+        let admin = AdminCommands(config: config, health: health, watches: watches, session: session, uplink: uplink,
+                                  services: services, metrics: metrics, logs: LogRing.shared)
         let notifier = self.notifier
         let logger = self.logger
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
-            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory),
+            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, metrics: { admin.refreshedMetrics() }),
             server: HTTPRoutes.webSocket(session: session),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
             onServerRunning: { channel in
@@ -86,6 +91,9 @@ public struct Daemon: Sendable {
                 services: [
                     .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
                     .init(service: ForwarderService(forwarder: uplink.forwarder)),
+                    .init(service: DeviceWatchService(watches: watches, metrics: metrics)),
+                    .init(service: AdminService(path: config.admin.socket, group: config.admin.group, commands: admin, logger: logger)),
+                    .init(service: HeartbeatService(commands: admin, interval: config.admin.heartbeat, logger: logger)),
                     .init(service: SessionService(runtime: session, reader: reader, linkUp: { [forwarder = uplink.forwarder] in forwarder.linkUp })),
                     .init(service: CatalogueRefresher(
                         services: services, client: uplink.client, region: String(config.station.code.prefix(9)),

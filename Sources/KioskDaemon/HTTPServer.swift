@@ -8,12 +8,20 @@ import KioskCore
 /// and tools) drive a visit through — `GET /api/screen`, `POST /api/touch`
 /// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
-    static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil) -> Router<BasicRequestContext> {
+    static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
+                       metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         // The touchscreen page's files (ui/); without them, / is the maintainer's status page.
         let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
         if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
         if let session { addSessionRoutes(router, session) }
+        if let metrics {
+            // Prometheus text exposition: counts and states, nothing personal, nothing to change (that is the admin socket's).
+            router.get("/metrics") { _, _ -> Response in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                         body: .init(byteBuffer: ByteBuffer(string: metrics())))
+            }
+        }
         guard let health else { return router }
         router.get("/healthz") { _, _ -> Response in
             let encoder = JSONEncoder()

@@ -50,12 +50,19 @@ public actor SessionRuntime {
     private let lookup: ApplicantLookup
     private let now: @Sendable () -> Double
     private let logger: Logger
+    private let metrics: KioskMetrics?
+    /// When the last touch came, until the screen it leads to is pushed (the screen-to-screen latency).
+    private var touchedAt: ContinuousClock.Instant?
+    /// Whether this session has saved an application (completed rather than abandoned).
+    private var savedThisSession = false
     private var scanTask: Task<Void, Never>?
     /// How far the scan in progress is: page and percent (shown on the scanning screen).
     private var scanProgress: (page: Int, percent: Int)?
 
     public init(reducer: SessionReducer, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?, pins: AgentPINChecker,
-                lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
+                lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, metrics: KioskMetrics? = nil,
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
+        self.metrics = metrics
         self.reducer = reducer
         self.outbox = outbox
         self.printer = printer
@@ -71,11 +78,24 @@ public actor SessionRuntime {
     public func send(_ event: SessionEvent) {
         let before = state
         let effects = reducer.reduce(&state, event)
+        let (from, to) = (ScreenModel.name(of: before.screen), ScreenModel.name(of: state.screen))
         // A new screen that says nothing in particular gets its own prompt, not the last one's.
-        if ScreenModel.name(of: before.screen) != ScreenModel.name(of: state.screen) { prompt = nil }
+        if from != to { prompt = nil }
+        if from == "attract", to != "attract" { metrics?.sessionStarted(byAgent: to == "agent_pin" || state.agent != nil) }
+        if case .enqueueCommitted = event { savedThisSession = true }
         for effect in effects { perform(effect) }
         publish()
+        if let touchedAt, from != to {
+            metrics?.screenChanged(after: ContinuousClock.now - touchedAt)
+            self.touchedAt = nil
+        }
     }
+
+    /// Whether someone is using the kiosk (anything but the attract screen).
+    var inUse: Bool { ScreenModel.name(of: state.screen) != "attract" }
+
+    /// The screen's name (`attract`, `home`, …; nothing personal).
+    var screenName: String { ScreenModel.name(of: state.screen) }
 
     /// The screen now.
     var model: ScreenModel {
@@ -118,15 +138,24 @@ public actor SessionRuntime {
     }
 
     /// A touch on the screen, now.
-    public func touch(_ touch: Touch) { send(.touch(touch, now: now())) }
+    public func touch(_ touch: Touch) {
+        touchedAt = .now
+        send(.touch(touch, now: now()))
+    }
 
     /// Feeds a card reader's events until the task is canceled.
     public func follow(_ reader: any CardReader) async {
         for await event in reader.cardEvents() {
             switch event {
-            case .presented(let identity): send(.cardPresented(identity, now: now()))
-            case .refused(_, let error): send(.cardRefused("这张证件不能使用：\(error.message)", now: now()))
-            case .unreadable: send(.cardRefused("证件读不出来，请把证件平放在读卡区", now: now()))
+            case .presented(let identity):
+                metrics?.cardRead("read")
+                send(.cardPresented(identity, now: now()))
+            case .refused(_, let error):
+                metrics?.cardRead("refused")
+                send(.cardRefused("这张证件不能使用：\(error.message)", now: now()))
+            case .unreadable:
+                metrics?.cardRead("unreadable")
+                send(.cardRefused("证件读不出来，请把证件平放在读卡区", now: now()))
             case .removed: send(.cardRemoved(now: now()))
             }
         }
@@ -171,8 +200,10 @@ public actor SessionRuntime {
                 }
                 do {
                     let number = try await outbox.enqueue(submission)
+                    self.metrics?.applicationEnqueued(true)
                     self.send(.enqueueCommitted(request: request, trackingNumber: number))
                 } catch {
+                    self.metrics?.applicationEnqueued(false)
                     self.logger.error("an application could not be saved: \(error)")
                     self.send(.enqueueFailed(request: request, message: "\(error)"))
                 }
@@ -296,9 +327,11 @@ public actor SessionRuntime {
             print(kept.reprinted, on: printer)
         case .speak(let text):
             prompt = text
-        case .sessionEnded:
+        case .sessionEnded(let reason):
             // What was said to the last resident goes with them.
             prompt = nil
+            metrics?.sessionEnded(reason, saved: savedThisSession)
+            savedThisSession = false
         case .stopSpeaking:
             // Audio is the touchscreen's business.
             break

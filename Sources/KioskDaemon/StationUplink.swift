@@ -17,7 +17,7 @@ final class StationUplink: Sendable {
 
     /// Opens the outbox and prepares the platform client.
     /// - Throws: A ``StartupError`` that says what to do.
-    init(config: KioskConfig, stateDirectory: StateDirectory, logger: Logger) throws {
+    init(config: KioskConfig, stateDirectory: StateDirectory, metrics: KioskMetrics? = nil, logger: Logger) throws {
         var keyProblem: String?
         let key: PlatformPublicKey?
         do {
@@ -50,7 +50,7 @@ final class StationUplink: Sendable {
         forwarding.statusSyncInterval = config.platform.statusSyncInterval.seconds
         // Purge at least as often as payloads fall due, and at most every 10 minutes.
         forwarding.purgeInterval = min(600, max(1, settings.purgeAfter))
-        forwarder = Forwarder(outbox: outbox, platform: client, settings: forwarding, logger: logger)
+        forwarder = Forwarder(outbox: outbox, platform: client, settings: forwarding, observe: { metrics?.forwarder($0) }, logger: logger)
     }
 
     private static func tls(_ platform: PlatformSettings) throws -> PlatformTLS? {

@@ -136,6 +136,13 @@ extension Outbox {
         }
     }
 
+    /// The newest entry's sequence and hash (cheap; the heartbeat sends it so a cut-off tail shows at the platform).
+    public func auditHead() throws -> (sequence: Int, hash: String)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1").map { ($0["sequence"], $0["hash"]) }
+        }
+    }
+
     /// Checks the whole chain.
     public func verifyAudit() throws -> AuditVerification {
         AuditVerification.verify(try auditEntries())

@@ -42,18 +42,30 @@ public final class Forwarder: Sendable {
     private let platform: any PlatformAPI
     private let settings: Settings
     private let random: @Sendable () -> Double
+    private let observe: @Sendable (Event) -> Void
     private let logger: Logger
     private let stopped = Mutex(false)
     // Unknown until the first probe: taken as down, so the first thing run() does is probe.
     private let link = Mutex(false)
 
-    /// Creates a forwarder. `random` returns a value in [0, 1) (injected by tests).
+    /// What the forwarder tells whoever counts (kioskd's metrics).
+    public enum Event: Sendable {
+        case forwarded
+        case deadLettered
+        case retried
+        /// Attachment bytes the platform acknowledged.
+        case uploaded(bytes: Int)
+    }
+
+    /// Creates a forwarder. `random` returns a value in [0, 1) (injected by tests); `observe` hears each ``Event``.
     public init(outbox: Outbox, platform: any PlatformAPI, settings: Settings = Settings(),
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger = Logger(label: "kioskd.uplink")) {
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+                observe: @escaping @Sendable (Event) -> Void = { _ in }, logger: Logger = Logger(label: "kioskd.uplink")) {
         self.outbox = outbox
         self.platform = platform
         self.settings = settings
         self.random = random
+        self.observe = observe
         self.logger = logger
     }
 
@@ -136,6 +148,7 @@ public final class Forwarder: Sendable {
             logger.debug("\(tracking): submitting")
             let caseNumber = try await platform.submit(key: upload.idempotencyKey, body: Self.manifest(for: upload))
             try? outbox.acknowledge(tracking, caseNumber: caseNumber)
+            observe(.forwarded)
             logger.info("forwarded \(tracking): platform case \(caseNumber)")
         } catch let failure as PlatformFailure {
             handle(failure, tracking)
@@ -163,7 +176,9 @@ public final class Forwarder: Sendable {
             try file.seek(toOffset: UInt64(offset))
             let chunk = file.readData(ofLength: min(settings.chunkSize, attachment.bytes - offset))
             do {
-                offset = try await platform.append(key: upload.idempotencyKey, index: attachment.position, offset: offset, total: attachment.bytes, chunk: chunk)
+                let acknowledged = try await platform.append(key: upload.idempotencyKey, index: attachment.position, offset: offset, total: attachment.bytes, chunk: chunk)
+                observe(.uploaded(bytes: max(0, acknowledged - offset)))
+                offset = acknowledged
             } catch .offsetMismatch(let acknowledged) {
                 offset = acknowledged
             }
@@ -185,9 +200,11 @@ public final class Forwarder: Sendable {
     private func handle(_ failure: PlatformFailure, _ tracking: TrackingNumber) {
         let attempts = ((try? outbox.application(tracking))?.map { $0.attempts }) ?? 0
         let backoff = random() * min(settings.maxDelay, settings.baseDelay * pow(2, Double(attempts)))
+        if case .final = failure {} else { observe(.retried) }
         switch failure {
         case .final(_, let reason):
             try? outbox.deadLetter(tracking, reason: failure.description)
+            observe(.deadLettered)
             logger.error("\(tracking) moved to the dead letters: \(reason)")
         case .network:
             linkDown(failure.description)

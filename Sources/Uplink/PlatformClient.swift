@@ -192,6 +192,24 @@ public final class HTTPPlatformClient: PlatformAPI {
         guard status == 200 else { throw failure(status, headers, body) }
     }
 
+    /// The platform's clock: the Date of its answer to a ping (nil when it sends none).
+    public func clock() async throws(PlatformFailure) -> Date? {
+        let (status, headers, body) = try await send(.GET, "/v1/ping")
+        guard status == 200 else { throw failure(status, headers, body) }
+        guard let text = headers.first(name: "Date") else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+
+    /// The station's health (POST /v1/heartbeat): the same summary /healthz and `kioskctl status` give.
+    public func heartbeat(_ summary: Data) async throws(PlatformFailure) {
+        let (status, headers, body) = try await send(.POST, "/v1/heartbeat", headers: [("Content-Type", "application/json")], body: summary)
+        guard (200..<300).contains(status) else { throw failure(status, headers, body) }
+    }
+
     public func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int {
         let (status, headers, body) = try await send(.PATCH, "/v1/uploads/\(key)/\(index)", headers: [
             ("Upload-Offset", String(offset)), ("Upload-Length", String(total)), ("Content-Type", "application/offset+octet-stream"),

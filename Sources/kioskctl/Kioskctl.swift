@@ -18,7 +18,7 @@ struct Kioskctl: AsyncParsableCommand {
         commandName: "kioskctl",
         abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, the scanner, the outbox, versions.",
         version: KioskVersion.current,
-        subcommands: [Devices.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, QueueCommand.self, AuditCommand.self, CatalogueCommand.self, AgentCommand.self, Version.self])
+        subcommands: [StatusCommand.self, DevicesCommand.self, SelftestCommand.self, LogsCommand.self, MetricsCommand.self, ConfigCommand.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, QueueCommand.self, AuditCommand.self, CatalogueCommand.self, AgentCommand.self, Version.self])
 }
 
 /// Prints `value` as JSON on standard output.
@@ -43,16 +43,15 @@ func parsePort(_ text: String) throws -> DevicePort {
     }
 }
 
-struct Devices: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "List devices attached to this machine (USB through libusb, serial ports, CUPS queues, SANE scanners).",
-        discussion: "With none of --usb, --serial, --cups, --sane, lists all.")
-
-    @Flag(help: "List USB devices.") var usb = false
-    @Flag(help: "List serial ports.") var serial = false
-    @Flag(help: "List CUPS print queues.") var cups = false
-    @Flag(help: "List SANE scanners (SANE_CONFIG_DIR chooses the backends).") var sane = false
-    @Flag(help: "Print JSON.") var json = false
+/// Devices attached to this machine (USB through libusb, serial ports, CUPS
+/// queues, SANE scanners), seen without kioskd: `kioskctl devices --attached`.
+/// With none of usb, serial, cups, sane: all.
+struct AttachedDevices {
+    var usb = false
+    var serial = false
+    var cups = false
+    var sane = false
+    var json = false
 
     struct Listing: Encodable {
         var usb: [USBEntry]?

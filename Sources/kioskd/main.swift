@@ -3,6 +3,8 @@ import Foundation
 import KioskCore
 import KioskDaemon
 import Logging
+import Metrics
+import Prometheus
 import SystemIO
 
 @main
@@ -46,7 +48,10 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         let settings = try await loadAndStartLogging(file: config, stateDirectory: stateDirectory, listen: listen)
         do {
-            try await Daemon(config: settings).run()
+            // Libraries that speak swift-metrics land in the same exposition as kioskd's own.
+            let metrics = KioskMetrics()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+            try await Daemon(config: settings, metrics: metrics).run()
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("kioskd cannot start: \(error.description)\n".utf8))
             throw ExitCode.failure
@@ -64,11 +69,8 @@ func loadAndStartLogging(file: String?, stateDirectory: String?, listen: String?
         throw ExitCode(exitConfigError)
     }
     let level = settings.logLevel
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
+    // Standard error (the journal) and the ring `kioskctl logs` reads.
+    LoggingSystem.bootstrap { label in LogRing.handler(label: label, level: level) }
     return settings
 }
 

@@ -67,6 +67,9 @@ public enum ConfigLoader {
         ("session.agent_idle_timeout_seconds", "seconds from 60 to 7200"),
         ("session.card_removed", "end or pause"),
         ("session.agents_file", "the agents file (JSON, `kioskctl agent check`), or empty for no agents"),
+        ("admin.socket", "the admin socket's path, or empty for STATE_DIR/admin.sock"),
+        ("admin.group", "a group that exists on this machine (e.g. kiosk), allowed to use the admin socket; or empty for its owner only"),
+        ("admin.heartbeat_seconds", "seconds from 10 to 86400"),
     ]
 
     static let environmentPrefix = "KIOSKD_"
@@ -194,6 +197,13 @@ public enum ConfigLoader {
         config.session.agentIdleTimeout = values.value("session.agent_idle_timeout_seconds", default: config.session.agentIdleTimeout) { seconds($0, in: 60...7200) }
         config.session.cardRemoved = values.value("session.card_removed", default: config.session.cardRemoved) { SessionSettings.CardRemoval(rawValue: $0) }
         config.session.agentsFile = values.value("session.agents_file", default: nil) { $0.isEmpty ? nil : $0 }
+        let defaultSocket = config.admin.socket
+        config.admin.socket = values.value("admin.socket", default: defaultSocket) { $0.isEmpty ? defaultSocket : $0 }
+        config.admin.group = values.value("admin.group", default: nil) { text -> String?? in
+            if text.isEmpty { return .some(nil) }
+            return getgrnam(text) != nil ? text : nil
+        }
+        config.admin.heartbeat = values.value("admin.heartbeat_seconds", default: config.admin.heartbeat) { seconds($0, in: 10...86_400) }
         return config
     }
 

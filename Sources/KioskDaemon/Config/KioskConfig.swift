@@ -40,12 +40,15 @@ public struct KioskConfig: Sendable, Equatable {
     public var services = ServiceSettings()
     /// How resident and agent sessions behave.
     public var session = SessionConfig()
+    /// The maintainer's socket and the platform heartbeat.
+    public var admin: AdminSettings
 
     /// The embedded default, with device ports and the platform key under `stateDirectory`.
     public init(stateDirectory: String = "./var") {
         self.stateDirectory = stateDirectory
         devices = Self.defaultDevices(stateDirectory: stateDirectory)
         platform = PlatformSettings(publicKey: "\(stateDirectory)/sim/platform-public.pem")
+        admin = AdminSettings(socket: "\(stateDirectory)/admin.sock")
     }
 
     /// The devices kioskd runs when the configuration names none: each at the
@@ -59,6 +62,16 @@ public struct KioskConfig: Sendable, Equatable {
             DeviceSettings(kind: .scanner, port: .sane(device: "airscan:e0:Kiosk Scanner"), model: "simulated eSCL"),
         ]
     }
+}
+
+/// The admin socket `kioskctl` talks to, and the platform heartbeat.
+public struct AdminSettings: Sendable, Equatable {
+    /// The Unix socket (mode 0600, or 0660 with `group`).
+    public var socket: String
+    /// A group whose members may use the socket too (e.g. `kiosk`), or nil for the owner only.
+    public var group: String?
+    /// How often the station's health goes to the platform (POST /v1/heartbeat).
+    public var heartbeat = Duration.seconds(300)
 }
 
 /// The station's identity.

@@ -54,6 +54,10 @@ public final class PlatformSimulator: Sendable {
         var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String)] = []
         var consultations = 0
         var heartbeats = 0
+        /// The last heartbeat's body, as sent.
+        var lastHeartbeat: [UInt8]?
+        /// How far the platform's clock (the Date of its answers to /v1/ping) is off, in seconds.
+        var clockSkew = 0.0
         /// E-certificate types held per resident, by ID number.
         var eCertificates: [String: Set<String>] = [:]
         /// Reservations booked: service, date, what to bring, the opened contact.
@@ -269,6 +273,13 @@ public final class PlatformSimulator: Sendable {
         case "ecert" where w.count == 3:
             holdECertificates(w[2].split(separator: ",").map(String.init), for: w[1])
             return "ok: \(w[1].prefix(4))**** holds \(w[2])"
+        case "clock" where w.count == 2:
+            guard let skew = Double(w[1]) else { return "error: clock SECONDS (how far the platform's clock is off)" }
+            state.withLock { $0.clockSkew = skew }
+            return "ok: the platform's clock is \(w[1]) s off"
+        case "heartbeat":
+            guard let body = state.withLock({ $0.lastHeartbeat }) else { return "ok: no heartbeat yet" }
+            return "ok: " + String(decoding: body, as: UTF8.self)
         case "stats":
             let (accepted, requests) = state.withLock { ($0.acceptedCount, $0.requests) }
             return "ok: \(accepted) applications accepted, \(requests) requests"
@@ -319,7 +330,14 @@ public final class PlatformSimulator: Sendable {
         }
         let parts = request.path.split(separator: "/").map(String.init)
         switch (request.method, parts.count, parts.first == "v1" ? parts.dropFirst().first : nil) {
-        case ("GET", 2, "ping"?): return json(200, ["ok": true])
+        case ("GET", 2, "ping"?):
+            // A real platform's Date header: kioskctl selftest checks the station's clock against it.
+            let skew = state.withLock { $0.clockSkew }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            return json(200, ["ok": true], headers: [("Date", formatter.string(from: Date().addingTimeInterval(skew)))])
         case ("HEAD", 4, "uploads"?), ("PATCH", 4, "uploads"?):
             guard let index = Int(parts[3]) else { return json(400, ["error": "bad attachment index"]) }
             return upload(request, key: parts[2], index: index)
@@ -348,7 +366,11 @@ public final class PlatformSimulator: Sendable {
         case ("POST", 2, "consultations"?): return consultation(request)
         case ("POST", 2, "reservations"?): return reservation(request)
         case ("POST", 2, "heartbeat"?):
-            state.withLock { $0.heartbeats += 1 }
+            guard (try? JSONSerialization.jsonObject(with: Data(request.body))) is [String: Any] else { return json(400, ["error": "a heartbeat is a JSON object"]) }
+            state.withLock {
+                $0.heartbeats += 1
+                $0.lastHeartbeat = request.body
+            }
             return .respond(status: 204, headers: [], body: [])
         default:
             return json(404, ["error": "no such endpoint"])

@@ -1,0 +1,319 @@
+import Drivers
+import Foundation
+import KioskCore
+import Logging
+import Outbox
+import ServiceLifecycle
+import Synchronization
+
+/// What `kioskctl` asks over the admin socket: one JSON object on one line
+/// (docs/operations.md has the protocol).
+struct AdminRequest: Decodable, Sendable {
+    var command: String
+    /// `logs`: how many past lines, and whether to keep sending new ones.
+    var lines: Int?
+    var follow: Bool?
+    /// `selftest`: also ask for a card on the reader; run even while someone uses the kiosk.
+    var withCard: Bool?
+    var force: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case command, lines, follow, force
+        case withCard = "with_card"
+    }
+}
+
+/// One configured device as kioskd watches it: status changes are followed,
+/// faults counted, and the last error and the last health check kept for
+/// `kioskctl devices`.
+final class DeviceWatch: Sendable {
+    struct Error: Codable, Sendable {
+        var at: String
+        var state: String
+        var message: String
+    }
+    struct Check: Codable, Sendable {
+        var at: String
+        var level: String
+        var outcome: String
+        var items: [String]
+    }
+
+    let name: String
+    let device: (any Device)?
+    let settings: DeviceSettings
+    private let record = Mutex<(error: Error?, check: Check?)>((nil, nil))
+
+    init(name: String, device: (any Device)?, settings: DeviceSettings) {
+        self.name = name
+        self.device = device
+        self.settings = settings
+    }
+
+    var lastError: Error? { record.withLock { $0.error } }
+    var lastCheck: Check? { record.withLock { $0.check } }
+
+    /// Follows the device's status until canceled: a state that needs someone
+    /// (anything but online or busy) and each condition that appears is a fault.
+    func follow(metrics: KioskMetrics) async {
+        guard let device else { return }
+        var previous: DeviceStatus?
+        for await status in device.statusChanges() {
+            defer { previous = status }
+            let troubled = ![.online, .busy].contains(status.state)
+            if troubled || !status.conditions.isEmpty {
+                record.withLock { $0.error = Error(at: Self.now(), state: status.state.rawValue, message: status.message ?? status.description) }
+            }
+            // The first status is where the device is at start, not something that happened.
+            guard let previous else { continue }
+            if troubled, previous.state != status.state { metrics.fault(device: name, kind: status.state.rawValue) }
+            for condition in status.conditions.subtracting(previous.conditions) { metrics.fault(device: name, kind: condition.rawValue) }
+        }
+    }
+
+    /// Runs a health check and keeps its outcome.
+    func check(_ level: HealthCheckLevel) async -> HealthReport? {
+        guard let device else { return nil }
+        let report = await device.healthCheck(level)
+        record.withLock {
+            $0.check = Check(at: Self.now(), level: level.rawValue, outcome: report.outcome.rawValue,
+                             items: report.items.map { "\($0.outcome.rawValue): \($0.name)" + ($0.detail.isEmpty ? "" : " — \($0.detail)") })
+        }
+        return report
+    }
+
+    static func now() -> String { Date().formatted(.iso8601) }
+}
+
+/// The answers to `kioskctl status`, `devices`, `selftest`, `logs` and
+/// `metrics`. Each answer is a sequence of JSON lines; the last one has
+/// `"end": true` and `"ok"`.
+struct AdminCommands: Sendable {
+    let config: KioskConfig
+    let health: HealthSource
+    let watches: [DeviceWatch]
+    let session: SessionRuntime
+    let uplink: StationUplink
+    let services: StationServices
+    let metrics: KioskMetrics
+    let logs: LogRing
+
+    typealias Write = @Sendable ([String: Any]) async throws -> Void
+
+    func handle(_ request: AdminRequest, write: Write) async throws {
+        switch request.command {
+        case "status":
+            try await write(["status": try encoded(status())])
+            try await write(["end": true, "ok": true])
+        case "devices":
+            try await write(["devices": try encoded(devices())])
+            try await write(["end": true, "ok": true])
+        case "metrics":
+            try await write(["metrics": refreshedMetrics()])
+            try await write(["end": true, "ok": true])
+        case "logs":
+            let count = request.lines ?? 50
+            if request.follow == true {
+                for await line in logs.follow(last: count) { try await write(["log": try encoded(line)]) }
+            } else {
+                for line in logs.last(count) { try await write(["log": try encoded(line)]) }
+            }
+            try await write(["end": true, "ok": true])
+        case "selftest":
+            if request.force != true, await session.inUse {
+                try await write(["end": true, "ok": false, "error": "someone is using the kiosk now: run the self-test when the attract screen shows (or --force, which prints and scans in the middle of their visit)"])
+                return
+            }
+            let passed = try await selftest(withCard: request.withCard == true, write: write)
+            try await write(["end": true, "ok": passed])
+        default:
+            try await write(["end": true, "ok": false, "error": "unknown command \"\(request.command)\": this kioskd knows status, devices, selftest, logs and metrics (is kioskctl newer than kioskd?)"])
+        }
+    }
+
+    private func encoded<T: Encodable>(_ value: T) throws -> Any {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try JSONSerialization.jsonObject(with: encoder.encode(value))
+    }
+
+    // MARK: status
+
+    struct Status: Codable, Sendable {
+        var version: String
+        var uptimeSeconds: Int
+        var health: String
+        var station: String
+        var catalogueVersion: String
+        var screen: String
+        var link: Link
+        var queue: Queue?
+        var components: [ComponentHealth]
+        var auditHead: String?
+        struct Link: Codable, Sendable {
+            var url: String
+            var up: Bool
+            var problem: String?
+        }
+        struct Queue: Codable, Sendable {
+            var queued: Int
+            var acknowledged: Int
+            var deadLetters: Int
+            var flagged: Int
+            var oldestQueuedSeconds: Double?
+            var bytesWaiting: Int
+            var lastError: String?
+        }
+    }
+
+    func status() async -> Status {
+        let summary = health.summary()
+        let queue = try? uplink.outbox.summary()
+        return Status(
+            version: summary.version, uptimeSeconds: summary.uptimeSeconds, health: summary.status,
+            station: "\(config.station.code) \(config.station.name)", catalogueVersion: services.catalogue.version,
+            screen: await session.screenName,
+            link: .init(url: uplink.platformURL, up: uplink.forwarder.linkUp, problem: uplink.forwarder.linkUp ? nil : uplink.forwarder.linkProblem),
+            queue: queue.map {
+                .init(queued: $0.counts[.queued] ?? 0, acknowledged: $0.counts[.acknowledged] ?? 0, deadLetters: $0.counts[.deadLetter] ?? 0,
+                      flagged: $0.flagged, oldestQueuedSeconds: $0.oldestQueuedSeconds, bytesWaiting: $0.bytesWaiting, lastError: $0.lastError)
+            },
+            components: summary.components,
+            auditHead: (try? uplink.outbox.auditHead()).flatMap { $0.map { "\($0.sequence):\($0.hash)" } })
+    }
+
+    // MARK: devices
+
+    struct DeviceEntry: Codable, Sendable {
+        var name: String
+        var kind: String
+        var model: String
+        var port: String
+        var status: String
+        var conditions: [String]
+        var detail: String?
+        var lastError: DeviceWatch.Error?
+        var lastHealthCheck: DeviceWatch.Check?
+    }
+
+    func devices() -> [DeviceEntry] {
+        watches.map { watch in
+            let status = watch.device?.status
+            return DeviceEntry(
+                name: watch.name, kind: watch.settings.kind.displayName, model: watch.device?.identity.model ?? watch.settings.model,
+                port: watch.device?.identity.port.description ?? "none", status: status?.state.rawValue ?? "disabled",
+                conditions: status?.conditions.map(\.rawValue).sorted() ?? [], detail: status?.message,
+                lastError: watch.lastError, lastHealthCheck: watch.lastCheck)
+        }
+    }
+
+    // MARK: metrics
+
+    func refreshedMetrics() -> String {
+        metrics.refresh(queue: try? uplink.outbox.summary(), link: uplink.forwarder.linkUp,
+                        devices: watches.map { ($0.name, $0.device?.status) })
+        return metrics.exposition()
+    }
+
+    // MARK: selftest
+
+    /// One line of the self-test's report.
+    struct Item: Codable, Sendable {
+        var component: String
+        var check: String
+        var outcome: String
+        var detail: String
+        /// What to try when it failed.
+        var fix: String?
+    }
+
+    /// Runs every check, writing each item as it ends; true when none failed.
+    func selftest(withCard: Bool, write: Write) async throws -> Bool {
+        var steps: [(String, @Sendable () async -> [Item])] = []
+        for watch in watches {
+            guard watch.device != nil else { continue }
+            steps.append(("\(watch.name): checking the device", { await Self.items(of: watch, level: .external) }))
+            switch watch.settings.kind {
+            case .receiptPrinter:
+                steps.append(("\(watch.name): printing a test receipt", { await Self.items(of: watch, level: .interactive) }))
+            case .scanner:
+                steps.append(("\(watch.name): scanning a test page", { await Self.items(of: watch, level: .interactive) }))
+            case .idCardReader where withCard:
+                steps.append(("\(watch.name): waiting for a card on the reader (30 s)", { await Self.items(of: watch, level: .interactive) }))
+            default:
+                break
+            }
+        }
+        steps.append(("platform: checking the link and its clock", { await platformItems() }))
+        steps.append(("station: checking the state directory, the outbox and the catalogue", { stationItems() }))
+        var passed = true
+        for (index, step) in steps.enumerated() {
+            try await write(["progress": ["step": index + 1, "of": steps.count, "doing": step.0]])
+            for item in await step.1() {
+                if item.outcome == HealthReport.Outcome.failed.rawValue { passed = false }
+                try await write(["item": try encoded(item)])
+            }
+        }
+        return passed
+    }
+
+    private static func items(of watch: DeviceWatch, level: HealthCheckLevel) async -> [Item] {
+        guard let report = await watch.check(level) else { return [] }
+        return report.items.map { item in
+            Item(component: watch.name, check: item.name, outcome: item.outcome.rawValue, detail: item.detail,
+                 fix: item.outcome == .failed ? fix(for: item.detail, device: watch) : nil)
+        }
+    }
+
+    /// The drivers' messages say what to do after a colon or a dash ("…out of
+    /// paper: load a new roll…"); when one does not, say where to look.
+    static func fix(for detail: String, device watch: DeviceWatch) -> String {
+        let lower = detail.lowercased()
+        if lower.contains("paper") && (lower.contains("out") || lower.contains("no paper")) { return "load a new paper roll into the \(watch.settings.kind.displayName), close the cover, and run the self-test again" }
+        if lower.contains("cover") { return "close the \(watch.settings.kind.displayName)'s cover and run the self-test again" }
+        if lower.contains("no device") || lower.contains("not attached") || lower.contains("nodevice") {
+            return "check the \(watch.settings.kind.displayName)'s cable and power; `kioskctl devices --attached` lists what this machine sees, and the port configured is \(watch.device?.identity.port.description ?? "none")"
+        }
+        return "see the detail; `kioskctl logs` has what kioskd saw, and docs/operations.md lists what to try for each device"
+    }
+
+    private func platformItems() async -> [Item] {
+        let url = uplink.platformURL
+        do {
+            let platformTime = try await uplink.client.clock()
+            var items = [Item(component: "platform", check: "link", outcome: "passed", detail: "\(url) answers")]
+            if let platformTime {
+                let skew = Date().timeIntervalSince(platformTime)
+                let ok = abs(skew) <= 60
+                items.append(Item(component: "platform", check: "clock", outcome: ok ? "passed" : "failed",
+                                  detail: String(format: "the station's clock is %+.0f s from the platform's", skew),
+                                  fix: ok ? nil : "set the clock: `timedatectl set-ntp true` (or set it by hand); receipts and promised dates carry it"))
+            } else {
+                items.append(Item(component: "platform", check: "clock", outcome: "skipped", detail: "the platform's answer carries no Date"))
+            }
+            return items
+        } catch {
+            return [Item(component: "platform", check: "link", outcome: "failed", detail: "\(url): \(error)",
+                         fix: "check the network cable or 4G modem and platform.url; applications queue meanwhile and go when the link is back")]
+        }
+    }
+
+    private func stationItems() -> [Item] {
+        var items: [Item] = []
+        for component in health.summary().components where ["state_dir", "services", "outbox"].contains(component.name) {
+            let ok = component.isHealthy
+            items.append(Item(component: component.name, check: component.name == "outbox" ? "queue" : "health", outcome: ok ? "passed" : "failed",
+                              detail: component.detail ?? component.status, fix: ok ? nil : "see the detail; `kioskctl queue` for the outbox"))
+        }
+        do {
+            let audit = try uplink.outbox.verifyAudit()
+            let problem = audit.problems.first?.description
+            items.append(Item(component: "audit", check: "chain", outcome: problem == nil ? "passed" : "failed",
+                              detail: problem ?? "\(audit.entries) entries intact, head \(audit.headSequence):\(audit.head.prefix(16))…",
+                              fix: problem == nil ? nil : "the audit trail was altered: leave the kiosk as it is and tell the county's security officer (`kioskctl audit verify`)"))
+        } catch {
+            items.append(Item(component: "audit", check: "chain", outcome: "failed", detail: "\(error)", fix: "see `kioskctl audit verify`"))
+        }
+        return items
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import KioskCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The admin socket: `kioskctl` connects, sends one JSON request line, and
+/// reads JSON lines until one says `"end": true`. A Unix socket, never TCP:
+/// who may administer the kiosk is decided by the file's owner, group and
+/// mode (0600; 0660 with `admin.group`).
+struct AdminService: Service {
+    let path: String
+    let group: String?
+    let commands: AdminCommands
+    let logger: Logger
+
+    func run() async throws {
+        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        do {
+            // A socket left by a kioskd that was killed is removed (the state
+            // directory's lock means no other kioskd is using it).
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+            try restrict()
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw StartupError("cannot create the admin socket \(path): \(error). Check that its folder exists and kioskd may write there (admin.socket)")
+        }
+        logger.info("admin socket for kioskctl on \(path)")
+        await cancelWhenGracefulShutdown {
+            try? await server.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in connections {
+                        group.addTask { await serve(connection) }
+                    }
+                }
+            }
+        }
+        unlink(path)
+    }
+
+    /// Socket files get their mode from the umask at bind; only the owner can
+    /// write to (connect to) it with the usual 022, and from here on: 0600,
+    /// or 0660 for the admin group.
+    private func restrict() throws {
+        var mode: mode_t = 0o600
+        if let group {
+            guard let entry = getgrnam(group) else { throw StartupError("admin.group \"\(group)\" does not exist: create it (groupadd \(group)) or leave admin.group empty") }
+            guard chown(path, getuid(), entry.pointee.gr_gid) == 0 else {
+                throw StartupError("cannot give the admin socket to group \(group): \(String(cString: strerror(errno)))")
+            }
+            mode = 0o660
+        }
+        guard chmod(path, mode) == 0 else { throw StartupError("cannot set the admin socket's mode: \(String(cString: strerror(errno)))") }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var pending = ByteBuffer()
+            var line: String?
+            for try await chunk in inbound {
+                pending.writeImmutableBuffer(chunk)
+                if let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+                    line = pending.readString(length: newline - pending.readerIndex)
+                    break
+                }
+                if pending.readableBytes > 64 * 1024 { break }
+            }
+            let write: AdminCommands.Write = { object in
+                var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                data.append(UInt8(ascii: "\n"))
+                try await outbound.write(ByteBuffer(bytes: data))
+            }
+            guard let line, let request = try? JSONDecoder().decode(AdminRequest.self, from: Data(line.utf8)) else {
+                try await write(["end": true, "ok": false, "error": "not a request: the admin socket takes one JSON object per line, e.g. {\"command\":\"status\"}"])
+                return
+            }
+            logger.info("admin: \(request.command)")
+            try await commands.handle(request, write: write)
+        }
+    }
+}
+
+/// Follows every device's status for faults and the last error.
+struct DeviceWatchService: Service {
+    let watches: [DeviceWatch]
+    let metrics: KioskMetrics
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for watch in watches { group.addTask { await watch.follow(metrics: metrics) } }
+            }
+        }
+    }
+}
+
+/// Sends the station's health to the platform (POST /v1/heartbeat) every
+/// `interval`: what `kioskctl status` shows, plus the audit trail's head so
+/// a cut-off tail shows at the platform. Nothing personal is in it.
+struct HeartbeatService: Service {
+    let commands: AdminCommands
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            // The first soon after start (the platform learns the kiosk is back), then every interval.
+            try? await Task.sleep(for: .seconds(2))
+            while !Task.isCancelled {
+                await beat()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    func beat() async {
+        do {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            try await commands.uplink.client.heartbeat(try encoder.encode(await commands.status()))
+        } catch {
+            logger.debug("heartbeat not sent: \(error)")
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// kioskctl against a running kioskd (`make demo`'s script) through the admin socket.
+@Suite("kioskctl over the admin socket", .serialized, .timeLimit(.minutes(3)))
+struct AdminSocketTests {
+    /// `make demo` on free ports, with kioskctl pointed at its socket.
+    final class Demo: Sendable {
+        let state = temporaryDirectory("admin-demo-\(UUID().uuidString.prefix(8))")
+        let base: String
+        let child: Child
+        var socket: String { state + "/admin.sock" }
+        var kioskctl: [String: String] { ["KIOSKD_ADMIN_SOCKET": socket] }
+
+        init() throws {
+            let listen = "127.0.0.1:\(freePort())"
+            base = "http://\(listen)"
+            child = try Child(
+                repositoryRoot + "/scripts/demo.sh", [],
+                environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()),
+                              "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())", "DEMO_PLATFORM_LISTEN": "127.0.0.1:\(freePort())"])
+        }
+
+        func ready() async -> Bool { await eventually(within: .seconds(15)) { await health(base)?.status == "ok" } }
+
+        func ctl(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+            try await run(binDirectory + "/kioskctl", arguments, environment: kioskctl)
+        }
+
+        func simulator(_ device: String, _ words: String...) async throws -> String {
+            try await run(binDirectory + "/hardware-sim", ["control", "--socket", "\(state)/sim/\(device).control"] + words).stdout
+        }
+
+        func stop() async {
+            child.signal(SIGTERM, group: true)
+            _ = await child.exitStatus(within: .seconds(15))
+        }
+    }
+
+    static func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test("status, devices, logs and metrics answer through the socket (tables and --json); the socket is 0600 and gone after a clean stop")
+    func statusDevicesLogs() async throws {
+        let demo = try Demo()
+        #expect(await demo.ready(), "the demo did not come up: \(demo.child.stderr)")
+
+        var info = stat()
+        #expect(stat(demo.socket, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600, "admin socket mode \(String(info.st_mode & 0o777, radix: 8))")
+        #expect(info.st_mode & S_IFMT == S_IFSOCK)
+
+        let status = try await demo.ctl("status", "--json")
+        #expect(status.status == 0, "\(status.stderr)")
+        let object = Self.json(status.stdout)
+        #expect(object["health"] as? String == "ok")
+        #expect(object["catalogue_version"] as? String == "2026.11.1")
+        #expect((object["link"] as? [String: Any])?["up"] as? Bool == true)
+        #expect((object["queue"] as? [String: Any])?["queued"] as? Int == 0)
+        #expect((object["components"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.contains("receipt_printer") == true)
+        let table = try await demo.ctl("status")
+        #expect(table.stdout.contains("platform:  http://") && table.stdout.contains("— online"), "\(table.stdout)")
+        #expect(table.stdout.contains("receipt_printer  online"), "\(table.stdout)")
+
+        let devices = try await demo.ctl("devices", "--json")
+        let listed = (try? JSONSerialization.jsonObject(with: Data(devices.stdout.utf8))) as? [[String: Any]] ?? []
+        #expect(listed.compactMap { $0["name"] as? String } == ["idcard_reader", "receipt_printer", "a4_printer", "scanner"], "\(devices)")
+        #expect(listed.allSatisfy { $0["status"] as? String == "online" && $0["model"] != nil && $0["port"] != nil })
+
+        // The printer runs out of paper: devices shows it with the last error, the fault is counted.
+        #expect(try await demo.simulator("receipt_printer", "paper", "out").contains("ok"))
+        // kioskd asks the printer's status when it prints or checks; the self-test does both.
+        _ = try await demo.ctl("selftest")
+        let after = try await demo.ctl("devices")
+        #expect(after.stdout.contains("userError (paper_out)") && after.stdout.contains("out of paper: load a new roll"), "\(after.stdout)")
+        let metrics = try await demo.ctl("metrics")
+        #expect(metrics.stdout.contains(#"kioskd_device_faults_total{device="receipt_printer",kind="paper_out"} 1"#), "\(metrics.stdout)")
+        #expect(metrics.stdout.contains(#"kioskd_printer_paper{device="receipt_printer",paper="out"} 1"#), "\(metrics.stdout)")
+
+        // logs: the last lines, then --follow sees a new one as it is written.
+        let logs = try await demo.ctl("logs", "-n", "200")
+        #expect(logs.stdout.contains("admin: selftest"), "\(logs.stdout)")
+        let follower = try Child(binDirectory + "/kioskctl", ["logs", "--follow", "-n", "0", "--json"], environment: demo.kioskctl)
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await demo.ctl("status")
+        #expect(await eventually(within: .seconds(5)) { follower.stdout.contains(#""message":"admin: status""#) }, "follow: \(follower.stdout) \(follower.stderr)")
+        follower.signal(SIGTERM)
+
+        // Nothing administrative over TCP: the loopback host has no admin routes.
+        #expect(await get(demo.base + "/admin/selftest")?.status == 404)
+
+        await demo.stop()
+        #expect(!FileManager.default.fileExists(atPath: demo.socket), "the admin socket was left behind")
+        let gone = try await demo.ctl("status")
+        #expect(gone.status == 1 && gone.stderr.contains("kioskd is not running"), "\(gone)")
+    }
+
+    @Test("selftest passes in the demo; with the printer out of paper it fails naming the fix, exit 1; with paper back it passes again")
+    func selftest() async throws {
+        let demo = try Demo()
+        #expect(await demo.ready(), "the demo did not come up: \(demo.child.stderr)")
+        let passing = try await demo.ctl("selftest")
+        #expect(passing.status == 0, "\(passing.stdout)\n\(passing.stderr)")
+        #expect(passing.stdout.contains("self-test passed"))
+        for check in ["print a test receipt", "scan a test page", "SAM status", "CUPS queue KioskPDF", "platform: link", "platform: clock", "audit: chain"] {
+            #expect(passing.stdout.contains(check), "no \(check) in \(passing.stdout)")
+        }
+        // Piped, progress is plain numbered lines, not a redrawn bar.
+        #expect(passing.stdout.contains("[1/") && !passing.stdout.contains("\u{1B}[K"))
+        #expect(try await demo.simulator("receipt_printer", "receipts").contains("1 receipts"), "the self-test's receipt was not printed")
+
+        #expect(try await demo.simulator("receipt_printer", "paper", "out").contains("ok"))
+        let failing = try await demo.ctl("selftest")
+        #expect(failing.status == 1, "\(failing.stdout)")
+        #expect(failing.stdout.contains("FAIL  receipt_printer: printer status — the receipt printer is out of paper"), "\(failing.stdout)")
+        #expect(failing.stdout.contains("fix: load a new paper roll into the receipt printer"), "\(failing.stdout)")
+        #expect(failing.stdout.contains("self-test FAILED"))
+        let report = Self.json(try await demo.ctl("selftest", "--json").stdout)
+        #expect(report["passed"] as? Bool == false)
+        let failed = (report["items"] as? [[String: Any]] ?? []).filter { $0["outcome"] as? String == "failed" }
+        #expect(!failed.isEmpty && failed.allSatisfy { $0["component"] as? String == "receipt_printer" && ($0["fix"] as? String)?.contains("paper roll") == true }, "\(failed)")
+
+        #expect(try await demo.simulator("receipt_printer", "paper", "ok").contains("ok"))
+        #expect(try await demo.ctl("selftest").status == 0)
+
+        // The platform's clock says the station's is 10 minutes off: the clock check fails with how to set it.
+        #expect(try await demo.simulator("platform", "clock", "600").contains("ok"))
+        let skewed = try await demo.ctl("selftest")
+        #expect(skewed.status == 1 && skewed.stdout.contains("FAIL  platform: clock") && skewed.stdout.contains("timedatectl set-ntp true"), "\(skewed.stdout)")
+
+        // Someone at the kiosk: the self-test would print and scan in the middle of their visit, so it waits.
+        _ = try await demo.simulator("idcard_reader", "card", "put", "wang-jianguo")
+        #expect(await eventually(within: .seconds(5)) { (try? await demo.ctl("status", "--json")).map { Self.json($0.stdout)["screen"] as? String != "attract" } ?? false })
+        let busy = try await demo.ctl("selftest")
+        #expect(busy.status == 1 && busy.stderr.contains("someone is using the kiosk"), "\(busy)")
+
+        // The heartbeat carried the same summary to the platform, nothing personal in it.
+        let heartbeat = try await demo.simulator("platform", "heartbeat")
+        #expect(heartbeat.contains(#""station":"340104001"#) && heartbeat.contains("receipt_printer") && heartbeat.contains(#""catalogue_version":"2026.11.1""#), "\(heartbeat)")
+        for secret in ["王建国", "340104195803120519"] { #expect(!heartbeat.contains(secret)) }
+        await demo.stop()
+    }
+
+    @Test("a user who is not the socket's owner (nor in admin.group) is refused with what to do", .enabled(if: getuid() == 0, "needs root to run kioskctl as another user"))
+    func permissionRefused() async throws {
+        let demo = try Demo()
+        #expect(await demo.ready(), "the demo did not come up: \(demo.child.stderr)")
+        // The build folder may not be readable by nobody: a copy of kioskctl it may run.
+        let copy = temporaryDirectory("kioskctl-copy") + "/kioskctl"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: binDirectory + "/kioskctl", toPath: copy)
+        chmod((copy as NSString).deletingLastPathComponent, 0o755)
+        chmod(copy, 0o755)
+        // The state directory is 0700: let nobody reach the socket file itself, so only the socket's own mode decides.
+        chmod(demo.state, 0o711)
+        let refused = try await run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy, "status", "--socket", demo.socket])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("permission denied on \(demo.socket)") && refused.stderr.contains("sudo"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        let owner = try await demo.ctl("status")
+        #expect(owner.status == 0)
+        await demo.stop()
+    }
+
+    @Test("kioskctl config check: the shipped example passes; a typo and a bad value fail with the key, the line and exit 78")
+    func configCheck() async throws {
+        let good = try await run(binDirectory + "/kioskctl", ["config", "check", repositoryRoot + "/config/kioskd.example.yaml"])
+        #expect(good.status == 0, "\(good)")
+        #expect(good.stdout.contains("admin.socket: ./var/admin.sock (owner only)"), "\(good.stdout)")
+        let file = temporaryDirectory() + "/kioskd.yaml"
+        try "admin:\n  sockett: /tmp/x.sock\n  heartbeat_seconds: 2\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try await run(binDirectory + "/kioskctl", ["config", "check", file])
+        #expect(bad.status == 78, "\(bad)")
+        #expect(bad.stderr.contains("admin.sockett") && bad.stderr.contains("admin.socket"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("admin.heartbeat_seconds") && bad.stderr.contains("seconds from 10 to 86400"), "\(bad.stderr)")
+        let json = Self.json(try await run(binDirectory + "/kioskctl", ["config", "check", file, "--json"]).stdout)
+        #expect((json["problems"] as? [String])?.count == 2)
+    }
+}
