@@ -15,11 +15,13 @@ services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-
 # The touchscreen page in a real browser: Debian's headless Chromium driven by
 # selenium (Debian's python3, not a virtualenv), with fonts that render Chinese.
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
+# /metrics is read back by the Prometheus project's own text-format parser.
+monitoring="python3-prometheus-client"
 # The screens speak Mandarin: espeak-ng's cmn voice.
 speech="espeak-ng"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services $browser $speech" ;;
+  test)  wanted="$build $services $browser $speech $monitoring" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   *) echo "install-deps: unknown group '$1' (expected build, test or demo)" >&2; exit 2 ;;
 esac

@@ -24,6 +24,7 @@ with what was expected on the first failure.
 """
 import glob, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 
+from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -67,6 +68,24 @@ for (const e of document.querySelectorAll('body *')) {
 }
 return problems;
 """
+
+
+def metrics():
+    """kioskd's /metrics read by the Prometheus client library's own text-format parser: {(sample, labels): value}."""
+    text = urllib.request.urlopen(BASE + "/metrics").read().decode()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def moved(before, after, name, delta=1, **labels):
+    """Fails unless the sample `name{labels}` went up by `delta` (an int, or a (low, high) range)."""
+    key = (name, tuple(sorted(labels.items())))
+    if key not in after:
+        fail("/metrics has no %s%s" % (name, labels))
+    change = after[key] - before.get(key, 0)
+    low, high = delta if isinstance(delta, tuple) else (delta, delta)
+    if not low <= change <= high:
+        fail("%s%s moved by %s during the visit, expected %s" % (name, labels, change, delta))
 
 
 def fail(message):
@@ -382,12 +401,28 @@ def main():
         driver.get(BASE + "/")
         kiosk = Kiosk(driver, state, shots)
         started = time.time()
+        # The counters move as a visit happens: read /metrics around the first one.
+        before = metrics()
         first = visit(kiosk, elderly=False)
+        wait("the visit's application forwarded", lambda: metrics()[("kioskd_applications_forwarded_total", ())] > before[("kioskd_applications_forwarded_total", ())], 30)
+        after = metrics()
+        moved(before, after, "kioskd_sessions_started_total", by="resident")
+        moved(before, after, "kioskd_sessions_completed_total")
+        moved(before, after, "kioskd_applications_enqueued_total")
+        moved(before, after, "kioskd_applications_forwarded_total")
+        moved(before, after, "kioskd_card_reads_total", result="read")
+        moved(before, after, "kioskd_upload_bytes_total", delta=(1, 10 ** 9))
+        moved(before, after, "kioskd_screen_transition_seconds_count", delta=(8, 100))
+        moved(before, after, "kioskd_sessions_abandoned_total", delta=0, reason="idle_timeout")
+        if after[("kioskd_queue_applications", (("state", "acknowledged"),))] != 1 or after[("kioskd_device_state", (("device", "receipt_printer"), ("state", "online")))] != 1:
+            fail("/metrics does not show one acknowledged application and the receipt printer online")
         second = visit(kiosk, elderly=True)
         proxy_visit(kiosk)
         consultation(kiosk)
         english(kiosk)
+        before = metrics()
         idle_timeout(kiosk)
+        moved(before, metrics(), "kioskd_sessions_abandoned_total", reason="idle_timeout")
         print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, English, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of Mandarin) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:

@@ -18,7 +18,90 @@ struct HardwareSimCommand: AsyncParsableCommand {
         commandName: "hardware-sim",
         abstract: "Simulated station devices that speak their real wire protocols over a pty or TCP.",
         discussion: "Each simulator sits behind a pseudo-terminal (a driver opens it as serial:LINK) or a TCP listener (tcp:HOST:PORT), and takes commands on a control socket to unplug, replug and inject faults. See docs/hardware-sim.md.",
-        subcommands: [Station.self, IDCard.self, Printer.self, Scanner.self, Platform.self, Echo.self, Control.self])
+        subcommands: [Station.self, IDCard.self, Printer.self, Scanner.self, Platform.self, Echo.self, Control.self, ResidentsCommand.self])
+}
+
+/// Simulated residents playing whole visits through a kiosk's local API.
+struct ResidentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "residents",
+        abstract: "Play whole visits at a running kiosk, as residents would: card, item, form, scans, submit, receipt, rating.",
+        discussion: """
+            Through the local API the touchscreen uses (docs/local-api.md), with the ID-card reader and the scanner
+            driven through their simulators' control sockets (--simulators, `hardware-sim station --dir`). Some residents
+            walk away part-way, some let the kiosk time out, some come with an agent (--agent-card and --agent-pin, the
+            agent registered in kioskd's agents file). Prints each receipt's tracking number and a summary; exits 1 when a
+            visit could not go on. One kiosk serves one resident at a time: --concurrency N needs N kiosks (--kiosk and
+            --simulators once each).
+            """)
+
+    @Option(help: "A kiosk's local API (repeat for several kiosks).") var kiosk: [String] = []
+    @Option(help: "Its simulators' folder, in the same order as --kiosk.") var simulators: [String] = []
+    @Option(help: "Visits in all.") var count = 10
+    @Option(help: "Residents at once (at most one per kiosk).") var concurrency = 1
+    @Option(help: "Seed: the same seed plays the same residents.") var seed: UInt64 = 1
+    @Option(name: .customLong("agent-card"), help: "An agent's card profile (registered in kioskd's agents file).") var agentCard: String?
+    @Option(name: .customLong("agent-pin"), help: "That agent's PIN.") var agentPIN: String?
+    @Option(name: .customLong("abandon-percent"), help: "Visits that walk away part-way.") var abandonPercent = 15
+    @Option(name: .customLong("timeout-percent"), help: "Visits that stop touching and let the kiosk time out.") var timeoutPercent = 5
+    @Option(name: .customLong("agent-percent"), help: "Visits that come with the agent.") var agentPercent = 15
+    @Option(name: .customLong("incomplete-percent"), help: "Visits that forget a paper (the kiosk books a day to bring it).") var incompletePercent = 5
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a timing-out visit waits for the kiosk to wipe it (above kioskd's session.idle_timeout_seconds).") var idleTimeout: Double = 150
+
+    func validate() throws {
+        let kiosks = kiosk.isEmpty ? 1 : kiosk.count
+        guard simulators.isEmpty || simulators.count == kiosks else { throw ValidationError("give --simulators once per --kiosk, in the same order") }
+        guard concurrency >= 1, concurrency <= kiosks else {
+            throw ValidationError("one kiosk serves one resident at a time: --concurrency \(concurrency) needs \(concurrency) kiosks (--kiosk and --simulators once each)")
+        }
+        guard (agentCard == nil) == (agentPIN == nil) else { throw ValidationError("--agent-card and --agent-pin go together") }
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+    }
+
+    func run() async throws {
+        let kiosks = kiosk.isEmpty ? ["http://127.0.0.1:8080"] : kiosk
+        let folders = simulators.isEmpty ? ["var/sim"] : simulators
+        let started = Date()
+        let visits = await withTaskGroup(of: [Residents.Visit].self) { group in
+            for lane in 0..<concurrency {
+                var options = Residents.Options(kiosk: kiosks[lane], simulators: folders[lane])
+                options.count = count / concurrency + (lane < count % concurrency ? 1 : 0)
+                options.seed = seed &+ UInt64(lane)
+                options.agent = agentCard.map { ($0, agentPIN ?? "") }
+                options.abandonPercent = abandonPercent
+                options.timeoutPercent = timeoutPercent
+                options.agentPercent = agentPercent
+                options.incompletePercent = incompletePercent
+                options.idleTimeout = idleTimeout
+                let prefix = concurrency > 1 ? "[\(lane + 1)] " : ""
+                options.report = { visit in print(prefix + Self.line(visit)) }
+                guard options.count > 0 else { continue }
+                group.addTask { await Residents(options).run() }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        let submitted = visits.compactMap { if case .submitted(let number) = $0.outcome { number } else { nil } }
+        func tally(_ test: (Residents.Visit.Outcome) -> Bool) -> Int { visits.filter { test($0.outcome) }.count }
+        let failed = tally { if case .failed = $0 { true } else { false } }
+        print(String(format: "residents: %d visits in %.0f s: %d submitted, %d booked a day, %d walked away, %d timed out, %d failed; %d with an agent",
+                     visits.count, Date().timeIntervalSince(started), submitted.count, tally { $0 == .booked },
+                     tally { if case .abandoned = $0 { true } else { false } }, tally { if case .timedOut = $0 { true } else { false } },
+                     failed, visits.filter(\.byAgent).count))
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    static func line(_ visit: Residents.Visit) -> String {
+        let who = visit.byAgent ? "agent for resident" : "resident"
+        let what = visit.service ?? "—"
+        let seconds = String(format: "%.1f s", visit.seconds)
+        switch visit.outcome {
+        case .submitted(let number): return "visit \(visit.number): \(who), \(what): submitted, receipt \(number) (\(seconds))"
+        case .booked: return "visit \(visit.number): \(who), \(what): materials missing, booked a day to bring them (\(seconds))"
+        case .abandoned(let screen): return "visit \(visit.number): \(who), \(what): walked away at \(screen) (\(seconds))"
+        case .timedOut(let screen): return "visit \(visit.number): \(who), \(what): left at \(screen), the kiosk timed out (\(seconds))"
+        case .failed(let reason): return "visit \(visit.number): \(who), \(what): FAILED: \(reason) (\(seconds))"
+        }
+    }
 }
 
 /// Where a simulator sits: `pty` (with --link) or `tcp:HOST:PORT`.
