@@ -6,7 +6,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 
-.PHONY: all build test demo bench crash-test screens deps swift-check clean
+.PHONY: all build test demo bench crash-test soak screens deps swift-check clean
 
 all: build
 
@@ -25,6 +25,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	/usr/bin/python3 Tests/UI/visit_test.py
+	/usr/bin/python3 scripts/soak.py --minutes 2
+
+# The fault campaign: simulated residents against kioskd with faults everywhere (README, "Soak").
+SOAK_MINUTES ?= 10
+soak: deps
+	@scripts/install-deps.sh test
+	@scripts/start-cups.sh
+	$(SWIFT) build
+	/usr/bin/python3 scripts/soak.py --minutes $(SOAK_MINUTES)
 
 # Screenshots of every screen at 1080×1920 for docs/screens.md, taken by the browser tests.
 screens: deps

@@ -277,6 +277,10 @@ public final class PlatformSimulator: Sendable {
             guard let skew = Double(w[1]) else { return "error: clock SECONDS (how far the platform's clock is off)" }
             state.withLock { $0.clockSkew = skew }
             return "ok: the platform's clock is \(w[1]) s off"
+        case "acceptances":
+            // How many times each tracking number was accepted (more than once would be a duplicate case).
+            let counts = state.withLock { $0.acceptances }
+            return "ok: " + String(decoding: (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
         case "heartbeat":
             guard let body = state.withLock({ $0.lastHeartbeat }) else { return "ok: no heartbeat yet" }
             return "ok: " + String(decoding: body, as: UTF8.self)
