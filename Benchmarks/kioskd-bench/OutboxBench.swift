@@ -80,6 +80,7 @@ struct OutboxBench: AsyncParsableCommand {
         print("  baseline: write + fsync the 10 files, fsync the folder: \(ms(median(rawTimes)))")
         print("  kioskd:   Outbox.enqueue (seal, write, fsync, commit):   \(ms(median(enqueueTimes)))")
         print("  ratio \(String(format: "%.2f", tenRatio)) (goal ≤ 1.50) \(tenRatio <= 1.5 ? "PASS" : "MISS")")
+        result("durable enqueue, 10 pages × 1 MB", figure: ms(median(enqueueTimes)), baseline: "write+fsync \(ms(median(rawTimes)))", ratio: tenRatio, goal: "≤ 1.50", pass: tenRatio <= 1.5)
     }
 
     /// 2. One row at a time against the disk's raw fsync rate; 3. group commit.
@@ -126,12 +127,14 @@ struct OutboxBench: AsyncParsableCommand {
         print("  baseline: 4 KB written in place + fsync, same disk:     \(Int(fsyncRate)) per second")
         print("  kioskd:   Outbox.enqueue, one at a time:                \(Int(singleRate)) rows/s")
         print("  ratio \(String(format: "%.2f", singleRate / fsyncRate)) (goal ≥ 0.70) \(singleRate / fsyncRate >= 0.7 ? "PASS" : "MISS")")
+        result("single-row enqueue", figure: "\(Int(singleRate)) rows/s", baseline: "4 KB fsyncs \(Int(fsyncRate))/s", ratio: singleRate / fsyncRate, goal: "≥ 0.70", pass: singleRate / fsyncRate >= 0.7)
         if let cpu = cpuPerEnqueue {
             print("  (kioskd's CPU per enqueue, on a RAM disk: \(String(format: "%.0f", cpu * 1e6)) µs; one fsync here: \(String(format: "%.0f", 1e6 / fsyncRate)) µs)")
         }
         print("group commit: \(grouped) enqueues from \(concurrent) tasks at once")
         print("  kioskd:   \(Int(groupRate)) rows/s in \(transactions) transactions (\(String(format: "%.1f", Double(grouped) / Double(max(1, transactions)))) rows each)")
         print("  ratio \(String(format: "%.1f", groupRate / singleRate)) × one at a time (goal ≥ 4) \(groupRate / singleRate >= 4 ? "PASS" : "MISS")")
+        result("group commit", figure: "\(Int(groupRate)) rows/s", baseline: "one at a time \(Int(singleRate))/s", ratio: groupRate / singleRate, goal: "≥ 4", pass: groupRate / singleRate >= 4)
     }
 
     /// 5. Enqueue latency with a large queue against an empty one.
@@ -173,6 +176,7 @@ struct OutboxBench: AsyncParsableCommand {
         print("  baseline: empty outbox:                      p50 \(ms(median(emptyTimes)))  p95 \(ms(percentile(emptyTimes, 0.95)))")
         print("  kioskd:   \(queuedCount) applications queued:    p50 \(ms(median(largeTimes)))  p95 \(ms(percentile(largeTimes, 0.95)))  (filled in \(ms(fillTime)))")
         print("  ratio \(String(format: "%.2f", latencyRatio)) (goal ≤ 1.20) \(latencyRatio <= 1.2 ? "PASS" : "MISS")")
+        result("enqueue latency, \(queuedCount) queued", figure: "p50 \(ms(median(largeTimes)))", baseline: "empty p50 \(ms(median(emptyTimes)))", ratio: latencyRatio, goal: "≤ 1.20", pass: latencyRatio <= 1.2)
     }
 
     /// 4. Draining to the platform simulator over loopback against curl.
@@ -258,6 +262,7 @@ struct OutboxBench: AsyncParsableCommand {
         print("  baseline: curl, the same uploads and submissions:    \(String(format: "%.0f", curlRate / 1e6)) MB/s")
         print("  kioskd:   Forwarder:                                 \(String(format: "%.0f", ourRate / 1e6)) MB/s")
         print("  ratio \(String(format: "%.2f", ourRate / curlRate)) (goal ≥ 0.80) \(ourRate / curlRate >= 0.8 ? "PASS" : "MISS")")
+        result("drain to the platform", figure: String(format: "%.0f MB/s", ourRate / 1e6), baseline: String(format: "curl %.0f MB/s", curlRate / 1e6), ratio: ourRate / curlRate, goal: "≥ 0.80", pass: ourRate / curlRate >= 0.8)
     }
 
     static func application(pages: [[UInt8]]) -> ApplicationSubmission {

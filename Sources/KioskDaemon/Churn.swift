@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import KioskCore
 import Logging
 import Outbox
@@ -17,9 +18,19 @@ import Outbox
 public enum Churn {
     /// Runs until killed, or until `applications` are enqueued and, with
     /// `drain`, the queue is empty.
-    public static func run(config: KioskConfig, applications: Int?, maxPages: Int, maxPageBytes: Int, drain: Bool, logger: Logger) async throws {
+    /// `perDay`: after that many applications the made-up ones are dated a day earlier
+    /// (a tracking number has room for 99,999 a day; the cold-start benchmark queues 100,000).
+    public static func run(config: KioskConfig, applications: Int?, maxPages: Int, maxPageBytes: Int, drain: Bool, perDay: Int? = nil, logger: Logger) async throws {
         let stateDirectory = try StateDirectory(path: config.stateDirectory)
-        let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, logger: logger)
+        let count = Mutex(0)
+        var now: (@Sendable () -> Double)?
+        if let perDay {
+            now = { @Sendable () -> Double in
+                let daysBack = count.withLock { $0 } / max(1, perDay)
+                return Date().timeIntervalSince1970 - Double(daysBack) * 86_400
+            }
+        }
+        let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, now: now, logger: logger)
         let forwarding = Task { await uplink.forwarder.run() }
         var generator = SystemRandomNumberGenerator()
         var enqueued = 0
@@ -36,6 +47,7 @@ public enum Churn {
             // One write(2) per line, unbuffered: a line the harness sees was really printed before any kill.
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
             enqueued += 1
+            count.withLock { $0 = enqueued }
         }
         if drain {
             while (try uplink.outbox.summary().counts[.queued] ?? 0) > 0 {

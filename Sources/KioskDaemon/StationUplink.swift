@@ -17,7 +17,8 @@ final class StationUplink: Sendable {
 
     /// Opens the outbox and prepares the platform client.
     /// - Throws: A ``StartupError`` that says what to do.
-    init(config: KioskConfig, stateDirectory: StateDirectory, metrics: KioskMetrics? = nil, logger: Logger) throws {
+    /// `now` is the outbox's clock (the churn tool backdates its made-up applications with it).
+    init(config: KioskConfig, stateDirectory: StateDirectory, metrics: KioskMetrics? = nil, now: (@Sendable () -> Double)? = nil, logger: Logger) throws {
         var keyProblem: String?
         let key: PlatformPublicKey?
         do {
@@ -32,6 +33,7 @@ final class StationUplink: Sendable {
         var settings = Outbox.Settings(stationCode: config.station.code)
         settings.purgeAfter = config.outbox.purgeAfter.seconds
         settings.retention = config.outbox.retention.seconds
+        if let now { settings.now = now }
         do {
             outbox = try Outbox(directory: stateDirectory.path + "/outbox", platformKey: key, settings: settings, logger: logger)
         } catch {

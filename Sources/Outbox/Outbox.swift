@@ -328,6 +328,10 @@ public final class Outbox: ApplicationOutbox, Sendable {
             INSERT INTO tracking_sequence (day, last) VALUES (?, 1)
             ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last
             """), arguments: [day.yyyymmdd])!
+        // The number has room for 99,999 a day; a station never comes close, but a trap here would take kioskd down.
+        guard sequence <= 99_999 else {
+            throw OutboxError("this station has issued 99,999 tracking numbers today, all a day can have: the application was not saved and no receipt was printed; more can be taken tomorrow (is something submitting in a loop?)")
+        }
         let number = TrackingNumber(station: settings.stationCode, date: day, sequence: sequence)
         let bytes = pending.envelope.count + pending.attachments.reduce(0) { $0 + $1.bytes }
         try db.cachedStatement(sql: """

@@ -88,12 +88,13 @@ struct ChurnCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-pages"), help: "At most this many pages per application.") var maxPages = 3
     @Option(name: .customLong("max-page-bytes"), help: "At most this many bytes per page.") var maxPageBytes = 400_000
     @Flag(help: "After the applications, wait until the platform has them all, then exit.") var drain = false
+    @Option(name: .customLong("per-day"), help: "Date each further this many applications a day earlier (at most 99,999 tracking numbers a day).") var perDay: Int?
 
     func run() async throws {
         let settings = try await loadAndStartLogging(file: config, stateDirectory: stateDirectory, listen: nil)
         do {
             try await Churn.run(config: settings, applications: applications, maxPages: maxPages, maxPageBytes: max(1, maxPageBytes),
-                                drain: drain, logger: Logger(label: "kioskd"))
+                                drain: drain, perDay: perDay, logger: Logger(label: "kioskd"))
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("kioskd cannot start: \(error.description)\n".utf8))
             throw ExitCode.failure

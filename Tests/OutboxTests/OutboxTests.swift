@@ -6,6 +6,7 @@ import KioskCore
 import Logging
 @testable import Outbox
 import TestSupport
+import Synchronization
 import Testing
 import Uplink
 
@@ -152,6 +153,33 @@ struct OutboxTests {
         #expect(Set(numbers).count == 40)
         #expect(try outbox.summary().counts[.queued] == 40)
         #expect(outbox.committedTransactions <= 2, "\(outbox.committedTransactions) transactions for 40 concurrent enqueues")
+    }
+
+    @Test("the 99,999th tracking number of a day is the last: the next enqueue fails with what to do, nothing saved, and the next day goes on")
+    func dayOfTrackingNumbersFull() async throws {
+        let folder = temporaryDirectory()
+        let day = Mutex(0.0)
+        let outbox = try openOutbox(folder) { Date().timeIntervalSince1970 + day.withLock { $0 } }
+        let first = try await outbox.enqueue(submission(pages: 0))
+        // As if 99,998 more had been issued today.
+        try outbox.close()
+        let queue = try DatabaseQueue(path: folder + "/outbox.sqlite")
+        try await queue.write { try $0.execute(sql: "UPDATE tracking_sequence SET last = 99998") }
+        try queue.close()
+        let reopened = try openOutbox(folder) { Date().timeIntervalSince1970 + day.withLock { $0 } }
+        let last = try await reopened.enqueue(submission(pages: 0))
+        #expect(last.value.contains("-99999-"), "\(last)")
+        do {
+            _ = try await reopened.enqueue(submission(pages: 1))
+            Issue.record("a 100,000th tracking number was issued in one day")
+        } catch let error as OutboxError {
+            #expect(error.description.contains("99,999 tracking numbers today") && error.description.contains("no receipt was printed"))
+        }
+        #expect(try reopened.summary().counts[.queued] == 2, "only \(first) and \(last) were saved")
+        day.withLock { $0 = 86_400 }
+        let tomorrow = try await reopened.enqueue(submission(pages: 1))
+        #expect(tomorrow.value.contains("-0001-"))
+        try reopened.close()
     }
 
     @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens, takes applications and forwards afterwards")
