@@ -4,9 +4,11 @@
 applications queued. Every device is simulated (hardware-sim station), as in
 `make demo`.
 
-- Cold start: from spawning kioskd to /healthz answering (polled every 2 ms),
-  median of 7 starts on the same state directory; goal ≤ 1 s, and with
-  100,000 queued ≤ 1.2× the empty start (its baseline, measured here).
+- Cold start: from spawning kioskd to the touchscreen's screen answering
+  (GET /api/screen, polled every 2 ms: a resident can start), median of 7
+  starts on the same state directory; goal ≤ 1 s, and with 100,000 queued
+  ≤ 1.2× the empty start (its baseline, measured here). The first /healthz
+  after it (which reads the queue's summary) is printed too.
 - Memory: VmRSS of kioskd 10 s after ready with nobody at the kiosk (goal
   ≤ 40 MB), and its peak (sampled every 10 ms) while a session scans ten
   pages through the local API and holds them (goal ≤ 120 MB).
@@ -54,7 +56,7 @@ class Station:
                 raise SystemExit("bench: hardware-sim station did not start")
             time.sleep(0.05)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSKD_")}
-        self.env.update(KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:%d" % printer, KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR=os.path.join(state, "sane.d"),
+        self.env.update(KIOSKD_DEVICES_IDCARD_READER_PORT="serial:%s/idcard?baud=115200" % self.sim, KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:%d" % printer, KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR=os.path.join(state, "sane.d"),
                         KIOSKD_PLATFORM_URL="http://" + platform, KIOSKD_PLATFORM_PUBLIC_KEY=os.path.join(self.sim, "platform-public.pem"))
 
     def control(self, device, *words):
@@ -62,13 +64,13 @@ class Station:
                        check=True, capture_output=True)
 
     def start(self, state_dir, env=None):
-        """Starts kioskd; returns the process and the seconds from spawn to /healthz answering."""
+        """Starts kioskd; returns the process and the seconds from spawn to the touchscreen's screen answering."""
         started = time.perf_counter()
         process = subprocess.Popen([os.path.join(self.bin, "kioskd"), "run", "--state-dir", state_dir, "--listen", self.listen],
                                    cwd=ROOT, env=env or self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while True:
             try:
-                urllib.request.urlopen("http://%s/healthz" % self.listen, timeout=1).read()
+                urllib.request.urlopen("http://%s/api/screen" % self.listen, timeout=1).read()
                 return process, time.perf_counter() - started
             except OSError:
                 if process.poll() is not None:
@@ -105,12 +107,16 @@ def wait_screen(station, names, seconds=30):
 
 
 def cold_starts(station, state_dir, env=None, rounds=7):
-    times = []
+    """Median seconds to ready, and to the first /healthz answered after it."""
+    times, health = [], []
     for _ in range(rounds):
         process, seconds = station.start(state_dir, env)
         times.append(seconds)
+        asked = time.perf_counter()
+        urllib.request.urlopen("http://%s/healthz" % station.listen, timeout=10).read()
+        health.append(seconds + time.perf_counter() - asked)
         Station.stop(process)
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(health)
 
 
 def main():
@@ -124,7 +130,7 @@ def main():
         # Cold start, empty outbox: a state directory kioskd has run on once.
         empty = os.path.join(work, "empty")
         Station.stop(station.start(empty)[0])
-        empty_start = cold_starts(station, empty)
+        empty_start, empty_health = cold_starts(station, empty)
         # The same with the outbox full: applications made by `kioskd churn`, the platform unreachable so all stay queued.
         full = os.path.join(work, "full")
         fill_env = dict(station.env, KIOSKD_PLATFORM_URL="http://127.0.0.1:%d" % free_port())
@@ -132,14 +138,14 @@ def main():
         subprocess.run([os.path.join(args.bin, "kioskd"), "churn", "--state-dir", full, "--applications", str(args.queued), "--max-pages", "0", "--per-day", "50000"],
                        cwd=ROOT, env=fill_env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         filled = time.perf_counter() - filled
-        full_start = cold_starts(station, full, fill_env)
+        full_start, full_health = cold_starts(station, full, fill_env)
         process, _ = station.start(full, fill_env)
         queued = json.load(urllib.request.urlopen("http://%s/healthz" % station.listen))
         Station.stop(process)
         detail = next(c["detail"] for c in queued["components"] if c["name"] == "outbox")
-        print("cold start to ready (spawn → /healthz answers), median of 7, release build")
-        print("  empty outbox:            %.0f ms" % (empty_start * 1000))
-        print("  %d queued (%s; filled in %.0f s): %.0f ms" % (args.queued, detail.split(",")[0], filled, full_start * 1000))
+        print("cold start to ready (spawn → GET /api/screen answers; then the first /healthz), median of 7, release build")
+        print("  empty outbox:   %.0f ms  (/healthz %.0f ms)" % (empty_start * 1000, empty_health * 1000))
+        print("  %d queued: %.0f ms  (/healthz %.0f ms; %s; filled in %.0f s)" % (args.queued, full_start * 1000, full_health * 1000, detail.split(",")[0], filled))
         result("cold start to ready", "%.0f ms" % (empty_start * 1000), "—", None, "≤ 1 s", empty_start <= 1.0)
         result("cold start, %d queued" % args.queued, "%.0f ms" % (full_start * 1000), "empty %.0f ms" % (empty_start * 1000),
                full_start / empty_start, "≤ 1.20", full_start / empty_start <= 1.2)

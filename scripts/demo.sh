@@ -4,13 +4,13 @@
 # Ctrl-C (or SIGTERM) stops both. STATE_DIR (default: var) holds the state and
 # the simulator links; DEMO_LISTEN, DEMO_PRINTER_PORT, DEMO_SCANNER_LISTEN and
 # DEMO_PLATFORM_LISTEN move the UI, the simulated receipt printer, scanner and
-# provincial platform.
+# provincial platform; DEMO_BIN=.build/release runs release binaries.
 set -u
 cd "$(dirname "$0")/.."
 state="${STATE_DIR:-var}"
 listen="${DEMO_LISTEN:-127.0.0.1:8080}"
 printer_port="${DEMO_PRINTER_PORT:-9100}"
-bin=.build/debug
+bin="${DEMO_BIN:-.build/debug}"
 scanner_listen="${DEMO_SCANNER_LISTEN:-127.0.0.1:8090}"
 platform_listen="${DEMO_PLATFORM_LISTEN:-127.0.0.1:8091}"
 mkdir -p "$state/sim" "$state/sane.d"

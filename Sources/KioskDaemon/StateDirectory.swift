@@ -53,7 +53,7 @@ public final class StateDirectory: Sendable {
             return ComponentHealth(name: "state_dir", status: "error", detail: "\(path) cannot be examined: \(String(cString: strerror(errno)))")
         }
         let free = UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
-        let freeText = ByteCountFormatter.string(fromByteCount: Int64(free), countStyle: .file)
+        let freeText = byteText(Int(clamping: free))
         guard access(path, W_OK) == 0 else {
             return ComponentHealth(name: "state_dir", status: "error", detail: "\(path) is not writable: fix its permissions")
         }

@@ -100,7 +100,7 @@ final class StationUplink: Sendable {
         let dead = summary.counts[.deadLetter] ?? 0
         var parts = ["\(queued) queued"]
         if let oldest = summary.oldestQueuedSeconds, queued > 0 {
-            parts[0] += " (oldest \(ageText(seconds: oldest)), \(ByteCountFormatter.string(fromByteCount: Int64(summary.bytesWaiting), countStyle: .file)))"
+            parts[0] += " (oldest \(ageText(seconds: oldest)), \(byteText(summary.bytesWaiting)))"
         }
         parts.append("\(summary.counts[.acknowledged] ?? 0) acknowledged")
         if dead > 0 { parts.append("\(dead) refused by the platform (dead letters)") }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KioskCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -196,12 +197,19 @@ public final class HTTPPlatformClient: PlatformAPI {
     public func clock() async throws(PlatformFailure) -> Date? {
         let (status, headers, body) = try await send(.GET, "/v1/ping")
         guard status == 200 else { throw failure(status, headers, body) }
-        guard let text = headers.first(name: "Date") else { return nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
+        return headers.first(name: "Date").flatMap(Self.httpDate)
+    }
+
+    /// An HTTP date (RFC 9110 IMF-fixdate: `Fri, 27 Nov 2026 05:22:16 GMT`), read by
+    /// hand: DateFormatter would load ICU's data into kioskd for one header.
+    public static func httpDate(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])), let year = Int(parts[3]) else { return nil }
+        let time = parts[4].split(separator: ":").compactMap { Int($0) }
+        guard time.count == 3, let date = CalendarDate(year: year, month: month + 1, day: day) else { return nil }
+        let seconds: Int = date.dayNumber * 86_400 + time[0] * 3600 + time[1] * 60 + time[2]
+        return Date(timeIntervalSince1970: Double(seconds))
     }
 
     /// The station's health (POST /v1/heartbeat): the same summary /healthz and `kioskctl status` give.

@@ -258,3 +258,16 @@ struct RatingForwardingTests {
         await client.shutdown()
     }
 }
+
+@Suite("The platform's clock")
+struct PlatformClockTests {
+    @Test("an HTTP Date (IMF-fixdate) is read without ICU; anything else is no date")
+    func httpDate() {
+        #expect(HTTPPlatformClient.httpDate("Fri, 27 Nov 2026 05:22:16 GMT")?.timeIntervalSince1970 == 1_795_756_936)
+        #expect(HTTPPlatformClient.httpDate("Thu, 01 Jan 1970 00:00:00 GMT")?.timeIntervalSince1970 == 0)
+        for bad in ["", "Fri, 27 Nov 2026 05:22:16 CST", "Fri, 31 Feb 2026 05:22:16 GMT", "Fri, 27 Nox 2026 05:22:16 GMT", "Fri, 27 Nov 2026 05:22 GMT", "1795756936"] {
+            #expect(HTTPPlatformClient.httpDate(bad) == nil, "\(bad)")
+        }
+    }
+}
+

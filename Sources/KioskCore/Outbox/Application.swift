@@ -133,6 +133,23 @@ public protocol ApplicationOutbox: Sendable {
     func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber
 }
 
+/// `0 bytes`, `812 bytes`, `4.2 kB`, `51.9 GB` (decimal units, as `df -H`): a size for a
+/// maintainer's screen. Not Foundation's formatter: it loads ICU's data, a few
+/// megabytes of resident memory for kioskd, to print a number.
+public func byteText(_ bytes: Int) -> String {
+    guard bytes >= 1000 else { return bytes == 1 ? "1 byte" : "\(max(0, bytes)) bytes" }
+    var value = Double(bytes)
+    var unit = 0
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB"]
+    while value >= 1000, unit < units.count - 1 {
+        value /= 1000
+        unit += 1
+    }
+    // One decimal below 100 (4.2 MB), none above (512 MB).
+    let tenths = Int((value * 10).rounded())
+    return value >= 100 || tenths % 10 == 0 && value >= 10 ? "\(Int(value.rounded())) \(units[unit])" : "\(tenths / 10).\(tenths % 10) \(units[unit])"
+}
+
 /// `40 s`, `12 min`, `3 h 5 min`, `2 d 4 h`: an age for a maintainer's screen.
 public func ageText(seconds: Double) -> String {
     let s = max(0, Int(seconds))
