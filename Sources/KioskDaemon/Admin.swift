@@ -16,9 +16,11 @@ struct AdminRequest: Decodable, Sendable {
     /// `selftest`: also ask for a card on the reader; run even while someone uses the kiosk.
     var withCard: Bool?
     var force: Bool?
+    /// `drain`: give up after this many seconds.
+    var timeout: Double?
 
     enum CodingKeys: String, CodingKey {
-        case command, lines, follow, force
+        case command, lines, follow, force, timeout
         case withCard = "with_card"
     }
 }
@@ -119,6 +121,10 @@ struct AdminCommands: Sendable {
                 for line in logs.last(count) { try await write(["log": try encoded(line)]) }
             }
             try await write(["end": true, "ok": true])
+        case "drain":
+            var last = try await drain(timeout: request.timeout ?? 300, write: write)
+            last["end"] = true
+            try await write(last)
         case "selftest":
             if request.force != true, await session.inUse {
                 try await write(["end": true, "ok": false, "error": "someone is using the kiosk now: run the self-test when the attract screen shows (or --force, which prints and scans in the middle of their visit)"])
@@ -127,7 +133,7 @@ struct AdminCommands: Sendable {
             let passed = try await selftest(withCard: request.withCard == true, write: write)
             try await write(["end": true, "ok": passed])
         default:
-            try await write(["end": true, "ok": false, "error": "unknown command \"\(request.command)\": this kioskd knows status, devices, selftest, logs and metrics (is kioskctl newer than kioskd?)"])
+            try await write(["end": true, "ok": false, "error": "unknown command \"\(request.command)\": this kioskd knows status, devices, selftest, drain, logs and metrics (is kioskctl newer than kioskd?)"])
         }
     }
 
@@ -205,6 +211,30 @@ struct AdminCommands: Sendable {
                 conditions: status?.conditions.map(\.rawValue).sorted() ?? [], detail: status?.message,
                 lastError: watch.lastError, lastHealthCheck: watch.lastCheck)
         }
+    }
+
+    // MARK: drain
+
+    /// Sends everything queued now, reporting progress each half second until
+    /// nothing is queued or `timeout` passes; the last line's fields.
+    func drain(timeout: Double, write: Write) async throws -> [String: Any] {
+        let outbox = uplink.outbox
+        let total = try outbox.makeQueuedDue()
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        var queued = total
+        while queued > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            queued = try outbox.summary().counts[.queued] ?? 0
+            var progress: [String: Any] = ["sent": max(0, total - queued), "of": total, "queued": queued, "link_up": uplink.forwarder.linkUp]
+            if !uplink.forwarder.linkUp { progress["problem"] = uplink.forwarder.linkProblem ?? "not reached yet" }
+            try await write(["progress": progress])
+        }
+        let dead = try outbox.summary().counts[.deadLetter] ?? 0
+        guard queued > 0 else {
+            return ["ok": true, "sent": total, "dead_letters": dead]
+        }
+        let why = uplink.forwarder.linkUp ? "the platform is answering slowly or refusing some (see `kioskctl queue`)" : "the platform does not answer: \(uplink.forwarder.linkProblem ?? "not reached yet")"
+        return ["ok": false, "sent": total - queued, "queued": queued, "error": "\(queued) of \(total) still queued after \(Int(timeout)) s: \(why). They go on their own when it answers"]
     }
 
     // MARK: metrics

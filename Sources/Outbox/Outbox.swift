@@ -651,6 +651,19 @@ extension Outbox {
         }
     }
 
+    /// Makes every queued application due now and wakes the forwarder (`kioskctl
+    /// queue drain`: a maintainer who fixed the link wants them gone before leaving).
+    /// Dead letters stay: each needs its cause fixed first. Returns how many are queued.
+    @discardableResult
+    public func makeQueuedDue() throws -> Int {
+        let queued = try pool.write { db in
+            try db.execute(sql: "UPDATE application SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ?", arguments: [settings.now(), settings.now()])
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application WHERE state = 'queued'") ?? 0
+        }
+        changes.signal()
+        return queued
+    }
+
     /// Acknowledged applications whose status may still change (not 办结 or 退回).
     public func openCases(limit: Int = 100) throws -> [TrackingNumber] {
         try pool.read { db in

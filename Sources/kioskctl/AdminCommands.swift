@@ -185,6 +185,43 @@ struct SelftestCommand: ParsableCommand {
     }
 }
 
+/// `kioskctl queue drain`: through the running kioskd, which does the sending.
+struct DrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drain",
+        abstract: "Send every queued application now and wait until the platform has them all (a maintainer leaving after fixing the link).",
+        discussion: "Through kioskd's admin socket. Exit 1 when some are still queued at the timeout (they go on their own later); dead letters stay: `queue retry` each once its cause is fixed.")
+    @OptionGroup var admin: AdminSocketOption
+    @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
+
+    func run() throws {
+        let bar = ProgressLine(enabled: stdoutIsTerminal && !admin.json)
+        var lastPrinted = -1
+        let end = try admin.exchange(["command": "drain", "timeout": timeout]) { line in
+            guard let progress = line["progress"] as? [String: Any], !admin.json else { return }
+            let sent = progress["sent"] as? Int ?? 0, of = progress["of"] as? Int ?? 0
+            let doing = (progress["link_up"] as? Bool) == false ? "waiting for the platform: \(progress["problem"] as? String ?? "")" : "sending"
+            if bar.enabled {
+                bar.show(done: sent, of: of, doing: doing)
+            } else if sent != lastPrinted {
+                print("\(sent) of \(of) sent")
+                lastPrinted = sent
+            }
+        }
+        bar.clear()
+        if admin.json {
+            try printJSONObject(end.filter { $0.key != "end" })
+            if end["ok"] as? Bool != true { throw ExitCode.failure }
+            return
+        }
+        if end["ok"] as? Bool == true {
+            print("queue drained: \(end["sent"] ?? 0) sent" + ((end["dead_letters"] as? Int ?? 0) > 0 ? "; \(end["dead_letters"]!) dead letter(s) wait for `kioskctl queue retry`" : ""))
+        } else {
+            throw ExitCode.fail("kioskctl: \(end["error"] as? String ?? "the queue did not drain")")
+        }
+    }
+}
+
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "kioskd's recent log lines (masked, as logged), and with --follow every new one.")

@@ -9,8 +9,8 @@ import Outbox
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
-        abstract: "The applications waiting for the platform: counts, the oldest, the last error; show one; retry one.",
-        subcommands: [Summary.self, Show.self, Retry.self],
+        abstract: "The applications waiting for the platform: counts, the oldest, the last error; show one; retry one; send them all now.",
+        subcommands: [Summary.self, Show.self, Retry.self, DrainCommand.self],
         defaultSubcommand: Summary.self)
 
     struct Location: ParsableArguments {

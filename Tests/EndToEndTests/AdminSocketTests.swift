@@ -147,6 +147,39 @@ struct AdminSocketTests {
         await demo.stop()
     }
 
+    @Test("hardware-sim residents plays a visit through the local API; with the link down it queues, queue drain says why it waits, and sends it once the platform is back")
+    func residentsAndDrain() async throws {
+        let demo = try Demo()
+        #expect(await demo.ready(), "the demo did not come up: \(demo.child.stderr)")
+        #expect(try await demo.simulator("platform", "refuse").contains("ok"))
+        let residents = try await run(binDirectory + "/hardware-sim", [
+            "residents", "--kiosk", demo.base, "--simulators", demo.state + "/sim", "--count", "2", "--seed", "4",
+            "--abandon-percent", "0", "--timeout-percent", "0", "--incomplete-percent", "0", "--agent-percent", "0",
+        ])
+        #expect(residents.status == 0, "\(residents.stdout)\n\(residents.stderr)")
+        let receipts = residents.stdout.split(separator: "\n").filter { $0.contains("submitted, receipt 340104001-") }
+        #expect(receipts.count == 2, "\(residents.stdout)")
+        #expect(residents.stdout.contains("residents: 2 visits") && residents.stdout.contains("2 submitted"), "\(residents.stdout)")
+        // Each receipt the residents saw on screen was printed by the printer simulator.
+        let printed = (try? FileManager.default.contentsOfDirectory(atPath: demo.state + "/sim/receipts"))?.filter { $0.hasSuffix(".txt") }
+            .compactMap { try? String(contentsOfFile: demo.state + "/sim/receipts/" + $0, encoding: .utf8) }.joined() ?? ""
+        for line in receipts {
+            let number = String(line.split(separator: " ").first { $0.hasPrefix("340104001-") } ?? "")
+            #expect(!number.isEmpty && printed.contains(number), "\(number) not printed")
+        }
+
+        let waiting = try await demo.ctl("queue", "drain", "--timeout", "2")
+        #expect(waiting.status == 1, "\(waiting)")
+        #expect(waiting.stderr.contains("2 of 2 still queued after 2 s: the platform does not answer"), "\(waiting.stderr)")
+        #expect(try await demo.simulator("platform", "accept").contains("ok"))
+        let drained = try await demo.ctl("queue", "drain", "--timeout", "60")
+        #expect(drained.status == 0, "\(drained)")
+        #expect(drained.stdout.contains("queue drained: 2 sent"), "\(drained.stdout)")
+        let accepted = try await demo.simulator("platform", "acceptances")
+        #expect(accepted.components(separatedBy: ":1").count - 1 == 2, "\(accepted)")
+        await demo.stop()
+    }
+
     @Test("a user who is not the socket's owner (nor in admin.group) is refused with what to do", .enabled(if: getuid() == 0, "needs root to run kioskctl as another user"))
     func permissionRefused() async throws {
         let demo = try Demo()

@@ -191,10 +191,11 @@ public struct Residents: Sendable {
         if screen.name == "incomplete" {
             guard let date = screen.reservationDates.first else { throw Stuck(description: "incomplete, and no day offered to come back") }
             _ = try await touch(["type": "reserve", "date": date])
-            _ = try await wait(for: ["reserved"], seconds: 30)
+            let booked = try await wait(for: ["reserved", "incomplete"], seconds: 30) { $0.name == "reserved" || $0.message?.contains("预约") == true }
             _ = try await touch(["type": "end"])
             if visit.byAgent { try await agentLogout() }
-            return .booked
+            // Booking needs the platform: when it cannot be reached the kiosk says so, and the resident goes home.
+            return booked.name == "reserved" ? .booked : .abandoned(atScreen: "incomplete (\(booked.message ?? "no booking"))")
         }
         guard screen.name == "review" else { throw Stuck(description: "after the materials of \(item.name): \(screen.name) \(screen.message ?? "")") }
         if let outcome = try await leaving() { return outcome }
@@ -278,8 +279,17 @@ public struct Residents: Sendable {
     }
 
     func current() async throws -> Screen {
-        let (data, _) = try await session.data(from: URL(string: options.kiosk + "/api/screen")!)
+        let (data, _) = try await exchange(URLRequest(url: URL(string: options.kiosk + "/api/screen")!))
         return Screen((try JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+    }
+
+    /// One request to kioskd; a kioskd that does not answer is said in words.
+    private func exchange(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        do {
+            return try await session.data(for: request)
+        } catch let error as URLError {
+            throw Stuck(description: "kioskd did not answer at \(options.kiosk) (\(error.code == .cannotConnectToHost ? "connection refused" : error.localizedDescription))")
+        }
     }
 
     /// A touch; answers the screen after it.
@@ -288,7 +298,7 @@ public struct Residents: Sendable {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: touch)
-        let (data, response) = try await session.data(for: request)
+        let (data, response) = try await exchange(request)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         guard (response as? HTTPURLResponse)?.statusCode == 200 else {
             throw Stuck(description: "kioskd refused \(touch["type"] ?? "?"): \(json["error"] ?? String(decoding: data, as: UTF8.self))")
@@ -296,11 +306,11 @@ public struct Residents: Sendable {
         return Screen(json)
     }
 
-    /// Waits until the screen is one of `names`.
-    func wait(for names: Set<String>, seconds: Double = 15) async throws -> Screen {
+    /// Waits until the screen is one of `names` (and, given, `until` holds for it).
+    func wait(for names: Set<String>, seconds: Double = 15, until: (Screen) -> Bool = { _ in true }) async throws -> Screen {
         let deadline = Date().addingTimeInterval(seconds)
         var screen = try await current()
-        while !names.contains(screen.name) {
+        while !names.contains(screen.name) || !until(screen) {
             guard Date() < deadline else {
                 throw Stuck(description: "waited \(Int(seconds)) s for \(names.sorted().joined(separator: " or ")), the screen is \(screen.name)" + (screen.message.map { ": \($0)" } ?? ""))
             }
