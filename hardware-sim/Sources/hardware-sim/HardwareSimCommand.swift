@@ -157,6 +157,12 @@ func serveUntilSignaled(servers: [@Sendable () async -> Void], stop: @escaping @
         for await _ in signals { break }
         stop()
         group.cancelAll()
+        // A connection a client keeps open can hold its server's task; a simulator
+        // that outlives Ctrl-C by more than a moment is worse than one that is cut short.
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 3)
+            exit(0)
+        }
     }
     _ = sources
 }
