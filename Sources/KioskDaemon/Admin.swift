@@ -29,7 +29,7 @@ struct AdminRequest: Decodable, Sendable {
 /// faults counted, and the last error and the last health check kept for
 /// `kioskctl devices`.
 final class DeviceWatch: Sendable {
-    struct Error: Codable, Sendable {
+    struct LastError: Codable, Sendable {
         var at: String
         var state: String
         var message: String
@@ -44,7 +44,7 @@ final class DeviceWatch: Sendable {
     let name: String
     let device: (any Device)?
     let settings: DeviceSettings
-    private let record = Mutex<(error: Error?, check: Check?)>((nil, nil))
+    private let record = Mutex<(error: LastError?, check: Check?)>((nil, nil))
 
     init(name: String, device: (any Device)?, settings: DeviceSettings) {
         self.name = name
@@ -52,7 +52,7 @@ final class DeviceWatch: Sendable {
         self.settings = settings
     }
 
-    var lastError: Error? { record.withLock { $0.error } }
+    var lastError: LastError? { record.withLock { $0.error } }
     var lastCheck: Check? { record.withLock { $0.check } }
 
     /// Follows the device's status until canceled: a state that needs someone
@@ -64,7 +64,7 @@ final class DeviceWatch: Sendable {
             defer { previous = status }
             let troubled = ![.online, .busy].contains(status.state)
             if troubled || !status.conditions.isEmpty {
-                record.withLock { $0.error = Error(at: Self.now(), state: status.state.rawValue, message: status.message ?? status.description) }
+                record.withLock { $0.error = LastError(at: Self.now(), state: status.state.rawValue, message: status.message ?? status.description) }
             }
             // The first status is where the device is at start, not something that happened.
             guard let previous else { continue }
@@ -138,9 +138,7 @@ struct AdminCommands: Sendable {
     }
 
     private func encoded<T: Encodable>(_ value: T) throws -> Any {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try JSONSerialization.jsonObject(with: encoder.encode(value))
+        try JSONSerialization.jsonObject(with: HTTPRoutes.encoder.encode(value))
     }
 
     // MARK: status
@@ -198,7 +196,7 @@ struct AdminCommands: Sendable {
         var status: String
         var conditions: [String]
         var detail: String?
-        var lastError: DeviceWatch.Error?
+        var lastError: DeviceWatch.LastError?
         var lastHealthCheck: DeviceWatch.Check?
     }
 

@@ -120,10 +120,7 @@ struct HeartbeatService: Service {
 
     func beat() async {
         do {
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
-            try await commands.uplink.client.heartbeat(try encoder.encode(await commands.status()))
+            try await commands.uplink.client.heartbeat(try HTTPRoutes.encoder.encode(await commands.status()))
         } catch {
             logger.debug("heartbeat not sent: \(error)")
         }
