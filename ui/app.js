@@ -222,6 +222,8 @@ function render(model) {
   document.body.classList.toggle("elderly", !!model.elderly_mode);
   document.getElementById("link").textContent = model.online ? t("online") : t("offline");
   document.getElementById("idle").hidden = !model.idle_warning;
+  document.getElementById("idle-countdown").textContent =
+    model.idle_seconds_left === undefined ? "" : t("idle_countdown", { s: model.idle_seconds_left });
   const draw = screens[model.screen] || (() => [el("h1", {}, model.prompt || ""), end()]);
   // What is being typed survives a redraw of the same screen (PINs excepted).
   const typing = main.dataset.screen === model.screen

@@ -72,6 +72,8 @@ struct ScreenModel: Encodable, Equatable {
     var message: String?
     var notice: String?
     var idleWarning: Bool
+    /// While the idle warning shows: seconds until the visit ends and is wiped (pushed each second).
+    var idleSecondsLeft: Int?
     var resident: String?
     var agent: String?
     var menu: [Entry]?
@@ -101,6 +103,10 @@ struct ScreenModel: Encodable, Equatable {
         message = state.visit?.message
         notice = state.notice
         idleWarning = state.idleWarningShown
+        if state.idleWarningShown {
+            let timeout = state.agent != nil ? reducer.settings.agentIdleTimeout : reducer.settings.idleTimeout
+            idleSecondsLeft = max(0, Int((timeout - (state.now - state.lastTouch)).rounded(.up)))
+        }
         resident = state.visit?.resident?.maskedName ?? state.visit?.enterprise?.name
         agent = state.agent?.masked ?? state.agentCandidate?.masked
         delivery = state.visit?.delivery?.rawValue

@@ -22,7 +22,7 @@ docs/screens/).
 Run by `make test` after the Swift tests built the binaries; exits non-zero
 with what was expected on the first failure.
 """
-import glob, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
+import glob, json, os, re, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
@@ -366,6 +366,12 @@ def idle_timeout(kiosk):
     kiosk.reach("form")
     kiosk.type_into("phone", "13800000000")
     wait("the idle warning", lambda: kiosk.driver.find_element(By.ID, "idle").is_displayed(), IDLE_SECONDS)
+    # It counts down, a second at a time, to the wipe.
+    left = lambda: int(re.search(r"(\d+) 秒后", kiosk.driver.find_element(By.ID, "idle-countdown").text).group(1))
+    first = wait("the countdown", lambda: left() if kiosk.driver.find_element(By.ID, "idle-countdown").text else None)
+    if not 1 <= first <= 20:
+        fail("the countdown starts at %d s; the warning comes 20 s before the end" % first)
+    wait("the countdown to go down", lambda: left() < first, 5)
     kiosk.tap("继续办理")
     wait("the warning to go", lambda: not kiosk.driver.find_element(By.ID, "idle").is_displayed())
     kiosk.reach("attract", IDLE_SECONDS + 10)
