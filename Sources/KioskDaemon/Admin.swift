@@ -99,6 +99,7 @@ struct AdminCommands: Sendable {
     let services: StationServices
     let metrics: KioskMetrics
     let logs: LogRing
+    let heartbeat = HeartbeatRecord()
 
     typealias Write = @Sendable ([String: Any]) async throws -> Void
 
@@ -154,6 +155,8 @@ struct AdminCommands: Sendable {
         var queue: Queue?
         var components: [ComponentHealth]
         var auditHead: String?
+        /// The last heartbeat to the platform (none yet in the first seconds).
+        var lastHeartbeat: HeartbeatRecord.Outcome?
         struct Link: Codable, Sendable {
             var url: String
             var up: Bool
@@ -183,7 +186,8 @@ struct AdminCommands: Sendable {
                       flagged: $0.flagged, oldestQueuedSeconds: $0.oldestQueuedSeconds, bytesWaiting: $0.bytesWaiting, lastError: $0.lastError)
             },
             components: summary.components,
-            auditHead: (try? uplink.outbox.auditHead()).flatMap { $0.map { "\($0.sequence):\($0.hash)" } })
+            auditHead: (try? uplink.outbox.auditHead()).flatMap { $0.map { "\($0.sequence):\($0.hash)" } },
+            lastHeartbeat: heartbeat.outcome)
     }
 
     // MARK: devices

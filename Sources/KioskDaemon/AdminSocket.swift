@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The admin socket: `kioskctl` connects, sends one JSON request line, and
 /// reads JSON lines until one says `"end": true`. A Unix socket, never TCP:
@@ -121,8 +122,26 @@ struct HeartbeatService: Service {
     func beat() async {
         do {
             try await commands.uplink.client.heartbeat(try HTTPRoutes.encoder.encode(await commands.status()))
+            commands.heartbeat.record(nil)
         } catch {
+            commands.heartbeat.record("\(error)")
             logger.debug("heartbeat not sent: \(error)")
         }
+    }
+}
+
+/// The last heartbeat's outcome, for `kioskctl status`.
+final class HeartbeatRecord: Sendable {
+    struct Outcome: Codable, Sendable {
+        var at: String
+        var sent: Bool
+        var problem: String?
+    }
+    private let last = Mutex<Outcome?>(nil)
+
+    var outcome: Outcome? { last.withLock { $0 } }
+
+    func record(_ problem: String?) {
+        last.withLock { $0 = Outcome(at: Date().formatted(.iso8601), sent: problem == nil, problem: problem) }
     }
 }

@@ -99,6 +99,9 @@ struct StatusCommand: ParsableCommand {
         print("catalogue: \(status["catalogue_version"] ?? "?")")
         print("screen:    \(status["screen"] ?? "?")")
         print("platform:  \(link["url"] ?? "?") — " + ((link["up"] as? Bool) == true ? "online" : "offline: \(link["problem"] as? String ?? "not reached yet")"))
+        if let beat = status["last_heartbeat"] as? [String: Any] {
+            print("heartbeat: \(beat["at"] ?? "") " + ((beat["sent"] as? Bool) == true ? "sent" : "not sent: \(beat["problem"] as? String ?? "")"))
+        }
         if let queue = status["queue"] as? [String: Any] {
             var text = "queue:     \(queue["queued"] ?? 0) queued, \(queue["acknowledged"] ?? 0) acknowledged, \(queue["dead_letters"] ?? 0) dead letters"
             if let oldest = queue["oldest_queued_seconds"] as? Double { text += ", oldest \(ageText(seconds: oldest))" }

@@ -67,6 +67,10 @@ struct AdminSocketTests {
         let table = try await demo.ctl("status")
         #expect(table.stdout.contains("platform:  http://") && table.stdout.contains("— online"), "\(table.stdout)")
         #expect(table.stdout.contains("receipt_printer  online"), "\(table.stdout)")
+        // The first heartbeat goes 2 s after start; status says how it went.
+        #expect(await eventually(within: .seconds(6)) {
+            (try? await demo.ctl("status"))?.stdout.split(separator: "\n").contains { $0.hasPrefix("heartbeat: ") && $0.hasSuffix(" sent") } == true
+        })
 
         let devices = try await demo.ctl("devices", "--json")
         let listed = (try? JSONSerialization.jsonObject(with: Data(devices.stdout.utf8))) as? [[String: Any]] ?? []
