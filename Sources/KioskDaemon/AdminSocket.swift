@@ -86,15 +86,29 @@ struct AdminService: Service {
     }
 }
 
-/// Follows every device's status for faults and the last error.
+/// Follows every device's status for faults and the last error, and checks
+/// each device every `interval` while nobody uses the kiosk: a printer's
+/// paper is otherwise only asked about when something prints.
 struct DeviceWatchService: Service {
     let watches: [DeviceWatch]
     let metrics: KioskMetrics
+    let session: SessionRuntime
+    let interval: Duration
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for watch in watches { group.addTask { await watch.follow(metrics: metrics) } }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        for watch in watches where !Task.isCancelled {
+                            // Never in the middle of a visit: the scanner's check opens it.
+                            guard await !session.inUse else { break }
+                            _ = await watch.check(.external)
+                        }
+                    }
+                }
             }
         }
     }

@@ -91,7 +91,7 @@ public struct Daemon: Sendable {
                 services: [
                     .init(service: DevicesService(devices: devices.compactMap(\.device), grace: config.shutdownGrace, logger: logger)),
                     .init(service: ForwarderService(forwarder: uplink.forwarder)),
-                    .init(service: DeviceWatchService(watches: watches, metrics: metrics)),
+                    .init(service: DeviceWatchService(watches: watches, metrics: metrics, session: session, interval: config.admin.healthCheck)),
                     .init(service: AdminService(path: config.admin.socket, group: config.admin.group, commands: admin, logger: logger)),
                     .init(service: HeartbeatService(commands: admin, interval: config.admin.heartbeat, logger: logger)),
                     .init(service: SessionService(runtime: session, reader: reader, linkUp: { [forwarder = uplink.forwarder] in forwarder.linkUp })),

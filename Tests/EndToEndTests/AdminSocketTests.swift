@@ -22,7 +22,7 @@ struct AdminSocketTests {
             base = "http://\(listen)"
             child = try Child(
                 repositoryRoot + "/scripts/demo.sh", [],
-                environment: ["STATE_DIR": state, "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()),
+                environment: ["STATE_DIR": state, "KIOSKD_ADMIN_HEALTH_CHECK_SECONDS": "10", "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()),
                               "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())", "DEMO_PLATFORM_LISTEN": "127.0.0.1:\(freePort())"])
         }
 
@@ -77,19 +77,21 @@ struct AdminSocketTests {
         #expect(listed.compactMap { $0["name"] as? String } == ["idcard_reader", "receipt_printer", "a4_printer", "scanner"], "\(devices)")
         #expect(listed.allSatisfy { $0["status"] as? String == "online" && $0["model"] != nil && $0["port"] != nil })
 
-        // The printer runs out of paper: devices shows it with the last error, the fault is counted.
+        // The printer runs out of paper: kioskd's own periodic check (every 10 s here) finds it,
+        // before anyone prints; devices shows it with the last error and the check, the fault is counted.
         #expect(try await demo.simulator("receipt_printer", "paper", "out").contains("ok"))
-        // kioskd asks the printer's status when it prints or checks; the self-test does both.
-        _ = try await demo.ctl("selftest")
+        #expect(await eventually(within: .seconds(15)) {
+            (try? await demo.ctl("devices")).map { $0.stdout.contains("userError (paper_out)") && $0.stdout.contains("external failed") } == true
+        })
         let after = try await demo.ctl("devices")
-        #expect(after.stdout.contains("userError (paper_out)") && after.stdout.contains("out of paper: load a new roll"), "\(after.stdout)")
+        #expect(after.stdout.contains("out of paper: load a new roll") && after.stdout.contains("external failed"), "\(after.stdout)")
         let metrics = try await demo.ctl("metrics")
         #expect(metrics.stdout.contains(#"kioskd_device_faults_total{device="receipt_printer",kind="paper_out"} 1"#), "\(metrics.stdout)")
         #expect(metrics.stdout.contains(#"kioskd_printer_paper{device="receipt_printer",paper="out"} 1"#), "\(metrics.stdout)")
 
         // logs: the last lines, then --follow sees a new one as it is written.
         let logs = try await demo.ctl("logs", "-n", "200")
-        #expect(logs.stdout.contains("admin: selftest"), "\(logs.stdout)")
+        #expect(logs.stdout.contains("admin: devices"), "\(logs.stdout)")
         let follower = try Child(binDirectory + "/kioskctl", ["logs", "--follow", "-n", "0", "--json"], environment: demo.kioskctl)
         try await Task.sleep(for: .milliseconds(300))
         _ = try await demo.ctl("status")

@@ -70,6 +70,7 @@ public enum ConfigLoader {
         ("admin.socket", "the admin socket's path, or empty for STATE_DIR/admin.sock"),
         ("admin.group", "a group that exists on this machine (e.g. kiosk), allowed to use the admin socket; or empty for its owner only"),
         ("admin.heartbeat_seconds", "seconds from 10 to 86400"),
+        ("admin.health_check_seconds", "seconds from 10 to 86400"),
     ]
 
     static let environmentPrefix = "KIOSKD_"
@@ -204,6 +205,7 @@ public enum ConfigLoader {
             return getgrnam(text) != nil ? text : nil
         }
         config.admin.heartbeat = values.value("admin.heartbeat_seconds", default: config.admin.heartbeat) { seconds($0, in: 10...86_400) }
+        config.admin.healthCheck = values.value("admin.health_check_seconds", default: config.admin.healthCheck) { seconds($0, in: 10...86_400) }
         return config
     }
 

@@ -72,6 +72,8 @@ public struct AdminSettings: Sendable, Equatable {
     public var group: String?
     /// How often the station's health goes to the platform (POST /v1/heartbeat).
     public var heartbeat = Duration.seconds(300)
+    /// How often each device is checked (the `external` level) while nobody uses the kiosk.
+    public var healthCheck = Duration.seconds(120)
 }
 
 /// The station's identity.
