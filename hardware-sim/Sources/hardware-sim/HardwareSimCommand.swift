@@ -35,8 +35,8 @@ struct ResidentsCommand: AsyncParsableCommand {
             --simulators once each).
             """)
 
-    @Option(help: "A kiosk's local API (repeat for several kiosks).") var kiosk: [String] = []
-    @Option(help: "Its simulators' folder, in the same order as --kiosk.") var simulators: [String] = []
+    @Option(help: "A kiosk's local API (default http://127.0.0.1:8080; repeat for several kiosks).") var kiosk: [String] = []
+    @Option(help: "Its simulators' folder (default var/sim), in the same order as --kiosk.") var simulators: [String] = []
     @Option(help: "Visits in all.") var count = 10
     @Option(help: "Residents at once (at most one per kiosk).") var concurrency = 1
     @Option(help: "Seed: the same seed plays the same residents.") var seed: UInt64 = 1
