@@ -27,11 +27,11 @@ struct ResidentsCommand: AsyncParsableCommand {
         commandName: "residents",
         abstract: "Play whole visits at a running kiosk, as residents would: card, item, form, scans, submit, receipt, rating.",
         discussion: """
-            Through the local API the touchscreen uses (docs/local-api.md), with the ID-card reader and the scanner
-            driven through their simulators' control sockets (--simulators, `hardware-sim station --dir`). Some residents
-            walk away part-way, some let the kiosk time out, some come with an agent (--agent-card and --agent-pin, the
-            agent registered in kioskd's agents file). Prints each receipt's tracking number and a summary; exits 1 when a
-            visit could not go on. One kiosk serves one resident at a time: --concurrency N needs N kiosks (--kiosk and
+            Through the local API the touchscreen uses (docs/local-api.md), with the ID-card reader and the scanner \
+            driven through their simulators' control sockets (--simulators, `hardware-sim station --dir`). Some residents \
+            walk away part-way, some let the kiosk time out, some come with an agent (--agent-card and --agent-pin, the \
+            agent registered in kioskd's agents file). Prints each receipt's tracking number and a summary; exits 1 when a \
+            visit could not go on. One kiosk serves one resident at a time: --concurrency N needs N kiosks (--kiosk and \
             --simulators once each).
             """)
 
