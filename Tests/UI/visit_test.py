@@ -11,11 +11,15 @@ demo and one browser serve every scenario:
   localStorage, sessionStorage or cookies;
 - the same visit in elderly mode (长辈模式);
 - an agent's proxy visit: agent card and PIN, the resident's card and consent;
-- the idle timeout: after it, nothing of the resident left either.
+- the idle timeout: after it, nothing of the resident left either; the
+  warning counts down;
+- both visits again on a 10-inch portrait panel (800×1280) and a landscape
+  one (1280×800).
 
 On every screen it measures, not assumes: touch targets at least 44×44 CSS px
-(60×60 in elderly mode), text contrast at least 4.5:1, and in elderly mode body
-text at least 24 px (18 pt) with line spacing at least 1.3. It saves a
+(60×60 in elderly mode), text contrast at least 4.5:1, in elderly mode body
+text at least 24 px (18 pt) with line spacing at least 1.3, and nothing
+wider than the screen or hanging off its edge. It saves a
 screenshot of every screen it sees (SCREENSHOTS=DIR; `make screens` writes
 docs/screens/).
 
@@ -66,6 +70,13 @@ for (const e of document.querySelectorAll('body *')) {
     if (line / size < 1.3) problems.push(`text "${e.textContent.trim().slice(0, 20)}" has line spacing ${(line / size).toFixed(2)}`);
   }
 }
+// Nothing may push the page sideways or hang off its edge, at any resolution.
+if (document.documentElement.scrollWidth > innerWidth + 1) problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${innerWidth} px window: it scrolls sideways`);
+for (const e of document.querySelectorAll('main button, main input, main img, main p, main h1, main h2')) {
+  if (!visible(e)) continue;
+  const r = e.getBoundingClientRect();
+  if (r.right > innerWidth + 1 || r.left < -1) problems.push(`"${(e.textContent || e.id || e.tagName).trim().slice(0, 20)}" runs off the screen (${Math.round(r.left)}–${Math.round(r.right)} px of ${innerWidth})`);
+}
 return problems;
 """
 
@@ -110,6 +121,12 @@ class Kiosk:
         self.driver, self.state, self.shots = driver, state, shots
         self.checked = set()
         self.heard = []
+        self.size = (1080, 1920)
+
+    def resize(self, width, height):
+        """Another screen: the page gets exactly width×height CSS px; every screen is measured again."""
+        self.size = (width, height)
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
     def screen(self):
         return self.driver.find_element(By.ID, "screen").get_attribute("data-screen")
@@ -119,14 +136,14 @@ class Kiosk:
         wait("the %s screen (on %s)" % (name, self.screen()), lambda: self.screen() == name, seconds)
         elderly = self.driver.execute_script("return document.body.classList.contains('elderly')")
         english = self.driver.execute_script("return document.documentElement.lang") == "en"
-        key = name + ("-elderly" if elderly else "") + ("-en" if english else "")
+        key = name + ("-elderly" if elderly else "") + ("-en" if english else "") + ("" if self.size == (1080, 1920) else "-%dx%d" % self.size)
         if key not in self.checked:
             self.checked.add(key)
             time.sleep(0.2)  # the card animation and layout settle
             problems = self.driver.execute_script(MEASURE)
             if problems:
                 fail("%s: %s" % (key, "; ".join(problems[:6])))
-            if self.shots:
+            if self.shots and self.size == (1080, 1920):
                 self.driver.save_screenshot(os.path.join(self.shots, key + ".png"))
             self.hear(name)
 
@@ -150,11 +167,16 @@ class Kiosk:
             fail("the %s screen's speech is silent" % name)
         self.heard.append(seconds)
 
+    def press(self, element):
+        """As a person scrolls: the element into the middle of the screen (not under the fixed footer), then a tap."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
+
     def tap(self, text, exact=False):
         def press():
             # Found and pressed in one go: a push may redraw the screen between the two.
-            next(b for b in self.driver.find_elements(By.TAG_NAME, "button")
-                 if (b.text == text if exact else text in b.text) and b.is_displayed()).click()
+            self.press(next(b for b in self.driver.find_elements(By.TAG_NAME, "button")
+                            if (b.text == text if exact else text in b.text) and b.is_displayed()))
             return True
         wait("a button '%s' on %s" % (text, self.screen()), press)
 
@@ -201,8 +223,8 @@ class Kiosk:
         self.reach("form")
         # The phone on the on-screen keypad, as a resident without a keyboard would.
         for digit in "13912345678":
-            next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text == digit).click()
-        next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text in ("确定", "OK")).click()
+            self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text == digit))
+        self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text in ("确定", "OK")))
         wait("the phone kept by kioskd", lambda: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == "phone")["value"] == "13912345678")
         self.type_into("bank_account", "6222020200112233446")
         self.tap("下一步")
@@ -429,7 +451,14 @@ def main():
         before = metrics()
         idle_timeout(kiosk)
         moved(before, metrics(), "kioskd_sessions_abandoned_total", reason="idle_timeout")
-        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, English, idle wipe; %d screens measured (targets, contrast, elderly text), %d prompts heard "
+        # Other screens a station may have: a 10-inch portrait panel and a landscape one.
+        for width, height in ((800, 1280), (1280, 800)):
+            kiosk.resize(width, height)
+            driver.refresh()
+            visit(kiosk, elderly=False)
+            visit(kiosk, elderly=True)
+        kiosk.resize(1080, 1920)
+        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, English, idle wipe, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of Mandarin) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
