@@ -1,5 +1,6 @@
 import Drivers
 import Foundation
+import KioskCore
 import Testing
 
 /// Feeds random and mutated byte streams to the reply decoder. `make test`

@@ -28,19 +28,6 @@ public func eventually(within timeout: Duration = .seconds(5), _ condition: () a
     return await condition()
 }
 
-/// A small deterministic generator, so randomised tests are the same every run.
-public struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A Unix datagram socket standing in for systemd's notification socket.
 /// A path starting with "@" is an abstract socket.
 public final class DatagramSocket {

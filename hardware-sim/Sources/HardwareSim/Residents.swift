@@ -77,7 +77,7 @@ public struct Residents: Sendable {
 
     /// Plays `count` visits one after another (one kiosk serves one resident at a time).
     public func run() async -> [Visit] {
-        var random = SplitMix(seed: options.seed)
+        var random = SplitMix64(seed: options.seed)
         var visits: [Visit] = []
         for number in 1...max(1, options.count) {
             let started = Date()
@@ -102,7 +102,7 @@ public struct Residents: Sendable {
 
     // MARK: One visit
 
-    private func play(_ visit: inout Visit, random: inout SplitMix) async throws -> Visit.Outcome {
+    private func play(_ visit: inout Visit, random: inout SplitMix64) async throws -> Visit.Outcome {
         var screen = try await current()
         if screen.name != "attract" {
             _ = try await touch(["type": "end"])
@@ -221,7 +221,7 @@ public struct Residents: Sendable {
     }
 
     /// A plausible value for a field the card does not fill; later attempts try other shapes.
-    static func value(for field: Screen.Field, attempt: Int, random: inout SplitMix) -> String {
+    static func value(for field: Screen.Field, attempt: Int, random: inout SplitMix64) -> String {
         switch field.kind {
         case "phone": return "139" + String(format: "%08d", random.below(100_000_000))
         case "bank_account":
@@ -339,16 +339,7 @@ public struct Residents: Sendable {
     }
 }
 
-/// A small seeded generator, so `--seed` replays the same residents.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// A number from 0 below `bound` (`--seed` replays the same residents).
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
 }

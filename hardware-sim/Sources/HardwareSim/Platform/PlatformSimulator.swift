@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KioskCore
 import Synchronization
 
 /// The provincial platform, as far as a station sees it (docs/platform-api.yaml):
@@ -67,7 +68,7 @@ public final class PlatformSimulator: Sendable {
         /// The published catalogue and its version (nil: none published).
         var catalogue: (bytes: [UInt8], version: String)?
         var faults = Faults()
-        var random: UInt64
+        var random: SplitMix64
         var requests = 0
         var firstUploadAt: ContinuousClock.Instant?
     }
@@ -94,7 +95,7 @@ public final class PlatformSimulator: Sendable {
         self.host = host
         self.port = port
         self.tls = tls
-        state = Mutex(State(random: seed))
+        state = Mutex(State(random: SplitMix64(seed: seed)))
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
     }
 
@@ -296,11 +297,7 @@ public final class PlatformSimulator: Sendable {
 
     private func roll(_ percent: Int, _ state: inout State) -> Bool {
         guard percent > 0 else { return false }
-        state.random &+= 0x9E37_79B9_7F4A_7C15
-        var z = state.random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % 100) < percent
+        return Int(state.random.next() % 100) < percent
     }
 
     private func json(_ status: Int, _ object: [String: Any], headers: [(String, String)] = []) -> HTTPAction {
