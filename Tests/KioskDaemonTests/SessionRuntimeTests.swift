@@ -65,14 +65,7 @@ struct SessionRuntimeTests {
         let station = try TestStation(folder, agents: agentsFile, printer: printer)
         let (runtime, outbox) = (station.runtime, station.outbox)
         defer { try? outbox.close() }
-        let resident = SessionRuntimePlatformTests.resident
-        await runtime.send(.cardPresented(resident, now: Date().timeIntervalSince1970))
-        await runtime.touch(.menu(.search("高龄")))
-        await runtime.touch(.choose(code: "0500012000"))
-        await runtime.touch(.next)
-        await runtime.touch(.setField(id: "phone", value: "13912345678"))
-        await runtime.touch(.setField(id: "bank_account", value: "6222020200112233446"))
-        await runtime.touch(.next)
+        await SessionRuntimePlatformTests.toMaterials(runtime, online: false)
         #expect(await runtime.state.screen == .materials)
         for material in ["hukou_book", "bank_card"] {
             await runtime.touch(.scan(materialID: material))
@@ -158,9 +151,10 @@ struct SessionRuntimePlatformTests {
         return (station.runtime, station.outbox, client)
     }
 
-    func toMaterials(_ runtime: SessionRuntime) async {
-        await runtime.send(.networkChanged(online: true))
-        await runtime.send(.cardPresented(Self.resident, now: Date().timeIntervalSince1970))
+    /// Wang Jianguo's card, 高龄津贴申领, the form filled: the materials screen.
+    static func toMaterials(_ runtime: SessionRuntime, online: Bool = true) async {
+        if online { await runtime.send(.networkChanged(online: true)) }
+        await runtime.send(.cardPresented(resident, now: Date().timeIntervalSince1970))
         await runtime.touch(.menu(.search("高龄")))
         await runtime.touch(.choose(code: "0500012000"))
         await runtime.touch(.next)
@@ -180,7 +174,7 @@ struct SessionRuntimePlatformTests {
         let (runtime, outbox, client) = try runtime(folder, sealingTo: key.publicKey, platform: platform)
         defer { try? outbox.close() }
 
-        await toMaterials(runtime)
+        await Self.toMaterials(runtime)
         await runtime.touch(.consentToECertificateLookup)
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials.count == 2 })
         #expect(await runtime.state.visit?.materials["hukou_book"] == .eCertificate("居民户口簿"))
@@ -242,7 +236,7 @@ struct SessionRuntimePlatformTests {
         platform.holdECertificates(["居民户口簿"], for: Self.resident.number)
         let (runtime, outbox, client) = try runtime(folder, sealingTo: P256.KeyAgreement.PrivateKey().publicKey, platform: platform)
         defer { try? outbox.close() }
-        await toMaterials(runtime)
+        await Self.toMaterials(runtime)
         await runtime.touch(.consentToECertificateLookup)
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.message == "电子证照暂时查不到，请扫描纸质材料" })
         #expect(await runtime.state.visit?.materials.isEmpty == true)
@@ -271,13 +265,7 @@ struct ScanProgressTests {
         let station = try TestStation(folder, scanner: scanner)
         let runtime = station.runtime
         defer { try? station.outbox.close() }
-        await runtime.send(.cardPresented(SessionRuntimePlatformTests.resident, now: Date().timeIntervalSince1970))
-        await runtime.touch(.menu(.search("高龄")))
-        await runtime.touch(.choose(code: "0500012000"))
-        await runtime.touch(.next)
-        await runtime.touch(.setField(id: "phone", value: "13912345678"))
-        await runtime.touch(.setField(id: "bank_account", value: "6222020200112233446"))
-        await runtime.touch(.next)
+        await SessionRuntimePlatformTests.toMaterials(runtime, online: false)
         await runtime.touch(.scan(materialID: "hukou_book"))
         #expect(await eventually(within: .seconds(20)) { await runtime.model.scanProgress == .init(page: 1, percent: 40) })
         #expect(await runtime.model.screen == "scanning")
