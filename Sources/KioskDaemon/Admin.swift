@@ -174,8 +174,10 @@ struct AdminCommands: Sendable {
     }
 
     func status() async -> Status {
-        let summary = health.summary()
-        let queue = try? uplink.outbox.summary()
+        // One read of the queue for both the components and the queue's own lines.
+        let read = Result { try uplink.outbox.summary() }
+        let summary = health.summary(queue: read)
+        let queue = try? read.get()
         return Status(
             version: summary.version, uptimeSeconds: summary.uptimeSeconds, health: summary.status,
             station: "\(config.station.code) \(config.station.name)", catalogueVersion: services.catalogue.version,

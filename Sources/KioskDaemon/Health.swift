@@ -1,5 +1,6 @@
 import Foundation
 import KioskCore
+import Outbox
 
 /// One line of `/healthz`.
 public struct ComponentHealth: Codable, Sendable, Equatable {
@@ -55,7 +56,8 @@ struct HealthSource: Sendable {
     let startedAt: ContinuousClock.Instant
     let listening: @Sendable () -> String
 
-    func summary() -> HealthSummary {
+    /// `queue`: the outbox's summary when the caller has just read it, so it is read once.
+    func summary(queue: Result<Outbox.Summary, any Error>? = nil) -> HealthSummary {
         var components = [
             ComponentHealth(name: "http", status: "ok", detail: "serving the touchscreen UI on \(listening())"),
             stateDirectory.check(),
@@ -66,7 +68,7 @@ struct HealthSource: Sendable {
                     : "not under systemd (no NOTIFY_SOCKET)"),
         ]
         components.append(services.health())
-        components += uplink.health()
+        components += uplink.health(queue: queue)
         for entry in devices {
             guard let device = entry.device else {
                 components.append(ComponentHealth(name: entry.name, status: "disabled", detail: "port: none in the configuration", model: entry.settings.model))

@@ -80,11 +80,11 @@ final class StationUplink: Sendable {
     }
 
     /// `/healthz` lines: the queue and the platform link.
-    func health() -> [ComponentHealth] {
+    /// `queue` is the outbox's summary when the caller has just read it (read here otherwise).
+    func health(queue summary: Result<Outbox.Summary, any Error>? = nil) -> [ComponentHealth] {
         let queue: ComponentHealth
         do {
-            let summary = try outbox.summary()
-            queue = Self.health(of: summary, keyProblem: keyProblem)
+            queue = Self.health(of: try (summary ?? Result { try outbox.summary() }).get(), keyProblem: keyProblem)
         } catch {
             queue = ComponentHealth(name: "outbox", status: "error", detail: "the outbox cannot be read: \(error)")
         }
