@@ -2,7 +2,6 @@ import Foundation
 import KioskCore
 import Outbox
 import Prometheus
-import Synchronization
 import Uplink
 
 /// kioskd's Prometheus metrics (docs/operations.md lists them). Events are
@@ -31,8 +30,6 @@ public final class KioskMetrics: Sendable {
     private let queueOldest: Gauge
     private let queueBytes: Gauge
     private let linkUp: Gauge
-    private let deviceGauges = Mutex<[String: Gauge]>([:])
-    private let faults = Mutex<[String: Counter]>([:])
 
     /// Registers every metric (at zero) in a registry of its own.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -92,29 +89,13 @@ public final class KioskMetrics: Sendable {
     }
 
     /// A device fault began (a condition appeared, or the state left `online`).
+    /// The registry hands back the counter it already holds for these labels.
     func fault(device: String, kind: String) {
-        let counter = faults.withLock { faults in
-            let key = device + "\u{0}" + kind
-            if let counter = faults[key] { return counter }
-            let counter = registry.makeCounter(name: "kioskd_device_faults_total", labels: [("device", device), ("kind", kind)],
-                                               help: "Device faults by device and kind (a condition such as paper_out, or a state such as noDevice).")
-            faults[key] = counter
-            return counter
-        }
-        counter.increment()
+        registry.makeCounter(name: "kioskd_device_faults_total", labels: [("device", device), ("kind", kind)],
+                             help: "Device faults by device and kind (a condition such as paper_out, or a state such as noDevice).").increment()
     }
 
     // MARK: States, read on request
-
-    private func gauge(_ name: String, _ labels: [(String, String)], help: String) -> Gauge {
-        deviceGauges.withLock { gauges in
-            let key = ([name] + labels.map { $0.0 + "=" + $0.1 }).joined(separator: "\u{0}")
-            if let gauge = gauges[key] { return gauge }
-            let gauge = registry.makeGauge(name: name, labels: labels, help: help)
-            gauges[key] = gauge
-            return gauge
-        }
-    }
 
     /// Sets the state gauges from the queue, the link and each device.
     func refresh(queue: Outbox.Summary?, link: Bool, devices: [(name: String, status: DeviceStatus?)]) {
@@ -126,13 +107,15 @@ public final class KioskMetrics: Sendable {
         linkUp.set(to: link ? 1 : 0)
         for (name, status) in devices {
             for state in DeviceState.allCases {
-                gauge("kioskd_device_state", [("device", name), ("state", state.rawValue)], help: "1 for the state each device is in now (none for a disabled device).")
+                registry.makeGauge(name: "kioskd_device_state", labels: [("device", name), ("state", state.rawValue)],
+                                   help: "1 for the state each device is in now (none for a disabled device).")
                     .set(to: status?.state == state ? 1 : 0)
             }
             guard let status, name.contains("printer") else { continue }
             let paper = status.conditions.contains(.paperOut) ? "out" : status.conditions.contains(.paperLow) ? "low" : "ok"
             for state in ["ok", "low", "out"] {
-                gauge("kioskd_printer_paper", [("device", name), ("paper", state)], help: "1 for each printer's paper state now: ok, low or out.")
+                registry.makeGauge(name: "kioskd_printer_paper", labels: [("device", name), ("paper", state)],
+                                   help: "1 for each printer's paper state now: ok, low or out.")
                     .set(to: state == paper ? 1 : 0)
             }
         }
