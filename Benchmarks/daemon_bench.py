@@ -17,77 +17,15 @@ applications queued. Every device is simulated (hardware-sim station), as in
 
 Prints a RESULT line per figure for bench/results.md (scripts/bench-table.py).
 """
-import argparse, json, os, shutil, signal, socket, statistics, subprocess, tempfile, threading, time, urllib.request
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from simstation import Station, free_port, rss_kb  # noqa: E402
 
 
 def result(name, figure, baseline, ratio, goal, passed):
     print("\t".join(["RESULT", name, figure, baseline, "—" if ratio is None else "%.2f" % ratio, goal, "PASS" if passed else "MISS"]), flush=True)
-
-
-class Station:
-    def __init__(self, bin_dir, state):
-        self.bin, self.state, self.sim = bin_dir, state, os.path.join(state, "sim")
-        os.makedirs(os.path.join(state, "sane.d"), exist_ok=True)
-        self.listen = "127.0.0.1:%d" % free_port()
-        printer, scanner, platform = free_port(), "127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % free_port()
-        with open(os.path.join(state, "sane.d/dll.conf"), "w") as f:
-            f.write("airscan\n")
-        with open(os.path.join(state, "sane.d/airscan.conf"), "w") as f:
-            f.write('[devices]\n"Kiosk Scanner" = http://%s/eSCL, eSCL\n[options]\ndiscovery = disable\n' % scanner)
-        self.process = subprocess.Popen([os.path.join(bin_dir, "hardware-sim"), "station", "--dir", self.sim, "--printer-port", str(printer),
-                                         "--scanner-listen", scanner, "--platform-listen", platform],
-                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + 20
-        while not os.path.exists(os.path.join(self.sim, "idcard_reader.control")) or not os.path.exists(os.path.join(self.sim, "platform-public.pem")):
-            if time.time() > deadline:
-                raise SystemExit("bench: hardware-sim station did not start")
-            time.sleep(0.05)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSKD_")}
-        self.env.update(KIOSKD_DEVICES_IDCARD_READER_PORT="serial:%s/idcard?baud=115200" % self.sim, KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:%d" % printer, KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR=os.path.join(state, "sane.d"),
-                        KIOSKD_PLATFORM_URL="http://" + platform, KIOSKD_PLATFORM_PUBLIC_KEY=os.path.join(self.sim, "platform-public.pem"))
-
-    def control(self, device, *words):
-        subprocess.run([os.path.join(self.bin, "hardware-sim"), "control", "--socket", os.path.join(self.sim, device + ".control"), *words],
-                       check=True, capture_output=True)
-
-    def start(self, state_dir, env=None):
-        """Starts kioskd; returns the process and the seconds from spawn to the touchscreen's screen answering."""
-        started = time.perf_counter()
-        process = subprocess.Popen([os.path.join(self.bin, "kioskd"), "run", "--state-dir", state_dir, "--listen", self.listen],
-                                   cwd=ROOT, env=env or self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while True:
-            try:
-                urllib.request.urlopen("http://%s/api/screen" % self.listen, timeout=1).read()
-                return process, time.perf_counter() - started
-            except OSError:
-                if process.poll() is not None:
-                    raise SystemExit("bench: kioskd exited (%d) before it was ready" % process.returncode)
-                time.sleep(0.002)
-
-    @staticmethod
-    def stop(process):
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
-
-    def close(self):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def api(station, path, body=None):
@@ -110,12 +48,12 @@ def cold_starts(station, state_dir, env=None, rounds=7):
     """Median seconds to ready, and to the first /healthz answered after it."""
     times, health = [], []
     for _ in range(rounds):
-        process, seconds = station.start(state_dir, env)
+        process, seconds = station.start_kioskd(state_dir, env)
         times.append(seconds)
         asked = time.perf_counter()
         urllib.request.urlopen("http://%s/healthz" % station.listen, timeout=10).read()
         health.append(seconds + time.perf_counter() - asked)
-        Station.stop(process)
+        Station.stop_kioskd(process)
     return statistics.median(times), statistics.median(health)
 
 
@@ -129,7 +67,7 @@ def main():
     try:
         # Cold start, empty outbox: a state directory kioskd has run on once.
         empty = os.path.join(work, "empty")
-        Station.stop(station.start(empty)[0])
+        Station.stop_kioskd(station.start_kioskd(empty)[0])
         empty_start, empty_health = cold_starts(station, empty)
         # The same with the outbox full: applications made by `kioskd churn`, the platform unreachable so all stay queued.
         full = os.path.join(work, "full")
@@ -139,9 +77,9 @@ def main():
                        cwd=ROOT, env=fill_env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         filled = time.perf_counter() - filled
         full_start, full_health = cold_starts(station, full, fill_env)
-        process, _ = station.start(full, fill_env)
+        process, _ = station.start_kioskd(full, fill_env)
         queued = json.load(urllib.request.urlopen("http://%s/healthz" % station.listen))
-        Station.stop(process)
+        Station.stop_kioskd(process)
         detail = next(c["detail"] for c in queued["components"] if c["name"] == "outbox")
         print("cold start to ready (spawn → GET /api/screen answers; then the first /healthz), median of 7, release build")
         print("  empty outbox:   %.0f ms  (/healthz %.0f ms)" % (empty_start * 1000, empty_health * 1000))
@@ -151,7 +89,7 @@ def main():
                full_start / empty_start, "≤ 1.20", full_start / empty_start <= 1.2)
 
         # Memory: idle, then a session scanning ten pages.
-        process, _ = station.start(empty)
+        process, _ = station.start_kioskd(empty)
         wait_screen(station, ["attract"])
         time.sleep(10)
         idle = rss_kb(process.pid)
@@ -179,7 +117,7 @@ def main():
         sampling.set()
         pages = next(m["pages"] for m in screen["materials"] if m["id"] == material)
         api(station, "/api/touch", {"type": "end"})
-        Station.stop(process)
+        Station.stop_kioskd(process)
         print("kioskd's resident memory (VmRSS), release build")
         print("  idle, 10 s after ready:        %.1f MB" % (idle / 1024))
         print("  peak while scanning %d pages:  %.1f MB" % (pages, peak[0] / 1024))

@@ -15,48 +15,24 @@ SIGKILL and started again. Then it checks what a province would:
 
 Exits 1 with what failed. Debug binaries from `swift build` (make soak builds them).
 """
-import argparse, glob, json, os, random, re, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, glob, json, os, random, re, signal, subprocess, sys, tempfile, threading, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from simstation import ROOT, Station, rss_kb
+
 BIN = os.path.join(ROOT, ".build/debug")
 TRACKING = re.compile(r"\d{6,12}-\d{8}-\d{4}-[0-9X]")
 AGENT = {"card": "li-xiuying", "number": "341122198511070027", "name": "李秀英", "pin": "246810"}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def control(sim, device, *words):
-    return subprocess.run([os.path.join(BIN, "hardware-sim"), "control", "--socket", os.path.join(sim, device + ".control"), *words],
-                          capture_output=True, text=True, timeout=30).stdout.strip()
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
-
-
 class Kioskd:
-    """kioskd as `make demo` runs it, startable again after a kill."""
+    """kioskd beside the station, startable again after a kill."""
 
-    def __init__(self, state, env):
-        self.state, self.env, self.process, self.kills = state, env, None, 0
-        self.log = open(os.path.join(state, "kioskd.log"), "a")
+    def __init__(self, station, env):
+        self.station, self.env, self.process, self.kills = station, env, None, 0
+        self.log = open(os.path.join(station.state, "kioskd.log"), "a")
 
     def start(self):
-        self.process = subprocess.Popen([os.path.join(BIN, "kioskd"), "run", "--state-dir", self.state, "--listen", self.env["LISTEN"]],
-                                        cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen("http://%s/healthz" % self.env["LISTEN"], timeout=2)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("soak: kioskd did not start (log %s/kioskd.log)" % self.state)
+        self.process, _ = self.station.start_kioskd(self.station.state, self.env, log=self.log)
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
@@ -64,12 +40,8 @@ class Kioskd:
         self.kills += 1
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        if self.process:
+            Station.stop_kioskd(self.process)
 
 
 def main():
@@ -80,34 +52,16 @@ def main():
     rng = random.Random(args.seed)
     duration = args.minutes * 60
     state = tempfile.mkdtemp(prefix="kioskd-soak-")
-    sim = os.path.join(state, "sim")
-    os.makedirs(os.path.join(state, "sane.d"))
-    listen, printer, scanner, platform = "127.0.0.1:%d" % free_port(), free_port(), "127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % free_port()
-
-    # As scripts/demo.sh: SANE reaches the simulated eSCL scanner through sane-airscan.
-    with open(os.path.join(state, "sane.d/dll.conf"), "w") as f:
-        f.write("airscan\n")
-    with open(os.path.join(state, "sane.d/airscan.conf"), "w") as f:
-        f.write('[devices]\n"Kiosk Scanner" = http://%s/eSCL, eSCL\n[options]\ndiscovery = disable\n' % scanner)
     pin_hash = subprocess.run([os.path.join(BIN, "kioskctl"), "agent", "hash-pin"], input=AGENT["pin"] + "\n", capture_output=True, text=True, check=True).stdout.strip()
     agents = os.path.join(state, "agents.json")
     with open(agents, "w") as f:
         json.dump({"agents": [{"id": "agent01", "name": AGENT["name"], "card_number": AGENT["number"], "pin_hash": pin_hash}]}, f)
-
-    station = subprocess.Popen([os.path.join(BIN, "hardware-sim"), "station", "--dir", sim, "--printer-port", str(printer),
-                                "--scanner-listen", scanner, "--platform-listen", platform],
-                               cwd=ROOT, stdout=open(os.path.join(state, "station.log"), "w"), stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 20
-    while not all(os.path.exists(os.path.join(sim, name)) for name in ("platform-public.pem", "idcard_reader.control", "receipt_printer.control", "scanner.control")) \
-            and time.time() < deadline:
-        time.sleep(0.1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSKD_")}
-    env.update(LISTEN=listen, KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:%d" % printer,
-               KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR=os.path.join(state, "sane.d"), KIOSKD_PLATFORM_URL="http://" + platform,
-               KIOSKD_SESSION_AGENTS_FILE=agents, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS="30", KIOSKD_SESSION_IDLE_WARNING_SECONDS="20",
+    station = Station(BIN, state, log=open(os.path.join(state, "station.log"), "w"))
+    sim, listen = station.sim, station.listen
+    env = dict(station.env, KIOSKD_SESSION_AGENTS_FILE=agents, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS="30", KIOSKD_SESSION_IDLE_WARNING_SECONDS="20",
                # Retries at most 5 s apart, so the queue drains soon after the last outage.
                KIOSKD_PLATFORM_RETRY_BASE_SECONDS="0.5", KIOSKD_PLATFORM_RETRY_CAP_SECONDS="5")
-    kioskd = Kioskd(state, env)
+    kioskd = Kioskd(station, env)
     started = time.time()
     lock = threading.Lock()
     visits, shown, faults = [], set(), {}
@@ -142,23 +96,23 @@ def main():
                 faults[kind] = faults.get(kind, 0) + 1
             hold = rng.uniform(3, 8)
             if kind == "card fragments":
-                control(sim, "idcard_reader", "fault", "fragment", "3")
+                station.control("idcard_reader", "fault", "fragment", "3")
                 stop.wait(hold)
-                control(sim, "idcard_reader", "clear")
+                station.control("idcard_reader", "clear")
             elif kind == "paper out":
-                control(sim, "receipt_printer", "paper", "out")
+                station.control("receipt_printer", "paper", "out")
                 stop.wait(hold)
-                control(sim, "receipt_printer", "paper", "ok")
+                station.control("receipt_printer", "paper", "ok")
             elif kind == "scanner jam":
-                control(sim, "scanner", "jam", "at", "1")
+                station.control("scanner", "jam", "at", "1")
             elif kind == "platform outage":
-                control(sim, "platform", "refuse")
+                station.control("platform", "refuse")
                 stop.wait(hold)
-                control(sim, "platform", "accept")
+                station.control("platform", "accept")
             elif kind == "platform 503":
-                control(sim, "platform", "fail", "40", "503")
+                station.control("platform", "fail", "40", "503")
                 stop.wait(hold)
-                control(sim, "platform", "clear")
+                station.control("platform", "clear")
             elif kind == "kioskd killed":
                 kioskd.kill()
                 time.sleep(rng.uniform(0.5, 2))
@@ -184,7 +138,7 @@ def main():
             t.join(180)
         # Every fault undone; the queue drains.
         for device, words in (("idcard_reader", ["clear"]), ("receipt_printer", ["paper", "ok"]), ("scanner", ["clear"]), ("platform", ["accept"]), ("platform", ["clear"])):
-            control(sim, device, *words)
+            station.control(device, *words)
         ctl = lambda *a: subprocess.run([os.path.join(BIN, "kioskctl"), *a], capture_output=True, text=True, env=dict(env, KIOSKD_ADMIN_SOCKET=os.path.join(state, "admin.sock")))
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -200,7 +154,7 @@ def main():
         for path in glob.glob(os.path.join(sim, "receipts/*.txt")):
             with open(path, encoding="utf-8", errors="replace") as f:
                 printed.update(n for n in TRACKING.findall(f.read()) if not n.startswith("TEST"))
-        accepted = json.loads(control(sim, "platform", "acceptances")[len("ok: "):] or "{}")
+        accepted = json.loads(station.control("platform", "acceptances")[len("ok: "):] or "{}")
         queue = json.loads(ctl("queue", "--state-dir", state, "--json", "--limit", "100000").stdout or "{}")
         dead = [w for w in queue.get("waiting", []) if w.get("state") == "dead_letter"]
 
@@ -242,11 +196,7 @@ def main():
     finally:
         stop.set()
         kioskd.stop()
-        os.killpg(station.pid, signal.SIGTERM)
-        try:
-            station.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(station.pid, signal.SIGKILL)
+        station.close()
     if problems:
         for p in problems:
             print("soak FAILED: " + p, file=sys.stderr)

@@ -1,0 +1,83 @@
+"""A station of simulated devices with kioskd beside it, set up as
+scripts/demo.sh sets them up, for the scripts that start and stop kioskd
+themselves: the soak (scripts/soak.py) and the daemon benchmark
+(Benchmarks/daemon_bench.py)."""
+import os, signal, socket, subprocess, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid):
+    """A process's resident memory (VmRSS) in KB."""
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+
+
+class Station:
+    """`hardware-sim station` under STATE/sim on free ports; `env` is what kioskd needs to use it."""
+
+    def __init__(self, bin_dir, state, log=subprocess.DEVNULL):
+        self.bin, self.state, self.sim = bin_dir, state, os.path.join(state, "sim")
+        os.makedirs(os.path.join(state, "sane.d"), exist_ok=True)
+        self.listen = "127.0.0.1:%d" % free_port()
+        printer, scanner, platform = free_port(), "127.0.0.1:%d" % free_port(), "127.0.0.1:%d" % free_port()
+        # SANE reaches the simulated eSCL scanner through sane-airscan.
+        with open(os.path.join(state, "sane.d/dll.conf"), "w") as f:
+            f.write("airscan\n")
+        with open(os.path.join(state, "sane.d/airscan.conf"), "w") as f:
+            f.write('[devices]\n"Kiosk Scanner" = http://%s/eSCL, eSCL\n[options]\ndiscovery = disable\n' % scanner)
+        self.process = subprocess.Popen([os.path.join(bin_dir, "hardware-sim"), "station", "--dir", self.sim, "--printer-port", str(printer),
+                                         "--scanner-listen", scanner, "--platform-listen", platform],
+                                        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 20
+        while not all(os.path.exists(os.path.join(self.sim, name))
+                      for name in ("platform-public.pem", "idcard_reader.control", "receipt_printer.control", "scanner.control")):
+            if time.time() > deadline or self.process.poll() is not None:
+                raise SystemExit("hardware-sim station did not start")
+            time.sleep(0.05)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSKD_")}
+        self.env.update(KIOSKD_DEVICES_IDCARD_READER_PORT="serial:%s/idcard?baud=115200" % self.sim,
+                        KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:%d" % printer,
+                        KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR=os.path.join(state, "sane.d"),
+                        KIOSKD_PLATFORM_URL="http://" + platform, KIOSKD_PLATFORM_PUBLIC_KEY=os.path.join(self.sim, "platform-public.pem"))
+
+    def control(self, device, *words):
+        """A command to a simulator's control socket; its answer."""
+        return subprocess.run([os.path.join(self.bin, "hardware-sim"), "control", "--socket", os.path.join(self.sim, device + ".control"), *words],
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+
+    def start_kioskd(self, state_dir, env=None, log=subprocess.DEVNULL):
+        """Starts kioskd; returns it and the seconds from spawn to the touchscreen's screen answering (polled every 2 ms)."""
+        started = time.perf_counter()
+        process = subprocess.Popen([os.path.join(self.bin, "kioskd"), "run", "--state-dir", state_dir, "--listen", self.listen],
+                                   cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT)
+        while True:
+            try:
+                urllib.request.urlopen("http://%s/api/screen" % self.listen, timeout=1).read()
+                return process, time.perf_counter() - started
+            except OSError:
+                if process.poll() is not None or time.perf_counter() - started > 30:
+                    raise SystemExit("kioskd did not start (state %s)" % state_dir)
+                time.sleep(0.002)
+
+    @staticmethod
+    def stop_kioskd(process):
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def close(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
