@@ -103,3 +103,17 @@ public struct NoWire: DeviceWire {
     public func replug() throws { throw SimulatorError("this simulator is not on a wire: use its own commands") }
     public func stop() {}
 }
+
+/// The other end of a ``ControlServer``: one command line, one reply line.
+public enum ControlClient {
+    /// Sends `line` to the control socket at `path` and returns the reply
+    /// (`ok: …` or `error: …`), trimmed.
+    public static func send(_ line: String, to path: String) async throws -> String {
+        let channel = try PollingDescriptor(fd: try connectUnix(path: path), isSocket: true, label: "control client")
+        defer { channel.close() }
+        try await channel.write(Array((line + "\n").utf8), deadline: .now + .seconds(5))
+        var reply: [UInt8] = []
+        while !reply.contains(0x0A) { reply += try await channel.read(maxCount: 1024, deadline: .now + .seconds(10)) }
+        return String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

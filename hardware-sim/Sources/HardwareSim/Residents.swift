@@ -322,20 +322,10 @@ public struct Residents: Sendable {
 
     /// A command to the ID-card reader simulator.
     func reader(_ words: String...) async throws -> String {
-        try await Self.control(options.simulators + "/idcard_reader.control", words.joined(separator: " "))
-    }
-
-    /// Sends one line to a simulator's control socket and returns its answer.
-    public static func control(_ path: String, _ line: String) async throws -> String {
-        let fd = try connectUnix(path: path)
-        let channel = try PollingDescriptor(fd: fd, isSocket: true, label: "control client")
-        defer { channel.close() }
-        try await channel.write(Array((line + "\n").utf8), deadline: .now + .seconds(5))
-        var reply: [UInt8] = []
-        while !reply.contains(0x0A) { reply += try await channel.read(maxCount: 1024, deadline: .now + .seconds(10)) }
-        let text = String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.hasPrefix("error") { throw Stuck(description: "\(path): \(text)") }
-        return text
+        let path = options.simulators + "/idcard_reader.control"
+        let reply = try await ControlClient.send(words.joined(separator: " "), to: path)
+        if reply.hasPrefix("error") { throw Stuck(description: "\(path): \(reply)") }
+        return reply
     }
 }
 

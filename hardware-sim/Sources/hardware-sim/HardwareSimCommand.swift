@@ -370,22 +370,14 @@ struct Control: AsyncParsableCommand {
     @Argument(parsing: .remaining, help: "The command words.") var command: [String]
 
     func run() async throws {
-        let fd: Int32
+        let text: String
         do {
-            fd = try connectUnix(path: socket)
-        } catch {
+            text = try await ControlClient.send(command.joined(separator: " "), to: socket)
+        } catch let error as IOFailure {
             let reason = if case .system(_, let text) = error { text } else { "\(error)" }
             FileHandle.standardError.write(Data("hardware-sim: \(reason): is the simulator running, and is this its control socket?\n".utf8))
             throw ExitCode.failure
         }
-        let channel = try PollingDescriptor(fd: fd, isSocket: true, label: "control client")
-        defer { channel.close() }
-        try await channel.write(Array((command.joined(separator: " ") + "\n").utf8), deadline: .now + .seconds(5))
-        var reply: [UInt8] = []
-        while !reply.contains(0x0A) {
-            reply += try await channel.read(maxCount: 1024, deadline: .now + .seconds(10))
-        }
-        let text = String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         print(text)
         if text.hasPrefix("error") { throw ExitCode.failure }
     }
