@@ -54,7 +54,7 @@ public struct Daemon: Sendable {
 
         // The session runs against the real parts; the screen that drives it comes with the touchscreen.
         let session = SessionRuntime(
-            reducer: services.reducer(), outbox: uplink.outbox,
+            reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: config.uiDirectory, logger: logger), outbox: uplink.outbox,
             printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
             scanner: devices.lazy.compactMap { $0.device as? SANEScanner }.first,
             pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, metrics: metrics, logger: logger)

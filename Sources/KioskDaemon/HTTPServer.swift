@@ -77,11 +77,12 @@ enum HTTPRoutes {
             }
             return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         }
-        // The current screen's prompt as Mandarin speech (WAV), for the page to play.
+        // The current screen's prompt as speech (WAV) in the screen's language, for the page to play.
         router.get("/api/speech") { _, _ -> Response in
-            guard let prompt = await session.model.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }
+            let model = await session.model
+            guard let prompt = model.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }
             do {
-                let wav = try await speech.wav(for: prompt)
+                let wav = try await speech.wav(for: prompt, voice: SpeechRenderer.voice(for: model.language))
                 return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: wav)))
             } catch {
                 return try json(Refusal(error: "\(error)"), status: .serviceUnavailable)

@@ -95,13 +95,14 @@ struct ScreenModel: Encodable, Equatable {
     }
     var scanProgress: ScanProgress?
 
-    init(_ state: SessionState, prompt: String?, reducer: SessionReducer) {
-        self.prompt = prompt
+    /// The screen for `state`, its sentences in `words` (the session's language).
+    init(_ state: SessionState, prompt: SessionText?, reducer: SessionReducer, words: Phrasebook) {
+        self.prompt = prompt.map(words.render)
         elderlyMode = state.elderlyMode
         language = state.language
         online = state.online
-        message = state.visit?.message
-        notice = state.notice
+        message = state.visit?.message.map(words.render)
+        notice = state.notice.map(words.render)
         idleWarning = state.idleWarningShown
         if state.idleWarningShown {
             let timeout = state.agent != nil ? reducer.settings.agentIdleTimeout : reducer.settings.idleTimeout
@@ -119,24 +120,24 @@ struct ScreenModel: Encodable, Equatable {
         screen = Self.name(of: state.screen)
         switch state.screen {
         case .stationCases(let list), .myCases(let list):
-            cases = list.map(Self.line)
+            cases = list.map { Self.line($0, words) }
         case .browse(let shown, let entries):
             if case .search(let words) = shown { query = words }
             menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
         case .incomplete(let missing, let dates):
-            self.missing = missing.map(\.text)
+            self.missing = missing.map { words.render($0.text) }
             reservationDates = dates.map(\.description)
         case .consultationSent(let reference):
             self.reference = reference
         default:
             break
         }
-        if self.prompt == nil { self.prompt = Self.defaultPrompts[screen] }
+        if self.prompt == nil { self.prompt = Self.defaultPrompts[screen].map { words.render(SessionText($0)) } }
         if screen == "form", let choice = visit?.choice {
             let values = reducer.formValues(state)
             form = choice.formFields.map { field in
                 Field(id: field.id, label: field.label, kind: field.kind.rawValue, required: field.required, value: values[field.id] ?? "",
-                      problem: visit?.fieldProblems[field.id], locked: field.fromIdentity != nil && field.fromIdentity != .address,
+                      problem: visit?.fieldProblems[field.id].map(words.render), locked: field.fromIdentity != nil && field.fromIdentity != .address,
                       options: field.options.isEmpty ? nil : field.options, hint: field.hint)
             }
         }
@@ -157,9 +158,10 @@ struct ScreenModel: Encodable, Equatable {
             }
         }
         if screen == "receipt", let printed = visit?.receipt {
+            // The receipt's own words are Chinese (it is the printed record); its date and promise follow the screen.
             let promise: String = switch printed.promise {
-            case .by(let date): date.chinese
-            case .immediately: "即办"
+            case .by(let date): words.render(date)
+            case .immediately: words.render(SessionText(.promiseSameDay))
             case .unknown(let text): text
             }
             receipt = ReceiptView(trackingNumber: printed.trackingNumber, serviceName: printed.serviceName, applicant: printed.applicant,
@@ -199,20 +201,18 @@ struct ScreenModel: Encodable, Equatable {
 
     /// What each screen says when nothing more particular was said on it:
     /// every screen has a prompt, shown and spoken.
-    static let defaultPrompts: [String: String] = [
-        "attract": "您好，请把身份证放在读卡区开始办理。长辈可以点长辈模式。",
-        "home": "请选择要办理的事项。", "browse": "请选择事项。", "guide": "请阅读办事指南，然后点下一步。",
-        "form": "请核对并填写申请表。", "materials": "请提供材料。", "scanning": "正在扫描，请不要移动材料。",
-        "incomplete": "材料还不齐，请补齐或预约。", "reserved": "已为您预约。", "review": "请核对后提交。",
-        "submitting": "正在保存您的申请，请稍候。", "receipt": "申请已提交，请取走回执。", "rating": "请为本次服务评价。",
-        "done": "谢谢您。", "my_cases": "这是您的办件。", "consultation": "请说明您的问题。", "consultation_sent": "已提交。",
-        "paused": "请把身份证放回读卡区。", "agent_pin": "请输入代办员密码。", "agent_console": "请居民刷身份证。",
-        "station_cases": "本站办件。", "proxy_consent": "请居民确认代办授权。", "enterprise": "请输入统一社会信用代码。",
+    static let defaultPrompts: [String: Phrase] = [
+        "attract": .promptAttract, "home": .promptHome, "browse": .promptBrowse, "guide": .promptGuide, "form": .promptForm,
+        "materials": .promptMaterials, "scanning": .promptScanning, "incomplete": .promptIncomplete, "reserved": .promptReserved,
+        "review": .promptReview, "submitting": .saving, "receipt": .promptReceipt, "rating": .promptRating, "done": .promptDone,
+        "my_cases": .promptMyCases, "consultation": .promptConsultation, "consultation_sent": .promptConsultationSent,
+        "paused": .promptPaused, "agent_pin": .promptAgentPIN, "agent_console": .promptAgentConsole, "station_cases": .promptStationCases,
+        "proxy_consent": .promptProxyConsent, "enterprise": .promptEnterprise,
     ]
 
-    static func line(_ summary: CaseSummary) -> CaseLine {
+    static func line(_ summary: CaseSummary, _ words: Phrasebook) -> CaseLine {
         CaseLine(trackingNumber: summary.trackingNumber, serviceName: summary.serviceName, applicant: summary.applicantMasked,
-                 status: summary.status, detail: summary.detail)
+                 status: words.render(summary.status), detail: summary.detail.map(words.render))
     }
 }
 

@@ -38,7 +38,9 @@ public actor SessionRuntime {
     /// The session now.
     public private(set) var state = SessionState()
     /// What was last said: the screen's prompt.
-    public private(set) var prompt: String?
+    public private(set) var prompt: SessionText?
+    /// The words of each language the screen can be in.
+    let phrasebooks: Phrasebooks
     private var subscribers: [UUID: AsyncStream<ScreenModel>.Continuation] = [:]
     private var lastPublished: ScreenModel?
     private let reducer: SessionReducer
@@ -59,9 +61,10 @@ public actor SessionRuntime {
     /// How far the scan in progress is: page and percent (shown on the scanning screen).
     private var scanProgress: (page: Int, percent: Int)?
 
-    public init(reducer: SessionReducer, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?, pins: AgentPINChecker,
-                lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, metrics: KioskMetrics? = nil,
+    public init(reducer: SessionReducer, phrasebooks: Phrasebooks, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?,
+                pins: AgentPINChecker, lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, metrics: KioskMetrics? = nil,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
+        self.phrasebooks = phrasebooks
         self.metrics = metrics
         self.reducer = reducer
         self.outbox = outbox
@@ -99,7 +102,7 @@ public actor SessionRuntime {
 
     /// The screen now.
     var model: ScreenModel {
-        var model = ScreenModel(state, prompt: prompt, reducer: reducer)
+        var model = ScreenModel(state, prompt: prompt, reducer: reducer, words: phrasebooks[state.language])
         if model.screen == "scanning", let scanProgress { model.scanProgress = .init(page: scanProgress.page, percent: scanProgress.percent) }
         return model
     }
@@ -152,10 +155,10 @@ public actor SessionRuntime {
                 send(.cardPresented(identity, now: now()))
             case .refused(_, let error):
                 metrics?.cardRead("refused")
-                send(.cardRefused("这张证件不能使用：\(error.message)", now: now()))
+                send(.cardRefused(SessionText(error.code == .expired ? .cardRefusedExpired : .cardRefusedDamaged), now: now()))
             case .unreadable:
                 metrics?.cardRead("unreadable")
-                send(.cardRefused("证件读不出来，请把证件平放在读卡区", now: now()))
+                send(.cardRefused(SessionText(.cardUnreadable), now: now()))
             case .removed: send(.cardRemoved(now: now()))
             }
         }
@@ -178,7 +181,7 @@ public actor SessionRuntime {
             do throws(DeviceError) {
                 _ = try await printer.printReceipt(receipt)
             } catch {
-                self.send(.printFailed(message: error.message))
+                self.send(.printFailed(reason: SessionText(error.resident ?? .receiptPrinterFault)))
             }
         }
     }
@@ -205,20 +208,21 @@ public actor SessionRuntime {
                 } catch {
                     self.metrics?.applicationEnqueued(false)
                     self.logger.error("an application could not be saved: \(error)")
-                    self.send(.enqueueFailed(request: request, message: "\(error)"))
+                    let diskFull = (error as? OutboxError)?.diskFull == true
+                    self.send(.enqueueFailed(request: request, reason: SessionText(diskFull ? .diskFull : .kioskFault)))
                 }
             }
         case .printReceipt(let receipt):
             // Kept (masked) with its row first, so it can be printed again whatever the printer does.
             do { try outbox.keepReceipt(receipt) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
             guard let printer else {
-                send(.printFailed(message: "本站没有回执打印机"))
+                send(.printFailed(reason: SessionText(.noReceiptPrinter)))
                 return
             }
             print(receipt, on: printer)
         case .startScan(let request, _, _):
             guard let scanner else {
-                send(.scanFailed(request: request, message: "本站没有扫描仪，请联系工作人员"))
+                send(.scanFailed(request: request, reason: SessionText(.noScanner)))
                 return
             }
             scanProgress = nil
@@ -227,7 +231,8 @@ public actor SessionRuntime {
                     let pages = try await scanner.scanPages { page, percent in Task { await self.progressed(page: page, percent: percent) } }
                     self.send(.scanFinished(request: request, pages: pages))
                 } catch {
-                    self.send(.scanFailed(request: request, message: error.message))
+                    self.logger.warning("a scan failed: \(error.message)")
+                    self.send(.scanFailed(request: request, reason: SessionText(error.resident ?? .scannerFault)))
                 }
             }
         case .cancelScan:
@@ -242,14 +247,16 @@ public actor SessionRuntime {
                     let cases = try outbox.cases(applicantKey: try lookup.key(for: number))
                     self.send(.casesFound(request: request, cases: cases))
                 } catch {
-                    self.send(.caseLookupFailed(request: request, message: "查询失败，请稍后再试"))
+                    self.logger.warning("a resident's case lookup failed: \(error)")
+                    self.send(.caseLookupFailed(request: request, reason: SessionText(.lookupFailed)))
                 }
             }
         case .listStationCases(let request):
             do {
                 send(.casesFound(request: request, cases: try outbox.stationCases()))
             } catch {
-                send(.requestFailed(request: request, message: "查询失败：\(error)"))
+                logger.warning("the station's cases could not be listed: \(error)")
+                send(.requestFailed(request: request, reason: SessionText(.lookupFailed)))
             }
         case .verifyAgentPIN(let request, let agentID, let pin):
             let pins = self.pins, time = now()
@@ -257,7 +264,7 @@ public actor SessionRuntime {
             Task.detached { await self.send(.agentPINChecked(request: request, result: pins.check(agentID: agentID, pin: pin, now: time))) }
         case .lookupECertificates(let request, let number, let types):
             guard let platform else {
-                send(.eCertificateLookupFailed(request: request, message: "电子证照查询不可用，请扫描纸质材料"))
+                send(.eCertificateLookupFailed(request: request, reason: SessionText(.eCertificatesUnavailable)))
                 return
             }
             let outbox = self.outbox, station = reducer.settings.stationCode, time = now()
@@ -271,12 +278,12 @@ public actor SessionRuntime {
                     self.send(.eCertificatesFound(request: request, types: found))
                 } catch {
                     self.logger.warning("e-certificate lookup failed: \(error)")
-                    self.send(.eCertificateLookupFailed(request: request, message: "电子证照暂时查不到，请扫描纸质材料"))
+                    self.send(.eCertificateLookupFailed(request: request, reason: SessionText(.eCertificatesFailed)))
                 }
             }
         case .submitInteraction(let request, let interaction):
             guard let platform else {
-                send(.requestFailed(request: request, message: "现在无法提交，请拨打12345"))
+                send(.requestFailed(request: request, reason: SessionText(.consultationUnavailable)))
                 return
             }
             let outbox = self.outbox
@@ -293,15 +300,17 @@ public actor SessionRuntime {
                     self.send(.interactionSent(request: request, reference: reference))
                 } catch {
                     self.logger.warning("a consultation could not be forwarded: \(error)")
-                    self.send(.requestFailed(request: request, message: "没有提交成功，请稍后再试或拨打12345"))
+                    self.send(.requestFailed(request: request, reason: SessionText(.consultationFailed)))
                 }
             }
         case .makeReservation(let request, let reservation):
             guard let platform, let visit = state.visit else {
-                send(.requestFailed(request: request, message: "现在无法预约，请咨询工作人员"))
+                send(.requestFailed(request: request, reason: SessionText(.reservationUnavailable)))
                 return
             }
             let outbox = self.outbox
+            // The platform reads Chinese whatever the screen's language.
+            let missing = reservation.missing.map(phrasebooks.zh.render)
             var contact: [String: String] = [:]
             contact["name"] = visit.resident?.name ?? visit.enterprise?.name
             contact["id_number"] = visit.resident?.number ?? visit.enterprise?.creditCode.value
@@ -309,11 +318,11 @@ public actor SessionRuntime {
                 do {
                     let sealed = try Self.seal(contact, with: outbox)
                     let reference = try await platform.reserve(serviceCode: reservation.serviceCode, date: reservation.date.description,
-                                                               missing: reservation.missing, sealedContact: sealed.envelope, contactID: sealed.binding)
+                                                               missing: missing, sealedContact: sealed.envelope, contactID: sealed.binding)
                     self.send(.reservationMade(request: request, reference: reference))
                 } catch {
                     self.logger.warning("a reservation could not be booked: \(error)")
-                    self.send(.requestFailed(request: request, message: "预约没有成功，请稍后再试或咨询工作人员"))
+                    self.send(.requestFailed(request: request, reason: SessionText(.reservationFailed)))
                 }
             }
         case .submitRating(let rating):
@@ -321,7 +330,7 @@ public actor SessionRuntime {
             do { try outbox.recordRating(rating) } catch { logger.error("a rating could not be kept: \(error)") }
         case .reprintReceipt(let number):
             guard let printer, let kept = try? outbox.keptReceipt(number) else {
-                send(.printFailed(message: printer == nil ? "本站没有回执打印机" : "没有找到\(number)的回执"))
+                send(.printFailed(reason: printer == nil ? SessionText(.noReceiptPrinter) : SessionText(.receiptNotFound, ["number": .verbatim(number)])))
                 return
             }
             print(kept.reprinted, on: printer)

@@ -1,8 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Renders the screen's prompt as Mandarin speech with espeak-ng (`-v cmn`)
-/// into a WAV the page plays. Nothing is written to disk: espeak-ng writes to
+/// Renders the screen's prompt as speech with espeak-ng, in Mandarin
+/// (`-v cmn`) or, on an English screen, English (`-v en`), into a WAV the page plays. Nothing is written to disk: espeak-ng writes to
 /// a pipe, and the WAV header's lengths (unknown to a stream) are filled in
 /// here. The last few renderings are kept in memory, keyed by their text.
 final class SpeechRenderer: Sendable {
@@ -11,15 +11,18 @@ final class SpeechRenderer: Sendable {
     }
 
     private let executable: String
-    private let cache = Mutex<[(text: String, wav: [UInt8])]>([])
+    private let cache = Mutex<[(text: String, voice: String, wav: [UInt8])]>([])
 
     init(executable: String = "/usr/bin/espeak-ng") {
         self.executable = executable
     }
 
-    /// The WAV for `text`.
-    func wav(for text: String) async throws -> [UInt8] {
-        if let hit = cache.withLock({ $0.first { $0.text == text }?.wav }) { return hit }
+    /// espeak-ng's voice for a screen language.
+    static func voice(for language: String) -> String { language == "en" ? "en" : "cmn" }
+
+    /// The WAV for `text` in `voice`.
+    func wav(for text: String, voice: String = "cmn") async throws -> [UInt8] {
+        if let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice }?.wav }) { return hit }
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
         }
@@ -29,7 +32,7 @@ final class SpeechRenderer: Sendable {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
                 // 150 words a minute: slower than espeak's default, for elderly listeners.
-                process.arguments = ["-v", "cmn", "-s", "150", "--stdout", text]
+                process.arguments = ["-v", voice, "-s", "150", "--stdout", text]
                 let output = Pipe()
                 process.standardOutput = output
                 process.standardError = FileHandle.nullDevice
@@ -47,7 +50,7 @@ final class SpeechRenderer: Sendable {
             }
         }
         cache.withLock { cache in
-            cache.insert((text, wav), at: 0)
+            cache.insert((text, voice, wav), at: 0)
             if cache.count > 16 { cache.removeLast() }
         }
         return wav

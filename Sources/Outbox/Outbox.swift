@@ -483,17 +483,17 @@ public final class Outbox: ApplicationOutbox, Sendable {
 
     /// A case as the resident or the agent sees it: the platform's status once it has one.
     static func summary(_ application: QueuedApplication) -> CaseSummary {
-        let status: String
-        var detail = application.platformStatusDetail
+        let status: SessionText
+        var detail = application.platformStatusDetail.map(SessionText.asGiven)
         switch application.state {
         case .queued:
-            status = "已保存，待上报"
-            detail = "网络恢复后自动上报，无需再跑"
+            status = SessionText(.caseQueued)
+            detail = SessionText(.caseQueuedDetail)
         case .deadLetter:
-            status = "待工作人员处理"
-            detail = "上报被平台拒收，工作人员会联系您"
+            status = SessionText(.caseDeadLetter)
+            detail = SessionText(.caseDeadLetterDetail)
         case .acknowledged:
-            status = application.platformStatus ?? "已受理"
+            status = application.platformStatus.map(SessionText.platformStatus) ?? SessionText(.caseAccepted)
         }
         return CaseSummary(trackingNumber: application.trackingNumber.value, serviceName: application.serviceName,
                            applicantMasked: application.applicantMasked, status: status, detail: detail, caseNumber: application.caseNumber)

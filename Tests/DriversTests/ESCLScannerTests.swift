@@ -54,7 +54,7 @@ struct ESCLScannerTests {
         #expect(batch.refeedFrom == 2)
         let interruption = try #require(batch.interruption)
         #expect(interruption.code == .userError)
-        #expect(interruption.message.contains("纸张卡住，请打开盖板取出"))
+        #expect(interruption.message.contains("paper jammed: open the cover"))
         #expect(interruption.message.contains("page 1 was scanned and kept: feed page 2 and the rest again"))
         escl.loadFeeder(2)
         let retry = try await Self.shared.scan(settings(.adf, resolution: 150))
@@ -73,8 +73,8 @@ struct ESCLScannerTests {
             Issue.record("\(fault): pages were scanned")
         } catch {
             switch fault {
-            case "empty": #expect(error.message.contains("进纸器里没有纸"), "\(error.message)")
-            case "cover": #expect(error.message.contains("扫描仪盖板未关好"), "\(error.message)")
+            case "empty": #expect(error.message.contains("no pages in the feeder"), "\(error.message)")
+            case "cover": #expect(error.message.contains("cover is open: close it"), "\(error.message)")
             default:
                 #expect(error.code == .hardwareError, "\(error.message)")
                 #expect(error.message.contains("check the cable"))

@@ -69,9 +69,9 @@ struct SANETestBackendTests {
     }
 
     @Test("each fault gives its typed error with what to do, and the scanner works for the next scan", arguments: [
-        ("SANE_STATUS_JAMMED", DeviceError.Code.userError, "纸张卡住，请打开盖板取出"),
-        ("SANE_STATUS_NO_DOCS", .userError, "进纸器里没有纸"),
-        ("SANE_STATUS_COVER_OPEN", .userError, "扫描仪盖板未关好"),
+        ("SANE_STATUS_JAMMED", DeviceError.Code.userError, "paper jammed: open the cover"),
+        ("SANE_STATUS_NO_DOCS", .userError, "no pages in the feeder"),
+        ("SANE_STATUS_COVER_OPEN", .userError, "cover is open: close it"),
         ("SANE_STATUS_IO_ERROR", .hardwareError, "check the cable"),
     ])
     func faults(_ value: String, _ code: DeviceError.Code, _ message: String) async throws {
@@ -82,6 +82,8 @@ struct SANETestBackendTests {
         } catch {
             #expect(error.code == code)
             #expect(error.message.contains(message), "\(error.message)")
+            // What a resident can fix is said to them; a fault is for the station agent.
+            #expect((error.resident != nil) == (code == .userError), "\(String(describing: error.resident))")
         }
         let next = try await device.scan(settings())
         #expect(next.pages.count == 1)

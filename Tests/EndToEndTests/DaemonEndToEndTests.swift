@@ -247,7 +247,7 @@ struct DaemonEndToEndTests {
         let jam = try await run(binDirectory + "/kioskctl", ["scan", "--device", "sane:airscan:e0:Kiosk Scanner", "--pages", "3", "--resolution", "75", "--out", folder + "/jam"], environment: environment)
         #expect(jam.status == 1)
         #expect(jam.stdout.contains("2 pages in"))
-        #expect(jam.stderr.contains("纸张卡住，请打开盖板取出"))
+        #expect(jam.stderr.contains("paper jammed: open the cover"))
         #expect(jam.stderr.contains("pages 1–2 were scanned and kept: feed page 3 and the rest again"))
         simulator.signal(SIGTERM)
         #expect(await simulator.exitStatus(within: .seconds(5)) == 0)

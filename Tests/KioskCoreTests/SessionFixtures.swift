@@ -11,6 +11,9 @@ enum Shipped {
 
     static let catalogue: Catalogue = try! Catalogue.load(json: bytes("data/catalogue.json"))
     static let calendar: WorkingCalendar = try! WorkingCalendar.load(json: bytes("data/holidays-cn.json"))
+    /// The touchscreen's phrasebooks; English without a fallback, so a phrase it lacks fails the tests.
+    static let zh = try! Phrasebook(language: "zh", file: "ui/strings/zh.json", json: bytes("ui/strings/zh.json"))
+    static let en = try! Phrasebook(language: "en", file: "ui/strings/en.json", json: bytes("ui/strings/en.json"))
 }
 
 /// An 18-character ID number with its correct check character.
@@ -107,7 +110,11 @@ struct Driver {
         }
     }
 
-    var spoken: [String] { effects.compactMap { if case .speak(let text) = $0 { text } else { nil } } }
+    /// What was said, in Chinese.
+    var spoken: [String] { effects.compactMap { if case .speak(let text) = $0 { Shipped.zh.render(text) } else { nil } } }
+    /// The sentence on the visit's screen and the attract or agent screens' notice, in Chinese.
+    var message: String? { state.visit?.message.map(Shipped.zh.render) }
+    var notice: String? { state.notice.map(Shipped.zh.render) }
     var audits: [AuditNote] { effects.compactMap { if case .audit(let note) = $0 { note } else { nil } } }
     var enqueued: [(Int, ApplicationSubmission)] { effects.compactMap { if case .enqueue(let r, let s) = $0 { (r, s) } else { nil } } }
     var printed: [Receipt] { effects.compactMap { if case .printReceipt(let r) = $0 { r } else { nil } } }

@@ -67,11 +67,11 @@ struct SessionJourneyTests {
         driver.touch(.scan(materialID: "bank_card"))
         driver.send(.scanFinished(request: driver.pendingID!, pages: [page(1, blank: true)]))
         #expect(driver.state.visit?.materials["bank_card"] == nil)
-        #expect(driver.state.visit?.message?.contains("空白页") == true)
+        #expect(driver.message?.contains("空白页") == true)
         driver.touch(.scan(materialID: "bank_card"))
-        driver.send(.scanFailed(request: driver.pendingID!, message: "扫描仪卡纸：请打开盖板取出纸张后重试"))
+        driver.send(.scanFailed(request: driver.pendingID!, reason: SessionText(.scannerJammed)))
         #expect(driver.state.screen == .materials)
-        #expect(driver.spoken.last == "扫描仪卡纸：请打开盖板取出纸张后重试")
+        #expect(driver.spoken.last == "纸张卡住，请打开盖板取出后重扫。")
         #expect(driver.state.visit?.materials["bank_card"] == nil)
     }
 
@@ -137,7 +137,7 @@ struct SessionJourneyTests {
         startItem(&offline, search: "高龄", code: "0500012000")
         offline.touch(.consentToECertificateLookup)
         #expect(!offline.effects.contains { if case .lookupECertificates = $0 { true } else { false } })
-        #expect(offline.state.visit?.message?.contains("请扫描纸质材料") == true)
+        #expect(offline.message?.contains("请扫描纸质材料") == true)
         offline.touch(.next)
         guard case .incomplete(let missing, _) = offline.state.screen else { Issue.record("offline went on without papers"); return }
         #expect(missing.contains(.material(id: "bank_card", name: "本人社会保障卡或银行卡")))
@@ -178,7 +178,7 @@ struct SessionJourneyTests {
         driver.touch(.agentPIN("0000"))
         guard case .verifyAgentPIN(let first, "agent01", "0000")? = driver.effects.last else { Issue.record("PIN not checked"); return }
         driver.send(.agentPINChecked(request: first, result: .wrong(triesLeft: 4)))
-        #expect(driver.state.notice == "密码错误，还可尝试4次。" && driver.state.agent == nil)
+        #expect(driver.notice == "密码错误，还可尝试4次。" && driver.state.agent == nil)
         driver.touch(.agentPIN("246810"))
         driver.send(.agentPINChecked(request: driver.pendingID!, result: .accepted))
         #expect(driver.state.screen == .agentConsole)
@@ -208,7 +208,7 @@ struct SessionJourneyTests {
         driver.touch(.endSession)
         #expect(driver.state.visit == nil && driver.state.screen == .agentConsole, "the resident's data goes; the agent stays")
         driver.touch(.agentStationCases)
-        driver.send(.casesFound(request: driver.pendingID!, cases: [CaseSummary(trackingNumber: number.value, serviceName: "重度残疾人护理补贴申请", applicantMasked: "张*兰", status: "待上报")]))
+        driver.send(.casesFound(request: driver.pendingID!, cases: [CaseSummary(trackingNumber: number.value, serviceName: "重度残疾人护理补贴申请", applicantMasked: "张*兰", status: SessionText(.caseQueued))]))
         driver.touch(.agentReprint(trackingNumber: number.value))
         #expect(driver.effects.contains(.reprintReceipt(trackingNumber: number.value)))
         driver.touch(.back)
@@ -226,7 +226,7 @@ struct SessionJourneyTests {
         driver.touch(.agentPIN("246810"))
         driver.send(.agentPINChecked(request: driver.pendingID!, result: .accepted))
         driver.touch(.agentEnterprise(creditCode: "91340100MA2RXXXX1X", name: "某某小卖部"))
-        #expect(driver.state.screen == .enterprise && driver.state.notice != nil)
+        #expect(driver.state.screen == .enterprise && driver.notice != nil)
         let code = try #require(Shipped.catalogue.departments.first?.creditCode)
         driver.touch(.agentEnterprise(creditCode: code, name: "示例个体户"))
         #expect(driver.state.screen == .home)
@@ -249,7 +249,7 @@ struct SessionJourneyTests {
         driver.touch(.next)
         #expect(driver.state.screen == .rating)
         driver.touch(.rate(.dissatisfied, reasons: []))
-        #expect(driver.state.screen == .rating && driver.state.visit?.message?.contains("原因") == true)
+        #expect(driver.state.screen == .rating && driver.message?.contains("原因") == true)
         driver.touch(.rate(.dissatisfied, reasons: ["等待时间长", "not a listed reason"]))
         #expect(driver.state.screen == .done)
         let ratings = driver.effects.compactMap { if case .submitRating(let r) = $0 { r } else { nil } }
@@ -281,7 +281,7 @@ struct SessionJourneyTests {
         driver.touch(.myCases)
         guard case .lookupCases(let request, let holder)? = driver.effects.last else { Issue.record("no lookup"); return }
         #expect(holder == zhang.number)
-        let cases = [CaseSummary(trackingNumber: number.value, serviceName: "高龄津贴申领", applicantMasked: "张*兰", status: "已受理", caseNumber: "AH3401042026112700012")]
+        let cases = [CaseSummary(trackingNumber: number.value, serviceName: "高龄津贴申领", applicantMasked: "张*兰", status: SessionText(.caseAccepted), caseNumber: "AH3401042026112700012")]
         driver.send(.casesFound(request: request, cases: cases))
         #expect(driver.state.screen == .myCases(cases))
         #expect(driver.spoken.last == "查到1件办件。")
@@ -296,7 +296,7 @@ struct SessionJourneyTests {
         driver.tap(zhang)
         driver.touch(.startConsultation(.complaint))
         driver.touch(.sendConsultation(text: " ", phone: nil))
-        #expect(driver.state.visit?.message == "请填写内容")
+        #expect(driver.message == "请填写内容。")
         driver.touch(.sendConsultation(text: "养老金到账时间比告知的晚了两个月", phone: "13912345678"))
         guard case .submitInteraction(let request, let interaction)? = driver.effects.last else { Issue.record("not sent"); return }
         #expect(interaction.kind == .complaint && interaction.personIDNumber == zhang.number)
@@ -311,7 +311,7 @@ struct SessionJourneyTests {
         driver.scan("hardship_proof", pages: 2, marker: 0xC7)
         #expect(driver.wait(89).isEmpty)
         let warning = driver.wait(1)
-        #expect(warning.contains { if case .speak(let text) = $0 { text.contains("30秒后将自动退出") } else { false } })
+        #expect(warning.contains { if case .speak(let text) = $0 { Shipped.zh.render(text).contains("30秒后将自动退出") } else { false } })
         for _ in 0..<3 {
             driver.touch(.stillHere, after: 25)
             #expect(driver.state.visit != nil && !driver.state.idleWarningShown)
@@ -358,14 +358,14 @@ struct SessionJourneyTests {
         driver.touch(.next)
         driver.touch(.submit)
         let first = try #require(driver.enqueued.last?.0)
-        driver.send(.enqueueFailed(request: first, message: "存储空间已满"))
+        driver.send(.enqueueFailed(request: first, reason: SessionText(.diskFull)))
         #expect(driver.state.screen == .review && driver.printed.isEmpty)
-        #expect(driver.state.visit?.message?.contains("存储空间已满") == true)
+        #expect(driver.message?.contains("存储空间已满") == true)
         driver.send(.enqueueCommitted(request: first, trackingNumber: number))
         #expect(driver.state.screen == .review, "an answer to an abandoned request is ignored")
         _ = submit(&driver, number: number)
-        driver.send(.printFailed(message: "打印机缺纸"))
+        driver.send(.printFailed(reason: SessionText(.receiptPrinterPaperOut)))
         #expect(driver.state.screen == .receipt)
-        #expect(driver.state.visit?.message?.contains(number.value) == true)
+        #expect(driver.message?.contains(number.value) == true)
     }
 }

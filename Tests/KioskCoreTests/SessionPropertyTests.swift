@@ -64,10 +64,10 @@ struct SessionPropertyTests {
             case .scan:
                 return Int.random(in: 0..<4, using: &rng) > 0
                     ? .scanFinished(request: pending.id, pages: (1...Int.random(in: 1...3, using: &rng)).map { page($0, blank: Int.random(in: 0..<5, using: &rng) == 0, marker: 0xC7) })
-                    : .scanFailed(request: pending.id, message: "卡纸")
+                    : .scanFailed(request: pending.id, reason: SessionText(.scannerJammed))
             case .eCertificates: return .eCertificatesFound(request: pending.id, types: ["居民户口簿", "社会保障卡", "结婚证"])
             case .enqueue:
-                if Bool.random(using: &rng) { return .enqueueFailed(request: pending.id, message: "磁盘已满") }
+                if Bool.random(using: &rng) { return .enqueueFailed(request: pending.id, reason: SessionText(.diskFull)) }
                 world.sequence += 1
                 let number = TrackingNumber(station: "340104001", date: CalendarDate(year: 2026, month: 11, day: 27)!, sequence: world.sequence)
                 world.committed[pending.id] = number
@@ -89,13 +89,13 @@ struct SessionPropertyTests {
         case 12: return .cardPresented(Self.people.randomElement(using: &rng)!, now: now + 1)
         case 13: return .cardRemoved(now: now + 1)
         case 14: return .networkChanged(online: Bool.random(using: &rng))
-        case 15: return .printFailed(message: "缺纸")
+        case 15: return .printFailed(reason: SessionText(.receiptPrinterPaperOut))
         case 16:
             // A commit nobody asked for (a bug elsewhere, a stale answer) must not produce a receipt.
             return .enqueueCommitted(request: stray, trackingNumber: TrackingNumber(station: "340104009", date: CalendarDate(year: 2026, month: 1, day: 1)!, sequence: 99))
         case 17: return .scanFinished(request: stray, pages: [page(1, marker: 0xC7)])
         case 18: return .agentPINChecked(request: stray, result: .accepted)
-        default: return .cardRefused("证件已过期", now: now + 1)
+        default: return .cardRefused(SessionText(.cardRefusedExpired), now: now + 1)
         }
     }
 
@@ -111,6 +111,14 @@ struct SessionPropertyTests {
                 let event = randomEvent(driver, &world, &rng)
                 if let time = event.timeForDriver { driver.now = max(driver.now, time) }
                 let effects = driver.send(event)
+                // Every sentence has all its values, in both languages.
+                let said = effects.compactMap { if case .speak(let text) = $0 { text } else { nil } }
+                for text in said + [driver.state.visit?.message, driver.state.notice].compactMap({ $0 }) {
+                    for book in [Shipped.zh, Shipped.en] {
+                        let words = book.render(text)
+                        if words.contains("{") || words.isEmpty { Issue.record("\(book.language) \(text.phrase): \(words)") }
+                    }
+                }
                 if driver.state.screen == .receipt {
                     receipts += 1
                     let shown = driver.state.visit?.lastTrackingNumber

@@ -33,7 +33,7 @@ struct TestStation {
          printer: (any ReceiptPrinter)? = nil, scanner: any PageScanner = StackedPages(), platform: HTTPPlatformClient? = nil) throws {
         outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(key), settings: .init(stationCode: "340104001"))
         let services = try StationServices(config: shippedConfig(folder, agents: agents), stateDirectory: folder + "/state", logger: Logger(label: "test"))
-        runtime = SessionRuntime(reducer: services.reducer(), outbox: outbox, printer: printer, scanner: scanner, pins: services.pinChecker,
+        runtime = SessionRuntime(reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui"), outbox: outbox, printer: printer, scanner: scanner, pins: services.pinChecker,
                                  lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), platform: platform, logger: Logger(label: "test"))
     }
 }
@@ -93,7 +93,7 @@ struct SessionRuntimeTests {
         await runtime.touch(.myCases)
         #expect(await eventually(within: .seconds(20)) { if case .myCases = await runtime.state.screen { true } else { false } })
         guard case .myCases(let cases) = await runtime.state.screen else { return }
-        #expect(cases.map(\.trackingNumber) == [tracking] && cases.first?.status == "已保存，待上报")
+        #expect(cases.map(\.trackingNumber) == [tracking] && cases.first?.status == SessionText(.caseQueued))
 
         // The printer out of paper: the application is saved all the same and its number stays on screen.
         await runtime.touch(.next)
@@ -108,11 +108,11 @@ struct SessionRuntimeTests {
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials["bank_card"] != nil })
         await runtime.touch(.next)
         await runtime.touch(.submit)
-        #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.message?.contains("回执没有打印出来") == true })
+        #expect(await eventually(within: .seconds(20)) { await runtime.model.message?.contains("回执没有打印出来（回执打印机缺纸）") == true })
         let second = try #require(await runtime.state.visit?.lastTrackingNumber)
         #expect(second != tracking)
         #expect(try outbox.application(try TrackingNumber(second)) != nil)
-        #expect(await runtime.state.visit?.message?.contains(second) == true)
+        #expect(await runtime.model.message?.contains(second) == true)
 
         await runtime.touch(.endSession)
         #expect(await runtime.state.visit == nil)
@@ -238,7 +238,7 @@ struct SessionRuntimePlatformTests {
         defer { try? outbox.close() }
         await Self.toMaterials(runtime)
         await runtime.touch(.consentToECertificateLookup)
-        #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.message == "电子证照暂时查不到，请扫描纸质材料" })
+        #expect(await eventually(within: .seconds(20)) { await runtime.model.message == "电子证照暂时查不到，请扫描纸质材料。" })
         #expect(await runtime.state.visit?.materials.isEmpty == true)
         await runtime.touch(.scan(materialID: "hukou_book"))
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials["hukou_book"] != nil })

@@ -148,7 +148,7 @@ class Kiosk:
             self.hear(name)
 
     def hear(self, name):
-        """The screen's prompt as kioskd speaks it: Mandarin WAV audio of a plausible length."""
+        """The screen's prompt as kioskd speaks it (Mandarin, or English on an English screen): WAV audio of a plausible length."""
         prompt = json.load(urllib.request.urlopen(BASE + "/api/screen")).get("prompt")
         if not prompt:
             fail("the %s screen has no prompt to speak" % name)
@@ -364,6 +364,21 @@ def consultation(kiosk):
     kiosk.card("remove")
 
 
+def english_prompt(kiosk, words):
+    """On an English screen the session's own sentence is English: only the catalogue's names and the resident's may be Chinese."""
+    def shown():
+        prompts = kiosk.driver.find_elements(By.CSS_SELECTOR, "#screen .prompt")
+        return prompts[0].text if prompts else ""
+    wait("the English prompt %r (on screen: %r)" % (words, shown()), lambda: words in shown())
+    said = json.load(urllib.request.urlopen(BASE + "/api/screen"))["prompt"]
+    # The catalogue's names and conditions of 高龄津贴申领 (data, in Chinese), and the resident's masked name.
+    for name in [WANG["masked"], "高龄津贴申领", "年满80周岁", "户籍在本区", "居民户口簿", "本人社会保障卡或银行卡"]:
+        said = said.replace(name, "")
+    chinese = [c for c in said if "\u4e00" <= c <= "\u9fff"]
+    if chinese:
+        fail("the English prompt has Chinese in it: %r" % said)
+
+
 def english(kiosk):
     kiosk.reach("attract")
     kiosk.tap("English")
@@ -371,6 +386,18 @@ def english(kiosk):
     kiosk.reach("attract")
     kiosk.card("put", WANG["card"])
     wait("English greeting", lambda: "Hello, " + WANG["masked"] in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.reach("home")
+    english_prompt(kiosk, "Hello, ")
+    kiosk.tap("Old age")
+    kiosk.tap("高龄津贴申领")  # the catalogue's own name: the catalogue is Chinese
+    kiosk.reach("guide")
+    english_prompt(kiosk, "Conditions: ")
+    kiosk.tap("Next")
+    kiosk.reach("form")
+    english_prompt(kiosk, "Fields with a lock come from your ID card")
+    kiosk.tap("Back")
+    kiosk.reach("guide")
+    kiosk.tap("Back")
     kiosk.reach("home")
     kiosk.tap("Leave")
     wait("Chinese again for the next resident", lambda: "请刷身份证" in kiosk.driver.find_element(By.ID, "screen").text)
@@ -459,7 +486,7 @@ def main():
             visit(kiosk, elderly=True)
         kiosk.resize(1080, 1920)
         print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, English, idle wipe, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
-              "(%.1f–%.1f s of Mandarin) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
+              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
             # What the screen showed, for whoever reads the failure.

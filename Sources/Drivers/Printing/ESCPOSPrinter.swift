@@ -81,7 +81,8 @@ public final class ESCPOSPrinter: ReceiptPrinter, ConnectionDriver {
             let after = try await self.askStatus(on: transport)
             guard after.state == .online else {
                 throw DeviceError(after.state == .hardwareError ? .hardwareError : .userError,
-                                  "the receipt did not finish printing: \(after.message ?? after.state.rawValue); it will print again, marked 重印")
+                                  "the receipt did not finish printing: \(after.message ?? after.state.rawValue); it will print again, marked 重印",
+                                  resident: Self.residentPhrase(after))
             }
             journal.record(receipt.id, .printed)
             return PrintOutcome(receiptID: receipt.id, reprint: receipt.isReprint, warnings: after.conditions)
@@ -102,7 +103,14 @@ public final class ESCPOSPrinter: ReceiptPrinter, ConnectionDriver {
 
     private static func refusal(_ status: DeviceStatus) -> DeviceError {
         DeviceError(status.state == .hardwareError ? .hardwareError : .userError,
-                    "the receipt printer cannot print now: \(status.message ?? status.state.rawValue)")
+                    "the receipt printer cannot print now: \(status.message ?? status.state.rawValue)", resident: residentPhrase(status))
+    }
+
+    /// What a resident is told about the printer (the rest is a fault for the station agent).
+    private static func residentPhrase(_ status: DeviceStatus) -> Phrase? {
+        if status.conditions.contains(.paperOut) { return .receiptPrinterPaperOut }
+        if status.conditions.contains(.coverOpen) { return .receiptPrinterCoverOpen }
+        return nil
     }
 
     // MARK: Status

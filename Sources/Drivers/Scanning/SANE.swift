@@ -42,22 +42,23 @@ public struct SANEDeviceInfo: Sendable, Hashable {
     public var type: String
 }
 
-/// SANE statuses as typed errors, each with what a resident or agent can do.
+/// SANE statuses as typed errors, each with what a maintainer can do and,
+/// when a resident can do something about it, the phrase that tells them.
 enum SANEError {
     static func error(_ status: SANE_Status, doing what: String) -> DeviceError {
         switch status.rawValue {
         case SANE_STATUS_CANCELLED.rawValue: DeviceError(.canceled, "the scan was canceled")
-        case SANE_STATUS_DEVICE_BUSY.rawValue: DeviceError(.busy, "扫描仪正忙，请稍候再试 (the scanner is busy: wait a moment and try again)")
-        case SANE_STATUS_JAMMED.rawValue: DeviceError(.userError, "纸张卡住，请打开盖板取出 (paper jammed: open the cover and take the sheet out)")
-        case SANE_STATUS_NO_DOCS.rawValue: DeviceError(.userError, "进纸器里没有纸，请将材料正面朝下放入 (no pages in the feeder: put them in face down)")
-        case SANE_STATUS_COVER_OPEN.rawValue: DeviceError(.userError, "扫描仪盖板未关好，请关上盖板 (the scanner's cover is open: close it)")
-        case SANE_STATUS_IO_ERROR.rawValue: DeviceError(.hardwareError, "与扫描仪通信失败，请检查连线后重试 (communication with the scanner failed while \(what): check the cable, then try again)")
+        case SANE_STATUS_DEVICE_BUSY.rawValue: DeviceError(.busy, "the scanner is busy: wait a moment and try again", resident: .scannerBusy)
+        case SANE_STATUS_JAMMED.rawValue: DeviceError(.userError, "paper jammed: open the cover and take the sheet out", resident: .scannerJammed)
+        case SANE_STATUS_NO_DOCS.rawValue: DeviceError(.userError, "no pages in the feeder: put them in face down", resident: .scannerEmpty)
+        case SANE_STATUS_COVER_OPEN.rawValue: DeviceError(.userError, "the scanner's cover is open: close it", resident: .scannerCoverOpen)
+        case SANE_STATUS_IO_ERROR.rawValue: DeviceError(.hardwareError, "communication with the scanner failed while \(what): check the cable, then try again")
         case SANE_STATUS_NO_MEM.rawValue: DeviceError(.hardwareError, "the scanner ran out of memory while \(what): use a lower resolution or fewer pages")
         case SANE_STATUS_ACCESS_DENIED.rawValue: DeviceError(.permissionDenied, "access to the scanner was denied: add the kiosk user to the scanner group (deploy/udev/99-kioskd.rules)")
         case SANE_STATUS_INVAL.rawValue: DeviceError(.unsupported, "the scanner refused a setting while \(what)")
         case SANE_STATUS_UNSUPPORTED.rawValue: DeviceError(.unsupported, "the scanner does not support \(what)")
-        case 12: DeviceError(.busy, "扫描仪正在预热，请稍候 (the scanner is warming up: wait a few seconds)")
-        case 13: DeviceError(.userError, "扫描仪运输锁未打开 (the scanner's transport lock is closed: unlock it)")
+        case 12: DeviceError(.busy, "the scanner is warming up: wait a few seconds", resident: .scannerWarmingUp)
+        case 13: DeviceError(.userError, "the scanner's transport lock is closed: unlock it")
         default: DeviceError(.hardwareError, "SANE reported \(String(cString: sane_strstatus(status))) while \(what)")
         }
     }

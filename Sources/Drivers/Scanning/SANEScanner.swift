@@ -178,7 +178,8 @@ public final class SANEScanner: Device {
                 guard number > 1 else { throw error }
                 logger.warning("feeder batch stopped at page \(number): \(error.message)")
                 let kept = number == 2 ? "page 1 was scanned and kept" : "pages 1–\(number - 1) were scanned and kept"
-                return ScanBatch(pages: pages, interruption: DeviceError(error.code, "\(error.message); \(kept): feed page \(number) and the rest again"), refeedFrom: number)
+                return ScanBatch(pages: pages, interruption: DeviceError(error.code, "\(error.message); \(kept): feed page \(number) and the rest again", resident: error.resident),
+                                 refeedFrom: number)
             }
             guard let raw else { break }  // the feeder is empty: the normal end of a batch
             let scanned = clock.now - started

@@ -48,13 +48,17 @@ public struct DeviceError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The category.
     public var code: Code
-    /// What happened and what to do.
+    /// What happened and what to do, for a maintainer (in logs, kioskctl, /healthz).
     public var message: String
+    /// What to tell a resident, when it is something they can act on (a jam,
+    /// an empty feeder); nil leaves it to the session to say the device has a fault.
+    public var resident: Phrase?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, resident: Phrase? = nil) {
         self.code = code
         self.message = message
+        self.resident = resident
     }
 
     public var description: String { message }

@@ -88,6 +88,11 @@ public struct WorkingCalendar: Sendable, Equatable {
         return .date(date)
     }
 
+    /// The first year from `start`'s on whose holiday schedule is not loaded (the one a promise runs into).
+    public func firstUnpublishedYear(from start: CalendarDate) -> Int {
+        (start.year...start.year + 2).first { years[$0] == nil } ?? start.year + 1
+    }
+
     /// The receipt's promise for a limit of `workingDays` from `start`.
     public func promise(workingDays: Int, from start: CalendarDate) -> Receipt.Promise {
         if workingDays == 0 { return .immediately }
@@ -95,8 +100,7 @@ public struct WorkingCalendar: Sendable, Equatable {
         case .date(let date): return .by(date)
         case .unknown:
             // Printed after "承诺办结日期：", so it reads as a sentence there.
-            let missing = (start.year...start.year + 2).first { years[$0] == nil } ?? start.year + 1
-            return .unknown("\(workingDays)个工作日内（\(missing)年节假日安排尚未公布，具体日期以平台通知为准）")
+            return .unknown("\(workingDays)个工作日内（\(firstUnpublishedYear(from: start))年节假日安排尚未公布，具体日期以平台通知为准）")
         }
     }
 

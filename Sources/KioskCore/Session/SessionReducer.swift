@@ -57,14 +57,14 @@ public struct SessionReducer: Sendable {
         case .networkChanged(let online):
             state.online = online
             return []
-        case .printFailed(let message):
+        case .printFailed(let reason):
             if state.agent != nil, isStationCases(state.screen) {
-                state.notice = "补打没有成功：\(message)"
+                state.notice = SessionText(.reprintFailed, ["reason": .text(reason)])
                 return [.speak(state.notice!)]
             }
             guard state.screen == .receipt, let number = state.visit?.lastTrackingNumber else { return [] }
             // The application is saved whatever the printer does; the number stays on screen.
-            state.visit?.message = "回执没有打印出来（\(message)）。您的申请已保存，办件编号\(number)，请记下或拍照，也可请工作人员补打。"
+            state.visit?.message = SessionText(.receiptNotPrinted, ["reason": .text(reason), "number": .verbatim(number)])
             return [.speak(state.visit!.message!)]
         default:
             return answer(&state, event)
@@ -89,7 +89,7 @@ public struct SessionReducer: Sendable {
         if idle >= timeout - settings.idleWarning, !state.idleWarningShown {
             state.idleWarningShown = true
             let seconds = Int((timeout - idle).rounded(.up))
-            return [.speak("您还在办理吗？\(seconds)秒后将自动退出并清除您的信息，请轻触屏幕继续。")]
+            return [say(.idleWarning, ["seconds": .number(seconds)])]
         }
         return []
     }
@@ -104,23 +104,23 @@ public struct SessionReducer: Sendable {
             state.agentCandidate = agent
             state.notice = nil
             state.screen = .agentPIN
-            return [.speak("代办员\(Masking.name(agent.name))，请输入密码。")]
+            return [say(.agentPINPrompt, ["agent": .verbatim(Masking.name(agent.name))])]
         }
         if state.agent != nil {
             // Agent mode: the card tapped is the resident being served; their consent comes next.
             guard state.screen == .agentConsole || state.screen == .proxyConsent || state.screen == .enterprise else {
-                return [.speak("正在为其他居民办理，请先完成或退出当前办理。")]
+                return [say(.agentBusy)]
             }
             var visit = Visit()
             visit.resident = identity
             state.visit = visit
             state.screen = .proxyConsent
-            return [.speak("\(identity.maskedName)，代办员\(Masking.name(state.agent!.name))将为您代办。请确认您同意代办，并核对屏幕上的信息。")]
+            return [say(.proxyConsentPrompt, ["resident": .verbatim(identity.maskedName), "agent": .verbatim(Masking.name(state.agent!.name))])]
         }
         if case .paused = state.screen, let resident = state.visit?.resident {
             if resident.number == identity.number {
                 if case .paused(let point) = state.screen { state.screen = point.screen }
-                return [.speak("欢迎回来，请继续办理。")]
+                return [say(.welcomeBack)]
             }
             // Someone else: the paused visit is over, theirs begins.
             let ended = end(&state, .cardRemoved)
@@ -128,13 +128,13 @@ public struct SessionReducer: Sendable {
         }
         if let current = state.visit?.resident {
             if current.number == identity.number { return [] }
-            return [.speak("当前有居民正在办理，请等待其完成。")]
+            return [say(.kioskInUse)]
         }
         var visit = Visit()
         visit.resident = identity
         state.visit = visit
         state.screen = .home
-        return [.speak("\(identity.maskedName)，您好。请选择要办理的事项，或点击“我的办件”查询进度。")]
+        return [say(.greeting, ["name": .verbatim(identity.maskedName)])]
     }
 
     private func cardRemoved(_ state: inout SessionState) -> [SessionEffect] {
@@ -162,7 +162,7 @@ public struct SessionReducer: Sendable {
                 state.pending = nil
             }
             state.screen = .paused(resume: resume)
-            return effects + [.speak("身份证已取走。请把身份证放回读卡区继续办理，或点击“退出”。")]
+            return effects + [say(.cardTakenPaused)]
         }
     }
 
@@ -183,7 +183,7 @@ public struct SessionReducer: Sendable {
         state.idleWarningShown = false
         if state.agent != nil {
             state.screen = .agentConsole
-            return effects + [.speak("本次代办已结束，居民信息已清除。")]
+            return effects + [say(.proxyEnded)]
         }
         state.screen = .attract
         state.elderlyMode = false
@@ -199,13 +199,13 @@ public struct SessionReducer: Sendable {
             return []
         case .elderlyMode(let on):
             state.elderlyMode = on
-            return [.speak(on ? "已进入长辈模式，字更大，操作更简单。请刷身份证开始办理。" : "已退出长辈模式。")]
+            return [say(on ? .elderlyOn : .elderlyOff)]
         case .language(let code):
             guard code == "zh" || code == "en" else { return [] }
             state.language = code
             return []
         case .endSession:
-            if state.screen == .submitting { return [.speak("正在保存您的申请，请稍候。")] }
+            if state.screen == .submitting { return [say(.saving)] }
             if state.agentCandidate != nil, state.agent == nil { return end(&state, .finished) }
             if state.agent != nil, state.visit == nil { return [] }
             return end(&state, .finished)
@@ -218,21 +218,21 @@ public struct SessionReducer: Sendable {
             return end(&state, .agentLogout, logOutAgent: true)
         case .agentServeResident:
             guard state.agent != nil, state.screen == .agentConsole else { return [] }
-            return [.speak("请居民将身份证放在读卡区。")]
+            return [say(.agentServePrompt)]
         case .agentEnterprise(let code, let name):
             guard let agent = state.agent, state.screen == .agentConsole || state.screen == .enterprise else { return [] }
             state.screen = .enterprise
             // Opening the screen: nothing typed yet, nothing to refuse.
             if code.trimmingSpaces.isEmpty, name.trimmingSpaces.isEmpty, state.visit == nil {
                 state.notice = nil
-                return [.speak("请输入单位的统一社会信用代码和名称。")]
+                return [say(.enterprisePrompt)]
             }
             let trimmed = name.trimmingSpaces
             do {
                 let credit = try UnifiedSocialCreditCode(code)
                 guard !trimmed.isEmpty else {
-                    state.notice = "请填写单位名称"
-                    return [.speak("请填写单位名称。")]
+                    state.notice = SessionText(.enterpriseNameMissing)
+                    return [.speak(state.notice!)]
                 }
                 var visit = Visit()
                 visit.enterprise = EnterpriseIdentity(creditCode: credit, name: trimmed)
@@ -242,8 +242,13 @@ public struct SessionReducer: Sendable {
                 state.screen = .home
                 return [.audit(AuditNote(action: "enterprise_identified", actor: agent.masked, detail: credit.masked))]
             } catch {
-                state.notice = error.message
-                return [.speak("统一社会信用代码有误，请核对。")]
+                let reason: Phrase = switch error.code {
+                case .wrongLength: .creditCodeLength
+                case .badCheckCharacter: .creditCodeCheck
+                default: .creditCodeCharacter
+                }
+                state.notice = SessionText(.creditCodeWrong, ["reason": .text(SessionText(reason))])
+                return [.speak(state.notice!)]
             }
         case .confirmProxyConsent:
             guard let agent = state.agent, state.screen == .proxyConsent, let resident = state.visit?.resident else { return [] }
@@ -251,7 +256,7 @@ public struct SessionReducer: Sendable {
             state.visit?.consent = consent
             state.screen = .home
             return [.audit(AuditNote(action: "consent_recorded", actor: agent.masked, detail: "resident \(consent.residentMasked) consented to 代办")),
-                    .speak("已记录您的代办授权。")]
+                    say(.consentRecorded)]
         case .agentStationCases:
             guard state.agent != nil, state.screen == .agentConsole || isStationCases(state.screen) else { return [] }
             let request = newRequest(&state, .stationCases)
@@ -296,7 +301,7 @@ public struct SessionReducer: Sendable {
             state.screen = .browse(menu, entries)
             // An empty search is the keypad opening, not a search that found nothing.
             if case .search(let query) = menu, entries.isEmpty, !query.trimmingSpaces.isEmpty {
-                return [.speak("没有找到与“\(query)”有关的事项，请换个词试试，或咨询工作人员。")]
+                return [say(.searchNothing, ["query": .verbatim(query)])]
             }
             return []
         case (.choose(let code), _) where isMenuScreen(state.screen):
@@ -313,22 +318,22 @@ public struct SessionReducer: Sendable {
             return [.speak(guideSpeech(choice))]
         case (.next, .guide):
             state.screen = .form
-            return [.speak("请核对并填写申请表。带锁的内容来自您的身份证。")]
+            return [say(.formPrompt)]
         case (.setField(let id, let value), .form):
             guard let field = state.visit?.choice?.formFields.first(where: { $0.id == id }), field.isTypeable else { return [] }
             state.visit?.typed[id] = value.trimmingSpaces
             state.visit?.fieldProblems[id] = field.problem(with: value)
-            return state.visit?.fieldProblems[id].map { [.speak("\(field.label)：\($0)")] } ?? []
+            return state.visit?.fieldProblems[id].map { [say(.fieldProblem, ["label": .verbatim(field.label), "problem": .text($0)])] } ?? []
         case (.next, .form):
             let problems = formProblems(state)
             state.visit?.fieldProblems = Dictionary(problems.map { ($0.id, $0.problem) }, uniquingKeysWith: { a, _ in a })
-            if let first = problems.first { return [.speak("\(first.label)：\(first.problem)")] }
+            if let first = problems.first { return [say(.fieldProblem, ["label": .verbatim(first.label), "problem": .text(first.problem)])] }
             state.screen = .materials
             return [.speak(materialsSpeech(state))]
         case (.consentToECertificateLookup, .materials):
             guard let visit = state.visit, let resident = visit.resident, let choice = visit.choice else { return [] }
             guard state.online else {
-                state.visit?.message = "网络未连接，暂时无法查询电子证照，请扫描纸质材料。"
+                state.visit?.message = SessionText(.eCertificatesOffline)
                 return [.speak(state.visit!.message!)]
             }
             let types = choice.materials.compactMap(\.eCertificate)
@@ -341,15 +346,17 @@ public struct SessionReducer: Sendable {
             guard let material = state.visit?.choice?.materials.first(where: { $0.id == id }) else { return [] }
             let request = newRequest(&state, .scan(materialID: id))
             state.screen = .scanning(materialID: id)
-            let pages = material.expectedPages > 1 ? "，共约\(material.expectedPages)页，逐页放入" : ""
-            return [.startScan(request: request, materialID: id, materialName: material.name), .speak("请将\(material.name)正面朝下放入扫描区\(pages)。")]
+            let prompt = material.expectedPages > 1
+                ? SessionText(.scanPromptPages, ["material": .verbatim(material.name), "pages": .number(material.expectedPages)])
+                : SessionText(.scanPrompt, ["material": .verbatim(material.name)])
+            return [.startScan(request: request, materialID: id, materialName: material.name), .speak(prompt)]
         case (.discardScan(let id), .materials):
             state.visit?.materials[id] = nil
             return []
         case (.leaveToPlatform(let id), .materials):
             guard let material = state.visit?.choice?.materials.first(where: { $0.id == id }), material.platformMayObtain else { return [] }
             state.visit?.materials[id] = .platform
-            return [.speak("\(material.name)将由平台通过数据共享调取，您无需提交。")]
+            return [say(.leftToPlatform, ["material": .verbatim(material.name)])]
         case (.next, .materials):
             let missing = completenessProblems(state)
             if missing.isEmpty {
@@ -358,7 +365,7 @@ public struct SessionReducer: Sendable {
             }
             let dates = reservationDates(from: CalendarDate(unixSeconds: state.now))
             state.screen = .incomplete(missing, reservationDates: dates)
-            return [.speak("还不能提交，否则申请会被退回。" + missing.map(\.text).joined(separator: "；") + "。您可以现在补齐，或预约一个日期带齐材料再来一次。")]
+            return [say(.incomplete, ["missing": .texts(missing.map(\.text))])]
         case (.reserve(let date), .incomplete(let missing, let dates)):
             guard dates.contains(date), let choice = state.visit?.choice else { return [] }
             let request = newRequest(&state, .reservation)
@@ -380,11 +387,11 @@ public struct SessionReducer: Sendable {
             let missing = completenessProblems(state)
             guard missing.isEmpty, let submission = submission(state) else {
                 state.screen = .incomplete(missing, reservationDates: reservationDates(from: CalendarDate(unixSeconds: state.now)))
-                return [.speak(missing.map(\.text).joined(separator: "；"))]
+                return [say(.missingSummary, ["missing": .texts(missing.map(\.text))])]
             }
             let request = newRequest(&state, .enqueue)
             state.screen = .submitting
-            return [.enqueue(request: request, submission), .speak("正在保存您的申请，请稍候。")]
+            return [.enqueue(request: request, submission), say(.saving)]
         case (.printAgain, .receipt):
             guard let receipt = state.visit?.receipt else { return [] }
             return [.printReceipt(receipt)]
@@ -394,19 +401,19 @@ public struct SessionReducer: Sendable {
                 return []
             }
             state.screen = .rating
-            return [.speak("请为本次服务评价：非常满意、满意、基本满意、不满意、非常不满意。")]
+            return [say(.ratingPrompt)]
         case (.rate(let level, let reasons), .rating):
             guard let number = state.visit?.lastTrackingNumber, state.visit?.rated.contains(number) == false else { return [] }
             let chosen = reasons.filter { Satisfaction.reasons.contains($0) }
             if level.needsReason, chosen.isEmpty {
-                state.visit?.message = "请至少选择一个不满意的原因，我们会在15个工作日内整改回复。"
+                state.visit?.message = SessionText(.ratingReasonNeeded)
                 return [.speak(state.visit!.message!)]
             }
             state.visit?.rated.insert(number)
             state.screen = .done
             return [.submitRating(Rating(trackingNumber: number, level: level, reasons: level.needsReason ? chosen : [], channel: "5", at: state.now)),
                     .audit(AuditNote(action: "rated", trackingNumber: number, actor: actor(state), detail: "\(level.rawValue) \(level.chinese)")),
-                    .speak("感谢您的评价。")]
+                    say(.ratingThanks)]
         case (.skipRating, .rating):
             state.screen = .done
             return []
@@ -423,15 +430,15 @@ public struct SessionReducer: Sendable {
             return [.lookupCases(request: request, idNumber: resident.number)]
         case (.startConsultation(let kind), _) where isMenuScreen(state.screen) || state.screen == .done:
             state.screen = .consultation(kind)
-            return [.speak("请说明您要\(kind.chinese)的内容，我们会转交12345热线办理。")]
+            return [say(.consultationPrompt, ["kind": .text(SessionText(kind.phrase))])]
         case (.sendConsultation(let text, let phone), .consultation(let kind)):
             let body = text.trimmingSpaces
             guard !body.isEmpty, body.count <= 500 else {
-                state.visit?.message = body.isEmpty ? "请填写内容" : "内容最多500字"
+                state.visit?.message = SessionText(body.isEmpty ? .consultationEmpty : .consultationTooLong)
                 return [.speak(state.visit!.message!)]
             }
             if let phone, let problem = FormField(id: "phone", label: "联系电话", kind: .phone, required: false).problem(with: phone) {
-                state.visit?.message = "联系电话：\(problem)"
+                state.visit?.message = SessionText(.fieldProblem, ["label": .text(SessionText(.phoneLabel)), "problem": .text(problem)])
                 return [.speak(state.visit!.message!)]
             }
             let request = newRequest(&state, .interaction)
@@ -489,12 +496,12 @@ public struct SessionReducer: Sendable {
                 state.notice = nil
                 state.lastTouch = state.now
                 state.screen = .agentConsole
-                return [.audit(AuditNote(action: "agent_login", actor: agent.masked)), .speak("登录成功。")]
+                return [.audit(AuditNote(action: "agent_login", actor: agent.masked)), say(.agentLoggedIn)]
             case .wrong(let left):
-                state.notice = "密码错误，还可尝试\(left)次。"
+                state.notice = SessionText(.pinWrong, ["tries": .number(left)])
                 return [.audit(AuditNote(action: "agent_login_failed", actor: agent.masked, detail: "\(left) tries left")), .speak(state.notice!)]
-            case .locked:
-                state.notice = "密码错误次数过多，已锁定15分钟。"
+            case .locked(let until):
+                state.notice = SessionText(.pinLocked, ["minutes": .number(max(1, Int(((until - state.now) / 60).rounded(.up))))])
                 return [.audit(AuditNote(action: "agent_locked", actor: agent.masked)), .speak(state.notice!)]
             }
         case .scanFinished(_, let pages):
@@ -502,7 +509,7 @@ public struct SessionReducer: Sendable {
             state.screen = .materials
             let kept = pages.filter { !$0.looksBlank }
             if kept.isEmpty {
-                state.visit?.message = "扫描到的是空白页，请将\(material.name)有字的一面朝下放好后重扫。"
+                state.visit?.message = SessionText(.scanBlank, ["material": .verbatim(material.name)])
                 return [.speak(state.visit!.message!)]
             }
             var all: [ScannedPage] = []
@@ -510,12 +517,12 @@ public struct SessionReducer: Sendable {
             all += kept
             state.visit?.materials[id] = .scanned(all)
             let blank = pages.count - kept.count
-            let note = blank > 0 ? "，其中\(blank)页空白已略去" : ""
-            return [.speak("\(material.name)已扫描\(all.count)页\(note)。")]
-        case .scanFailed(_, let message):
+            let values: [String: SessionText.Value] = ["material": .verbatim(material.name), "pages": .number(all.count), "blank": .number(blank)]
+            return [say(blank > 0 ? .scannedSkippingBlank : .scanned, values)]
+        case .scanFailed(_, let reason):
             state.screen = .materials
-            state.visit?.message = message
-            return [.speak(message)]
+            state.visit?.message = reason
+            return [.speak(reason)]
         case .eCertificatesFound(_, let types):
             guard let choice = state.visit?.choice else { return [] }
             state.visit?.eCertificatesFound = types
@@ -526,12 +533,12 @@ public struct SessionReducer: Sendable {
                     found.append(material.name)
                 }
             }
-            return [.speak(found.isEmpty ? "没有查到可用的电子证照，请扫描纸质材料。" : "已调取电子证照：\(found.joined(separator: "、"))，无需再交纸质材料。")]
-        case .eCertificateLookupFailed(_, let message), .caseLookupFailed(_, let message), .requestFailed(_, let message):
-            state.visit?.message = message
-            state.notice = state.agent != nil ? message : state.notice
+            return [found.isEmpty ? say(.eCertificatesNone) : say(.eCertificatesFound, ["materials": .list(found)])]
+        case .eCertificateLookupFailed(_, let reason), .caseLookupFailed(_, let reason), .requestFailed(_, let reason):
+            state.visit?.message = reason
+            state.notice = state.agent != nil ? reason : state.notice
             if case .submitting = state.screen { state.screen = .review }
-            return [.speak(message)]
+            return [.speak(reason)]
         case .enqueueCommitted(_, let number):
             guard pending.kind == .enqueue, state.screen == .submitting, let receipt = receipt(state, number) else { return [] }
             state.visit?.receipt = receipt
@@ -544,11 +551,11 @@ public struct SessionReducer: Sendable {
                 }
             }
             effects.append(.audit(AuditNote(action: "receipted", trackingNumber: number.value, actor: actor(state), detail: receipt.serviceName)))
-            effects.append(.speak(receiptSpeech(receipt)))
+            effects.append(.speak(receiptSpeech(receipt, state)))
             return effects
-        case .enqueueFailed(_, let message):
+        case .enqueueFailed(_, let reason):
             state.screen = .review
-            state.visit?.message = "申请没有保存成功（\(message)），您的资料仍在，请点“提交”重试或联系工作人员。"
+            state.visit?.message = SessionText(.notSaved, ["reason": .text(reason)])
             return [.speak(state.visit!.message!)]
         case .casesFound(_, let cases):
             if pending.kind == .stationCases {
@@ -557,15 +564,15 @@ public struct SessionReducer: Sendable {
             } else {
                 state.screen = .myCases(cases)
             }
-            return [.speak(cases.isEmpty ? "没有查到办件。" : "查到\(cases.count)件办件。")]
+            return [cases.isEmpty ? say(.casesNone) : say(.casesFound, ["count": .number(cases.count)])]
         case .reservationMade(_, let reference):
             guard case .incomplete = state.screen, let reservation = state.visit?.reservation else { return [] }
             state.screen = .reserved(reservation)
             return [.audit(AuditNote(action: "reserved", actor: actor(state), detail: "\(reservation.serviceCode) on \(reservation.date) ref \(reference)")),
-                    .speak("已为您预约\(reservation.date.chinese)。请带齐：\(reservation.missing.joined(separator: "；"))。")]
+                    say(.reserved, ["date": .date(reservation.date), "missing": .texts(reservation.missing)])]
         case .interactionSent(_, let reference):
             state.screen = .consultationSent(reference: reference)
-            return [.speak("已提交，受理编号\(reference)。12345热线会与您联系。")]
+            return [say(.consultationSent, ["reference": .verbatim(reference)])]
         default:
             return []
         }
@@ -573,11 +580,12 @@ public struct SessionReducer: Sendable {
 
     // MARK: The journey's rules
 
-    private func refusal(for choice: ServiceChoice, _ state: SessionState) -> String? {
+    private func refusal(for choice: ServiceChoice, _ state: SessionState) -> SessionText? {
         let applicants = choice.applicants
-        if state.visit?.enterprise != nil, !applicants.contains(.legalEntity) { return "“\(choice.name)”只能由个人申请。" }
-        if state.visit?.enterprise == nil, !applicants.contains(.person) { return "“\(choice.name)”需由单位办理，请联系工作人员代办。" }
-        if state.agent != nil, !choice.proxyAllowed { return "“\(choice.name)”不能代办，需本人办理。" }
+        let service: [String: SessionText.Value] = ["service": .verbatim(choice.name)]
+        if state.visit?.enterprise != nil, !applicants.contains(.legalEntity) { return SessionText(.onlyPerson, service) }
+        if state.visit?.enterprise == nil, !applicants.contains(.person) { return SessionText(.onlyOrganisation, service) }
+        if state.agent != nil, !choice.proxyAllowed { return SessionText(.noProxy, service) }
         return nil
     }
 
@@ -595,7 +603,7 @@ public struct SessionReducer: Sendable {
         return values
     }
 
-    private func formProblems(_ state: SessionState) -> [(id: String, label: String, problem: String)] {
+    private func formProblems(_ state: SessionState) -> [(id: String, label: String, problem: SessionText)] {
         guard let choice = state.visit?.choice else { return [] }
         let values = formValues(state)
         return choice.formFields.compactMap { field in field.problem(with: values[field.id] ?? "").map { (field.id, field.label, $0) } }
@@ -693,39 +701,69 @@ public struct SessionReducer: Sendable {
 
     // MARK: Speech
 
-    private func guideSpeech(_ choice: ServiceChoice) -> String {
-        let conditions = choice.items.flatMap(\.conditions)
+    private func say(_ phrase: Phrase, _ values: [String: SessionText.Value] = [:]) -> SessionEffect {
+        .speak(SessionText(phrase, values))
+    }
+
+    private func guideSpeech(_ choice: ServiceChoice) -> SessionText {
         let materials = choice.materials.filter(\.required).map(\.name)
         let days = choice.promisedWorkingDays
-        return "\(choice.name)。办理条件：\(conditions.joined(separator: "；"))。需要的材料：\(materials.isEmpty ? "无" : materials.joined(separator: "、"))。"
-            + (days == 0 ? "当场办结。" : "承诺\(days)个工作日内办结。") + "以上要求已一次性告知，请点“下一步”。"
+        return SessionText(.guide, [
+            "service": .verbatim(choice.name), "conditions": .clauses(choice.items.flatMap(\.conditions)),
+            "materials": materials.isEmpty ? .text(SessionText(.none)) : .list(materials),
+            "promise": .text(days == 0 ? SessionText(.promiseSameDay) : SessionText(.promiseWithin, ["days": .number(days)])),
+        ])
     }
 
-    private func materialsSpeech(_ state: SessionState) -> String {
-        let needed = state.visit?.choice?.materials.filter(\.required).map(\.name) ?? []
-        let lookup = state.online && state.visit?.resident != nil ? "可以先查询电子证照，查到的无需再交纸质材料。" : (state.online ? "" : "网络未连接，请扫描纸质材料。")
-        return "请提供以下材料：\(needed.joined(separator: "、"))。" + lookup
+    private func materialsSpeech(_ state: SessionState) -> SessionText {
+        let needed: SessionText.Value = .list(state.visit?.choice?.materials.filter(\.required).map(\.name) ?? [])
+        let phrase: Phrase = !state.online ? .materialsPromptOffline : state.visit?.resident != nil ? .materialsPromptECertificates : .materialsPrompt
+        return SessionText(phrase, ["materials": needed])
     }
 
-    private func reviewSpeech(_ state: SessionState) -> String {
-        guard let choice = state.visit?.choice else { return "" }
-        let promise: String
-        switch calendar.promise(workingDays: choice.promisedWorkingDays, from: CalendarDate(unixSeconds: state.now)) {
-        case .immediately: promise = "当场办结"
-        case .by(let date): promise = "承诺办结日期\(date.chinese)"
-        case .unknown(let text): promise = "承诺\(text)办结"
+    private func reviewSpeech(_ state: SessionState) -> SessionText {
+        let days = state.visit?.choice?.promisedWorkingDays ?? 0
+        return SessionText(.reviewPrompt, ["promise": .text(promise(workingDays: days, from: CalendarDate(unixSeconds: state.now)))])
+    }
+
+    private func receiptSpeech(_ receipt: Receipt, _ state: SessionState) -> SessionText {
+        let days = state.visit?.choice?.promisedWorkingDays ?? 0
+        // Digit by digit, so the number is read out as it is written down.
+        return SessionText(.receiptSpoken, [
+            "number": .verbatim(receipt.trackingNumber.map { String($0) }.joined(separator: " ")),
+            "promise": .text(promise(workingDays: days, from: CalendarDate(unixSeconds: state.now))),
+            "delivery": .text(SessionText((state.visit?.delivery ?? .stationPickup).phrase)),
+        ])
+    }
+
+    /// When the case will be done, as the receipt promises it.
+    private func promise(workingDays: Int, from today: CalendarDate) -> SessionText {
+        switch calendar.promise(workingDays: workingDays, from: today) {
+        case .immediately: SessionText(.promiseSameDay)
+        case .by(let date): SessionText(.promiseBy, ["date": .date(date)])
+        case .unknown: SessionText(.promiseUnpublished, ["days": .number(workingDays), "year": .number(calendar.firstUnpublishedYear(from: today))])
         }
-        return "材料齐全。请核对申请内容，\(promise)。确认无误请点“提交”。"
     }
+}
 
-    private func receiptSpeech(_ receipt: Receipt) -> String {
-        let promise: String
-        switch receipt.promise {
-        case .immediately: promise = "当场办结"
-        case .by(let date): promise = "承诺办结日期：\(date.chinese)"
-        case .unknown(let text): promise = "承诺\(text)办结"
+extension DeliveryMethod {
+    public var phrase: Phrase {
+        switch self {
+        case .stationPickup: .deliveryStationPickup
+        case .post: .deliveryPost
+        case .electronic: .deliveryElectronic
         }
-        return "申请已提交。办件编号\(receipt.trackingNumber.map { String($0) }.joined(separator: " "))。\(promise)。结果\(receipt.delivery)。请取走回执。"
+    }
+}
+
+extension Interaction.Kind {
+    public var phrase: Phrase {
+        switch self {
+        case .consultation: .kindConsultation
+        case .complaint: .kindComplaint
+        case .suggestion: .kindSuggestion
+        case .help: .kindHelp
+        }
     }
 }
 

@@ -53,7 +53,7 @@ public struct Visit: Sendable, Equatable {
     public var choice: ServiceChoice?
     /// What the resident typed, by field id: reused across items of a bundle and later choices in the session (一表申请).
     public var typed: [String: String] = [:]
-    public var fieldProblems: [String: String] = [:]
+    public var fieldProblems: [String: SessionText] = [:]
     public var materials: [String: MaterialProvision] = [:]
     /// The resident agreed to an e-certificate lookup for this session.
     public var eCertificateConsent = false
@@ -66,7 +66,7 @@ public struct Visit: Sendable, Equatable {
     /// A reservation being made (the completeness check failed).
     public var reservation: Reservation?
     /// The sentence shown (and spoken) on the current screen: a refusal, a device problem.
-    public var message: String?
+    public var message: SessionText?
 
     public init() {}
 
@@ -96,7 +96,7 @@ public struct SessionState: Sendable, Equatable {
     /// An agent card presented whose PIN is being asked.
     public var agentCandidate: RegisteredAgent?
     /// A sentence for the attract or agent screens (a refused card, a wrong PIN).
-    public var notice: String?
+    public var notice: SessionText?
     /// The request the session waits on (scan, lookup, enqueue …); results for others are stale and ignored.
     public var pending: PendingRequest?
     /// Request ids are never reused, so a late answer cannot be mistaken for a current one.
@@ -122,23 +122,23 @@ public enum SessionEvent: Sendable, Equatable {
     case tick(now: Double)
     case cardPresented(ResidentIdentity, now: Double)
     /// The reader refused the card (expired, unreadable), with what to tell the resident.
-    case cardRefused(String, now: Double)
+    case cardRefused(SessionText, now: Double)
     case cardRemoved(now: Double)
     case touch(Touch, now: Double)
     case networkChanged(online: Bool)
     case scanFinished(request: Int, pages: [ScannedPage])
-    case scanFailed(request: Int, message: String)
+    case scanFailed(request: Int, reason: SessionText)
     case eCertificatesFound(request: Int, types: Set<String>)
-    case eCertificateLookupFailed(request: Int, message: String)
+    case eCertificateLookupFailed(request: Int, reason: SessionText)
     case enqueueCommitted(request: Int, trackingNumber: TrackingNumber)
-    case enqueueFailed(request: Int, message: String)
-    case printFailed(message: String)
+    case enqueueFailed(request: Int, reason: SessionText)
+    case printFailed(reason: SessionText)
     case casesFound(request: Int, cases: [CaseSummary])
-    case caseLookupFailed(request: Int, message: String)
+    case caseLookupFailed(request: Int, reason: SessionText)
     case agentPINChecked(request: Int, result: AgentPINResult)
     case reservationMade(request: Int, reference: String)
     case interactionSent(request: Int, reference: String)
-    case requestFailed(request: Int, message: String)
+    case requestFailed(request: Int, reason: SessionText)
 
     var time: Double? {
         switch self {
@@ -186,8 +186,8 @@ public enum Touch: Sendable, Equatable {
 
 /// What the session asks the runtime to do; results come back as events.
 public enum SessionEffect: Sendable, Equatable {
-    /// Speak this (Mandarin) and show it as the screen's prompt.
-    case speak(String)
+    /// Speak this (in the session's language) and show it as the screen's prompt.
+    case speak(SessionText)
     case stopSpeaking
     case startScan(request: Int, materialID: String, materialName: String)
     case cancelScan

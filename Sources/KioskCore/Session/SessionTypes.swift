@@ -69,18 +69,18 @@ public enum MissingRequirement: Sendable, Equatable, Hashable {
     /// A required material is neither scanned, nor an e-certificate, nor left to the platform.
     case material(id: String, name: String)
     /// A required field is empty or invalid.
-    case field(id: String, label: String, problem: String)
+    case field(id: String, label: String, problem: SessionText)
     /// The result is to be posted but there is no address.
     case postalAddress
     /// This applicant may not apply for it (a person for a legal-entity item …).
-    case applicant(String)
+    case applicant(SessionText)
 
     /// The sentence shown and spoken.
-    public var text: String {
+    public var text: SessionText {
         switch self {
-        case .material(_, let name): "缺少材料：\(name)"
-        case .field(_, let label, let problem): "\(label)：\(problem)"
-        case .postalAddress: "选择邮寄时需要填写收件地址"
+        case .material(_, let name): SessionText(.missingMaterial, ["material": .verbatim(name)])
+        case .field(_, let label, let problem): SessionText(.fieldProblem, ["label": .verbatim(label), "problem": .text(problem)])
+        case .postalAddress: SessionText(.missingPostalAddress)
         case .applicant(let reason): reason
         }
     }
@@ -117,11 +117,12 @@ public struct CaseSummary: Sendable, Equatable, Hashable {
     public var trackingNumber: String
     public var serviceName: String
     public var applicantMasked: String
-    /// 已提交, 待上报, 已受理, 已办结, 已退回 …
-    public var status: String
-    public var detail: String?
+    /// 待上报, 已受理, 已办结, 已退回 …
+    public var status: SessionText
+    /// Why (a 退回's reason from the platform, what happens next).
+    public var detail: SessionText?
     public var caseNumber: String?
-    public init(trackingNumber: String, serviceName: String, applicantMasked: String, status: String, detail: String? = nil, caseNumber: String? = nil) {
+    public init(trackingNumber: String, serviceName: String, applicantMasked: String, status: SessionText, detail: SessionText? = nil, caseNumber: String? = nil) {
         self.trackingNumber = trackingNumber
         self.serviceName = serviceName
         self.applicantMasked = applicantMasked
@@ -195,7 +196,8 @@ public struct Interaction: Sendable, Equatable {
 public struct Reservation: Sendable, Equatable {
     public var serviceCode: String
     public var serviceName: String
-    public var missing: [String]
+    /// What to bring, as the screen said it (the platform is told in Chinese).
+    public var missing: [SessionText]
     public var date: CalendarDate
     public var applicantMasked: String
 }
