@@ -17,6 +17,28 @@ import Glibc
 
 @Suite("Daemon parts", .serialized, .timeLimit(.minutes(1)))
 struct DaemonPartsTests {
+    @Test("The strings files: a typo stops kioskd with the file, line and key; an English file short of phrases says them in Chinese")
+    func phrasebookFiles() throws {
+        let folder = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: folder + "/strings", withIntermediateDirectories: true)
+        let shipped = ConfigTests.repositoryRoot + "/ui/strings/"
+        try FileManager.default.copyItem(atPath: shipped + "zh.json", toPath: folder + "/strings/zh.json")
+        try #"{"back": "Back",\#n"say.savng": "Saving"}"#.write(toFile: folder + "/strings/en.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try Phrasebooks.load(uiDirectory: folder)
+            Issue.record("a misspelt phrase was accepted")
+        } catch {
+            #expect("\(error)" == "http.ui_dir: \(folder)/strings/en.json line 2, field say.savng: is not a phrase kioskd says (did you mean \"say.saving\"?)")
+        }
+        try #"{"say.saving": "Saving, one moment."}"#.write(toFile: folder + "/strings/en.json", atomically: true, encoding: .utf8)
+        let books = try Phrasebooks.load(uiDirectory: folder)
+        #expect(books["en"].render(SessionText(.saving)) == "Saving, one moment.")
+        #expect(books["en"].render(SessionText(.ratingThanks)) == "感谢您的评价。")
+        #expect(books["fr"].language == "zh")
+        try FileManager.default.removeItem(atPath: folder + "/strings/zh.json")
+        #expect(throws: StartupError.self) { try Phrasebooks.load(uiDirectory: folder) }
+    }
+
     @Test("/healthz lists every component, each device with its status and what to do")
     func healthz() async throws {
         let folder = temporaryDirectory()
