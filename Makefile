@@ -6,7 +6,7 @@
 SWIFT ?= swift
 BIN := .build/debug
 
-.PHONY: all build test demo bench crash-test soak screens deps swift-check clean
+.PHONY: all build test demo bench crash-test soak screens pinyin deps swift-check clean
 
 all: build
 
@@ -42,6 +42,11 @@ screens: deps
 	rm -rf docs/screens
 	SCREENSHOTS=docs/screens /usr/bin/python3 Tests/UI/visit_test.py
 	scripts/screens-page.sh > docs/screens.md
+
+# The on-screen keyboard's pinyin table (ui/pinyin.json, committed), from Unicode's Unihan database.
+pinyin:
+	@scripts/install-deps.sh data
+	/usr/bin/python3 scripts/make-pinyin-table.py ui/pinyin.json
 
 demo: deps
 	@scripts/install-deps.sh demo

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, once: a package already
 # installed is not touched, so a second run costs one dpkg query.
-#   scripts/install-deps.sh build|test|demo
+#   scripts/install-deps.sh build|test|demo|data
 set -eu
 
 # unifont: the bitmap font kioskd draws rare characters with (a runtime need).
@@ -17,13 +17,16 @@ services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
 # /metrics is read back by the Prometheus project's own text-format parser.
 monitoring="python3-prometheus-client"
-# The screens speak Mandarin: espeak-ng's cmn voice.
+# The screens speak Mandarin (espeak-ng's cmn voice), or English on an English screen.
 speech="espeak-ng"
+# Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from.
+data="unicode-data"
 case "${1:-build}" in
   build) wanted="$build" ;;
   test)  wanted="$build $services $browser $speech $monitoring" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
-  *) echo "install-deps: unknown group '$1' (expected build, test or demo)" >&2; exit 2 ;;
+  data)  wanted="$data" ;;
+  *) echo "install-deps: unknown group '$1' (expected build, test, demo or data)" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -34,22 +34,82 @@ const button = (text, message, kind) => el("button", { touch: message, class: ki
 const back = () => button(t("back"), { type: "back" }, "quiet");
 const end = () => button(t("end"), { type: "end" }, "quiet");
 
-// A large on-screen keypad for the fields typed in digits (a kiosk has no
-// keyboard): keys edit the field here, 确定 sends it to kioskd.
+// On-screen keyboards: a kiosk has no keyboard. Keys edit the field here and
+// keep the visit alive; 确定 hands the value to `done`, which sends it to
+// kioskd. One keyboard shows at a time, under the field last tapped.
+//   digits  0–9 and the field's extra key (a phone's "-", an ID number's X)
+//   code    digits and the capitals a unified social credit code uses
+//   pinyin  letters spell a syllable, and its characters (most used first,
+//           ui/pinyin.json) are tapped into the field; 123 gives digits and
+//           the punctuation of an address
 const DIGIT_KINDS = { phone: "-", bank_account: "", number: "", id_number: "X", date: "-" };
-function digitPad(input, id, extra) {
-  const press = key => () => {
-    input.value = key === "⌫" ? input.value.slice(0, -1) : input.value + key;
-    touch({ type: "still_here" });
-  };
-  const keys = [..."1234567890", ...(extra ? [extra] : []), "⌫"].map(key => {
-    const node = el("button", { class: "key", "data-field": id }, key);
-    node.addEventListener("click", press(key));
+const CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const ADDRESS_MARKS = ["-", "号", "栋", "单元", "室", "，", "。"];
+const CANDIDATES_SHOWN = 8;
+let pinyinTable = {};
+let keyboardFor = null;  // the id of the field whose keyboard is open
+
+function keyboard(input, layout, done, extra) {
+  const pad = el("div", { class: "keyboard", "data-field": input.id });
+  let spelling = "", page = 0, mode = layout;
+  const key = (label, action, kind) => {
+    const node = el("button", { class: "key " + (kind || ""), "data-field": input.id }, label);
+    node.addEventListener("click", () => { action(); touch({ type: "still_here" }); draw(); });
     return node;
-  });
-  const done = el("button", { class: "key primary", "data-field": id }, t("confirm"));
-  done.addEventListener("click", () => touch({ type: "set_field", id, value: input.value }));
-  return el("div", { class: "keypad", "aria-label": id }, keys, done);
+  };
+  const put = text => () => { input.value += text; };
+  const erase = () => {
+    if (spelling) { spelling = spelling.slice(0, -1); page = 0; } else input.value = [...input.value].slice(0, -1).join("");
+  };
+  // The syllable's own characters first, then those of longer syllables it begins (zh → zhang, zhong …).
+  const candidates = () => spelling ? [...new Set([...(pinyinTable[spelling] || ""),
+    ...Object.keys(pinyinTable).filter(s => s !== spelling && s.startsWith(spelling)).map(s => pinyinTable[s]).join("")])] : [];
+  const grid = (keys, kind) => el("div", { class: "keys" + (kind ? " " + kind : "") }, keys);
+  function draw() {
+    const rows = [];
+    if (mode === "pinyin") {
+      const all = candidates(), shown = all.slice(page * CANDIDATES_SHOWN, (page + 1) * CANDIDATES_SHOWN);
+      rows.push(el("p", { class: "spelling" }, spelling || t("pinyin_hint")));
+      if (spelling) rows.push(grid([...shown.map(c => key(c, () => { input.value += c; spelling = ""; page = 0; }, "candidate")),
+        page > 0 ? key("‹", () => page--) : null, (page + 1) * CANDIDATES_SHOWN < all.length ? key("›", () => page++) : null]));
+      rows.push(grid([..."qwertyuiopasdfghjklzxcvbnm"].map(letter => key(letter, () => { spelling += letter; page = 0; }))));
+    } else if (mode === "code") {
+      rows.push(grid([...CODE_CHARACTERS].map(c => key(c, put(c)))));
+    } else {
+      rows.push(grid([..."1234567890", ...(extra ? [extra] : []), ...(layout === "pinyin" ? ADDRESS_MARKS : [])].map(c => key(c, put(c)))));
+    }
+    const enter = el("button", { class: "key primary", "data-field": input.id }, t("confirm"));
+    enter.addEventListener("click", () => { keyboardFor = null; done(input.value); });
+    rows.push(grid([
+      layout === "pinyin" ? key(mode === "pinyin" ? "123" : t("pinyin"), () => { mode = mode === "pinyin" ? "digits" : "pinyin"; spelling = ""; }, "quiet") : null,
+      key("⌫", erase, "quiet"), enter,
+    ], "last"));
+    pad.replaceChildren(...rows);
+  }
+  draw();
+  return pad;
+}
+
+// A field typed on an on-screen keyboard: tapping it opens its keyboard under it.
+function typed(input, layout, done, extra) {
+  input.setAttribute("inputmode", "none");  // no system keyboard over ours
+  const holder = el("div", { class: "keyboard-holder" });
+  const open = () => {
+    keyboardFor = input.id;
+    document.querySelectorAll(".keyboard-holder").forEach(other => other.replaceChildren());
+    holder.replaceChildren(keyboard(input, layout, done, extra));
+  };
+  input.addEventListener("click", open);
+  holder.open = open;
+  return [input, holder];
+}
+
+// After a screen is drawn: the keyboard that was open stays open; else the first empty field's opens.
+function openKeyboard() {
+  const holders = [...main.querySelectorAll(".keyboard-holder")];
+  const again = holders.find(h => h.previousSibling && h.previousSibling.id === keyboardFor);
+  const first = holders.find(h => h.previousSibling && !h.previousSibling.value);
+  (again || first || { open() {} }).open();
 }
 
 // Search by pinyin initials: an on-screen keypad, each key a touch; kioskd
@@ -92,19 +152,30 @@ const screens = {
     el("h2", {}, t("conditions")), el("ul", { class: "plain" }, m.service.conditions.map(c => el("li", {}, c))),
     el("h2", {}, t("materials_needed")), el("ul", { class: "plain" }, m.service.materials.map(c => el("li", {}, c))),
     el("p", {}, m.service.promised_working_days === 0 ? t("immediate") : t("promise_days", { days: m.service.promised_working_days, fee: m.service.fee })),
-    button(t("next"), { type: "next" }, "primary"), back(),
+    button(t("next"), { type: "next" }, "primary"), back(), end(),
   ],
   form: m => [
     el("h1", {}, t("form_title")),
     ...m.form.map(f => {
+      const label = el("label", { for: f.id }, f.label + (f.required ? t("required") : ""));
+      const problem = f.problem ? el("p", { class: "problem" }, f.problem) : null;
+      // A choice is tapped, never typed; the chosen one is ticked, not only coloured.
+      if (f.kind === "choice" && !f.locked) {
+        return [label, el("div", { class: "options", role: "radiogroup", id: f.id }, f.options.map(option => {
+          const chosen = option === f.value;
+          const node = button((chosen ? "✓ " : "") + option, { type: "set_field", id: f.id, value: option }, chosen ? "chosen" : "");
+          node.setAttribute("role", "radio");
+          node.setAttribute("aria-checked", String(chosen));
+          return node;
+        })), problem];
+      }
       const input = el("input", { id: f.id, value: f.value });
-      if (f.locked) input.setAttribute("readonly", "");
-      input.addEventListener("change", () => touch({ type: "set_field", id: f.id, value: input.value }));
-      const digits = !f.locked && DIGIT_KINDS[f.kind];
-      return [el("label", { for: f.id }, f.label + (f.required ? t("required") : "")), input,
-        digits ? digitPad(input, f.id, digits) : null, f.problem ? el("p", { class: "problem" }, f.problem) : null];
+      if (f.locked) return [label, (input.setAttribute("readonly", ""), input), problem];
+      const send = value => touch({ type: "set_field", id: f.id, value });
+      input.addEventListener("change", () => send(input.value));
+      return [label, ...typed(input, f.kind in DIGIT_KINDS ? "digits" : "pinyin", send, DIGIT_KINDS[f.kind]), problem];
     }),
-    button(t("next"), { type: "next" }, "primary"), back(),
+    button(t("next"), { type: "next" }, "primary"), back(), end(),
   ],
   materials: m => [
     el("h1", {}, t("materials_title")),
@@ -114,7 +185,7 @@ const screens = {
       x.thumbnails ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("img", { src, alt: `${x.name} ${i + 1}`, class: "thumbnail" }))) : null,
       x.status === "needed" ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }),
         x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }) : null) : null)),
-    button(t("check_complete"), { type: "next" }, "primary"), back(),
+    button(t("check_complete"), { type: "next" }, "primary"), back(), end(),
   ],
   scanning: m => [el("h1", {}, t("scanning_title")),
     m.scan_progress ? el("p", { id: "scan-progress" }, t(m.scan_progress.percent >= 0 ? "scan_progress" : "scan_page", m.scan_progress)) : null,
@@ -122,12 +193,12 @@ const screens = {
   incomplete: m => [
     el("h1", {}, t("incomplete_title")), el("ul", { class: "plain" }, m.missing.map(x => el("li", {}, x))),
     el("p", {}, t("incomplete_hint")),
-    ...(m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d })), back(),
+    ...(m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d })), back(), end(),
   ],
   review: m => [
     el("h1", {}, t("review_title")), el("p", {}, m.service.name),
     el("ul", { class: "plain" }, m.materials.map(x => el("li", {}, t("material_line", { name: x.name, status: t(x.status === "needed" ? "not_provided" : "provided") })))),
-    button(t("submit"), { type: "submit" }, "primary"), back(),
+    button(t("submit"), { type: "submit" }, "primary"), back(), end(),
   ],
   submitting: () => [el("h1", {}, t("submitting_title"))],
   receipt: m => [
@@ -144,31 +215,38 @@ const screens = {
     button(t("skip"), { type: "skip_rating" }, "quiet"),
   ],
   done: () => [el("h1", {}, t("thanks")), button(t("another_matter"), { type: "next" }), end()],
-  my_cases: m => [el("h1", {}, t("my_cases")), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), back()],
+  my_cases: m => [el("h1", {}, t("my_cases")), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), back(), end()],
   paused: () => [el("h1", {}, t("paused_title")), end()],
   reserved: () => [el("h1", {}, t("reserved_title")), el("p", {}, t("reserved_hint")), back(), end()],
   consultation: () => {
-    const text = el("textarea", { id: "consultation-text", rows: "5", maxlength: "500" });
-    const phone = el("input", { id: "consultation-phone", inputmode: "tel" });
+    const text = el("textarea", { id: "consultation-text", rows: "4", maxlength: "500" });
+    const phone = el("input", { id: "consultation-phone" });
     const send = el("button", { class: "primary" }, t("send"));
     send.addEventListener("click", () => touch({ type: "send_consultation", text: text.value, phone: phone.value || undefined }));
-    return [el("h1", {}, t("consult_title")), el("label", { for: "consultation-text" }, t("consult_text")), text,
-      el("label", { for: "consultation-phone" }, t("consult_phone")), phone, send, back()];
+    // 确定 on a keyboard only closes it: the resident sends with 提交.
+    const close = () => document.querySelectorAll(".keyboard-holder").forEach(h => h.replaceChildren());
+    return [el("h1", {}, t("consult_title")), el("label", { for: "consultation-text" }, t("consult_text")), ...typed(text, "pinyin", close),
+      el("label", { for: "consultation-phone" }, t("consult_phone")), ...typed(phone, "digits", close, "-"), send, back(), end()];
   },
   consultation_sent: m => [el("h1", {}, t("sent_title")), el("p", {}, t("reference", { reference: m.reference })), back(), end()],
   enterprise: () => {
     const code = el("input", { id: "credit-code" });
     const name = el("input", { id: "enterprise-name" });
     const go = el("button", { class: "primary" }, t("confirm"));
-    go.addEventListener("click", () => touch({ type: "agent_enterprise", code: code.value, name: name.value }));
-    return [el("h1", {}, t("enterprise_title")), el("label", { for: "credit-code" }, t("credit_code")), code, el("label", { for: "enterprise-name" }, t("enterprise_name")), name, go,
-      end()];
+    const send = () => touch({ type: "agent_enterprise", code: code.value, name: name.value });
+    go.addEventListener("click", send);
+    // The code's 确定 moves on to the name; the name's sends both.
+    const toName = () => main.querySelectorAll(".keyboard-holder")[1].open();
+    return [el("h1", {}, t("enterprise_title")), el("label", { for: "credit-code" }, t("credit_code")), ...typed(code, "code", toName),
+      el("label", { for: "enterprise-name" }, t("enterprise_name")), ...typed(name, "pinyin", send), go, end()];
   },
   agent_pin: m => {
-    const pin = el("input", { id: "pin", type: "password", inputmode: "numeric", autocomplete: "off" });
-    const login = el("button", { class: "primary" }, t("login"));
-    login.addEventListener("click", () => { touch({ type: "agent_pin", pin: pin.value }); pin.value = ""; });
-    return [el("h1", {}, t("agent_title", { agent: m.agent || "" })), el("label", { for: "pin" }, t("pin")), pin, login, button(t("cancel"), { type: "end" }, "quiet")];
+    const pin = el("input", { id: "pin", type: "password", autocomplete: "off" });
+    const login = value => { touch({ type: "agent_pin", pin: value }); pin.value = ""; };
+    const go = el("button", { class: "primary" }, t("login"));
+    go.addEventListener("click", () => login(pin.value));
+    return [el("h1", {}, t("agent_title", { agent: m.agent || "" })), el("label", { for: "pin" }, t("pin")), ...typed(pin, "digits", login), go,
+      button(t("cancel"), { type: "end" }, "quiet")];
   },
   agent_console: m => [
     el("h1", {}, t("agent_title", { agent: m.agent || "" })), el("p", {}, t("agent_hint")),
@@ -187,7 +265,7 @@ const screens = {
   ],
 };
 
-// Speech: kioskd renders each screen's prompt (espeak-ng, Mandarin); the page plays it.
+// Speech: kioskd renders each screen's prompt (espeak-ng: Mandarin, or English on an English screen); the page plays it.
 const voice = document.getElementById("voice");
 const volume = document.getElementById("volume");
 const DEFAULT_VOLUME = 80;
@@ -229,7 +307,8 @@ function render(model) {
   const typing = main.dataset.screen === model.screen
     ? [...main.querySelectorAll("input, textarea")].filter(e => e.id && e.type !== "password" && e.type !== "range").map(e => [e.id, e.value]) : [];
   main.replaceChildren(...[
-    model.prompt && model.screen !== "attract" ? el("p", { class: "prompt" }, model.prompt) : null,
+    // A refusal is spoken and shown as the message: not twice.
+    model.prompt && model.screen !== "attract" && model.prompt !== model.message && model.prompt !== model.notice ? el("p", { class: "prompt" }, model.prompt) : null,
     model.message ? el("p", { class: "message", role: "alert" }, model.message) : null,
     model.notice ? el("p", { class: "message", role: "alert" }, model.notice) : null,
     ...draw(model).flat(),
@@ -238,7 +317,9 @@ function render(model) {
     const box = document.getElementById(id);
     if (box && !box.value) box.value = value;
   }
+  if (main.dataset.screen !== model.screen) keyboardFor = null;
   main.dataset.screen = model.screen;
+  openKeyboard();
   // After the frame that shows it: the touch-to-paint benchmark listens for this.
   requestAnimationFrame(() => requestAnimationFrame(() => window.dispatchEvent(new Event("kioskd-painted"))));
 }
@@ -250,6 +331,7 @@ function connect() {
 }
 document.getElementById("idle").querySelector("button").addEventListener("click", () => touch({ type: "still_here" }));
 document.addEventListener("contextmenu", event => event.preventDefault());
-Promise.all(["zh", "en"].map(code => fetch(`/strings/${code}.json`).then(r => r.json()).then(strings => { catalogues[code] = strings; })))
+Promise.all([...["zh", "en"].map(code => fetch(`/strings/${code}.json`).then(r => r.json()).then(strings => { catalogues[code] = strings; })),
+  fetch("/pinyin.json").then(r => r.json()).then(table => { pinyinTable = table; })])
   .catch(() => {})
   .finally(connect);

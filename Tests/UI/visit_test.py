@@ -32,7 +32,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORTS = {"DEMO_LISTEN": "127.0.0.1:18080", "DEMO_PRINTER_PORT": "19100", "DEMO_SCANNER_LISTEN": "127.0.0.1:18090", "DEMO_PLATFORM_LISTEN": "127.0.0.1:18091"}
@@ -138,14 +137,18 @@ class Kiosk:
         english = self.driver.execute_script("return document.documentElement.lang") == "en"
         key = name + ("-elderly" if elderly else "") + ("-en" if english else "") + ("" if self.size == (1080, 1920) else "-%dx%d" % self.size)
         if key not in self.checked:
-            self.checked.add(key)
-            time.sleep(0.2)  # the card animation and layout settle
-            problems = self.driver.execute_script(MEASURE)
-            if problems:
-                fail("%s: %s" % (key, "; ".join(problems[:6])))
-            if self.shots and self.size == (1080, 1920):
-                self.driver.save_screenshot(os.path.join(self.shots, key + ".png"))
+            self.measure(key)
             self.hear(name)
+
+    def measure(self, key):
+        """Targets, contrast, elderly text and overflow of what is on screen now, and its picture."""
+        self.checked.add(key)
+        time.sleep(0.2)  # the card animation and layout settle
+        problems = self.driver.execute_script(MEASURE)
+        if problems:
+            fail("%s: %s" % (key, "; ".join(problems[:6])))
+        if self.shots and self.size == (1080, 1920):
+            self.driver.save_screenshot(os.path.join(self.shots, key + ".png"))
 
     def hear(self, name):
         """The screen's prompt as kioskd speaks it (Mandarin, or English on an English screen): WAV audio of a plausible length."""
@@ -180,16 +183,46 @@ class Kiosk:
             return True
         wait("a button '%s' on %s" % (text, self.screen()), press)
 
-    def type_into(self, field, value):
-        def typed():
-            # Typed again if a push redrew the form meanwhile; kioskd's model holds what was typed.
-            box = self.driver.find_element(By.ID, field)
-            if box.get_attribute("value") != value:
-                box.clear()
-                box.send_keys(value, Keys.TAB)
-            time.sleep(0.1)
-            return self.driver.find_element(By.ID, field).get_attribute("value") == value
-        wait("%s to take %s" % (field, value), typed)
+    def keys(self, field, labels):
+        """Types on the field's on-screen keyboard, as a resident without a keyboard does: the field, then each key."""
+        def opened():
+            # Found and tapped in one go: a push may redraw the screen between the two.
+            if not self.driver.find_elements(By.CSS_SELECTOR, '.keyboard[data-field="%s"]' % field):
+                self.press(self.driver.find_element(By.ID, field))
+            return self.driver.find_elements(By.CSS_SELECTOR, '.keyboard[data-field="%s"]' % field)
+        wait("the keyboard of %s" % field, opened)
+        for label in labels:
+            self.key(field, label)
+
+    def key(self, field, label):
+        def pressed():
+            self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="%s"]' % field)
+                            if b.text == label and b.is_displayed()))
+            return True
+        wait("the key %r of %s's keyboard" % (label, field), pressed)
+
+    def write(self, field, pinyin):
+        """Chinese on the pinyin keyboard: spell each character's syllable, then tap the character, paging on with › until it shows."""
+        for syllable, character in pinyin:
+            self.keys(field, syllable)
+            for _ in range(10):
+                shown = [b.text for b in self.driver.find_elements(By.CSS_SELECTOR, 'button.candidate[data-field="%s"]' % field)]
+                if character in shown:
+                    break
+                self.key(field, "›")
+            else:
+                fail("%s is not among the candidates for %r" % (character, syllable))
+            self.key(field, character)
+        text = "".join(character for _, character in pinyin)
+        if not self.driver.find_element(By.ID, field).get_attribute("value").endswith(text):
+            fail("%s reads %r after writing %r in pinyin" % (field, self.driver.find_element(By.ID, field).get_attribute("value"), text))
+        return text
+
+    def erase(self, field):
+        """⌫ until the field is empty."""
+        self.keys(field, [])
+        while self.driver.find_element(By.ID, field).get_attribute("value"):
+            self.key(field, "⌫")
 
     def card(self, *words):
         subprocess.run([SIM, "control", "--socket", os.path.join(self.state, "sim/idcard_reader.control"), "card", *words], check=True, capture_output=True)
@@ -226,7 +259,8 @@ class Kiosk:
             self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text == digit))
         self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text in ("确定", "OK")))
         wait("the phone kept by kioskd", lambda: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == "phone")["value"] == "13912345678")
-        self.type_into("bank_account", "6222020200112233446")
+        self.keys("bank_account", list("6222020200112233446") + ["确定"])
+        wait("the bank account kept by kioskd", lambda: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == "bank_account")["value"] == "6222020200112233446")
         self.tap("下一步")
         self.reach("materials")
         for material in ("居民户口簿", "本人社会保障卡或银行卡"):
@@ -301,9 +335,7 @@ def visit(kiosk, elderly):
 def proxy_visit(kiosk):
     kiosk.card("put", LI["card"])
     kiosk.reach("agent_pin")
-    box = kiosk.driver.find_element(By.ID, "pin")
-    box.send_keys(AGENT_PIN, Keys.TAB)
-    kiosk.tap("登录")
+    kiosk.keys("pin", list(AGENT_PIN) + ["确定"])
     kiosk.reach("agent_console")
     kiosk.card("swap", WANG["card"])
     kiosk.reach("proxy_consent")
@@ -331,13 +363,17 @@ def proxy_visit(kiosk):
     kiosk.tap("单位代办")
     kiosk.reach("enterprise")
     code = json.load(open(os.path.join(ROOT, "data/catalogue.json"), encoding="utf-8"))["departments"][0]["credit_code"]
-    kiosk.type_into("credit-code", code[:-1] + ("0" if code[-1] != "0" else "1"))
-    kiosk.type_into("enterprise-name", "示例个体户")
-    kiosk.tap("确定")
-    wait("the mistyped credit code refused", lambda: "统一社会信用代码有误" in kiosk.driver.find_element(By.ID, "screen").text or
-         "check character" in kiosk.driver.find_element(By.ID, "screen").text)
-    kiosk.type_into("credit-code", code)
-    kiosk.tap("确定")
+    # On its keyboard (digits and the capitals credit codes use), with the last character wrong; the name in pinyin.
+    kiosk.keys("credit-code", list(code[:-1] + ("0" if code[-1] != "0" else "1")) + ["确定"])
+    # 示 is on the third page of shi's characters.
+    name = kiosk.write("enterprise-name", [("shi", "示"), ("li", "例"), ("ge", "个"), ("ti", "体"), ("hu", "户")])
+    if kiosk.driver.find_element(By.ID, "enterprise-name").get_attribute("value") != name:
+        fail("the enterprise's name typed in pinyin reads %r" % kiosk.driver.find_element(By.ID, "enterprise-name").get_attribute("value"))
+    kiosk.key("enterprise-name", "确定")
+    wait("the mistyped credit code refused", lambda: "统一社会信用代码有误：最后一位校验不符" in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.erase("credit-code")
+    kiosk.keys("credit-code", list(code) + ["确定"])
+    kiosk.key("enterprise-name", "确定")
     kiosk.reach("home")
     kiosk.tap("退出")
     kiosk.reach("agent_console")
@@ -352,15 +388,43 @@ def consultation(kiosk):
     kiosk.reach("home")
     kiosk.tap("咨询")
     kiosk.reach("consultation")
-    box = kiosk.driver.find_element(By.ID, "consultation-text")
-    box.send_keys("养老金到账时间比告知的晚了两个月")
+    # Typed in pinyin on the on-screen keyboard: a kiosk has no keyboard.
+    kiosk.write("consultation-text", [("yang", "养"), ("lao", "老"), ("jin", "金"), ("wan", "晚"), ("le", "了")])
     kiosk.tap("提交")
     kiosk.reach("consultation_sent")
     if "12345-" not in kiosk.driver.find_element(By.ID, "screen").text:
         fail("the consultation's 12345 reference is not shown")
     kiosk.tap("退出")
     kiosk.reach("attract")
-    kiosk.nothing_left_of(WANG, also=["养老金到账时间"])
+    kiosk.nothing_left_of(WANG, also=["养老金晚了"])
+    kiosk.card("remove")
+
+
+def form_typing(kiosk):
+    """A name typed in pinyin and a choice tapped on the form of 生育登记; kioskd keeps both."""
+    kiosk.card("put", WANG["card"])
+    kiosk.reach("home")
+    kiosk.tap("生育 · 出生")
+    kiosk.tap("生育登记", exact=True)
+    kiosk.reach("guide")
+    kiosk.tap("下一步")
+    kiosk.reach("form")
+    # 李 is on the third page of li's characters.
+    kiosk.write("spouse_name", [("li", "李")])
+    kiosk.keys("spouse_name", "mei")
+    kiosk.measure("form-pinyin")  # the keyboard with its candidates, measured like any screen
+    kiosk.key("spouse_name", "梅")
+    kiosk.key("spouse_name", "确定")
+    kiosk.tap("二孩", exact=True)
+    field = lambda id: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == id)
+    wait("the name and the choice kept by kioskd", lambda: field("spouse_name")["value"] == "李梅" and field("child_order")["value"] == "二孩")
+    chosen = [b.text for b in kiosk.driver.find_elements(By.CSS_SELECTOR, '#child_order button[aria-checked="true"]')]
+    if chosen != ["✓ 二孩"]:
+        fail("the chosen option is not ticked (colour is not the only cue): %r" % chosen)
+    # Leaving is one tap from the form, as from every screen of a visit.
+    kiosk.tap("退出")
+    kiosk.reach("attract")
+    kiosk.nothing_left_of(WANG, also=["李梅"])
     kiosk.card("remove")
 
 
@@ -395,10 +459,6 @@ def english(kiosk):
     kiosk.tap("Next")
     kiosk.reach("form")
     english_prompt(kiosk, "Fields with a lock come from your ID card")
-    kiosk.tap("Back")
-    kiosk.reach("guide")
-    kiosk.tap("Back")
-    kiosk.reach("home")
     kiosk.tap("Leave")
     wait("Chinese again for the next resident", lambda: "请刷身份证" in kiosk.driver.find_element(By.ID, "screen").text)
     kiosk.nothing_left_of(WANG)
@@ -413,7 +473,7 @@ def idle_timeout(kiosk):
     kiosk.reach("guide")
     kiosk.tap("下一步")
     kiosk.reach("form")
-    kiosk.type_into("phone", "13800000000")
+    kiosk.keys("phone", list("13800000000"))
     wait("the idle warning", lambda: kiosk.driver.find_element(By.ID, "idle").is_displayed(), IDLE_SECONDS)
     # It counts down, a second at a time, to the wipe.
     left = lambda: int(re.search(r"(\d+) 秒后", kiosk.driver.find_element(By.ID, "idle-countdown").text).group(1))
@@ -474,6 +534,7 @@ def main():
         second = visit(kiosk, elderly=True)
         proxy_visit(kiosk)
         consultation(kiosk)
+        form_typing(kiosk)
         english(kiosk)
         before = metrics()
         idle_timeout(kiosk)
@@ -485,7 +546,7 @@ def main():
             visit(kiosk, elderly=False)
             visit(kiosk, elderly=True)
         kiosk.resize(1080, 1920)
-        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, English, idle wipe, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
+        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, pinyin typing and a choice, English, idle wipe, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
