@@ -137,16 +137,19 @@ const screens = {
   home: m => [
     el("h1", {}, t("greeting", { name: m.resident || "" })),
     button(t("popular"), { type: "menu", menu: "popular" }, "primary"),
-    button(t("life_birth"), { type: "menu", menu: "life_event", value: "birth" }),
-    button(t("life_elderly"), { type: "menu", menu: "life_event", value: "elderly" }),
-    button(t("life_assistance"), { type: "menu", menu: "life_event", value: "assistance" }),
+    button(t("by_life_event"), { type: "menu", menu: "life_events" }),
+    button(t("by_department"), { type: "menu", menu: "departments" }),
     button(t("search"), { type: "menu", menu: "search", value: " " }),
     button(t("my_cases"), { type: "my_cases" }),
     button(t("consult"), { type: "start_consultation", kind: "consultation" }),
     end(),
   ],
   search: m => keypad(m),
-  browse: m => m.query !== undefined ? keypad(m) : [el("h1", {}, t("choose_item")), ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })), back()],
+  browse: m => m.query !== undefined ? keypad(m)
+    // The life events or departments that have services; each opens its list.
+    : m.categories ? [el("h1", {}, t(m.categories.some(c => c.kind === "department") ? "choose_department" : "choose_life_event")),
+      ...m.categories.map(c => button(c.name, { type: "menu", menu: c.kind, value: c.id })), back(), end()]
+    : [el("h1", {}, m.heading || t("choose_item")), ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })), back(), end()],
   guide: m => [
     el("h1", {}, m.service.name),
     el("h2", {}, t("conditions")), el("ul", { class: "plain" }, m.service.conditions.map(c => el("li", {}, c))),

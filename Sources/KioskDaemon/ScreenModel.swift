@@ -77,6 +77,15 @@ struct ScreenModel: Encodable, Equatable {
     var resident: String?
     var agent: String?
     var menu: [Entry]?
+    /// On the life-event and department lists: what to pick from (`kind` is `life_event` or `department`).
+    struct CategoryEntry: Encodable, Equatable {
+        var kind: String
+        var id: String
+        var name: String
+    }
+    var categories: [CategoryEntry]?
+    /// What a list of services is: the life event's or the department's name.
+    var heading: String?
     /// The words or initials searched for, on a search's results.
     var query: String?
     var service: Service?
@@ -122,7 +131,15 @@ struct ScreenModel: Encodable, Equatable {
         case .stationCases(let list), .myCases(let list):
             cases = list.map { Self.line($0, words) }
         case .browse(let shown, let entries):
-            if case .search(let words) = shown { query = words }
+            let catalogue = reducer.catalogue
+            switch shown {
+            case .search(let words): query = words
+            case .lifeEvents: categories = catalogue.lifeEventsInUse.map { CategoryEntry(kind: "life_event", id: $0.id, name: $0.name) }
+            case .departments: categories = catalogue.departmentsInUse.map { CategoryEntry(kind: "department", id: $0.id, name: $0.name) }
+            case .lifeEvent(let id): heading = catalogue.lifeEvents.first { $0.id == id }?.name
+            case .department(let id): heading = catalogue.department(id)?.name
+            case .popular: break
+            }
             menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
         case .incomplete(let missing, let dates):
             self.missing = missing.map { words.render($0.text) }
@@ -244,7 +261,9 @@ struct TouchMessage: Decodable {
         case "menu":
             switch menu {
             case "popular": return .menu(.popular)
+            case "life_events": return .menu(.lifeEvents)
             case "life_event": return value.map { .menu(.lifeEvent($0)) }
+            case "departments": return .menu(.departments)
             case "department": return value.map { .menu(.department($0)) }
             case "search": return value.map { .menu(.search($0)) }
             default: return nil

@@ -260,6 +260,33 @@ struct SessionJourneyTests {
         #expect(driver.effects.filter { if case .submitRating = $0 { true } else { false } }.count == 1, "one rating per case")
     }
 
+    @Test("By life event and by department: the lists offer only those with services; back from one's services returns to its list")
+    func categoryMenus() {
+        var catalogue = Shipped.catalogue
+        catalogue.lifeEvents.append(Category(id: "marriage", name: "婚姻"))  // nothing in the catalogue under it
+        #expect(catalogue.lifeEventsInUse.map(\.id) == Shipped.catalogue.lifeEvents.map(\.id))
+        #expect(catalogue.departmentsInUse.count == Shipped.catalogue.departments.count && !catalogue.departmentsInUse.isEmpty)
+        var driver = Driver(online: false)
+        driver.tap(zhang)
+        driver.touch(.menu(.lifeEvents))
+        #expect(driver.state.screen == .browse(.lifeEvents, []) && driver.spoken.last == "请选择您要办的事属于哪类生活事件。")
+        driver.touch(.menu(.lifeEvent("elderly")))
+        guard case .browse(.lifeEvent("elderly"), let entries) = driver.state.screen else { Issue.record("\(driver.state.screen)"); return }
+        #expect(entries.contains { $0.name == "高龄津贴申领" })
+        driver.touch(.back)
+        #expect(driver.state.screen == .browse(.lifeEvents, []))
+        driver.touch(.back)
+        #expect(driver.state.screen == .home)
+        driver.touch(.menu(.departments))
+        driver.touch(.menu(.department("mzj")))
+        guard case .browse(.department("mzj"), let services) = driver.state.screen else { Issue.record("\(driver.state.screen)"); return }
+        #expect(services.contains { $0.name == "高龄津贴申领" })
+        driver.touch(.back)
+        #expect(driver.state.screen == .browse(.departments, []))
+        driver.touch(.choose(code: services[0].code))
+        #expect(driver.state.screen == .guide)
+    }
+
     @Test("Search by initials as typed on the keypad: opening it says nothing; no match says so")
     func keypadSearch() {
         var driver = Driver(online: false)

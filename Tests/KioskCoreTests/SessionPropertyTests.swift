@@ -41,7 +41,7 @@ struct SessionPropertyTests {
         let date = CalendarDate(dayNumber: CalendarDate(year: 2026, month: 11, day: 27)!.dayNumber + Int.random(in: 0...8, using: &rng))
         let options: [Touch] = [
             .stillHere, .elderlyMode(Bool.random(using: &rng)), .language(["zh", "en", "fr"].randomElement(using: &rng)!),
-            .menu([.popular, .lifeEvent("birth"), .department("mzj"), .search(["养老", "YL", "", "低保"].randomElement(using: &rng)!)].randomElement(using: &rng)!),
+            .menu([.popular, .lifeEvents, .lifeEvent("birth"), .departments, .department("mzj"), .search(["养老", "YL", "", "低保"].randomElement(using: &rng)!)].randomElement(using: &rng)!),
             .choose(code: Self.codes.randomElement(using: &rng)!), .next, .next, .next, .back, .endSession,
             fields.randomElement(using: &rng).map { .setField(id: $0.id, value: Bool.random(using: &rng) ? sampleValue($0) : "x") } ?? .next,
             .consentToECertificateLookup, .scan(materialID: materials.randomElement(using: &rng)!), .discardScan(materialID: materials.randomElement(using: &rng)!),

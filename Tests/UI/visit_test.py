@@ -301,8 +301,9 @@ def visit(kiosk, elderly):
     if WANG["masked"] not in kiosk.driver.page_source:
         fail("the home screen does not greet the resident by masked name")
     if elderly:
-        kiosk.tap("养老")
+        kiosk.tap("按生活事件找")
         kiosk.reach("browse")
+        kiosk.tap("养老", exact=True)
     else:
         # 高龄津贴 by its pinyin initials on the on-screen keypad: G, L.
         kiosk.tap("按拼音首字母查找")
@@ -343,7 +344,12 @@ def proxy_visit(kiosk):
         fail("the consent screen does not show whom the agent acts for")
     kiosk.tap("我同意")
     kiosk.reach("home")
-    kiosk.tap("养老")
+    # By department this time: 高龄津贴 is the 民政局's; back from its list returns to the departments.
+    kiosk.tap("按部门找")
+    kiosk.tap("蜀山区民政局")
+    wait("the 民政局's services under its name", lambda: "蜀山区民政局" in kiosk.driver.find_element(By.TAG_NAME, "h1").text)
+    kiosk.tap("返回")
+    kiosk.tap("蜀山区民政局")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
     shown, receipt = kiosk.scan_and_submit()
@@ -404,7 +410,8 @@ def form_typing(kiosk):
     """A name typed in pinyin and a choice tapped on the form of 生育登记; kioskd keeps both."""
     kiosk.card("put", WANG["card"])
     kiosk.reach("home")
-    kiosk.tap("生育 · 出生")
+    kiosk.tap("按生活事件找")
+    kiosk.tap("出生", exact=True)
     kiosk.tap("生育登记", exact=True)
     kiosk.reach("guide")
     kiosk.tap("下一步")
@@ -452,7 +459,8 @@ def english(kiosk):
     wait("English greeting", lambda: "Hello, " + WANG["masked"] in kiosk.driver.find_element(By.ID, "screen").text)
     kiosk.reach("home")
     english_prompt(kiosk, "Hello, ")
-    kiosk.tap("Old age")
+    kiosk.tap("By life event")
+    kiosk.tap("养老", exact=True)  # the catalogue's own name
     kiosk.tap("高龄津贴申领")  # the catalogue's own name: the catalogue is Chinese
     kiosk.reach("guide")
     english_prompt(kiosk, "Conditions: ")
@@ -468,7 +476,8 @@ def english(kiosk):
 def idle_timeout(kiosk):
     kiosk.card("put", WANG["card"])
     kiosk.reach("home")
-    kiosk.tap("养老")
+    kiosk.tap("按生活事件找")
+    kiosk.tap("养老", exact=True)
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
     kiosk.tap("下一步")

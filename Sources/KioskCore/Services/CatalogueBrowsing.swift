@@ -24,6 +24,14 @@ extension Catalogue {
             + items.filter { $0.lifeEvents.contains(lifeEvent) }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) }
     }
 
+    /// The life events with at least one service, in the catalogue's order.
+    public var lifeEventsInUse: [Category] { lifeEvents.filter { !entries(lifeEvent: $0.id).isEmpty } }
+
+    /// The departments with at least one service, in the catalogue's order.
+    public var departmentsInUse: [Category] {
+        departments.filter { department in items.contains { $0.department == department.id } }.map { Category(id: $0.id, name: $0.name) }
+    }
+
     /// A department's items.
     public func entries(department: String) -> [MenuEntry] {
         items.filter { $0.department == department }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) }

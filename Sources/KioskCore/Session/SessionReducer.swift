@@ -294,11 +294,14 @@ public struct SessionReducer: Sendable {
             let entries: [MenuEntry]
             switch menu {
             case .popular: entries = catalogue.popular
+            case .lifeEvents, .departments: entries = []  // the screen lists the catalogue's categories
             case .lifeEvent(let id): entries = catalogue.entries(lifeEvent: id)
             case .department(let id): entries = catalogue.entries(department: id)
             case .search(let query): entries = catalogue.search(query)
             }
             state.screen = .browse(menu, entries)
+            if menu == .lifeEvents { return [say(.chooseLifeEvent)] }
+            if menu == .departments { return [say(.chooseDepartment)] }
             // An empty search is the keypad opening, not a search that found nothing.
             if case .search(let query) = menu, entries.isEmpty, !query.trimmingSpaces.isEmpty {
                 return [say(.searchNothing, ["query": .verbatim(query)])]
@@ -461,6 +464,9 @@ public struct SessionReducer: Sendable {
 
     private func back(_ state: inout SessionState) -> [SessionEffect] {
         switch state.screen {
+        // From a life event's or a department's services, back to the list it was picked from.
+        case .browse(.lifeEvent, _): state.screen = .browse(.lifeEvents, [])
+        case .browse(.department, _): state.screen = .browse(.departments, [])
         case .browse, .guide, .myCases, .consultation, .consultationSent, .reserved: state.screen = .home
         case .form: state.screen = .guide
         case .materials: state.screen = .form

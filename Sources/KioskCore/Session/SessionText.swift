@@ -191,6 +191,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case creditCodeLength, creditCodeCharacter, creditCodeCheck
 
     // Choosing a service.
+    case chooseLifeEvent, chooseDepartment
     /// 没有找到与“{query}”有关的事项…
     case searchNothing
     /// “{service}”只能由个人申请。

@@ -59,7 +59,11 @@ public struct RegisteredAgent: Sendable, Equatable, Hashable {
 /// A menu of services.
 public enum Menu: Sendable, Equatable, Hashable {
     case popular
+    /// The life events that have services: pick one.
+    case lifeEvents
     case lifeEvent(String)
+    /// The departments that have services: pick one.
+    case departments
     case department(String)
     case search(String)
 }
