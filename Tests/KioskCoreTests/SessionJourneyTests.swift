@@ -56,6 +56,11 @@ struct SessionJourneyTests {
         #expect(receipt.materials.contains(Receipt.Material(name: "困难情况证明材料", how: "扫描 3 页")))
         #expect(receipt.materials.contains(Receipt.Material(name: "居民户口簿", how: "平台调取")))
         #expect(receipt.promise == .by(CalendarDate(year: 2026, month: 12, day: 11)!), "10 working days from Friday 27 November")
+        // What the receipt says is spoken: the item, the number digit by digit, the materials, the promise, the result, whom to ask.
+        let spoken = try #require(driver.spoken.last)
+        let digits = number.value.map { String($0) }.joined(separator: " ")
+        #expect(spoken.hasPrefix("申请已提交。事项：临时救助申请。办件编号\(digits)。已收材料：") && spoken.contains("困难情况证明材料、"))
+        #expect(spoken.contains("。承诺办结日期2026年12月11日。结果到本站领取。咨询电话") && spoken.hasSuffix("。请取走回执。"))
         #expect(driver.audits.contains { $0.action == "scanned" && $0.detail == "hardship_proof: 3 page(s)" && $0.trackingNumber == number.value })
         #expect(driver.audits.allSatisfy { !$0.actor.contains(zhang.number) && !$0.actor.contains("张秀兰") })
     }

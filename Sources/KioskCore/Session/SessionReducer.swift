@@ -734,11 +734,13 @@ public struct SessionReducer: Sendable {
 
     private func receiptSpeech(_ receipt: Receipt, _ state: SessionState) -> SessionText {
         let days = state.visit?.choice?.promisedWorkingDays ?? 0
-        // Digit by digit, so the number is read out as it is written down.
+        // Numbers digit by digit, so they are read out as they are written down (12345, not 一万两千…).
+        let spelled = { (text: String) in SessionText.Value.verbatim(text.map { String($0) }.joined(separator: " ")) }
         return SessionText(.receiptSpoken, [
-            "number": .verbatim(receipt.trackingNumber.map { String($0) }.joined(separator: " ")),
+            "service": .verbatim(receipt.serviceName), "number": spelled(receipt.trackingNumber),
+            "materials": receipt.materials.isEmpty ? .text(SessionText(.none)) : .list(receipt.materials.map(\.name)),
             "promise": .text(promise(workingDays: days, from: CalendarDate(unixSeconds: state.now))),
-            "delivery": .text(SessionText((state.visit?.delivery ?? .stationPickup).phrase)),
+            "delivery": .text(SessionText((state.visit?.delivery ?? .stationPickup).phrase)), "phone": spelled(receipt.enquiries),
         ])
     }
 
