@@ -13,10 +13,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def rss_kb(pid):
-    """A process's resident memory (VmRSS) in KB."""
+def rss_kb(pid, field="VmRSS"):
+    """A process's resident memory in KB: all of it (VmRSS), or its own heap and stacks (RssAnon)."""
     with open("/proc/%d/status" % pid) as f:
-        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+        return int(next(line for line in f if line.startswith(field + ":")).split()[1])
 
 
 class Station:

@@ -146,12 +146,27 @@ public struct Residents: Sendable {
             return .abandoned(atScreen: at)
         }
 
-        screen = try await touch(["type": "menu", "menu": "popular"])
-        let items = screen.menu.filter { !$0.bundle }
-        guard !items.isEmpty else { throw Stuck(description: "the 常用 menu is empty") }
-        let item = items[random.below(items.count)]
-        visit.service = item.name
+        // As residents find a service: 常用, or the list of a life event or of a department.
+        let way = random.below(3)
+        if way == 0 {
+            screen = try await touch(["type": "menu", "menu": "popular"])
+        } else {
+            screen = try await touch(["type": "menu", "menu": way == 1 ? "life_events" : "departments"])
+            guard !screen.categories.isEmpty else { throw Stuck(description: "the \(way == 1 ? "life events" : "departments") list is empty") }
+            let category = screen.categories[random.below(screen.categories.count)]
+            screen = try await touch(["type": "menu", "menu": category.kind, "value": category.id])
+        }
+        var items = screen.menu.filter { !$0.bundle }
+        guard !items.isEmpty else { throw Stuck(description: "the menu is empty") }
+        var item = items[random.below(items.count)]
         screen = try await touch(["type": "choose", "code": item.code])
+        // One a person may not apply for (a business's) is refused with the reason: they pick another.
+        while screen.name != "guide", screen.message != nil, items.count > 1 {
+            items.removeAll { $0.code == item.code }
+            item = items[random.below(items.count)]
+            screen = try await touch(["type": "choose", "code": item.code])
+        }
+        visit.service = item.name
         guard screen.name == "guide" else { throw Stuck(description: "choosing \(item.name) led to \(screen.name): \(screen.message ?? "")") }
         if let outcome = try await leaving() { return outcome }
         screen = try await touch(["type": "next"])
@@ -249,12 +264,14 @@ public struct Residents: Sendable {
     /// The few parts of kioskd's screen model a resident reads.
     struct Screen {
         struct Item { var code: String; var name: String; var bundle: Bool }
+        struct Category { var kind: String; var id: String }
         struct Field { var id: String; var kind: String; var required: Bool; var locked: Bool; var value: String; var problem: String?; var options: [String] }
         struct Material { var id: String; var status: String; var platformMayObtain: Bool }
         var name: String
         var agent: Bool
         var message: String?
         var menu: [Item]
+        var categories: [Category]
         var form: [Field]
         var materials: [Material]
         var reservationDates: [String]
@@ -265,6 +282,7 @@ public struct Residents: Sendable {
             agent = json["agent"] != nil
             message = json["message"] as? String
             menu = (json["menu"] as? [[String: Any]] ?? []).map { Item(code: $0["code"] as? String ?? "", name: $0["name"] as? String ?? "", bundle: $0["bundle"] as? Bool ?? false) }
+            categories = (json["categories"] as? [[String: Any]] ?? []).map { Category(kind: $0["kind"] as? String ?? "", id: $0["id"] as? String ?? "") }
             form = (json["form"] as? [[String: Any]] ?? []).map {
                 Field(id: $0["id"] as? String ?? "", kind: $0["kind"] as? String ?? "text", required: $0["required"] as? Bool ?? false,
                       locked: $0["locked"] as? Bool ?? false, value: $0["value"] as? String ?? "", problem: $0["problem"] as? String,
