@@ -31,6 +31,9 @@ public struct Phrasebooks: Sendable {
         if !en.missing.isEmpty {
             logger?.warning("\(uiDirectory)/strings/en.json lacks \(en.missing.count) phrase(s), said in Chinese instead: \(en.missing.map { "say." + $0.rawValue }.joined(separator: ", "))")
         }
+        if !en.mismatched.isEmpty {
+            logger?.warning("\(uiDirectory)/strings/en.json: \(en.mismatched.map { "say." + $0.rawValue }.joined(separator: ", ")) name other {values} than zh.json; a misspelt one shows on screen as written")
+        }
         return Phrasebooks(zh: zh, en: en)
     }
 }

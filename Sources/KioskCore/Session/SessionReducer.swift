@@ -716,7 +716,7 @@ public struct SessionReducer: Sendable {
         let days = choice.promisedWorkingDays
         return SessionText(.guide, [
             "service": .verbatim(choice.name), "conditions": .clauses(choice.items.flatMap(\.conditions)),
-            "materials": materials.isEmpty ? .text(SessionText(.none)) : .list(materials),
+            "materials": materials.isEmpty ? .text(SessionText(.nothing)) : .list(materials),
             "promise": .text(days == 0 ? SessionText(.promiseSameDay) : SessionText(.promiseWithin, ["days": .number(days)])),
         ])
     }
@@ -738,7 +738,7 @@ public struct SessionReducer: Sendable {
         let spelled = { (text: String) in SessionText.Value.verbatim(text.map { String($0) }.joined(separator: " ")) }
         return SessionText(.receiptSpoken, [
             "service": .verbatim(receipt.serviceName), "number": spelled(receipt.trackingNumber),
-            "materials": receipt.materials.isEmpty ? .text(SessionText(.none)) : .list(receipt.materials.map(\.name)),
+            "materials": receipt.materials.isEmpty ? .text(SessionText(.nothing)) : .list(receipt.materials.map(\.name)),
             "promise": .text(promise(workingDays: days, from: CalendarDate(unixSeconds: state.now))),
             "delivery": .text(SessionText((state.visit?.delivery ?? .stationPickup).phrase)), "phone": spelled(receipt.enquiries),
         ])

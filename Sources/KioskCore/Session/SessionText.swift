@@ -87,14 +87,34 @@ public struct Phrasebook: Sendable {
             templates[phrase] = fallback.templates[phrase]
             missing.append(phrase)
         }
+        months = templates[.monthNames]!.split(separator: " ").map(String.init)
+        guard months.count == 12 else {
+            throw DataFileError(file: file, line: node.line, item: nil, field: "say.monthNames", message: "must name the 12 months, separated by spaces")
+        }
         self.language = language
         self.templates = templates
         self.missing = missing
-        months = templates[.monthNames]!.split(separator: " ").map(String.init)
+        // The date is written each language's own way; every other phrase names the same values in both.
+        mismatched = fallback.map { fallback in
+            Phrase.allCases.filter { $0 != .date && Self.valueNames(templates[$0]!) != Self.valueNames(fallback.templates[$0]!) }
+        } ?? []
     }
 
     /// Phrases this language's file lacks, said in the fallback's words.
     public let missing: [Phrase]
+    /// Phrases whose words name other values than the fallback's (a misspelt `{name}` shows as written).
+    public let mismatched: [Phrase]
+
+    /// The `{name}`s a template uses.
+    static func valueNames(_ template: String) -> Set<String> {
+        var names: Set<String> = []
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.insert(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
 
     /// The sentence in words.
     public func render(_ text: SessionText) -> String {
@@ -156,7 +176,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// ；
     case clauseSeparator
     /// 无 (a list with nothing in it).
-    case none
+    case nothing
     /// {text}: words from elsewhere (the platform's reason for a 退回), shown as they came.
     case asGiven
 
