@@ -341,6 +341,9 @@ public actor SessionRuntime {
             prompt = nil
             metrics?.sessionEnded(reason, saved: savedThisSession)
             savedThisSession = false
+            // A visit's scans (up to ~9 MB a raw A4 page, compressed on several threads) leave the
+            // allocator holding their high-water mark; give it back to the system for the next visit.
+            Allocator.releaseFreeMemory()
         case .stopSpeaking:
             // Audio is the touchscreen's business.
             break
