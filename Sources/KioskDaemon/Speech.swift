@@ -26,8 +26,57 @@ final class SpeechRenderer: Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
         }
+        // One WAV of the runs' samples in order: espeak-ng writes 22,050 Hz 16-bit mono for every voice.
+        var samples: [UInt8] = []
+        var header: [UInt8] = []
+        for run in Self.runs(text, voice: voice) {
+            let part = try await synthesize(run.text, voice: run.voice)
+            guard part.count >= 44 else { continue }
+            if header.isEmpty { header = Array(part[0..<44]) }
+            samples += part[44...]
+        }
+        guard let wav = Self.fixHeader(header + samples) else { throw Failure(description: "espeak-ng wrote no WAV for the prompt") }
+        cache.withLock { cache in
+            cache.insert((text, voice, wav), at: 0)
+            if cache.count > 16 { cache.removeLast() }
+        }
+        return wav
+    }
+
+    /// `text` in runs, each with the voice that reads it. On an English screen
+    /// the catalogue's names and the resident's stay Chinese, and the English
+    /// voice would say "Chinese letter" for each character: those runs are
+    /// read in Mandarin. Digits, spaces and punctuation stay with the run they
+    /// are in (年满80周岁 is one). A masked name's * is read 某 (张*兰 → 张某兰),
+    /// as Chinese anonymises a name, not "asterisk".
+    static func runs(_ text: String, voice: String) -> [(text: String, voice: String)] {
+        var spoken = ""
+        var previous: Character?
+        for character in text {
+            spoken.append(character == "*" && previous.map(isChinese) == true ? "某" : character)
+            previous = character
+        }
+        guard voice != "cmn" else { return [(spoken, "cmn")] }
+        var runs: [(text: String, voice: String)] = []
+        for character in spoken {
+            let own: String? = isChinese(character) ? "cmn" : character.isLetter ? voice : nil
+            if let last = runs.last, own == nil || own == last.voice {
+                runs[runs.count - 1].text.append(character)
+            } else {
+                runs.append((String(character), own ?? voice))
+            }
+        }
+        return runs
+    }
+
+    static func isChinese(_ character: Character) -> Bool {
+        character.unicodeScalars.contains { (0x3400...0x9FFF).contains($0.value) || (0x20000...0x3134F).contains($0.value) || (0x3000...0x303F).contains($0.value) || (0xFF00...0xFFEF).contains($0.value) }
+    }
+
+    /// One espeak-ng rendering (its streamed WAV, lengths not filled in).
+    private func synthesize(_ text: String, voice: String) async throws -> [UInt8] {
         let executable = self.executable
-        let wav: [UInt8] = try await withCheckedThrowingContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
@@ -40,20 +89,15 @@ final class SpeechRenderer: Sendable {
                     try process.run()
                     let data = output.fileHandleForReading.readDataToEndOfFile()
                     process.waitUntilExit()
-                    guard process.terminationStatus == 0, let fixed = Self.fixHeader(Array(data)) else {
-                        throw Failure(description: "espeak-ng failed (status \(process.terminationStatus)) or wrote no WAV")
+                    guard process.terminationStatus == 0 else {
+                        throw Failure(description: "espeak-ng failed (status \(process.terminationStatus))")
                     }
-                    continuation.resume(returning: fixed)
+                    continuation.resume(returning: Array(data))
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
         }
-        cache.withLock { cache in
-            cache.insert((text, voice, wav), at: 0)
-            if cache.count > 16 { cache.removeLast() }
-        }
-        return wav
     }
 
     /// A streamed WAV has 0xFFFFFFFF where its lengths go: fill them in.

@@ -17,6 +17,24 @@ import Glibc
 
 @Suite("Daemon parts", .serialized, .timeLimit(.minutes(1)))
 struct DaemonPartsTests {
+    @Test("Speech: on an English screen the Chinese names are read by the Mandarin voice; a masked name's * is read 某")
+    func speechVoices() async throws {
+        let runs = SpeechRenderer.runs("Hello, 王*国. Conditions: 年满80周岁; 户籍在本区. Tap “Next”.", voice: "en")
+        #expect(runs.map(\.voice) == ["en", "cmn", "en", "cmn", "en"])
+        #expect(runs.map(\.text) == ["Hello, ", "王某国. ", "Conditions: ", "年满80周岁; 户籍在本区. ", "Tap “Next”."])
+        #expect(SpeechRenderer.runs("王*国，您好。", voice: "cmn").map(\.text) == ["王某国，您好。"])
+        let speech = SpeechRenderer()
+        let english = try await speech.wav(for: "Hello. Conditions: none.", voice: "en")
+        let mixed = try await speech.wav(for: "Hello, 王*国. Conditions: 年满80周岁.", voice: "en")
+        for wav in [english, mixed] {
+            #expect(wav.count > 44 && Array(wav[0..<4]) == Array("RIFF".utf8) && Array(wav[36..<40]) == Array("data".utf8))
+            let length = Int(wav[40]) | Int(wav[41]) << 8 | Int(wav[42]) << 16 | Int(wav[43]) << 24
+            #expect(length == wav.count - 44, "the data length is filled in for the joined runs")
+        }
+        // The names are spoken, not skipped: the mixed prompt lasts longer.
+        #expect(mixed.count > english.count)
+    }
+
     @Test("The strings files: a typo stops kioskd with the file, line and key; an English file short of phrases says them in Chinese")
     func phrasebookFiles() throws {
         let folder = temporaryDirectory()
