@@ -17,7 +17,7 @@ services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
 # /metrics is read back by the Prometheus project's own text-format parser.
 monitoring="python3-prometheus-client"
-# The screens speak Mandarin (espeak-ng's cmn voice), or English on an English screen.
+# The screens speak Mandarin (espeak-ng's cmn-latn-pinyin voice), or English on an English screen.
 speech="espeak-ng"
 # Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from.
 data="unicode-data"

@@ -1,10 +1,10 @@
 import Foundation
 import Synchronization
 
-/// Renders the screen's prompt as speech with espeak-ng, in Mandarin
-/// (`-v cmn`) or, on an English screen, English (`-v en`), into a WAV the page plays. Nothing is written to disk: espeak-ng writes to
-/// a pipe, and the WAV header's lengths (unknown to a stream) are filled in
-/// here. The last few renderings are kept in memory, keyed by their text.
+/// Renders the screen's prompt as speech with espeak-ng, in Mandarin or, on
+/// an English screen, English, into a WAV the page plays. Nothing is written
+/// to disk: espeak-ng writes to a pipe, and the WAV header's lengths (unknown
+/// to a stream) are filled in here. The last few renderings are kept in memory, keyed by their text.
 final class SpeechRenderer: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -17,11 +17,16 @@ final class SpeechRenderer: Sendable {
         self.executable = executable
     }
 
+    /// espeak-ng's Mandarin voice. Its plain `cmn` voice reads Latin as English, and in
+    /// Debian's espeak-ng 1.51 that includes the pinyin it makes of many characters: 您好
+    /// came out as "nin two hao three". `cmn-latn-pinyin` reads the same characters as Mandarin.
+    static let mandarin = "cmn-latn-pinyin"
+
     /// espeak-ng's voice for a screen language.
-    static func voice(for language: String) -> String { language == "en" ? "en" : "cmn" }
+    static func voice(for language: String) -> String { language == "en" ? "en" : mandarin }
 
     /// The WAV for `text` in `voice`.
-    func wav(for text: String, voice: String = "cmn") async throws -> [UInt8] {
+    func wav(for text: String, voice: String = mandarin) async throws -> [UInt8] {
         if let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice }?.wav }) { return hit }
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
@@ -56,10 +61,10 @@ final class SpeechRenderer: Sendable {
             spoken.append(character == "*" && previous.map(isChinese) == true ? "某" : character)
             previous = character
         }
-        guard voice != "cmn" else { return [(spoken, "cmn")] }
+        guard voice != mandarin else { return [(spoken, mandarin)] }
         var runs: [(text: String, voice: String)] = []
         for character in spoken {
-            let own: String? = isChinese(character) ? "cmn" : character.isLetter ? voice : nil
+            let own: String? = isChinese(character) ? mandarin : character.isLetter ? voice : nil
             if let last = runs.last, own == nil || own == last.voice {
                 runs[runs.count - 1].text.append(character)
             } else {

@@ -20,9 +20,10 @@ struct DaemonPartsTests {
     @Test("Speech: on an English screen the Chinese names are read by the Mandarin voice; a masked name's * is read 某")
     func speechVoices() async throws {
         let runs = SpeechRenderer.runs("Hello, 王*国. Conditions: 年满80周岁; 户籍在本区. Tap “Next”.", voice: "en")
-        #expect(runs.map(\.voice) == ["en", "cmn", "en", "cmn", "en"])
+        let mandarin = SpeechRenderer.mandarin
+        #expect(runs.map(\.voice) == ["en", mandarin, "en", mandarin, "en"])
         #expect(runs.map(\.text) == ["Hello, ", "王某国. ", "Conditions: ", "年满80周岁; 户籍在本区. ", "Tap “Next”."])
-        #expect(SpeechRenderer.runs("王*国，您好。", voice: "cmn").map(\.text) == ["王某国，您好。"])
+        #expect(SpeechRenderer.runs("王*国，您好。", voice: mandarin).map(\.text) == ["王某国，您好。"])
         let speech = SpeechRenderer()
         let english = try await speech.wav(for: "Hello. Conditions: none.", voice: "en")
         let mixed = try await speech.wav(for: "Hello, 王*国. Conditions: 年满80周岁.", voice: "en")
@@ -33,6 +34,23 @@ struct DaemonPartsTests {
         }
         // The names are spoken, not skipped: the mixed prompt lasts longer.
         #expect(mixed.count > english.count)
+    }
+
+    @Test("Every Chinese phrase is read as Mandarin by the voice kioskd uses: espeak-ng's phonemes never switch to English")
+    func mandarinPhonemes() async throws {
+        let books = try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui")
+        // The templates without their {values}: what the voice must read as Mandarin.
+        let text = Phrase.allCases.map { books.zh.render(SessionText($0)).replacing(/\{[a-z_]+\}/, with: "") }.joined(separator: "\n")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/espeak-ng")
+        process.arguments = ["-v", SpeechRenderer.mandarin, "-q", "-x", text]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let phonemes = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && !phonemes.isEmpty)
+        #expect(!phonemes.contains("(en)"), "read as English: \(phonemes.split(separator: "\n").filter { $0.contains("(en)") }.prefix(3))")
     }
 
     @Test("The strings files: a typo stops kioskd with the file, line and key; an English file short of phrases says them in Chinese")
