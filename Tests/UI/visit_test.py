@@ -407,7 +407,10 @@ def consultation(kiosk):
 
 
 def form_typing(kiosk):
-    """A name typed in pinyin and a choice tapped on the form of 生育登记; kioskd keeps both."""
+    """A name typed in pinyin and a choice tapped on the form of 生育登记, in elderly mode; kioskd keeps both."""
+    kiosk.reach("attract")
+    kiosk.tap("长辈模式")
+    wait("elderly mode", lambda: kiosk.driver.execute_script("return document.body.classList.contains('elderly')"))
     kiosk.card("put", WANG["card"])
     kiosk.reach("home")
     kiosk.tap("按生活事件找")
@@ -419,7 +422,7 @@ def form_typing(kiosk):
     # 李 is on the third page of li's characters.
     kiosk.write("spouse_name", [("li", "李")])
     kiosk.keys("spouse_name", "mei")
-    kiosk.measure("form-pinyin")  # the keyboard with its candidates, measured like any screen
+    kiosk.measure("form-pinyin-elderly")  # the keyboard with its candidates, measured like any screen (elderly: 60×60 and larger text)
     kiosk.key("spouse_name", "梅")
     kiosk.key("spouse_name", "确定")
     kiosk.tap("二孩", exact=True)
