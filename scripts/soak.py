@@ -10,7 +10,8 @@ SIGKILL and started again. Then it checks what a province would:
 - no dead letter without the platform's reason;
 - kioskd's own memory (RssAnon: heap and stacks, where a leak shows) at the
   end is within 10% of what it was after warming up (measured on the same
-  process: the kills stop at half time). VmRSS is reported beside it; it
+  process, the kills stop at half time; both between visits, since a visit
+  in progress holds its scans). VmRSS is reported beside it; it
   also counts code pages mapped the first time a path runs (a debug build's
   are large), which is not growth.
 
@@ -18,7 +19,7 @@ SIGKILL and started again. Then it checks what a province would:
 
 Exits 1 with what failed. Debug binaries from `swift build` (make soak builds them).
 """
-import argparse, glob, json, os, random, re, signal, subprocess, sys, tempfile, threading, time
+import argparse, glob, json, os, random, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
 
 from simstation import ROOT, Station, rss_kb
 
@@ -122,11 +123,18 @@ def main():
                 kioskd.start()
                 warm.clear()
 
+    def screen():
+        try:
+            return json.load(urllib.request.urlopen("http://%s/api/screen" % listen, timeout=2)).get("screen")
+        except (OSError, ValueError):
+            return None
+
     def watch_memory():
-        """kioskd's memory after warming up: 20 s after the last kill (and after a quarter of the run)."""
-        while not stop.wait(1):
+        """kioskd's memory after warming up: 20 s after the last kill (and after a quarter of the run), between two
+        visits (the attract screen), as at the end: a visit in progress holds its scans."""
+        while not stop.wait(0.2):
             elapsed = time.time() - started
-            if "kb" not in warm and elapsed > max(duration / 2 + 20, duration / 4):
+            if "kb" not in warm and elapsed > max(duration / 2 + 20, duration / 4) and screen() == "attract":
                 warm.update(kb=rss_kb(kioskd.process.pid, "RssAnon"), rss=rss_kb(kioskd.process.pid), pid=kioskd.process.pid, at=elapsed)
 
     problems = []
@@ -151,6 +159,11 @@ def main():
             time.sleep(1)
         else:
             problems.append("the queue did not drain within 120 s after the faults stopped: %s" % status.get("queue"))
+        # Measured as after warm-up, between visits: a card a walked-away resident left on the reader goes.
+        station.control("idcard_reader", "card", "remove")
+        deadline = time.time() + 30
+        while screen() != "attract" and time.time() < deadline:
+            time.sleep(0.2)
         end_kb, end_rss = rss_kb(kioskd.process.pid, "RssAnon"), rss_kb(kioskd.process.pid)
 
         printed = set()

@@ -9,7 +9,7 @@ enum Allocator {
         _ = mallopt(-8 /* M_ARENA_MAX */, 2)
     }
 
-    /// Gives what is free back to the system: after a visit ends.
+    /// Gives what is free back to the system: after a visit ends, and once the forwarder has sent what was queued.
     static func releaseFreeMemory() {
         _ = malloc_trim(0)
     }

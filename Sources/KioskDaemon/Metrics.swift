@@ -85,6 +85,7 @@ public final class KioskMetrics: Sendable {
         case .deadLettered: deadLettered.increment()
         case .retried: retried.increment()
         case .uploaded(let bytes): uploadBytes.increment(by: Int64(bytes))
+        case .caughtUp: break
         }
     }
 

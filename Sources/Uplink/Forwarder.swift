@@ -55,6 +55,8 @@ public final class Forwarder: Sendable {
         case retried
         /// Attachment bytes the platform acknowledged.
         case uploaded(bytes: Int)
+        /// Nothing more is due after a round of sending (or trying): the forwarder waits.
+        case caughtUp
     }
 
     /// Creates a forwarder. `random` returns a value in [0, 1) (injected by tests); `observe` hears each ``Event``.
@@ -97,6 +99,7 @@ public final class Forwarder: Sendable {
         var lastSync = 0.0, lastPurge = 0.0, lastProbe = 0.0
         var probeDelay = settings.probeInitial
         var everUp = false
+        var sentSinceCaughtUp = false
         while !stopped.withLock({ $0 }), !Task.isCancelled {
             var now = Date().timeIntervalSince1970
             // Purging needs no link: payloads and old rows go on time even offline.
@@ -126,6 +129,7 @@ public final class Forwarder: Sendable {
             let due = (try? outbox.due()) ?? []
             for tracking in due where linkUp && !stopped.withLock({ $0 }) {
                 await forward(tracking)
+                sentSinceCaughtUp = true
             }
             if linkUp { await sendRatings() }
             now = Date().timeIntervalSince1970
@@ -134,6 +138,10 @@ public final class Forwarder: Sendable {
                 lastSync = now
             }
             guard due.isEmpty else { continue }
+            if sentSinceCaughtUp {
+                sentSinceCaughtUp = false
+                observe(.caughtUp)
+            }
             let next = min((try? outbox.nextDueAt()).flatMap { $0 } ?? .infinity, lastProbe + settings.idleProbeInterval, lastPurge + settings.purgeInterval)
             let wait = max(0.05, min(60, next - now))
             await outbox.changes.wait(for: .milliseconds(Int(wait * 1000)))
