@@ -106,6 +106,9 @@ public final class Outbox: ApplicationOutbox, Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 512 KB of pages per connection, not SQLite's 2 MB: the pool has a writer and up to five
+            // readers, each cache grows with the database, and the kernel caches the file anyway.
+            try db.execute(sql: "PRAGMA cache_size = -512")
         }
         configuration.busyMode = .timeout(10)
         do {
