@@ -108,17 +108,13 @@ public struct Phrasebook: Sendable {
     /// The `{name}`s a template uses.
     static func valueNames(_ template: String) -> Set<String> {
         var names: Set<String> = []
-        var rest = template[...]
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            names.insert(String(rest[rest.index(after: open)..<close]))
-            rest = rest[rest.index(after: close)...]
-        }
+        _ = fill(template) { names.insert($0); return nil }
         return names
     }
 
     /// The sentence in words.
     public func render(_ text: SessionText) -> String {
-        fill(templates[text.phrase] ?? text.phrase.rawValue) { name in text.values[name].map(render) }
+        Self.fill(templates[text.phrase] ?? text.phrase.rawValue) { name in text.values[name].map(render) }
     }
 
     /// One value in words.
@@ -137,7 +133,7 @@ public struct Phrasebook: Sendable {
     /// A date the language's way.
     public func render(_ date: CalendarDate) -> String {
         let month = months.indices.contains(date.month - 1) ? months[date.month - 1] : String(date.month)
-        return fill(templates[.date]!) { name in
+        return Self.fill(templates[.date]!) { name in
             switch name {
             case "year": String(date.year)
             case "month": String(date.month)
@@ -149,7 +145,7 @@ public struct Phrasebook: Sendable {
     }
 
     /// Replaces each `{name}`; a name without a value is left as written, so a slip shows rather than vanishes.
-    private func fill(_ template: String, _ value: (String) -> String?) -> String {
+    private static func fill(_ template: String, _ value: (String) -> String?) -> String {
         var result = ""
         var rest = template[...]
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
