@@ -58,6 +58,7 @@ let package = Package(
                 "KioskCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -130,6 +131,7 @@ let package = Package(
                 "SystemIO", "KioskCore", "CImageCodecs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -165,7 +167,8 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox", "Uplink", "AgentAuth", "HardwareSim", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Outbox", "Uplink", "AgentAuth", "HardwareSim", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "CryptoExtras", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),
@@ -182,7 +185,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "HardwareSim", "TestSupport", "Outbox", "KioskCore",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -33,7 +33,7 @@ struct OutboxBench: AsyncParsableCommand {
         let folder = dir + "/outbox-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let key = P256.KeyAgreement.PrivateKey()
+        let key = Curve25519.KeyAgreement.PrivateKey()
         var quiet = Logger(label: "bench")
         quiet.logLevel = .critical
         func open(_ name: String, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws -> Outbox {
@@ -181,7 +181,7 @@ struct OutboxBench: AsyncParsableCommand {
 
     /// 4. Draining to the platform simulator over loopback against curl.
 
-    private func drain(folder: String, key: P256.KeyAgreement.PrivateKey, pages: [[UInt8]], open: (String, @escaping @Sendable () -> Double) throws -> Outbox,
+    private func drain(folder: String, key: Curve25519.KeyAgreement.PrivateKey, pages: [[UInt8]], open: (String, @escaping @Sendable () -> Double) throws -> Outbox,
                        logger: Logger) async throws {
         let applications = 10
         let outbox = try open("drain") { Date().timeIntervalSince1970 }
@@ -193,7 +193,7 @@ struct OutboxBench: AsyncParsableCommand {
             let listener = try TCPListeningSocket(port: 0)
             let port = listener.port
             listener.close()
-            let platform = try PlatformSimulator(privateKey: key, outputDirectory: "\(folder)/\(name)", port: port)
+            let platform = try PlatformSimulator(privateKey: .x25519(key), outputDirectory: "\(folder)/\(name)", port: port)
             try platform.start()
             return platform
         }
@@ -345,7 +345,7 @@ func rawFsyncRate(path: String, count: Int) throws -> Double {
 }
 
 /// Where an enqueue's CPU time goes (`--only profile`; no goal, for tuning).
-func profileSealing(_ key: P256.KeyAgreement.PrivateKey) throws {
+func profileSealing(_ key: Curve25519.KeyAgreement.PrivateKey) throws {
     func time(_ label: String, _ n: Int, _ body: () throws -> Void) rethrows {
         let start = ContinuousClock.now
         for _ in 0..<n { try body() }
@@ -354,12 +354,12 @@ func profileSealing(_ key: P256.KeyAgreement.PrivateKey) throws {
     let page = randomBytes(1 << 20)
     let symmetric = SymmetricKey(size: .bits256)
     print("CPU per operation")
-    try time("HPKE sender to a P-256 key (ephemeral key + ECDH)", 200) {
-        _ = try HPKE.Sender(recipientKey: key.publicKey, ciphersuite: .P256_SHA256_AES_GCM_256, info: Data("x".utf8))
+    try time("HPKE sender to an X25519 key (ephemeral key + X25519)", 200) {
+        _ = try HPKE.Sender(recipientKey: key.publicKey, ciphersuite: .init(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256), info: Data("x".utf8))
     }
-    let x25519 = Curve25519.KeyAgreement.PrivateKey()
-    try time("HPKE sender to an X25519 key, for comparison", 200) {
-        _ = try HPKE.Sender(recipientKey: x25519.publicKey, ciphersuite: .Curve25519_SHA256_ChachaPoly, info: Data("x".utf8))
+    let p256 = P256.KeyAgreement.PrivateKey()
+    try time("HPKE sender to a P-256 key, for comparison", 200) {
+        _ = try HPKE.Sender(recipientKey: p256.publicKey, ciphersuite: .P256_SHA256_AES_GCM_256, info: Data("x".utf8))
     }
     try time("AES-256-GCM seal of a 1 MB page", 20) { _ = try AES.GCM.seal(page, using: symmetric) }
     time("SHA-256 of a 1 MB page", 20) { _ = SHA256.hash(data: page) }

@@ -244,7 +244,7 @@ public final class Outbox: ApplicationOutbox, Sendable {
         guard let senders else {
             throw OutboxError("applications cannot be sealed: the platform's public key (platform.public_key) was not readable when kioskd started; install it and restart kioskd. Nothing was saved and no receipt was printed")
         }
-        let key = UUID().uuidString.lowercased()
+        let key = Self.newIdempotencyKey()
         let sealing = try Sealer.Session(submission, binding: key, sender: senders.take())
         let pages = submission.attachments.map(\.data)
         let files: [(fileName: String, bytes: Int, sha256: String)]
@@ -277,6 +277,19 @@ public final class Outbox: ApplicationOutbox, Sendable {
     }
 
     static func fileName(key: String, index: Int) -> String { "\(key)-\(index).sealed" }
+
+    /// A random (version 4) UUID, lowercase, from the kernel's generator
+    /// (getrandom). Foundation's `UUID()` opens, reads and closes /dev/urandom
+    /// each time: three more system calls on every enqueue's path.
+    static func newIdempotencyKey() -> String {
+        var random = SystemRandomNumberGenerator()
+        var words = (random.next() as UInt64, random.next() as UInt64)
+        return withUnsafeMutableBytes(of: &words) { b in
+            b[6] = b[6] & 0x0F | 0x40  // version 4
+            b[8] = b[8] & 0x3F | 0x80  // the RFC 9562 variant
+            return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])).uuidString.lowercased()
+        }
+    }
 
     /// Seals, hashes and durably writes the pages, two or more at a time (one
     /// per core), so sealing one page overlaps writing another.
@@ -360,10 +373,9 @@ public final class Outbox: ApplicationOutbox, Sendable {
             try db.cachedStatement(sql: "INSERT INTO attachment (application_id, position, file_name, bytes, sha256) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [id, position, file.fileName, file.bytes, file.sha256])
         }
+        // One entry for the one transaction: what was asked for, and what was sealed and kept.
         try appendAudit(db, action: "created", trackingNumber: number.value, actor: "applicant \(pending.applicantMasked)",
-                        detail: "\(pending.serviceCode) \(pending.serviceName)")
-        try appendAudit(db, action: "sealed", trackingNumber: number.value, actor: "kiosk",
-                        detail: "envelope sha256 \(pending.envelopeSHA256.prefix(16)), \(pending.attachments.count) sealed attachment(s), \(bytes) bytes")
+                        detail: "\(pending.serviceCode) \(pending.serviceName); sealed: envelope sha256 \(pending.envelopeSHA256.prefix(16)), \(pending.attachments.count) attachment(s), \(bytes) bytes")
         return number
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+import CryptoExtras
 import Foundation
 import HardwareSim
 import Synchronization
@@ -41,9 +42,9 @@ struct CrashSafetyTests {
         let kills = ProcessInfo.processInfo.environment["KIOSKD_CRASH_KILLS"].flatMap(Int.init) ?? 60
         let folder = temporaryDirectory()
         let state = folder + "/state"
-        let key = P256.KeyAgreement.PrivateKey()
+        let key = Curve25519.KeyAgreement.PrivateKey()
         try key.publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
-        let platform = try PlatformSimulator(privateKey: key, outputDirectory: folder + "/platform", port: UInt16(freePort()), seed: 42)
+        let platform = try PlatformSimulator(privateKey: .x25519(key), outputDirectory: folder + "/platform", port: UInt16(freePort()), seed: 42)
         try platform.start()
         defer { platform.stop() }
         // Uploads cut half-way now and then: resumes happen across kills too.

@@ -72,7 +72,7 @@ struct StationServicesTests {
     @Test("The platform's newer catalogue is taken; a garbage or invalid one is refused and the last good one stays")
     func refreshFromPlatform() async throws {
         let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: P256.KeyAgreement.PrivateKey(), outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
+        let platform = try PlatformSimulator(privateKey: .x25519(Curve25519.KeyAgreement.PrivateKey()), outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
         try platform.start()
         defer { platform.stop() }
         let services = try StationServices(config: config(folder), stateDirectory: folder + "/state", logger: Logger(label: "test"))

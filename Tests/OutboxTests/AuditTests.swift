@@ -38,13 +38,14 @@ struct AuditTests {
         let outbox = try Outbox.attach(directory: directory)
         defer { try? outbox.close() }
         let entries = try outbox.auditEntries(trackingNumber: tracking.value)
-        #expect(entries.map(\.action) == ["created", "sealed", "scanned", "receipted", "forwarded", "acknowledged", "status", "rated", "purged"],
+        #expect(entries.map(\.action) == ["created", "scanned", "receipted", "forwarded", "acknowledged", "status", "rated", "purged"],
                 "a repeated status is not logged again")
+        #expect(entries.first { $0.action == "created" }?.detail.contains("城乡居民基本养老保险参保登记; sealed: envelope sha256 ") == true)
         #expect(entries.first { $0.action == "acknowledged" }?.detail == "case number AH3401042026112700001")
         #expect(entries.first { $0.action == "status" }?.detail == "办结: 结果已送达本站")
         #expect(entries.first { $0.action == "forwarded" }?.detail == "uploaded after 1 failed attempt(s)")
         let result = try outbox.verifyAudit()
-        #expect(result.intact && result.entries == 10 && result.headSequence == 10)
+        #expect(result.intact && result.entries == 9 && result.headSequence == 9)
         let everything = try outbox.auditEntries().map { "\($0.actor) \($0.detail)" }.joined()
         for secret in ["王建国", "340104195803120519", "13900000000"] { #expect(!everything.contains(secret)) }
     }
@@ -68,7 +69,7 @@ struct AuditTests {
         try queue.close()
     }
 
-    @Test("Deleting any entry is detected and located", arguments: [1, 2, 5, 9])
+    @Test("Deleting any entry is detected and located", arguments: [1, 2, 5, 8])
     func deletion(_ sequence: Int) async throws {
         let (directory, _) = try await history()
         try tamper(directory, "DELETE FROM audit_log WHERE sequence = \(sequence)")
@@ -94,7 +95,7 @@ struct AuditTests {
 
     @Test("Editing any field of any entry is detected and located", arguments: [
         (3, "detail = 'hukou_book: 1 page(s)'"), (6, "actor = 'someone else'"), (1, "tracking_number = '340104001-20261127-0002-3'"),
-        (8, "at_ms = at_ms - 1000"), (10, "action = 'agent_logout'"),
+        (8, "at_ms = at_ms - 1000"), (9, "action = 'agent_logout'"),
     ])
     func edit(_ sequence: Int, _ change: String) async throws {
         let (directory, _) = try await history()

@@ -16,10 +16,10 @@ struct UplinkRig {
     let client: HTTPPlatformClient
     let forwarder: Forwarder
 
-    init(platformKey: P256.KeyAgreement.PrivateKey = platformPrivateKey, start: Bool = true, chunkSize: Int = 4096, seed: UInt64 = 1) throws {
+    init(platformKey: Curve25519.KeyAgreement.PrivateKey = platformPrivateKey, start: Bool = true, chunkSize: Int = 4096, seed: UInt64 = 1) throws {
         folder = temporaryDirectory("uplink")
         outbox = try openOutbox(folder + "/outbox")
-        platform = try PlatformSimulator(privateKey: platformKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort(), seed: seed)
+        platform = try PlatformSimulator(privateKey: .x25519(platformKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(), seed: seed)
         if start { try platform.start() }
         client = try HTTPPlatformClient(baseURL: platform.url, tls: nil, connectTimeout: .seconds(2))
         var settings = Forwarder.Settings()
@@ -77,6 +77,38 @@ struct ForwarderTests {
             #expect(String(decoding: payload, as: UTF8.self).contains("340104195803120519"))
         }
         rig.platform.stop()
+    }
+
+    @Test("the platform's key: the simulator makes an X25519 pair kioskd reads; a P-256 key file still seals and opens; a file that is neither is refused")
+    func platformKeyFiles() async throws {
+        let folder = temporaryDirectory()
+        let made = try PlatformSimulator.keyPair(privateKeyPath: folder + "/key.pem", publicKeyPath: folder + "/public.pem")
+        guard case .x25519 = made else { Issue.record("the simulator made a P-256 key, not X25519"); return }
+        let publicPEM = try String(contentsOfFile: folder + "/public.pem", encoding: .utf8)
+        _ = try PlatformSimulator.keyPair(privateKeyPath: folder + "/key.pem", publicKeyPath: folder + "/public.pem")
+        #expect(try String(contentsOfFile: folder + "/public.pem", encoding: .utf8) == publicPEM, "the kept key is read back, not replaced")
+        #expect(throws: OutboxError.self) { try PlatformPublicKey(pemFile: folder + "/key.pem") }  // the private half is no public key
+        do {
+            _ = try PlatformPublicKey(pemFile: folder + "/key.pem")
+        } catch {
+            #expect("\(error)".contains("is not an X25519 or P-256 public key in PEM form: ask the platform operator for the right file"))
+        }
+
+        // A platform that still holds a P-256 key.
+        try P256.KeyAgreement.PrivateKey().pemRepresentation.write(toFile: folder + "/p256-key.pem", atomically: true, encoding: .utf8)
+        let key = try PlatformSimulator.keyPair(privateKeyPath: folder + "/p256-key.pem", publicKeyPath: folder + "/p256-public.pem")
+        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(pemFile: folder + "/p256-public.pem"),
+                                settings: .init(stationCode: "340104001"))
+        let platform = try PlatformSimulator(privateKey: key, outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
+        try platform.start()
+        defer { platform.stop() }
+        let tracking = try await outbox.enqueue(submission(pages: 1))
+        let envelope = try #require(try outbox.upload(tracking)).envelope
+        #expect(String(decoding: envelope, as: UTF8.self).contains(#""suite":"P256_SHA256_AES_GCM_256""#))
+        await Forwarder(outbox: outbox, platform: try HTTPPlatformClient(baseURL: platform.url, tls: nil), logger: Logger(label: "test")).forward(tracking)
+        #expect(try outbox.application(tracking)?.state == .acknowledged)
+        let payload = try #require(FileManager.default.contents(atPath: "\(folder)/platform/\(tracking.value)/payload.json"))
+        #expect(String(decoding: payload, as: UTF8.self).contains("340104195803120519"))
     }
 
     @Test("exactly once: with 20% of answers lost after commit, 10% 5xx and 10% uploads reset, 500 applications land exactly 500 times, byte-identical")
@@ -141,7 +173,7 @@ struct ForwarderTests {
 
     @Test("a final refusal moves the application to the dead letters with the platform's reason; retry sends it once the cause is fixed")
     func deadLetter() async throws {
-        let wrongKey = P256.KeyAgreement.PrivateKey()
+        let wrongKey = Curve25519.KeyAgreement.PrivateKey()
         let rig = try UplinkRig(platformKey: wrongKey)
         let tracking = try await rig.outbox.enqueue(submission(pages: 1))
         await rig.forwarder.forward(tracking)
@@ -152,7 +184,7 @@ struct ForwarderTests {
         rig.platform.stop()
 
         // The cause fixed (the right platform): a maintainer retries it.
-        let fixed = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: rig.folder + "/platform2", port: TCPListening.unusedPort())
+        let fixed = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: rig.folder + "/platform2", port: TCPListening.unusedPort())
         try fixed.start()
         let forwarder = Forwarder(outbox: rig.outbox, platform: try HTTPPlatformClient(baseURL: fixed.url, tls: nil), logger: Logger(label: "test"))
         #expect(try rig.outbox.retry(tracking))
@@ -194,7 +226,7 @@ struct ForwarderTests {
         settings.purgeAfter = 3600
         settings.retention = 90 * 86400
         let outbox = try Outbox(directory: folder, platformKey: PlatformPublicKey(platformPrivateKey.publicKey), settings: settings)
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
         try platform.start()
         let forwarder = Forwarder(outbox: outbox, platform: try HTTPPlatformClient(baseURL: platform.url, tls: nil), logger: Logger(label: "test"))
         let tracking = try await outbox.enqueue(submission(pages: 2))
@@ -227,7 +259,7 @@ struct RatingForwardingTests {
     @Test("A rating waits while offline and for the case number, then goes once; a second rating of the case is ignored")
     func ratings() async throws {
         let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
         let outbox = try openOutbox(folder + "/outbox")
         let tracking = try await outbox.enqueue(submission(pages: 1))
         try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .dissatisfied, reasons: ["等待时间长"], channel: "5", at: 1_795_744_800))

@@ -15,7 +15,7 @@ import Glibc
 #endif
 
 /// The platform's key pair, as the platform holds it.
-let platformPrivateKey = P256.KeyAgreement.PrivateKey()
+let platformPrivateKey = Curve25519.KeyAgreement.PrivateKey()
 
 func openOutbox(_ directory: String, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws -> Outbox {
     var settings = Outbox.Settings(stationCode: "340104001")
@@ -37,7 +37,7 @@ func submission(_ name: String = "王建国", pages: Int = 2, pageBytes: Int = 4
 /// Opens an envelope the way the platform does: HPKE with the platform's private key, then AES-GCM.
 func platformOpen(_ envelope: Data, binding: String) throws -> (payload: [String: Any], key: SymmetricKey) {
     let json = try JSONSerialization.jsonObject(with: envelope) as! [String: Any]
-    var recipient = try HPKE.Recipient(privateKey: platformPrivateKey, ciphersuite: .P256_SHA256_AES_GCM_256, info: Data("kioskd application v1".utf8),
+    var recipient = try HPKE.Recipient(privateKey: platformPrivateKey, ciphersuite: HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256), info: Data("kioskd application v1".utf8),
                                        encapsulatedKey: Data(base64Encoded: json["encapsulated_key"] as! String)!)
     let key = SymmetricKey(data: try recipient.open(Data(base64Encoded: json["wrapped_key"] as! String)!, authenticating: Data(binding.utf8)))
     let payload = try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: json["payload"] as! String)!), using: key, authenticating: Data(binding.utf8))
@@ -106,6 +106,12 @@ struct OutboxTests {
         for _ in 0..<3 { numbers.append(try await outbox.enqueue(submission(pages: 0))) }
         #expect(numbers.map(\.value).map { String($0.dropLast(2)) } == ["340104001-20261118-0001", "340104001-20261118-0002", "340104001-20261118-0003"])
         for number in numbers { #expect(try TrackingNumber(number.value) == number) }
+        // Each carries its own idempotency key: a random (version 4) UUID, as docs/platform-api.yaml says.
+        let keys = try numbers.map { try #require(try outbox.upload($0)).idempotencyKey }
+        #expect(Set(keys).count == 3)
+        for key in keys {
+            #expect(key.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(key)")
+        }
     }
 
     @Test("on opening, files no saved application refers to are removed, and an application with missing files is flagged, not dropped")
@@ -206,7 +212,7 @@ struct OutboxTests {
         #expect(try reopened.summary().counts[.queued] == 2)
 
         // …and forwards both.
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: temporaryDirectory() + "/platform", port: TCPListening.unusedPort())
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: temporaryDirectory() + "/platform", port: TCPListening.unusedPort())
         try platform.start()
         defer { platform.stop() }
         let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)

@@ -30,7 +30,7 @@ struct PlatformTLSTests {
     func mutualTLS() async throws {
         let pki = try testPKI()
         let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
                                              tls: .init(directory: pki))
         try platform.start()
         defer { platform.stop() }
@@ -54,7 +54,7 @@ struct PlatformTLSTests {
     func pinMismatch() async throws {
         let pki = try testPKI()
         let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
                                              tls: .init(directory: pki))
         try platform.start()
         defer { platform.stop() }
@@ -85,7 +85,7 @@ struct PlatformTLSTests {
     func unknownStation() async throws {
         let pki = try testPKI()
         let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
                                              tls: .init(directory: pki))
         try platform.start()
         defer { platform.stop() }
@@ -105,7 +105,7 @@ struct PlatformTLSTests {
     func certificateForAnotherStation() async throws {
         let pki = try testPKI(station: "340104999")
         let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: platformPrivateKey, outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
                                              tls: .init(directory: pki))
         try platform.start()
         defer { platform.stop() }

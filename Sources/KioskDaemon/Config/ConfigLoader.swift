@@ -49,7 +49,7 @@ public enum ConfigLoader {
         ("station.code", "the station's code in the province: 6 to 12 digits"),
         ("station.name", "the station's name, as printed on receipts"),
         ("platform.url", "https://HOST[:PORT], or http://127.0.0.1:PORT for a simulator"),
-        ("platform.public_key", "the platform's P-256 public key file (PEM)"),
+        ("platform.public_key", "the platform's public key file (PEM, X25519 or P-256)"),
         ("platform.client_certificate", "the station's TLS certificate (PEM file), or empty for http"),
         ("platform.client_key", "the station's TLS private key (PEM file), or empty for http"),
         ("platform.ca", "the platform's CA certificate (PEM file, the only CA trusted), or empty for http"),

@@ -89,7 +89,7 @@ public struct StationSettings: Sendable, Equatable {
 public struct PlatformSettings: Sendable, Equatable {
     /// Its base URL: https with the files below, or http to a loopback simulator.
     public var url = "http://127.0.0.1:8091"
-    /// The platform's P-256 public key (PEM) every application is sealed to.
+    /// The platform's public key (PEM, X25519 or P-256) every application is sealed to.
     public var publicKey: String
     /// The station's TLS client certificate, its key, and the platform's CA (pinned); needed for https.
     public var clientCertificate: String?
