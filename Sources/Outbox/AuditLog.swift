@@ -104,14 +104,26 @@ extension Outbox {
 
     /// Appends an entry inside the caller's transaction, chained to the newest one.
     func appendAudit(_ db: Database, action: String, trackingNumber: String?, actor: String, detail: String) throws {
+        var head = try chainHead(db)
+        try appendAudit(db, after: &head, action: action, trackingNumber: trackingNumber, actor: actor, detail: detail)
+    }
+
+    /// The newest entry's sequence and hash, inside the caller's transaction.
+    func chainHead(_ db: Database) throws -> (sequence: Int, hash: String) {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"))
-        let sequence = (last?["sequence"] as Int? ?? 0) + 1
-        let previous = last?["hash"] as String? ?? AuditEntry.genesis
+        return (last?["sequence"] ?? 0, last?["hash"] ?? AuditEntry.genesis)
+    }
+
+    /// Appends an entry after `head` (read in this transaction), which then becomes the new entry:
+    /// a group commit reads the chain's head once for all its entries.
+    func appendAudit(_ db: Database, after head: inout (sequence: Int, hash: String), action: String, trackingNumber: String?, actor: String, detail: String) throws {
+        let sequence = head.sequence + 1
         let at = Int64((settings.now() * 1000).rounded())
-        let hash = AuditEntry.hash(previous: previous, sequence: sequence, at: at, trackingNumber: trackingNumber, actor: actor, action: action, detail: detail)
+        let hash = AuditEntry.hash(previous: head.hash, sequence: sequence, at: at, trackingNumber: trackingNumber, actor: actor, action: action, detail: detail)
         try db.cachedStatement(sql: """
             INSERT INTO audit_log (sequence, at_ms, tracking_number, actor, action, detail, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [sequence, at, trackingNumber, actor, action, detail, previous, hash])
+            """).execute(arguments: [sequence, at, trackingNumber, actor, action, detail, head.hash, hash])
+        head = (sequence, hash)
     }
 
     /// Appends what the session or an agent did (`SessionEffect.audit`).

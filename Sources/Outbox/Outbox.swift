@@ -336,7 +336,14 @@ public final class Outbox: ApplicationOutbox, Sendable {
             logger.debug("committing \(batch.count) application(s)")
             do {
                 let numbers = try pool.write { db in
-                    try batch.map { try self.insert($0, day: day, db) }
+                    // The batch's numbers minted by one statement, the audit chain's head read once.
+                    let first = try self.mintSequences(batch.count, day: day, db)
+                    var head = try self.chainHead(db)
+                    return try batch.enumerated().map { offset, pending in
+                        let number = TrackingNumber(station: self.settings.stationCode, date: day, sequence: first + offset)
+                        try self.insert(pending, number: number, audit: &head, db)
+                        return number
+                    }
                 }
                 transactions.withLock { $0 += 1 }
                 changes.signal()
@@ -350,17 +357,21 @@ public final class Outbox: ApplicationOutbox, Sendable {
         }
     }
 
-    private func insert(_ pending: Pending, day: CalendarDate, _ db: Database) throws -> TrackingNumber {
+    /// Takes `count` sequence numbers of `day`; returns the first.
+    private func mintSequences(_ count: Int, day: CalendarDate, _ db: Database) throws -> Int {
         // Cached statements: compiling SQL is a good part of an enqueue's CPU time.
-        let sequence = try Int.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO tracking_sequence (day, last) VALUES (?, 1)
-            ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last
-            """), arguments: [day.yyyymmdd])!
+        let last = try Int.fetchOne(db.cachedStatement(sql: """
+            INSERT INTO tracking_sequence (day, last) VALUES (?, ?)
+            ON CONFLICT(day) DO UPDATE SET last = last + excluded.last RETURNING last
+            """), arguments: [day.yyyymmdd, count])!
         // The number has room for 99,999 a day; a station never comes close, but a trap here would take kioskd down.
-        guard sequence <= 99_999 else {
+        guard last <= 99_999 else {
             throw OutboxError("this station has issued 99,999 tracking numbers today, all a day can have: the application was not saved and no receipt was printed; more can be taken tomorrow (is something submitting in a loop?)")
         }
-        let number = TrackingNumber(station: settings.stationCode, date: day, sequence: sequence)
+        return last - count + 1
+    }
+
+    private func insert(_ pending: Pending, number: TrackingNumber, audit head: inout (sequence: Int, hash: String), _ db: Database) throws {
         let bytes = pending.envelope.count + pending.attachments.reduce(0) { $0 + $1.bytes }
         try db.cachedStatement(sql: """
             INSERT INTO application (tracking_number, idempotency_key, service_code, service_name, applicant_masked, applicant_key, state, created_at,
@@ -374,9 +385,8 @@ public final class Outbox: ApplicationOutbox, Sendable {
                 .execute(arguments: [id, position, file.fileName, file.bytes, file.sha256])
         }
         // One entry for the one transaction: what was asked for, and what was sealed and kept.
-        try appendAudit(db, action: "created", trackingNumber: number.value, actor: "applicant \(pending.applicantMasked)",
+        try appendAudit(db, after: &head, action: "created", trackingNumber: number.value, actor: "applicant \(pending.applicantMasked)",
                         detail: "\(pending.serviceCode) \(pending.serviceName); sealed: envelope sha256 \(pending.envelopeSHA256.prefix(16)), \(pending.attachments.count) attachment(s), \(bytes) bytes")
-        return number
     }
 
     private func removeFiles(_ names: [String]) {

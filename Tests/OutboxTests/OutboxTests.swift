@@ -159,6 +159,11 @@ struct OutboxTests {
         #expect(Set(numbers).count == 40)
         #expect(try outbox.summary().counts[.queued] == 40)
         #expect(outbox.committedTransactions <= 2, "\(outbox.committedTransactions) transactions for 40 concurrent enqueues")
+        // One statement minted the batch's numbers, and the audit chain's head was read once for it: still 1…40, one entry each, chained.
+        #expect(numbers.map { String($0.value.dropLast(2).suffix(4)) }.sorted() == (1...40).map { String(format: "%04d", $0) })
+        let audit = try outbox.verifyAudit()
+        #expect(audit.intact && audit.entries == 40, "\(audit.problems)")
+        #expect(Set(try outbox.auditEntries().compactMap(\.trackingNumber)) == Set(numbers.map(\.value)))
     }
 
     @Test("the 99,999th tracking number of a day is the last: the next enqueue fails with what to do, nothing saved, and the next day goes on")
