@@ -86,6 +86,7 @@ def main():
     station = Station(binaries, work)
     readahead = readahead_file(binary)
     saved = open(readahead).read().strip()
+    process = None
     try:
         with open(readahead, "w") as f:
             f.write("0")
@@ -99,8 +100,9 @@ def main():
                         "--count", "3", "--abandon-percent", "0", "--timeout-percent", "0", "--agent-percent", "0", "--incomplete-percent", "0"],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         visiting = resident_pages(process.pid, binary)
-        Station.stop_kioskd(process)
     finally:
+        if process:
+            Station.stop_kioskd(process)
         with open(readahead, "w") as f:
             f.write(saved)
         station.close()

@@ -8,7 +8,7 @@ import Synchronization
 /// a PEM file (`-----BEGIN PUBLIC KEY-----`) configured as
 /// `platform.public_key`. X25519 is what the platform simulator makes and
 /// what docs/platform-api.yaml asks for; a P-256 key is still accepted.
-/// Sealing to X25519 costs 45 µs of CPU, to P-256 110 µs (`kioskd-bench
+/// Sealing to X25519 costs about 50 µs of CPU, to P-256 120 µs (`kioskd-bench
 /// outbox --only profile`), and a station seals every application.
 public struct PlatformPublicKey: Sendable {
     enum Key: Sendable {
