@@ -5,13 +5,15 @@
 
 SWIFT ?= swift
 BIN := .build/debug
-# The release build (make release, make bench). Each function in its own section, laid out by lld
-# with the code kioskd runs while it starts and waits first, then what a visit adds
-# (scripts/kioskd-code-order.txt, from `make code-order`), and the private functions LLVM leaves
-# unnamed together after them (scripts/kioskd-code-layout.ld). The kernel maps code 64 KB around
-# each page touched: scattered, the 1.6 MB kioskd runs at rest kept 15 MB of it resident. Relative
-# relocations packed (RELR): ld.so reads 15 KB of them instead of 1.4 MB (docs/operations.md, "Memory at rest").
-RELEASE := -c release -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
+# The release build (make release, make bench). The Swift runtime and Foundation linked in
+# (--static-swift-stdlib), so their code can be laid out with kioskd's. Each function in its own
+# section, laid out by lld with the code that runs while kioskd starts and waits first, then what a
+# visit adds (scripts/kioskd-code-order.txt, from `make code-order`), and the private functions
+# LLVM leaves unnamed together after them (scripts/kioskd-code-layout.ld). The kernel maps code
+# 64 KB around each page touched: scattered, the code kioskd runs at rest kept 15 MB of its own
+# and 17 MB of the runtime's and Foundation's resident. Relative relocations packed (RELR): ld.so
+# reads 15 KB of them instead of 1.4 MB (docs/operations.md, "Memory at rest").
+RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/kioskd-code-order.txt -Xlinker --no-warn-symbol-ordering \
 	-Xlinker -T -Xlinker $(CURDIR)/scripts/kioskd-code-layout.ld -Xlinker -z -Xlinker pack-relative-relocs
 
@@ -30,6 +32,7 @@ build: deps
 
 # What a station runs (README, "Installing on a station"): .build/release/kioskd and kioskctl.
 release: deps
+	@scripts/install-deps.sh release
 	$(SWIFT) build $(RELEASE) --product kioskd
 	$(SWIFT) build $(RELEASE) --product kioskctl
 
@@ -82,14 +85,16 @@ clean:
 # list still links, it only packs less.
 code-order: deps
 	@scripts/install-deps.sh test
+	@scripts/install-deps.sh release
 	$(SWIFT) build
-	$(SWIFT) build -c release --product kioskd --scratch-path .build-profile -Xswiftc -Xllvm -Xswiftc -align-all-functions=12 -Xcc -mllvm -Xcc -align-all-functions=12
+	$(SWIFT) build -c release --static-swift-stdlib --product kioskd --scratch-path .build-profile -Xswiftc -Xllvm -Xswiftc -align-all-functions=12 -Xcc -mllvm -Xcc -align-all-functions=12
 	/usr/bin/python3 scripts/make-code-order.py .build-profile/release $(BIN) scripts/kioskd-code-order.txt
 
 # Benchmarks print ratios against a baseline measured in the same run; one
 # table of them all goes to bench/results.md (README, "Benchmarks").
 bench: deps
 	@scripts/install-deps.sh test
+	@scripts/install-deps.sh release
 	@scripts/start-cups.sh
 	$(SWIFT) build $(RELEASE) --product kioskd-bench
 	$(SWIFT) build $(RELEASE) --product kioskd

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, once: a package already
 # installed is not touched, so a second run costs one dpkg query.
-#   scripts/install-deps.sh build|test|demo|data
+#   scripts/install-deps.sh build|test|demo|data|release
 set -eu
 
 # unifont: the bitmap font kioskd draws rare characters with (a runtime need).
@@ -21,12 +21,16 @@ monitoring="python3-prometheus-client"
 speech="espeak-ng"
 # Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from.
 data="unicode-data"
+# The release build links Foundation in (--static-swift-stdlib); hardware-sim's URLSession
+# (FoundationNetworking) then links against libcurl.
+release="libcurl4-openssl-dev"
 case "${1:-build}" in
   build) wanted="$build" ;;
   test)  wanted="$build $services $browser $speech $monitoring" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   data)  wanted="$data" ;;
-  *) echo "install-deps: unknown group '$1' (expected build, test, demo or data)" >&2; exit 2 ;;
+  release) wanted="$build $release" ;;
+  *) echo "install-deps: unknown group '$1' (expected build, test, demo, data or release)" >&2; exit 2 ;;
 esac
 
 missing=""

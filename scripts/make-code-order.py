@@ -1,21 +1,24 @@
 #!/usr/bin/python3
-"""Which of kioskd's functions run when it starts and waits, and which when a
-resident visits: the link order (scripts/kioskd-code-order.txt) that puts them
-together at the front of the binary (docs/operations.md, "Memory at rest").
+"""Which functions run when kioskd starts and waits, and which when a resident
+visits: the link order (scripts/kioskd-code-order.txt) that puts them together
+at the front of the binary (docs/operations.md, "Memory at rest").
 
     scripts/make-code-order.py PROFILE_BIN SIM_BIN OUT
 
-PROFILE_BIN holds a kioskd built with every function aligned to its own 4 KB
-page (`make code-order` builds it); SIM_BIN holds hardware-sim. kioskd runs
-beside `hardware-sim station` as in `make bench`: started, then 10 s with
-nobody at the kiosk, then three residents' visits. With one function per page,
-the pages kioskd's code mapping has resident are the functions it ran, if
-nothing but kioskd brought them in: so the page cache is dropped first and the
-disk's readahead set to 0 for the run (and put back after), or the kernel
-would map the neighbours of every page touched. Needs root for that.
+PROFILE_BIN holds a kioskd built as the release is (the Swift runtime and
+Foundation linked in) but with each of its own functions aligned to a 4 KB page
+of its own (`make code-order` builds it); SIM_BIN holds hardware-sim. kioskd
+runs beside `hardware-sim station` as in `make bench`: started, then 10 s with
+nobody at the kiosk, then three residents' visits. The pages of kioskd's code
+it then has resident are the code it ran, if nothing but kioskd brought them
+in: so the page cache is dropped first and the disk's readahead set to 0 for
+the run (and put back after), or the kernel would map the neighbours of every
+page touched. Needs root for that. A touched page names the function on it;
+the runtime's and Foundation's functions come compiled several to a page, so
+their touched pages name them all.
 
 OUT lists the functions, those of the start and the wait first, then those
-only a visit uses; the linker (lld --symbol-ordering-file) lays them out in
+only a visit adds; the linker (lld --symbol-ordering-file) lays them out in
 that order and everything else after."""
 import os, struct, subprocess, sys, tempfile, time
 
@@ -53,21 +56,30 @@ def resident_pages(pid, binary):
 
 
 def functions_by_page(binary):
-    """Page (file offset) → the function starting there, from the symbol table."""
+    """Page (file offset) → the functions with code on it, from the symbol table.
+    kioskd's own functions each start a page of their own in the profiling build;
+    the static Swift runtime's and Foundation's come compiled, several to a page,
+    and a touched page names all of its functions."""
     segments = []  # (vaddr, offset, size) of the executable segments
     for line in subprocess.run(["readelf", "-lW", binary], capture_output=True, text=True, check=True).stdout.splitlines():
         fields = line.split()
         if fields and fields[0] == "LOAD" and "E" in fields[6:-1]:  # LOAD offset vaddr paddr filesz memsz flags… align
             segments.append((int(fields[2], 16), int(fields[1], 16), int(fields[4], 16)))
-    names = {}
-    for line in subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout.splitlines():
-        fields = line.split(" ", 2)
-        if len(fields) == 3 and fields[1] in "tTwW":
-            address = int(fields[0], 16)
-            for vaddr, offset, size in segments:
-                if vaddr <= address < vaddr + size and address % 4096 == 0:
-                    names.setdefault(offset + address - vaddr, fields[2])
-    return names
+    pages = {}
+    for line in subprocess.run(["nm", "--defined-only", "-S", binary], capture_output=True, text=True, check=True).stdout.splitlines():
+        fields = line.split(" ", 3)
+        if len(fields) != 4 or fields[2] not in "tTwW":
+            continue
+        address, size = int(fields[0], 16), max(1, int(fields[1], 16))
+        for vaddr, offset, length in segments:
+            if vaddr <= address < vaddr + length:
+                first = (offset + address - vaddr) // 4096 * 4096
+                last = (offset + address - vaddr + size - 1) // 4096 * 4096
+                for page in range(first, last + 1, 4096):
+                    names = pages.setdefault(page, [])
+                    if fields[3] not in names:
+                        names.append(fields[3])
+    return pages
 
 
 def main():
@@ -78,7 +90,7 @@ def main():
     if os.geteuid() != 0:
         raise SystemExit("make-code-order: needs root, to drop the page cache and set the disk's readahead to 0 for the run")
     functions = functions_by_page(binary)
-    print("%d functions, one per page, in %s" % (len(functions), binary))
+    print("%d pages of functions in %s" % (len(functions), binary))
     binaries = tempfile.mkdtemp(prefix="kioskd-order-bin-")
     os.symlink(binary, os.path.join(binaries, "kioskd"))
     os.symlink(os.path.realpath(os.path.join(sim_bin, "hardware-sim")), os.path.join(binaries, "hardware-sim"))
@@ -106,11 +118,12 @@ def main():
         with open(readahead, "w") as f:
             f.write(saved)
         station.close()
-    first = [functions[page] for page in sorted(idle) if page in functions]
-    then = [functions[page] for page in sorted(visiting - idle) if page in functions]
+    first = list(dict.fromkeys(name for page in sorted(idle) for name in functions.get(page, [])))
+    seen = set(first)
+    then = list(dict.fromkeys(name for page in sorted(visiting - idle) for name in functions.get(page, []) if name not in seen))
     with open(out, "w") as f:
         f.write("\n".join(first + then) + "\n")
-    print("%d functions ran starting and waiting, %d more in a visit (of %d): %s" % (len(first), len(then), len(functions), out))
+    print("%d functions ran starting and waiting, %d more in a visit: %s" % (len(first), len(then), out))
 
 
 if __name__ == "__main__":
