@@ -132,6 +132,27 @@ struct ForwarderTests {
         rig.platform.stop()
     }
 
+    @Test("clear on the platform's control socket disarms its failing answers: what waited goes through")
+    func clearOnControlSocket() async throws {
+        let rig = try UplinkRig()
+        let control = try ControlServer(path: rig.folder + "/platform.control", wire: NoWire(), deviceCommands: rig.platform.control)
+        let serving = Task { await control.serve() }
+        let forwarding = Task { await rig.forwarder.run() }
+        defer {
+            rig.forwarder.stop()
+            forwarding.cancel()
+            control.stop()
+            serving.cancel()
+            rig.platform.stop()
+        }
+        #expect(try await ControlClient.send("fail 100 503", to: control.path).hasPrefix("ok"))
+        let tracking = try await rig.outbox.enqueue(submission(pages: 1, pageBytes: 1000))
+        try await Task.sleep(for: .seconds(1))
+        #expect(try rig.outbox.application(tracking)?.state == .queued, "every answer is a 503, yet the application went")
+        #expect(try await ControlClient.send("clear", to: control.path) == "ok: faults cleared")
+        #expect(await eventually(within: .seconds(10)) { (try? rig.outbox.application(tracking))?.state == .acknowledged })
+    }
+
     @Test("a slow platform (300 ms an answer) is waited for, not retried: every application goes on its first attempt")
     func slowPlatform() async throws {
         let rig = try UplinkRig(chunkSize: 1 << 20)

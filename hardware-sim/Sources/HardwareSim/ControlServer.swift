@@ -5,7 +5,8 @@ import SystemIO
 ///
 /// Every wire understands `unplug`, `replug`, `fault SPEC` (see
 /// ``WireFault/init(parsing:)``), `clear` and `faults`; a device simulator adds
-/// its own commands (`card put FILE`, `paper out`) through `deviceCommands`.
+/// its own commands (`card put FILE`, `paper out`) through `deviceCommands`,
+/// which also sees `clear`, to disarm the device's own faults.
 ///
 /// ```
 /// $ echo unplug | socat - UNIX-CONNECT:var/sim/idcard.control
@@ -81,6 +82,8 @@ public final class ControlServer: Sendable {
             return "ok: armed \(fault)"
         case "clear":
             wire.faults.clear()
+            // And the device's own: a scanner's jam, the platform's failing answers.
+            _ = await deviceCommands(words)
             return "ok: faults cleared"
         case "faults":
             let armed = wire.faults.current
