@@ -10,10 +10,12 @@ SIGKILL and started again. Then it checks what a province would:
 - no dead letter without the platform's reason;
 - kioskd's own memory (RssAnon: heap and stacks, where a leak shows) at the
   end is within 10% of what it was after warming up (measured on the same
-  process, the kills stop at half time; both between visits, since a visit
-  in progress holds its scans). VmRSS is reported beside it; it
-  also counts code pages mapped the first time a path runs (a debug build's
-  are large), which is not growth.
+  process, the kills stop at half time). Both are read at rest: the residents
+  wait, and the median of ten readings over five seconds on the attract
+  screen is taken, since a visit holds its scans and the upload after it its
+  pages for a moment. VmRSS is reported beside it; it also counts code pages
+  mapped the first time a path runs (a debug build's are large), which is
+  not growth.
 
     scripts/soak.py --minutes 10 [--seed 1]
 
@@ -71,10 +73,16 @@ def main():
     visits, shown, faults = [], set(), {}
     warm = {}
     stop = threading.Event()
+    hold, holding = threading.Event(), threading.Event()  # the residents wait between batches while memory is read
 
     def residents():
         batch = 0
         while not stop.is_set():
+            if hold.is_set():
+                holding.set()
+                stop.wait(0.2)
+                continue
+            holding.clear()
             batch += 1
             run = subprocess.run([os.path.join(BIN, "hardware-sim"), "residents", "--kiosk", "http://" + listen, "--simulators", sim,
                                   "--count", "4", "--seed", str(args.seed * 1000 + batch), "--agent-card", AGENT["card"], "--agent-pin", AGENT["pin"],
@@ -129,13 +137,29 @@ def main():
         except (OSError, ValueError):
             return None
 
+    def at_rest():
+        """kioskd's RssAnon and VmRSS with no visit under way: medians of ten readings 0.5 s apart on the attract screen."""
+        pid, anon, rss = kioskd.process.pid, [], []
+        deadline = time.time() + 60
+        while len(anon) < 10 and time.time() < deadline:
+            if screen() == "attract":
+                anon.append(rss_kb(pid, "RssAnon"))
+                rss.append(rss_kb(pid))
+            time.sleep(0.5)
+        return (sorted(anon)[len(anon) // 2], sorted(rss)[len(rss) // 2], pid) if anon else (None, None, pid)
+
     def watch_memory():
-        """kioskd's memory after warming up: 20 s after the last kill (and after a quarter of the run), between two
-        visits (the attract screen), as at the end: a visit in progress holds its scans."""
-        while not stop.wait(0.2):
+        """kioskd's memory after warming up: 20 s after the last kill (and after a quarter of the run), at rest."""
+        while "kb" not in warm and not stop.wait(0.5):
             elapsed = time.time() - started
-            if "kb" not in warm and elapsed > max(duration / 2 + 20, duration / 4) and screen() == "attract":
-                warm.update(kb=rss_kb(kioskd.process.pid, "RssAnon"), rss=rss_kb(kioskd.process.pid), pid=kioskd.process.pid, at=elapsed)
+            if elapsed > max(duration / 2 + 20, duration / 4):
+                hold.set()
+                while not holding.is_set() and not stop.wait(0.2):
+                    pass
+                kb, rss, pid = at_rest()
+                hold.clear()
+                if kb is not None:
+                    warm.update(kb=kb, rss=rss, pid=pid, at=time.time() - started)
 
     problems = []
     try:
@@ -159,12 +183,9 @@ def main():
             time.sleep(1)
         else:
             problems.append("the queue did not drain within 120 s after the faults stopped: %s" % status.get("queue"))
-        # Measured as after warm-up, between visits: a card a walked-away resident left on the reader goes.
+        # Measured at rest, as after warm-up: a card a walked-away resident left on the reader goes.
         station.control("idcard_reader", "card", "remove")
-        deadline = time.time() + 30
-        while screen() != "attract" and time.time() < deadline:
-            time.sleep(0.2)
-        end_kb, end_rss = rss_kb(kioskd.process.pid, "RssAnon"), rss_kb(kioskd.process.pid)
+        end_kb, end_rss, _ = at_rest()
 
         printed = set()
         for path in glob.glob(os.path.join(sim, "receipts/*.txt")):
@@ -187,6 +208,8 @@ def main():
             problems.append("kioskd's memory after warm-up was never measured (the run was too short?)")
         elif warm["pid"] != kioskd.process.pid:
             problems.append("kioskd was restarted after the warm-up measure")
+        elif end_kb is None:
+            problems.append("kioskd never came back to the attract screen at the end")
         elif end_kb > warm["kb"] * 1.10:
             problems.append("kioskd's own memory (RssAnon) grew from %d KB after warm-up to %d KB at the end (more than 10%%)" % (warm["kb"], end_kb))
 
@@ -202,7 +225,7 @@ def main():
         print("soak: %d receipts printed, %d tracking numbers shown, %d applications on the platform (each once: %s), %d dead letters (each with a reason: %s)" % (
             len(printed), len(shown), len(accepted), "yes" if not duplicates and all(accepted.get(n) == 1 for n in printed | shown) else "NO",
             len(dead), "yes" if all((d.get("lastError") or "").strip() for d in dead) else "NO"))
-        if "kb" in warm:
+        if "kb" in warm and end_kb is not None:
             print("soak: kioskd's own memory (RssAnon) %.1f MB after warm-up (%.0f s in), %.1f MB at the end: %+.1f%% (limit +10%%); "
                   "VmRSS %.1f → %.1f MB" % (warm["kb"] / 1024, warm["at"], end_kb / 1024, (end_kb - warm["kb"]) * 100 / warm["kb"],
                                            warm["rss"] / 1024, end_rss / 1024))
