@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "KioskDaemon",
             dependencies: [
-                "KioskCore", "Drivers", "Outbox", "Uplink", "AgentAuth",
+                "KioskCore", "SystemIO", "Drivers", "Outbox", "Uplink", "AgentAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

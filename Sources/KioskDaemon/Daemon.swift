@@ -33,7 +33,6 @@ public struct Daemon: Sendable {
     /// Runs until SIGTERM or SIGINT.
     public func run() async throws {
         let startedAt = ContinuousClock.now
-        Allocator.limitArenas()
         let stateDirectory = try StateDirectory(path: config.stateDirectory)
         if let sane = config.saneConfigDirectory {
             // SANE reads it once, at its first call: before any device starts.

@@ -5,6 +5,7 @@ import KioskCore
 import Logging
 import Outbox
 import ServiceLifecycle
+import SystemIO
 import Uplink
 
 /// Something that scans a material's pages (the station's SANE scanner).

@@ -3,6 +3,7 @@ import KioskCore
 import Logging
 import Outbox
 import ServiceLifecycle
+import SystemIO
 import Uplink
 
 /// The station's memory and its road to the platform: the outbox under

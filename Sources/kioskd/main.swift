@@ -11,6 +11,7 @@ import SystemIO
 enum KioskdMain {
     static func main() async {
         ExitWithoutDestructors.install()
+        Allocator.configure()
         await Kioskd.main()
     }
 }
