@@ -10,10 +10,11 @@ SIGKILL and started again. Then it checks what a province would:
 - no dead letter without the platform's reason;
 - kioskd's own memory (RssAnon: heap and stacks, where a leak shows) at the
   end is within 10% of what it was after warming up (measured on the same
-  process, the kills stop at half time). Both are read at rest: the residents
-  wait, and the median of ten readings over five seconds on the attract
-  screen is taken, since a visit holds its scans and the upload after it its
-  pages for a moment. VmRSS is reported beside it; it also counts code pages
+  process: the kills stop at 40% of the run, the warm-up reading is at half
+  time). Both are read at rest: the residents wait, and after four seconds
+  on the attract screen (kioskd gives freed memory back three seconds after
+  a visit ends) the median of ten readings over five seconds is taken, since
+  a visit holds its scans and the upload after it its pages for a moment. VmRSS is reported beside it; it also counts code pages
   mapped the first time a path runs (a debug build's are large), which is
   not growth.
 
@@ -95,14 +96,14 @@ def main():
                             shown.update(TRACKING.findall(line))
 
     def inject():
-        """A fault every few seconds, each undone a few seconds later; kioskd killed only in the first half."""
+        """A fault every few seconds, each undone a few seconds later; kioskd killed only in the first 40%."""
         while not stop.wait(rng.uniform(4, 10)):
             elapsed = time.time() - started
             kinds = ["card fragments", "paper out", "scanner jam", "platform outage", "platform 503"]
-            if elapsed < duration / 2:
+            if elapsed < duration * 0.4:
                 kinds.append("kioskd killed")
             kind = rng.choice(kinds)
-            if elapsed > duration / 4 and elapsed < duration / 2 and kioskd.kills == 0:
+            if elapsed > duration / 8 and elapsed < duration * 0.4 and kioskd.kills == 0:
                 kind = "kioskd killed"  # however short the run, kioskd dies at least once
             with lock:
                 faults[kind] = faults.get(kind, 0) + 1
@@ -138,21 +139,25 @@ def main():
             return None
 
     def at_rest():
-        """kioskd's RssAnon and VmRSS with no visit under way: medians of ten readings 0.5 s apart on the attract screen."""
+        """kioskd's RssAnon and VmRSS with no visit under way: after 4 s on the attract screen, medians of ten readings 0.5 s apart."""
         pid, anon, rss = kioskd.process.pid, [], []
-        deadline = time.time() + 60
+        deadline, since = time.time() + 60, None
         while len(anon) < 10 and time.time() < deadline:
-            if screen() == "attract":
+            if screen() != "attract":
+                since = None
+            elif since is None:
+                since = time.time()
+            elif time.time() - since >= 4:
                 anon.append(rss_kb(pid, "RssAnon"))
                 rss.append(rss_kb(pid))
             time.sleep(0.5)
         return (sorted(anon)[len(anon) // 2], sorted(rss)[len(rss) // 2], pid) if anon else (None, None, pid)
 
     def watch_memory():
-        """kioskd's memory after warming up: 20 s after the last kill (and after a quarter of the run), at rest."""
+        """kioskd's memory after warming up: at half time, a tenth of the run after the last kill, at rest."""
         while "kb" not in warm and not stop.wait(0.5):
             elapsed = time.time() - started
-            if elapsed > max(duration / 2 + 20, duration / 4):
+            if elapsed > duration / 2:
                 hold.set()
                 while not holding.is_set() and not stop.wait(0.2):
                     pass

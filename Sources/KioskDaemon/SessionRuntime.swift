@@ -343,8 +343,13 @@ public actor SessionRuntime {
             metrics?.sessionEnded(reason, saved: savedThisSession)
             savedThisSession = false
             // A visit's scans (up to ~9 MB a raw A4 page, compressed on several threads) leave the
-            // allocator holding their high-water mark; give it back to the system for the next visit.
+            // allocator holding their high-water mark; give it back to the system for the next visit,
+            // now and again a little later, after what the visit set going (its upload, its receipt) is done.
             Allocator.releaseFreeMemory()
+            Task.detached(priority: .background) {
+                try? await Task.sleep(for: .seconds(3))
+                Allocator.releaseFreeMemory()
+            }
         case .stopSpeaking:
             // Audio is the touchscreen's business.
             break

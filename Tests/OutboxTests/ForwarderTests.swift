@@ -132,7 +132,7 @@ struct ForwarderTests {
         rig.platform.stop()
     }
 
-    @Test("clear on the platform's control socket disarms its failing answers: what waited goes through")
+    @Test("faults and clear on the platform's control socket: the failing answers are listed, then disarmed, and what waited goes through")
     func clearOnControlSocket() async throws {
         let rig = try UplinkRig()
         let control = try ControlServer(path: rig.folder + "/platform.control", wire: NoWire(), deviceCommands: rig.platform.control)
@@ -146,10 +146,12 @@ struct ForwarderTests {
             rig.platform.stop()
         }
         #expect(try await ControlClient.send("fail 100 503", to: control.path).hasPrefix("ok"))
+        #expect(try await ControlClient.send("faults", to: control.path) == "ok: 100% answer 503")
         let tracking = try await rig.outbox.enqueue(submission(pages: 1, pageBytes: 1000))
         try await Task.sleep(for: .seconds(1))
         #expect(try rig.outbox.application(tracking)?.state == .queued, "every answer is a 503, yet the application went")
         #expect(try await ControlClient.send("clear", to: control.path) == "ok: faults cleared")
+        #expect(try await ControlClient.send("faults", to: control.path) == "ok: none")
         #expect(await eventually(within: .seconds(10)) { (try? rig.outbox.application(tracking))?.state == .acknowledged })
     }
 

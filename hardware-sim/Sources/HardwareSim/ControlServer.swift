@@ -6,7 +6,7 @@ import SystemIO
 /// Every wire understands `unplug`, `replug`, `fault SPEC` (see
 /// ``WireFault/init(parsing:)``), `clear` and `faults`; a device simulator adds
 /// its own commands (`card put FILE`, `paper out`) through `deviceCommands`,
-/// which also sees `clear`, to disarm the device's own faults.
+/// which also sees `clear` and `faults`, for the device's own faults.
 ///
 /// ```
 /// $ echo unplug | socat - UNIX-CONNECT:var/sim/idcard.control
@@ -86,8 +86,10 @@ public final class ControlServer: Sendable {
             _ = await deviceCommands(words)
             return "ok: faults cleared"
         case "faults":
-            let armed = wire.faults.current
-            return "ok: " + (armed.isEmpty ? "none" : armed.map(\.description).joined(separator: ", "))
+            // The wire's, and the device's own if it keeps any.
+            var armed = wire.faults.current.map(\.description)
+            if let reply = await deviceCommands(words), reply.hasPrefix("ok: "), reply != "ok: none" { armed.append(String(reply.dropFirst(4))) }
+            return "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
         default:
             if let reply = await deviceCommands(words) { return reply }
             return "error: unknown command \"\(verb)\"; wires take unplug, replug, fault, clear, faults"

@@ -16,7 +16,8 @@ import Synchronization
 /// (500 or 503), `throttle P [RETRY-AFTER]` (429), `reset P` (an upload
 /// chunk cut half-way, connection dropped), `drop-after-commit P` (the
 /// application is accepted, the answer never arrives), `garbage P`
-/// (200 with a body that is not JSON), `slow MS`, `clear`; P is a percentage.
+/// (200 with a body that is not JSON), `slow MS`, `faults` (what is armed),
+/// `clear`; P is a percentage.
 /// Over TLS also `tls impostor` / `tls genuine`: new connections see a
 /// certificate from a CA the station does not pin, or the platform's own.
 public final class PlatformSimulator: Sendable {
@@ -264,6 +265,19 @@ public final class PlatformSimulator: Sendable {
         case "clear":
             state.withLock { $0.faults = Faults() }
             return "ok: faults cleared"
+        case "faults":
+            let f = state.withLock { $0.faults }
+            func after(_ seconds: Int?) -> String { seconds.map { " (Retry-After \($0) s)" } ?? "" }
+            let armed = [
+                server.withLock({ $0 }) == nil && tlsServer.withLock({ $0 }) == nil ? "connections refused" : nil,
+                f.failPercent > 0 ? "\(f.failPercent)% answer \(f.failStatus)\(after(f.failRetryAfter))" : nil,
+                f.throttlePercent > 0 ? "\(f.throttlePercent)% answer 429\(after(f.throttleRetryAfter))" : nil,
+                f.resetPercent > 0 ? "\(f.resetPercent)% of upload chunks cut" : nil,
+                f.dropAfterCommitPercent > 0 ? "\(f.dropAfterCommitPercent)% of accepted applications unanswered" : nil,
+                f.garbagePercent > 0 ? "\(f.garbagePercent)% garbage answers" : nil,
+                f.slow > .zero ? "every answer waits \(f.slow)" : nil,
+            ].compactMap { $0 }
+            return "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
         case "status" where w.count >= 3:
             setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
             return "ok: \(w[1]) is \(w[2])"

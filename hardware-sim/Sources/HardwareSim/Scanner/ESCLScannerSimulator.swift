@@ -11,7 +11,7 @@ import Synchronization
 /// `jam at N` (page N of the next feeder job jams), `cover open`,
 /// `cover close`, `slow MS` (each page takes that long), `abort next`
 /// (the next page fails and the job aborts), `drop next` (the connection
-/// drops while the next page is asked for), `clear`, `status`.
+/// drops while the next page is asked for), `faults`, `clear`, `status`.
 public final class ESCLScannerSimulator: Sendable {
     private struct Job {
         var feeder: Bool
@@ -108,6 +108,13 @@ public final class ESCLScannerSimulator: Sendable {
                 state.dropNext = false
             }
             return "ok: faults cleared"
+        case ["faults"]:
+            let armed = state.withLock { s in
+                [s.jamAt.map { "page \($0) of the next feeder job jams" }, s.jammed ? "jammed" : nil, s.coverOpen ? "cover open" : nil,
+                 s.slow > .zero ? "every page waits \(s.slow)" : nil, s.abortNext ? "the next page aborts its job" : nil,
+                 s.dropNext ? "the connection drops on the next page" : nil].compactMap { $0 }
+            }
+            return "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
         case ["status"]:
             let (pages, jammed, cover) = state.withLock { ($0.feederPages, $0.jammed, $0.coverOpen) }
             return "ok: \(pages) pages in the feeder" + (jammed ? ", jammed" : "") + (cover ? ", cover open" : "")
