@@ -10,7 +10,7 @@ import SystemIO
 enum BenchMain {
     static func main() async {
         ExitWithoutDestructors.install()
-        Allocator.configure()  // as kioskd's: the allocator's settings change how fast pages are scanned and sent
+        Allocator.configure()  // as kioskd's: the allocator's settings change how fast pages are scanned
         await Bench.main()
     }
 }
