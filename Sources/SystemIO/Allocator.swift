@@ -16,6 +16,10 @@ public enum Allocator {
     /// time, faulting the pages in afresh.
     public static func configure() {
         _ = mallopt(-8 /* M_ARENA_MAX */, 1)
+        // Large blocks (a raw page, a sealed one) from the heap, reused from one page to the next,
+        // and nothing given back on every free: `releaseFreeMemory` does that when a visit is done.
+        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
+        _ = mallopt(-1 /* M_TRIM_THRESHOLD */, Int32.max)
     }
 
     /// Gives what is free back to the system: after a visit ends, and once the forwarder has sent what was queued.
