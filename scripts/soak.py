@@ -14,9 +14,9 @@ SIGKILL and started again. Then it checks what a province would:
   time). Both are read at rest: the residents wait, and after four seconds
   on the attract screen (kioskd gives freed memory back three seconds after
   a visit ends) the median of ten readings over five seconds is taken, since
-  a visit holds its scans and the upload after it its pages for a moment. VmRSS is reported beside it; it also counts code pages
-  mapped the first time a path runs (a debug build's are large), which is
-  not growth.
+  a visit holds its scans and the upload after it its pages for a moment.
+  VmRSS is reported beside it; it also counts code pages mapped the first
+  time a path runs (a debug build's are large), which is not growth.
 
     scripts/soak.py --minutes 10 [--seed 1]
 

@@ -24,7 +24,7 @@ public enum Allocator {
         _ = mallopt(-1 /* M_TRIM_THRESHOLD */, Int32.max)
     }
 
-    /// Gives what is free back to the system: after a visit ends, and once the forwarder has sent what was queued.
+    /// Gives what is free back to the system: when a visit ends and again 3 s later, and once the forwarder has sent what was queued.
     public static func releaseFreeMemory() {
         _ = malloc_trim(0)
     }

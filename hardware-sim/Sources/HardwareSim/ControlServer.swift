@@ -41,6 +41,11 @@ public final class ControlServer: Sendable {
         socket.close()
     }
 
+    /// The reply to `faults`: what is armed, or `none`; device simulators answer it the same way.
+    public static func faultsReply(_ armed: [String]) -> String {
+        "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
+    }
+
     /// Stops accepting clients and removes the socket.
     public func stop() { stopped.value = true }
 
@@ -88,8 +93,8 @@ public final class ControlServer: Sendable {
         case "faults":
             // The wire's, and the device's own if it keeps any.
             var armed = wire.faults.current.map(\.description)
-            if let reply = await deviceCommands(words), reply.hasPrefix("ok: "), reply != "ok: none" { armed.append(String(reply.dropFirst(4))) }
-            return "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
+            if let reply = await deviceCommands(words), reply.hasPrefix("ok: "), reply != Self.faultsReply([]) { armed.append(String(reply.dropFirst(4))) }
+            return Self.faultsReply(armed)
         default:
             if let reply = await deviceCommands(words) { return reply }
             return "error: unknown command \"\(verb)\"; wires take unplug, replug, fault, clear, faults"

@@ -277,7 +277,7 @@ public final class PlatformSimulator: Sendable {
                 f.garbagePercent > 0 ? "\(f.garbagePercent)% garbage answers" : nil,
                 f.slow > .zero ? "every answer waits \(f.slow)" : nil,
             ].compactMap { $0 }
-            return "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
+            return ControlServer.faultsReply(armed)
         case "status" where w.count >= 3:
             setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
             return "ok: \(w[1]) is \(w[2])"

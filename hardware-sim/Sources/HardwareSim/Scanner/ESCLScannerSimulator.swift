@@ -114,7 +114,7 @@ public final class ESCLScannerSimulator: Sendable {
                  s.slow > .zero ? "every page waits \(s.slow)" : nil, s.abortNext ? "the next page aborts its job" : nil,
                  s.dropNext ? "the connection drops on the next page" : nil].compactMap { $0 }
             }
-            return "ok: " + (armed.isEmpty ? "none" : armed.joined(separator: ", "))
+            return ControlServer.faultsReply(armed)
         case ["status"]:
             let (pages, jammed, cover) = state.withLock { ($0.feederPages, $0.jammed, $0.coverOpen) }
             return "ok: \(pages) pages in the feeder" + (jammed ? ", jammed" : "") + (cover ? ", cover open" : "")
