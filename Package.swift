@@ -63,11 +63,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The road to the platform: its HTTP client and the forwarder.
+        // The road to the platform: its HTTP client and the forwarder, which drains
+        // any ForwardingQueue (KioskCore's port; the Outbox implements it).
         .target(
             name: "Uplink",
             dependencies: [
-                "KioskCore", "Outbox",
+                "KioskCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -54,9 +54,9 @@ public struct Daemon: Sendable {
 
         // The session runs against the real parts; the screen that drives it comes with the touchscreen.
         let session = SessionRuntime(
-            reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: config.uiDirectory, logger: logger), outbox: uplink.outbox,
+            reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: config.uiDirectory, logger: logger), store: uplink.outbox,
             printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
-            scanner: devices.lazy.compactMap { $0.device as? SANEScanner }.first,
+            scanner: devices.lazy.compactMap { $0.device as? any PageScanner }.first,
             pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, metrics: metrics, logger: logger)
         let reader = devices.lazy.compactMap { $0.device as? any CardReader }.first
 

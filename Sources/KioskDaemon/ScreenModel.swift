@@ -114,8 +114,7 @@ struct ScreenModel: Encodable, Equatable {
         notice = state.notice.map(words.render)
         idleWarning = state.idleWarningShown
         if state.idleWarningShown {
-            let timeout = state.agent != nil ? reducer.settings.agentIdleTimeout : reducer.settings.idleTimeout
-            idleSecondsLeft = max(0, Int((timeout - (state.now - state.lastTouch)).rounded(.up)))
+            idleSecondsLeft = max(0, Int((reducer.settings.idleTimeout(for: state) - (state.now - state.lastTouch)).rounded(.up)))
         }
         resident = state.visit?.resident?.maskedName ?? state.visit?.enterprise?.name
         agent = state.agent?.masked ?? state.agentCandidate?.masked

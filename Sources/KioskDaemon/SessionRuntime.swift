@@ -6,25 +6,6 @@ import Logging
 import Outbox
 import ServiceLifecycle
 import SystemIO
-import Uplink
-
-/// Something that scans a material's pages (the station's SANE scanner).
-public protocol PageScanner: Sendable {
-    /// Scans what is on the glass or in the feeder, telling `progress` how far
-    /// it is (page, percent of it, -1 when unknown); throws what to tell the resident.
-    func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage]
-}
-
-extension SANEScanner: PageScanner {
-    public func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage] {
-        let batch = try await scan(ScanSettings()) { step in
-            progress(step.page, step.bytesExpected > 0 ? min(100, step.bytesRead * 100 / step.bytesExpected) : -1)
-        }
-        // Pages before a jam are kept; the resident feeds the rest again.
-        if batch.pages.isEmpty, let interruption = batch.interruption { throw interruption }
-        return batch.pages
-    }
-}
 
 /// Runs the session state machine against the station's real parts: it
 /// feeds card events and the clock to the reducer and performs its effects —
@@ -45,11 +26,11 @@ public actor SessionRuntime {
     private var subscribers: [UUID: AsyncStream<ScreenModel>.Continuation] = [:]
     private var lastPublished: ScreenModel?
     private let reducer: SessionReducer
-    private let outbox: Outbox
+    private let store: any ApplicationStore
     private let printer: (any ReceiptPrinter)?
     private let scanner: (any PageScanner)?
     private let pins: AgentPINChecker
-    private let platform: HTTPPlatformClient?
+    private let platform: (any PlatformServices)?
     private let lookup: ApplicantLookup
     private let now: @Sendable () -> Double
     private let logger: Logger
@@ -62,13 +43,13 @@ public actor SessionRuntime {
     /// How far the scan in progress is: page and percent (shown on the scanning screen).
     private var scanProgress: (page: Int, percent: Int)?
 
-    public init(reducer: SessionReducer, phrasebooks: Phrasebooks, outbox: Outbox, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?,
-                pins: AgentPINChecker, lookup: ApplicantLookup, platform: HTTPPlatformClient? = nil, metrics: KioskMetrics? = nil,
+    public init(reducer: SessionReducer, phrasebooks: Phrasebooks, store: any ApplicationStore, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?,
+                pins: AgentPINChecker, lookup: ApplicantLookup, platform: (any PlatformServices)? = nil, metrics: KioskMetrics? = nil,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
         self.phrasebooks = phrasebooks
         self.metrics = metrics
         self.reducer = reducer
-        self.outbox = outbox
+        self.store = store
         self.printer = printer
         self.scanner = scanner
         self.pins = pins
@@ -188,34 +169,34 @@ public actor SessionRuntime {
     }
 
     /// A record (JSON) sealed to the platform's key, bound to a fresh id the platform is told.
-    private static func seal(_ record: [String: Any], with outbox: Outbox) throws -> (envelope: Data, binding: String) {
+    private static func seal(_ record: [String: Any], with store: any ApplicationStore) throws -> (envelope: [UInt8], binding: String) {
         let binding = UUID().uuidString.lowercased()
-        return (try outbox.seal(record: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), binding: binding), binding)
+        return (try store.seal(record: Array(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])), binding: binding), binding)
     }
 
     private func perform(_ effect: SessionEffect) {
         switch effect {
         case .enqueue(let request, var submission):
-            let lookup = self.lookup, outbox = self.outbox
+            let lookup = self.lookup, store = self.store
             Task {
                 // Residents find their cases by card later: the key is a slow hash, never the number.
-                if submission.applicantCertificateType != "001" {
+                if submission.isFindableByCard {
                     submission.applicantLookupKey = try? lookup.key(for: submission.applicantCertificateNumber)
                 }
                 do {
-                    let number = try await outbox.enqueue(submission)
+                    let number = try await store.enqueue(submission)
                     self.metrics?.applicationEnqueued(true)
                     self.send(.enqueueCommitted(request: request, trackingNumber: number))
                 } catch {
                     self.metrics?.applicationEnqueued(false)
                     self.logger.error("an application could not be saved: \(error)")
-                    let diskFull = (error as? OutboxError)?.diskFull == true
+                    let diskFull = (error as? OutboxError)?.code == .diskFull
                     self.send(.enqueueFailed(request: request, reason: SessionText(diskFull ? .diskFull : .kioskFault)))
                 }
             }
         case .printReceipt(let receipt):
             // Kept (masked) with its row first, so it can be printed again whatever the printer does.
-            do { try outbox.keepReceipt(receipt) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
+            do { try store.keepReceipt(receipt) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
             guard let printer else {
                 send(.printFailed(reason: SessionText(.noReceiptPrinter)))
                 return
@@ -240,12 +221,12 @@ public actor SessionRuntime {
             scanTask?.cancel()
             scanTask = nil
         case .audit(let note):
-            do { try outbox.audit(note) } catch { logger.error("the audit trail could not be written: \(error)") }
+            do { try store.audit(note) } catch { logger.error("the audit trail could not be written: \(error)") }
         case .lookupCases(let request, let number):
-            let lookup = self.lookup, outbox = self.outbox
+            let lookup = self.lookup, store = self.store
             Task {
                 do {
-                    let cases = try outbox.cases(applicantKey: try lookup.key(for: number))
+                    let cases = try store.cases(applicantKey: try lookup.key(for: number), limit: 50).map(CaseSummary.init)
                     self.send(.casesFound(request: request, cases: cases))
                 } catch {
                     self.logger.warning("a resident's case lookup failed: \(error)")
@@ -254,7 +235,7 @@ public actor SessionRuntime {
             }
         case .listStationCases(let request):
             do {
-                send(.casesFound(request: request, cases: try outbox.stationCases()))
+                send(.casesFound(request: request, cases: try store.stationCases(limit: 200).map(CaseSummary.init)))
             } catch {
                 logger.warning("the station's cases could not be listed: \(error)")
                 send(.requestFailed(request: request, reason: SessionText(.lookupFailed)))
@@ -268,13 +249,13 @@ public actor SessionRuntime {
                 send(.eCertificateLookupFailed(request: request, reason: SessionText(.eCertificatesUnavailable)))
                 return
             }
-            let outbox = self.outbox, station = reducer.settings.stationCode, time = now()
+            let store = self.store, station = reducer.settings.stationCode, time = now()
             Task {
                 do {
                     // The consent goes sealed: only the platform learns whose certificates are asked for.
                     let consent = try Self.seal([
                         "id_number": number, "purpose": "电子证照查询", "certificate_types": types, "station_code": station, "consented_at": Int(time),
-                    ], with: outbox)
+                    ], with: store)
                     let found = try await platform.lookupECertificates(consent: consent.envelope, consentID: consent.binding, types: types)
                     self.send(.eCertificatesFound(request: request, types: found))
                 } catch {
@@ -287,14 +268,14 @@ public actor SessionRuntime {
                 send(.requestFailed(request: request, reason: SessionText(.consultationUnavailable)))
                 return
             }
-            let outbox = self.outbox
+            let store = self.store
             Task {
                 do {
                     var contact: [String: String] = [:]
                     contact["name"] = interaction.personName
                     contact["id_number"] = interaction.personIDNumber
                     contact["phone"] = interaction.phone
-                    let sealed = contact.isEmpty ? nil : try Self.seal(contact, with: outbox)
+                    let sealed = contact.isEmpty ? nil : try Self.seal(contact, with: store)
                     let reference = try await platform.submitConsultation(
                         kind: interaction.kind.chinese, title: "\(interaction.kind.chinese)：\(interaction.text.prefix(20))", content: interaction.text,
                         sealedContact: sealed?.envelope, contactID: sealed?.binding ?? UUID().uuidString.lowercased())
@@ -309,7 +290,7 @@ public actor SessionRuntime {
                 send(.requestFailed(request: request, reason: SessionText(.reservationUnavailable)))
                 return
             }
-            let outbox = self.outbox
+            let store = self.store
             // The platform reads Chinese whatever the screen's language.
             let missing = reservation.missing.map(phrasebooks.zh.render)
             var contact: [String: String] = [:]
@@ -317,7 +298,7 @@ public actor SessionRuntime {
             contact["id_number"] = visit.resident?.number ?? visit.enterprise?.creditCode.value
             Task {
                 do {
-                    let sealed = try Self.seal(contact, with: outbox)
+                    let sealed = try Self.seal(contact, with: store)
                     let reference = try await platform.reserve(serviceCode: reservation.serviceCode, date: reservation.date.description,
                                                                missing: missing, sealedContact: sealed.envelope, contactID: sealed.binding)
                     self.send(.reservationMade(request: request, reference: reference))
@@ -328,9 +309,9 @@ public actor SessionRuntime {
             }
         case .submitRating(let rating):
             // Kept until the platform has given the case its number; the forwarder sends it.
-            do { try outbox.recordRating(rating) } catch { logger.error("a rating could not be kept: \(error)") }
+            do { try store.recordRating(rating) } catch { logger.error("a rating could not be kept: \(error)") }
         case .reprintReceipt(let number):
-            guard let printer, let kept = try? outbox.keptReceipt(number) else {
+            guard let printer, let kept = try? store.keptReceipt(number) else {
                 send(.printFailed(reason: printer == nil ? SessionText(.noReceiptPrinter) : SessionText(.receiptNotFound, ["number": .verbatim(number)])))
                 return
             }

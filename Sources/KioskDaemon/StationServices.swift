@@ -63,7 +63,7 @@ public final class StationServices: Sendable {
             idleWarning: config.session.idleWarning.seconds, agentIdleTimeout: config.session.agentIdleTimeout.seconds,
             cardRemoval: config.session.cardRemoved, agents: agents.agents)
         keep(config.services.catalogue, version: catalogue.version)
-        let soon = CalendarDate(unixSeconds: Date().timeIntervalSince1970 + 60 * 86_400)
+        let soon = ChinaTime.date(Date().timeIntervalSince1970 + 60 * 86_400)
         if calendar.isWorkingDay(soon) == nil {
             logger.warning("\(config.services.calendar) has no holiday schedule for \(soon.year): promised dates that reach into it are printed as unknown; add the year when the State Council publishes it")
         }
@@ -131,7 +131,7 @@ public final class StationServices: Sendable {
         }
         // Promises reach weeks ahead: say so before the calendar runs out, not after.
         // (Said, not alarmed: receipts then print "unknown" honestly rather than a wrong date.)
-        let soon = CalendarDate(unixSeconds: now + 60 * 86_400)
+        let soon = ChinaTime.date(now + 60 * 86_400)
         if calendar.isWorkingDay(soon) == nil {
             detail += "; no holiday schedule for \(soon.year) yet: promised dates past \(calendar.coveredYears.last.map(String.init) ?? "now") print as unknown until \(soon.year)'s schedule is added to \(calendarPath)"
         }

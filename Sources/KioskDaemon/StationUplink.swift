@@ -53,7 +53,7 @@ final class StationUplink: Sendable {
         forwarding.statusSyncInterval = config.platform.statusSyncInterval.seconds
         // Purge at least as often as payloads fall due, and at most every 10 minutes.
         forwarding.purgeInterval = min(600, max(1, settings.purgeAfter))
-        forwarder = Forwarder(outbox: outbox, platform: client, settings: forwarding, observe: { event in
+        forwarder = Forwarder(outbox: outbox, platform: client, settings: forwarding, now: settings.now, observe: { event in
             metrics?.forwarder(event)
             // Uploads read sealed pages into memory: once the queue is sent, the allocator gives back what they used.
             if case .caughtUp = event { Allocator.releaseFreeMemory() }

@@ -45,11 +45,7 @@ enum Durable {
     }
 
     static func error(_ code: Int32, _ what: String) -> OutboxError {
-        if code == ENOSPC || code == EDQUOT {
-            return OutboxError(diskFull, diskFull: true)
-        }
-        return OutboxError("the outbox could not save the application (\(what): \(String(cString: strerror(code)))); nothing was saved and no receipt was printed", diskFull: false)
+        if code == ENOSPC || code == EDQUOT { return .diskFull }
+        return OutboxError(.writeFailed, "the outbox could not save the application (\(what): \(String(cString: strerror(code)))); nothing was saved and no receipt was printed")
     }
-
-    static let diskFull = "the kiosk's disk is full: the application was not saved and no receipt was printed. Free space (see `kioskctl queue` for what waits to be sent), then submit again"
 }

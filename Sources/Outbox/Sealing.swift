@@ -21,14 +21,14 @@ public struct PlatformPublicKey: Sendable {
     /// Reads a PEM public key; the error names the file and what is expected.
     public init(pemFile path: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw OutboxError("cannot read the platform's public key \(path): check platform.public_key")
+            throw OutboxError(.badPlatformKey, "cannot read the platform's public key \(path): check platform.public_key")
         }
         if let key = try? Curve25519.KeyAgreement.PublicKey(pemRepresentation: text) {
             self.key = .x25519(key)
         } else if let key = try? P256.KeyAgreement.PublicKey(pemRepresentation: text) {
             self.key = .p256(key)
         } else {
-            throw OutboxError("\(path) is not an X25519 or P-256 public key in PEM form: ask the platform operator for the right file")
+            throw OutboxError(.badPlatformKey, "\(path) is not an X25519 or P-256 public key in PEM form: ask the platform operator for the right file")
         }
     }
 
@@ -215,17 +215,5 @@ extension Digest {
             text.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: text, as: UTF8.self)
-    }
-}
-
-/// A reason the outbox cannot do what it was asked, worded for whoever acts on it.
-public struct OutboxError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    /// Whether the disk is full (nothing was saved; no receipt may be printed).
-    public var diskFull: Bool
-
-    public init(_ description: String, diskFull: Bool = false) {
-        self.description = description
-        self.diskFull = diskFull
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import KioskCore
 import Logging
-import Outbox
 import Synchronization
 
 /// Sends queued applications to the platform, exactly once in effect:
@@ -38,8 +37,9 @@ public final class Forwarder: Sendable {
         public init() {}
     }
 
-    private let outbox: Outbox
+    private let outbox: any ForwardingQueue
     private let platform: any PlatformAPI
+    private let now: @Sendable () -> Double
     private let settings: Settings
     private let random: @Sendable () -> Double
     private let observe: @Sendable (Event) -> Void
@@ -59,12 +59,16 @@ public final class Forwarder: Sendable {
         case caughtUp
     }
 
-    /// Creates a forwarder. `random` returns a value in [0, 1) (injected by tests); `observe` hears each ``Event``.
-    public init(outbox: Outbox, platform: any PlatformAPI, settings: Settings = Settings(),
+    /// Creates a forwarder draining `outbox` to `platform`. `now` is the clock in
+    /// Unix seconds and `random` returns a value in [0, 1) (both injected by
+    /// tests); `observe` hears each ``Event``.
+    public init(outbox: any ForwardingQueue, platform: any PlatformAPI, settings: Settings = Settings(),
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
                 observe: @escaping @Sendable (Event) -> Void = { _ in }, logger: Logger = Logger(label: "kioskd.uplink")) {
         self.outbox = outbox
         self.platform = platform
+        self.now = now
         self.settings = settings
         self.random = random
         self.observe = observe
@@ -101,7 +105,7 @@ public final class Forwarder: Sendable {
         var everUp = false
         var sentSinceCaughtUp = false
         while !stopped.withLock({ $0 }), !Task.isCancelled {
-            var now = Date().timeIntervalSince1970
+            var now = self.now()
             // Purging needs no link: payloads and old rows go on time even offline.
             if now - lastPurge >= settings.purgeInterval {
                 if let (payloads, rows) = try? outbox.purge(), payloads + rows > 0 {
@@ -126,13 +130,13 @@ public final class Forwarder: Sendable {
                     continue
                 }
             }
-            let due = (try? outbox.due()) ?? []
+            let due = (try? outbox.due(limit: 20)) ?? []
             for tracking in due where linkUp && !stopped.withLock({ $0 }) {
                 await forward(tracking)
                 sentSinceCaughtUp = true
             }
             if linkUp { await sendRatings() }
-            now = Date().timeIntervalSince1970
+            now = self.now()
             if linkUp, now - lastSync >= settings.statusSyncInterval {
                 await syncStatuses()
                 lastSync = now
@@ -165,7 +169,7 @@ public final class Forwarder: Sendable {
         }
     }
 
-    private func send(_ attachment: Outbox.UploadAttachment, of upload: Outbox.Upload) async throws {
+    private func send(_ attachment: SealedAttachment, of upload: SealedUpload) async throws {
         // Start where the platform last acknowledged; if it holds more or less
         // (part of a cut chunk, or a crash before progress was recorded), its
         // 409 says how much, and the upload goes on from there.
@@ -195,8 +199,8 @@ public final class Forwarder: Sendable {
     }
 
     /// The body of `POST /v1/applications` for an upload (docs/platform-api.yaml, `Submission`).
-    public static func manifest(for upload: Outbox.Upload) throws -> Data {
-        let envelope = try JSONSerialization.jsonObject(with: upload.envelope)
+    public static func manifest(for upload: SealedUpload) throws -> Data {
+        let envelope = try JSONSerialization.jsonObject(with: Data(upload.envelope))
         let body: [String: Any] = [
             "tracking_number": upload.trackingNumber.value, "station_code": upload.trackingNumber.station, "service_code": upload.serviceCode,
             "envelope": envelope,
@@ -216,24 +220,24 @@ public final class Forwarder: Sendable {
             logger.error("\(tracking) moved to the dead letters: \(reason)")
         case .network:
             linkDown(failure.description)
-            try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970 + backoff, error: failure.description)
+            try? outbox.scheduleRetry(tracking, at: now() + backoff, error: failure.description)
             logger.warning("\(tracking): \(failure); the link looks down, probing")
         case .retryable(_, let retryAfter, _):
             let delay = max(retryAfter ?? 0, backoff)
-            try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970 + delay, error: failure.description)
+            try? outbox.scheduleRetry(tracking, at: now() + delay, error: failure.description)
             logger.warning("\(tracking): \(failure); retrying in \(Int(delay)) s")
         case .offsetMismatch:
-            try? outbox.scheduleRetry(tracking, at: Date().timeIntervalSince1970, error: failure.description)
+            try? outbox.scheduleRetry(tracking, at: now(), error: failure.description)
         }
     }
 
     /// Sends the ratings whose cases have the platform's number.
     func sendRatings() async {
-        for rating in (try? outbox.ratingsToSend()) ?? [] where !stopped.withLock({ $0 }) {
+        for rating in (try? outbox.ratingsToSend(limit: 20)) ?? [] where !stopped.withLock({ $0 }) {
             do {
                 try await platform.rate(caseNumber: rating.caseNumber, satisfaction: rating.satisfaction, reasons: rating.reasons,
-                                        ratedAt: Self.timestamp(rating.ratedAt))
-                try? outbox.ratingSent(rating.trackingNumber)
+                                        ratedAt: ChinaTime.timestamp(rating.ratedAt))
+                try? outbox.ratingSent(rating.trackingNumber, error: nil)
             } catch {
                 switch error {
                 case .final(let status, let reason):
@@ -246,17 +250,9 @@ public final class Forwarder: Sendable {
         }
     }
 
-    /// `YYYYMMDDThhmmss` in China time, GB/T 39046's date-time format.
-    static func timestamp(_ seconds: Double) -> String {
-        let date = CalendarDate(unixSeconds: seconds)
-        let inDay = (Int(seconds) + 8 * 3600) % 86_400
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(date.yyyymmdd)T\(two(inDay / 3600))\(two(inDay % 3600 / 60))\(two(inDay % 60))"
-    }
-
     /// Asks the platform for the status of open cases (受理, 办结, 退回 with reason, 待领取).
     func syncStatuses() async {
-        for tracking in (try? outbox.openCases()) ?? [] {
+        for tracking in (try? outbox.openCases(limit: 100)) ?? [] {
             do {
                 if let (status, detail) = try await platform.status(tracking: tracking.value) {
                     try? outbox.updateStatus(tracking, status: status, detail: detail)

@@ -55,8 +55,9 @@ public struct PlatformTLS: Sendable {
     }
 }
 
-/// The platform API over HTTP(S) with AsyncHTTPClient.
-public final class HTTPPlatformClient: PlatformAPI {
+/// The platform API over HTTP(S) with AsyncHTTPClient: the forwarder's
+/// ``PlatformAPI`` and the session's ``PlatformServices``.
+public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     private let base: String
     private let client: HTTPClient
 
@@ -140,9 +141,7 @@ public final class HTTPPlatformClient: PlatformAPI {
         return body
     }
 
-    /// Which of `types` the platform holds as e-certificates (电子证照) for the
-    /// resident whose consent is sealed in `consent` (bound to `consentID`).
-    public func lookupECertificates(consent: Data, consentID: String, types: [String]) async throws(PlatformFailure) -> Set<String> {
+    public func lookupECertificates(consent: [UInt8], consentID: String, types: [String]) async throws(PlatformFailure) -> Set<String> {
         let answer = try await post("/v1/ecertificates/lookup", [
             "consent": String(decoding: consent, as: UTF8.self), "consent_id": consentID, "certificate_types": types,
         ], accepting: [200])
@@ -152,15 +151,13 @@ public final class HTTPPlatformClient: PlatformAPI {
         return Set(found.compactMap { $0["type"] as? String })
     }
 
-    /// Books a reservation to come back once with what was missing; returns its reference.
-    public func reserve(serviceCode: String, date: String, missing: [String], sealedContact: Data, contactID: String) async throws(PlatformFailure) -> String {
+    public func reserve(serviceCode: String, date: String, missing: [String], sealedContact: [UInt8], contactID: String) async throws(PlatformFailure) -> String {
         try reference(in: try await post("/v1/reservations", [
             "service_code": serviceCode, "date": date, "missing": missing, "sealed_contact": String(decoding: sealedContact, as: UTF8.self), "contact_id": contactID,
         ]), of: "reservation")
     }
 
-    /// Forwards a consultation or complaint to the 12345 channel; returns its reference.
-    public func submitConsultation(kind: String, title: String, content: String, sealedContact: Data?, contactID: String) async throws(PlatformFailure) -> String {
+    public func submitConsultation(kind: String, title: String, content: String, sealedContact: [UInt8]?, contactID: String) async throws(PlatformFailure) -> String {
         var object: [String: Any] = ["kind": kind, "title": title, "content": content, "contact_id": contactID]
         if let sealedContact { object["sealed_contact"] = String(decoding: sealedContact, as: UTF8.self) }
         return try reference(in: try await post("/v1/consultations", object), of: "consultation")
@@ -169,7 +166,7 @@ public final class HTTPPlatformClient: PlatformAPI {
     public func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure) {
         // 409: rated already (an earlier answer was lost); the platform keeps one per case.
         _ = try await post("/v1/ratings", [
-            "case_number": caseNumber, "satisfaction": satisfaction, "reasons": reasons, "channel": "5", "rated_at": ratedAt,
+            "case_number": caseNumber, "satisfaction": satisfaction, "reasons": reasons, "channel": ApplicationChannel.selfServiceTerminal, "rated_at": ratedAt,
         ], accepting: [200, 201, 409])
     }
 

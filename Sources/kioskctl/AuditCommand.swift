@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KioskCore
 import Outbox
 
 /// `kioskctl audit`: the station's hash-chained audit trail.
@@ -59,10 +60,8 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let outbox = try location.open()
             defer { try? outbox.close() }
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
             for entry in try outbox.auditEntries(trackingNumber: trackingNumber).suffix(limit) {
-                let time = formatter.string(from: Date(timeIntervalSince1970: Double(entry.atMilliseconds) / 1000))
+                let time = ChinaTime.iso8601(Double(entry.atMilliseconds) / 1000)
                 print("#\(entry.sequence)  \(time)  \(entry.trackingNumber ?? "-")  \(entry.action)  \(entry.actor)  \(entry.detail)")
             }
         }

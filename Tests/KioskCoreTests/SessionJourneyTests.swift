@@ -260,7 +260,6 @@ struct SessionJourneyTests {
         let ratings = driver.effects.compactMap { if case .submitRating(let r) = $0 { r } else { nil } }
         #expect(ratings.count == 1)
         #expect(ratings.first?.level.rawValue == 4 && ratings.first?.reasons == ["等待时间长"] && ratings.first?.trackingNumber == number.value)
-        #expect(ratings.first?.channel == "5")
         driver.touch(.rate(.verySatisfied, reasons: []))
         #expect(driver.effects.filter { if case .submitRating = $0 { true } else { false } }.count == 1, "one rating per case")
     }

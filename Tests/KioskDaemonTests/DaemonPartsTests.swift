@@ -194,3 +194,28 @@ struct DaemonPartsTests {
         #expect(device.status.message == "kioskd stopped")
     }
 }
+
+@Suite("我的办件's words for each state of a case")
+struct CaseSummaryTests {
+    let number = TrackingNumber(station: "340104001", date: CalendarDate(year: 2026, month: 11, day: 27)!, sequence: 1)
+
+    func application(_ state: ApplicationState, status: String? = nil, detail: String? = nil) throws -> QueuedApplication {
+        QueuedApplication(trackingNumber: number, idempotencyKey: "k", serviceCode: "0500012000",
+                          serviceName: "高龄津贴申领", applicantMasked: "张*兰", state: state, createdAt: 0, attempts: 0, nextAttemptAt: nil, lastError: nil,
+                          caseNumber: status == nil ? nil : "AH3401042026112700001", platformStatus: status, platformStatusDetail: detail, bytes: 0,
+                          sealedPayloadPresent: true, problem: nil)
+    }
+
+    @Test("Waiting at the station, refused for good, and the platform's 退回 with its reason as it came")
+    func words() throws {
+        let queued = CaseSummary(try application(.queued))
+        #expect(queued.status == SessionText(.caseQueued) && queued.detail == SessionText(.caseQueuedDetail))
+        let dead = CaseSummary(try application(.deadLetter))
+        #expect(dead.status == SessionText(.caseDeadLetter) && dead.detail == SessionText(.caseDeadLetterDetail))
+        let returned = CaseSummary(try application(.acknowledged, status: "退回", detail: "户口簿首页不清晰，请补交"))
+        #expect(returned.status == SessionText(.caseReturned) && returned.detail == .asGiven("户口簿首页不清晰，请补交") && returned.caseNumber == "AH3401042026112700001")
+        #expect(returned.applicantMasked == "张*兰" && returned.trackingNumber == number.value)
+        #expect(CaseSummary(try application(.acknowledged)).status == SessionText(.caseAccepted), "acknowledged with no status yet: 受理")
+    }
+}
+

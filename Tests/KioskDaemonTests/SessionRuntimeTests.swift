@@ -33,7 +33,7 @@ struct TestStation {
          printer: (any ReceiptPrinter)? = nil, scanner: any PageScanner = StackedPages(), platform: HTTPPlatformClient? = nil) throws {
         outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(key), settings: .init(stationCode: "340104001"))
         let services = try StationServices(config: shippedConfig(folder, agents: agents), stateDirectory: folder + "/state", logger: Logger(label: "test"))
-        runtime = SessionRuntime(reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui"), outbox: outbox, printer: printer, scanner: scanner, pins: services.pinChecker,
+        runtime = SessionRuntime(reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui"), store: outbox, printer: printer, scanner: scanner, pins: services.pinChecker,
                                  lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), platform: platform, logger: Logger(label: "test"))
     }
 }

@@ -281,8 +281,8 @@ struct RatingForwardingTests {
         let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
         let outbox = try openOutbox(folder + "/outbox")
         let tracking = try await outbox.enqueue(submission(pages: 1))
-        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .dissatisfied, reasons: ["等待时间长"], channel: "5", at: 1_795_744_800))
-        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .verySatisfied, reasons: [], channel: "5", at: 1_795_744_900))
+        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .dissatisfied, reasons: ["等待时间长"], at: 1_795_744_800))
+        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .verySatisfied, reasons: [], at: 1_795_744_900))
         #expect(try outbox.ratingsToSend().isEmpty, "no case number yet")
 
         // The platform comes up: the application goes, then its rating.
@@ -302,6 +302,7 @@ struct RatingForwardingTests {
         let sent = try #require(platform.ratingsReceived.first)
         #expect(sent.caseNumber == (try outbox.application(tracking))?.caseNumber)
         #expect(sent.satisfaction == 4 && sent.reasons == ["等待时间长"] && sent.ratedAt == "20261127T100000")
+        #expect(sent.channel == "5", "评价渠道 5: 政务大厅自助终端")
         #expect(await eventually(within: .seconds(5)) { (try? outbox.ratingsToSend())?.isEmpty == true })
         #expect(try outbox.auditEntries(trackingNumber: tracking.value).map(\.action).contains("rating_sent"))
         try await Task.sleep(for: .milliseconds(300))

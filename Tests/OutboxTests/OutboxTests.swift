@@ -84,12 +84,12 @@ struct OutboxTests {
         #expect(row.problem == nil)
         let upload = try #require(try reopened.upload(tracking))
         // The kiosk has no key: a key it makes up cannot open the payload.
-        let envelope = try JSONSerialization.jsonObject(with: upload.envelope) as! [String: Any]
+        let envelope = try JSONSerialization.jsonObject(with: Data(upload.envelope)) as! [String: Any]
         #expect(throws: (any Error).self) {
             try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: envelope["payload"] as! String)!), using: SymmetricKey(size: .bits256))
         }
         // The platform can.
-        let (payload, key) = try platformOpen(upload.envelope, binding: upload.idempotencyKey)
+        let (payload, key) = try platformOpen(Data(upload.envelope), binding: upload.idempotencyKey)
         #expect(payload["applicant_name"] as? String == "王建国")
         #expect(payload["applicant_certificate_number"] as? String == "340104195803120519")
         for attachment in upload.attachments {
@@ -207,7 +207,7 @@ struct OutboxTests {
             _ = try await outbox.enqueue(submission(pages: 3, pageBytes: 1024 * 1024))
             Issue.record("a 3 MB application was saved on a 2 MB disk")
         } catch let error as OutboxError {
-            #expect(error.diskFull)
+            #expect(error.code == .diskFull)
             #expect(error.description.contains("the kiosk's disk is full: the application was not saved and no receipt was printed"))
         }
         try outbox.close()

@@ -60,7 +60,7 @@ public final class GA467Reader: CardReader, ConnectionDriver {
     /// - Parameter today: The local date, for card validity (injected by tests).
     public init(
         connection: DeviceConnection, settings: Settings = Settings(),
-        today: @escaping @Sendable () -> CalendarDate = ChinaTime.today, logger: Logger = Logger(label: "kioskd.idcard")
+        today: @escaping @Sendable () -> CalendarDate = { ChinaTime.date(Date().timeIntervalSince1970) }, logger: Logger = Logger(label: "kioskd.idcard")
     ) {
         self.connection = connection
         self.settings = settings
@@ -320,16 +320,5 @@ public final class GA467Reader: CardReader, ConnectionDriver {
             }
             return HealthReport(device: identity, level: .interactive, items: [outcome])
         }
-    }
-}
-
-/// China Standard Time (UTC+8, no daylight saving): the stations' local date.
-public enum ChinaTime {
-    /// Today's date in China.
-    @Sendable public static func today() -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
     }
 }

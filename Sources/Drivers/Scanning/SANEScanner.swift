@@ -331,3 +331,15 @@ public final class SANEScanner: Device {
         }
     }
 }
+
+extension SANEScanner: PageScanner {
+    /// Scans with ``ScanSettings``'s defaults (grey, 300 dpi, flatbed).
+    public func scanPages(progress: @escaping @Sendable (_ page: Int, _ percent: Int) -> Void) async throws(DeviceError) -> [ScannedPage] {
+        let batch = try await scan(ScanSettings()) { step in
+            progress(step.page, step.bytesExpected > 0 ? min(100, step.bytesRead * 100 / step.bytesExpected) : -1)
+        }
+        // Pages before a jam are kept; the resident feeds the rest again.
+        if batch.pages.isEmpty, let interruption = batch.interruption { throw interruption }
+        return batch.pages
+    }
+}

@@ -159,21 +159,6 @@ struct FieldReader {
         }
         return result
     }
-
-    func date(_ key: String) throws(DataFileError) -> CalendarDate {
-        let text = try string(key)
-        guard let date = CalendarDate(isoText: text) else { throw fail("must be a date written YYYY-MM-DD, not \"\(text)\"", key: key, at: node[key]) }
-        return date
-    }
-}
-
-extension CalendarDate {
-    /// Parses `2026-12-08`.
-    public init?(isoText text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2 else { return nil }
-        self.init(yyyymmdd: parts.joined())
-    }
 }
 
 /// The candidate closest to `word` by edit distance (ignoring case), if it

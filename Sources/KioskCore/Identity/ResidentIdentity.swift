@@ -13,8 +13,8 @@ public enum IdentityCardType: String, Hashable, Sendable, Codable {
     /// table says otherwise (see docs/identity.md).
     public var certificateTypeCode: String {
         switch self {
-        case .residentID: "111"
-        case .foreignPermanentResident, .hongKongMacaoTaiwanResidence: "990"
+        case .residentID: CertificateType.residentID
+        case .foreignPermanentResident, .hongKongMacaoTaiwanResidence: CertificateType.other
         }
     }
 }
@@ -59,7 +59,7 @@ public struct ResidentIdentity: Hashable, Sendable, CustomStringConvertible {
     public var validUntil: CardValidity
     /// 通行证号码 ('J' cards only).
     public var passNumber: String?
-    /// The 1024-byte WLT-compressed photo, kept opaque (decoding it needs a licensed library; see ``IDPhotoDecoder``).
+    /// The 1024-byte WLT-compressed photo, kept opaque: decoding it needs the card authority's licensed library, which kioskd does not have.
     public var photo: [UInt8]
 
     /// Creates an identity; the driver builds it from the card.
@@ -124,12 +124,4 @@ public struct ResidentIdentity: Hashable, Sendable, CustomStringConvertible {
             }
         }
     }
-}
-
-/// Decodes the card's WLT photo into an image. The WLT format needs a
-/// licensed decoder library from the card authority; a station that has one
-/// plugs it in here. Without one, the photo stays an opaque blob.
-public protocol IDPhotoDecoder: Sendable {
-    /// Decodes 1024 WLT bytes into a BMP image.
-    func decodeBMP(wlt: [UInt8]) throws -> [UInt8]
 }

@@ -17,16 +17,6 @@ public struct Receipt: Sendable, Hashable, Codable {
         }
     }
 
-    /// When the result is promised.
-    public enum Promise: Sendable, Hashable, Codable {
-        /// By this date (承诺办结日期).
-        case by(CalendarDate)
-        /// Handled on the spot (即办件).
-        case immediately
-        /// No date can be given; the reason is printed instead of a guess.
-        case unknown(String)
-    }
-
     /// Unique per receipt; printing the same id again is a reprint.
     public var id: String
     /// The station's tracking number (办件编号 on the receipt and in the QR code).
@@ -44,7 +34,7 @@ public struct Receipt: Sendable, Hashable, Codable {
     /// Materials received.
     public var materials: [Material]
     /// The promised completion.
-    public var promise: Promise
+    public var promise: CompletionPromise
     /// How the result comes: 到本站领取, 邮寄, 电子证照.
     public var delivery: String
     /// Where the case can be followed; also the QR code's content.
@@ -57,7 +47,7 @@ public struct Receipt: Sendable, Hashable, Codable {
     /// Creates a receipt.
     public init(
         id: String, trackingNumber: String, stationName: String, serviceName: String, applicant: String,
-        agent: String? = nil, submittedAt: String, materials: [Material], promise: Promise, delivery: String,
+        agent: String? = nil, submittedAt: String, materials: [Material], promise: CompletionPromise, delivery: String,
         trackingURL: String, enquiries: String, isReprint: Bool = false
     ) {
         self.id = id
@@ -81,9 +71,4 @@ public struct Receipt: Sendable, Hashable, Codable {
         copy.isReprint = true
         return copy
     }
-}
-
-extension CalendarDate {
-    /// 2026年12月8日.
-    public var chinese: String { "\(year)年\(month)月\(day)日" }
 }

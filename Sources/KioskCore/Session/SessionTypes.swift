@@ -159,15 +159,12 @@ public struct Rating: Sendable, Equatable {
     public var trackingNumber: String
     public var level: Satisfaction
     public var reasons: [String]
-    /// 评价渠道: 5 政务大厅自助终端.
-    public var channel: String
     public var at: Double
 
-    public init(trackingNumber: String, level: Satisfaction, reasons: [String], channel: String = "5", at: Double) {
+    public init(trackingNumber: String, level: Satisfaction, reasons: [String], at: Double) {
         self.trackingNumber = trackingNumber
         self.level = level
         self.reasons = reasons
-        self.channel = channel
         self.at = at
     }
 }

@@ -54,7 +54,7 @@ public final class PlatformSimulator: Sendable {
         var acceptedCount = 0
         var acceptances: [String: Int] = [:]
         var ratings: Set<String> = []
-        var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String)] = []
+        var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String, channel: String)] = []
         var consultations = 0
         var heartbeats = 0
         /// The last heartbeat's body, as sent.
@@ -190,7 +190,7 @@ public final class PlatformSimulator: Sendable {
     }
 
     /// Ratings accepted (one per case), in order.
-    public var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String)] { state.withLock { $0.ratingsReceived } }
+    public var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String, channel: String)] { state.withLock { $0.ratingsReceived } }
 
     /// The e-certificates (电子证照) the platform holds for a resident.
     public func holdECertificates(_ types: [String], for idNumber: String) {
@@ -371,10 +371,10 @@ public final class PlatformSimulator: Sendable {
         case ("POST", 2, "ratings"?):
             guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], let caseNumber = body["case_number"] as? String,
                   let satisfaction = body["satisfaction"] as? Int, (1...5).contains(satisfaction) else { return json(400, ["error": "a rating needs case_number and satisfaction 1–5"]) }
-            let reasons = body["reasons"] as? [String] ?? [], ratedAt = body["rated_at"] as? String ?? ""
+            let reasons = body["reasons"] as? [String] ?? [], ratedAt = body["rated_at"] as? String ?? "", channel = body["channel"] as? String ?? ""
             let first = state.withLock { state -> Bool in
                 guard state.ratings.insert(caseNumber).inserted else { return false }
-                state.ratingsReceived.append((caseNumber, satisfaction, reasons, ratedAt))
+                state.ratingsReceived.append((caseNumber, satisfaction, reasons, ratedAt, channel))
                 return true
             }
             return first ? json(201, ["recorded": true]) : json(409, ["error": "this case was rated already"])

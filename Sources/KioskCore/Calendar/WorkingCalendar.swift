@@ -1,29 +1,3 @@
-extension CalendarDate {
-    /// Days since 1970-01-01 (negative before).
-    public var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The date `dayNumber` days after 1970-01-01.
-    public init(dayNumber: Int) {
-        self.init(unixSeconds: Double(dayNumber) * 86_400, utcOffsetHours: 0)
-    }
-
-    /// ISO weekday: 1 Monday … 7 Sunday.
-    public var weekday: Int {
-        // 1970-01-01 was a Thursday.
-        ((dayNumber % 7 + 7 + 3) % 7) + 1
-    }
-
-    /// The next day.
-    public var next: CalendarDate { CalendarDate(dayNumber: dayNumber + 1) }
-}
-
 /// Working days (工作日) by the national holiday schedule and its adjusted
 /// working weekends (调休), as data: the State Council publishes each year's
 /// schedule around November, so the shipped file covers the years published
@@ -94,7 +68,7 @@ public struct WorkingCalendar: Sendable, Equatable {
     }
 
     /// The receipt's promise for a limit of `workingDays` from `start`.
-    public func promise(workingDays: Int, from start: CalendarDate) -> Receipt.Promise {
+    public func promise(workingDays: Int, from start: CalendarDate) -> CompletionPromise {
         if workingDays == 0 { return .immediately }
         switch adding(workingDays: workingDays, to: start) {
         case .date(let date): return .by(date)

@@ -48,10 +48,14 @@ public struct ApplicationSubmission: Sendable, Equatable {
     /// number (see ``ApplicantLookup`` in AgentAuth); nil: not findable by card.
     public var applicantLookupKey: String?
 
+    /// Whether the applicant is a person who can find the case later by their card
+    /// (我的办件), not an enterprise served by an agent.
+    public var isFindableByCard: Bool { applicantCertificateType != CertificateType.unifiedSocialCreditCode }
+
     /// Creates a submission.
     public init(serviceCode: String, serviceName: String, applicantName: String, applicantCertificateType: String, applicantCertificateNumber: String,
                 phone: String? = nil, agent: String? = nil, form: [String: String] = [:], materialsByOther: [String: String] = [:],
-                channel: String = "5", regionCode: String, attachments: [Attachment], applicantLookupKey: String? = nil) {
+                channel: String = ApplicationChannel.selfServiceTerminal, regionCode: String, attachments: [Attachment], applicantLookupKey: String? = nil) {
         self.serviceCode = serviceCode
         self.serviceName = serviceName
         self.applicantName = applicantName
@@ -123,14 +127,6 @@ public struct QueuedApplication: Sendable, Equatable {
         self.sealedPayloadPresent = sealedPayloadPresent
         self.problem = problem
     }
-}
-
-/// The outbox as the session sees it: enqueue returns only once the
-/// application is durable (row committed with synchronous=FULL, sealed
-/// attachment files and their directory fsynced) — a receipt may be printed then.
-public protocol ApplicationOutbox: Sendable {
-    /// Seals, stores and queues an application; returns its tracking number once durable.
-    func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber
 }
 
 /// `0 bytes`, `812 bytes`, `4.2 kB`, `51.9 GB` (decimal units, as `df -H`): a size for a

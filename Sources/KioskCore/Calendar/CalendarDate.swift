@@ -53,10 +53,12 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
 }
 
 extension CalendarDate {
-    /// The civil date at `unixSeconds` in a zone `utcOffsetHours` from UTC
-    /// (China Standard Time is +8 all year).
-    public init(unixSeconds: Double, utcOffsetHours: Int = 8) {
-        let days = Int(((unixSeconds + Double(utcOffsetHours * 3600)) / 86400).rounded(.down))
+    /// The first and last days a date can be (0001-01-01 and 9999-12-31), as day numbers.
+    static let dayNumbers = -719_162...2_932_896
+
+    /// The date `dayNumber` days after 1970-01-01, held to the years 1 to 9999.
+    public init(dayNumber: Int) {
+        let days = min(max(dayNumber, Self.dayNumbers.lowerBound), Self.dayNumbers.upperBound)
         // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
@@ -64,8 +66,46 @@ extension CalendarDate {
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
         let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
+        self.year = yearOfEra + era * 400 + (monthIndex < 10 ? 0 : 1)
+        self.month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        self.day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// ISO weekday: 1 Monday … 7 Sunday.
+    public var weekday: Int {
+        // 1970-01-01 was a Thursday.
+        ((dayNumber % 7 + 7 + 3) % 7) + 1
+    }
+
+    /// The next day.
+    public var next: CalendarDate { CalendarDate(dayNumber: dayNumber + 1) }
+
+    /// Parses `2026-12-08`.
+    public init?(isoText text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2 else { return nil }
+        self.init(yyyymmdd: parts.joined())
+    }
+
+    /// 2026年12月8日.
+    public var chinese: String { "\(year)年\(month)月\(day)日" }
+}
+
+extension FieldReader {
+    /// A date field, written `YYYY-MM-DD`.
+    func date(_ key: String) throws(DataFileError) -> CalendarDate {
+        let text = try string(key)
+        guard let date = CalendarDate(isoText: text) else { throw fail("must be a date written YYYY-MM-DD, not \"\(text)\"", key: key, at: node[key]) }
+        return date
     }
 }

@@ -1,0 +1,86 @@
+/// The runtime's answers to the session's effects: a scan, a lookup, the
+/// outbox's commit, a reservation. Only the answer the session waits for
+/// counts; a late one changes nothing.
+extension SessionReducer {
+    func answer(_ state: inout SessionState, _ event: SessionEvent) -> [SessionEffect] {
+        guard let request = event.request, state.pending?.id == request, let pending = state.pending else {
+            // A late answer (the session moved on or ended) changes nothing.
+            return []
+        }
+        state.pending = nil
+        // Waiting on the kiosk is not being idle: the idle clock starts again from the answer.
+        state.lastTouch = state.now
+        state.idleWarningShown = false
+        switch event {
+        case .agentPINChecked(_, let result):
+            return agentPINChecked(&state, result)
+        case .scanFinished(_, let pages):
+            guard case .scan(let id) = pending.kind, let material = state.visit?.choice?.materials.first(where: { $0.id == id }) else { return [] }
+            state.screen = .materials
+            let kept = pages.filter { !$0.looksBlank }
+            if kept.isEmpty { return tell(&state, SessionText(.scanBlank, ["material": .verbatim(material.name)])) }
+            var all: [ScannedPage] = []
+            if case .scanned(let earlier) = state.visit?.materials[id] { all = earlier }
+            all += kept
+            state.visit?.materials[id] = .scanned(all)
+            let blank = pages.count - kept.count
+            let values: [String: SessionText.Value] = ["material": .verbatim(material.name), "pages": .number(all.count), "blank": .number(blank)]
+            return [say(blank > 0 ? .scannedSkippingBlank : .scanned, values)]
+        case .scanFailed(_, let reason):
+            state.screen = .materials
+            return tell(&state, reason)
+        case .eCertificatesFound(_, let types):
+            guard let choice = state.visit?.choice else { return [] }
+            state.visit?.eCertificatesFound = types
+            var found: [String] = []
+            for material in choice.materials {
+                if let type = material.eCertificate, types.contains(type), state.visit?.materials[material.id] == nil {
+                    state.visit?.materials[material.id] = .eCertificate(type)
+                    found.append(material.name)
+                }
+            }
+            return [found.isEmpty ? say(.eCertificatesNone) : say(.eCertificatesFound, ["materials": .list(found)])]
+        case .eCertificateLookupFailed(_, let reason), .caseLookupFailed(_, let reason), .requestFailed(_, let reason):
+            state.visit?.message = reason
+            state.notice = state.agent != nil ? reason : state.notice
+            if case .submitting = state.screen { state.screen = .review }
+            return [.speak(reason)]
+        case .enqueueCommitted(_, let number):
+            return committed(&state, number, pending: pending)
+        case .enqueueFailed(_, let reason):
+            state.screen = .review
+            return tell(&state, SessionText(.notSaved, ["reason": .text(reason)]))
+        case .casesFound(_, let cases):
+            return casesFound(&state, cases, for: pending.kind)
+        case .reservationMade(_, let reference):
+            guard case .incomplete = state.screen, let reservation = state.visit?.reservation else { return [] }
+            state.screen = .reserved(reservation)
+            return [.audit(AuditNote(action: "reserved", actor: actor(state), detail: "\(reservation.serviceCode) on \(reservation.date) ref \(reference)")),
+                    say(.reserved, ["date": .date(reservation.date), "missing": .texts(reservation.missing)])]
+        case .interactionSent(_, let reference):
+            state.screen = .consultationSent(reference: reference)
+            return [say(.consultationSent, ["reference": .verbatim(reference)])]
+        default:
+            return []
+        }
+    }
+
+    /// The outbox has the application durably: now, and only now, the receipt.
+    private func committed(_ state: inout SessionState, _ number: TrackingNumber, pending: PendingRequest) -> [SessionEffect] {
+        guard pending.kind == .enqueue, state.screen == .submitting, let visit = state.visit,
+              let receipt = Receipt.acceptance(of: visit, number: number, at: state.now, agent: state.agent, settings: settings, calendar: calendar) else { return [] }
+        state.visit?.receipt = receipt
+        state.visit?.lastTrackingNumber = number.value
+        state.screen = .receipt
+        var effects: [SessionEffect] = [.printReceipt(receipt)]
+        for material in visit.choice?.materials ?? [] {
+            if case .scanned(let pages) = visit.materials[material.id] {
+                effects.append(.audit(AuditNote(action: "scanned", trackingNumber: number.value, actor: actor(state), detail: "\(material.id): \(pages.count) page(s)")))
+            }
+        }
+        effects.append(.audit(AuditNote(action: "receipted", trackingNumber: number.value, actor: actor(state), detail: receipt.serviceName)))
+        effects.append(.speak(.receipt(receipt, delivery: visit.delivery ?? .stationPickup, workingDays: visit.choice?.promisedWorkingDays ?? 0,
+                                       from: ChinaTime.date(state.now), calendar: calendar)))
+        return effects
+    }
+}

@@ -1,0 +1,58 @@
+/// The longer sentences the session says, built from the catalogue and the
+/// calendar: pure functions, so what a resident hears is testable alone.
+extension SessionText {
+    /// The guide (一次性告知): the service, its conditions, the materials needed, when it is done.
+    static func guide(for choice: ServiceChoice) -> SessionText {
+        let materials = choice.materials.filter(\.required).map(\.name)
+        let days = choice.promisedWorkingDays
+        return SessionText(.guide, [
+            "service": .verbatim(choice.name), "conditions": .clauses(choice.items.flatMap(\.conditions)),
+            "materials": materials.isEmpty ? .text(SessionText(.nothing)) : .list(materials),
+            "promise": .text(days == 0 ? SessionText(.promiseSameDay) : SessionText(.promiseWithin, ["days": .number(days)])),
+        ])
+    }
+
+    /// The materials screen's prompt: what to provide, and whether e-certificates can stand in (online, a resident's card).
+    static func materialsNeeded(for choice: ServiceChoice?, online: Bool, resident: Bool) -> SessionText {
+        let needed: SessionText.Value = .list(choice?.materials.filter(\.required).map(\.name) ?? [])
+        let phrase: Phrase = !online ? .materialsPromptOffline : resident ? .materialsPromptECertificates : .materialsPrompt
+        return SessionText(phrase, ["materials": needed])
+    }
+
+    /// The review screen's prompt: complete, and when it will be done.
+    static func review(workingDays: Int, from today: CalendarDate, calendar: WorkingCalendar) -> SessionText {
+        SessionText(.reviewPrompt, ["promise": .text(promise(workingDays: workingDays, from: today, calendar: calendar))])
+    }
+
+    /// The receipt read out.
+    static func receipt(_ receipt: Receipt, delivery: DeliveryMethod, workingDays: Int, from today: CalendarDate, calendar: WorkingCalendar) -> SessionText {
+        // Numbers digit by digit, so they are read out as they are written down (12345, not 一万两千…).
+        let spelled = { (text: String) in SessionText.Value.verbatim(text.map { String($0) }.joined(separator: " ")) }
+        return SessionText(.receiptSpoken, [
+            "service": .verbatim(receipt.serviceName), "number": spelled(receipt.trackingNumber),
+            "materials": receipt.materials.isEmpty ? .text(SessionText(.nothing)) : .list(receipt.materials.map(\.name)),
+            "promise": .text(promise(workingDays: workingDays, from: today, calendar: calendar)),
+            "delivery": .text(SessionText(delivery.phrase)), "phone": spelled(receipt.enquiries),
+        ])
+    }
+
+    /// When the case will be done, as the receipt promises it.
+    static func promise(workingDays: Int, from today: CalendarDate, calendar: WorkingCalendar) -> SessionText {
+        switch calendar.promise(workingDays: workingDays, from: today) {
+        case .immediately: SessionText(.promiseSameDay)
+        case .by(let date): SessionText(.promiseBy, ["date": .date(date)])
+        case .unknown: SessionText(.promiseUnpublished, ["days": .number(workingDays), "year": .number(calendar.firstUnpublishedYear(from: today))])
+        }
+    }
+}
+
+extension DeliveryMethod {
+    /// How the delivery is said: 到本站领取, 邮寄, 电子送达.
+    public var phrase: Phrase {
+        switch self {
+        case .stationPickup: .deliveryStationPickup
+        case .post: .deliveryPost
+        case .electronic: .deliveryElectronic
+        }
+    }
+}

@@ -1,0 +1,137 @@
+/// Every sentence the session says. A phrase's words live in the strings
+/// files under `say.` and its name; the comment is the Chinese, for reading
+/// the code. Values a template uses are in braces.
+public enum Phrase: String, Sendable, CaseIterable, Hashable {
+    // How the language writes dates and joins lists.
+    /// {year}年{month}月{day}日 (also {month_name}).
+    case date
+    /// The month names, separated by spaces.
+    case monthNames
+    /// 、
+    case listSeparator
+    /// ；
+    case clauseSeparator
+    /// 无 (a list with nothing in it).
+    case nothing
+    /// {text}: words from elsewhere (the platform's reason for a 退回), shown as they came.
+    case asGiven
+
+    // Every screen's prompt when nothing more particular was said on it.
+    case promptAttract, promptHome, promptBrowse, promptGuide, promptForm, promptMaterials, promptScanning, promptIncomplete,
+         promptReserved, promptReview, promptReceipt, promptRating, promptDone, promptMyCases, promptConsultation,
+         promptConsultationSent, promptPaused, promptAgentPIN, promptAgentConsole, promptStationCases, promptProxyConsent, promptEnterprise
+
+    // Cards and the start of a visit.
+    /// {name}，您好。请选择要办理的事项…
+    case greeting
+    case welcomeBack, kioskInUse, cardTakenPaused
+    case cardRefusedExpired, cardRefusedDamaged, cardUnreadable
+    case elderlyOn, elderlyOff
+    /// 您还在办理吗？{seconds}秒后…
+    case idleWarning
+
+    // Agents.
+    /// 代办员{agent}，请输入密码。
+    case agentPINPrompt
+    case agentLoggedIn
+    /// 密码错误，还可尝试{tries}次。
+    case pinWrong
+    /// 已锁定{minutes}分钟。
+    case pinLocked
+    case agentBusy, agentServePrompt, proxyEnded, consentRecorded
+    /// {resident}，代办员{agent}将为您代办…
+    case proxyConsentPrompt
+    case enterprisePrompt, enterpriseNameMissing
+    /// 统一社会信用代码有误：{reason}
+    case creditCodeWrong
+    case creditCodeLength, creditCodeCharacter, creditCodeCheck
+
+    // Choosing a service.
+    case chooseLifeEvent, chooseDepartment
+    /// 没有找到与“{query}”有关的事项…
+    case searchNothing
+    /// “{service}”只能由个人申请。
+    case onlyPerson
+    case onlyOrganisation, noProxy
+    /// {service}。办理条件：{conditions}。需要的材料：{materials}。{promise}。…
+    case guide
+    /// 当场办结
+    case promiseSameDay
+    /// 承诺{days}个工作日内办结
+    case promiseWithin
+    /// 承诺办结日期{date}
+    case promiseBy
+    /// 承诺{days}个工作日内办结（{year}年节假日安排尚未公布…）
+    case promiseUnpublished
+
+    // The form.
+    case formPrompt
+    /// {label}：{problem}
+    case fieldProblem
+    case fieldRequired, fieldAddress, fieldInteger, fieldPhone, fieldDate, fieldChoice
+    /// 最多{max}个字
+    case fieldTooLong
+    /// 不能小于{min} / 不能大于{max}
+    case fieldAtLeast, fieldAtMost
+    case fieldIDLength, fieldIDDate, fieldIDCheck, fieldIDCharacters, fieldBankDigits, fieldBankCheck
+    case phoneLabel
+
+    // Materials.
+    /// 请提供以下材料：{materials}。
+    case materialsPrompt, materialsPromptECertificates, materialsPromptOffline
+    /// 请将{material}正面朝下放入扫描区。(…共约{pages}页)
+    case scanPrompt, scanPromptPages
+    /// {material}已扫描{pages}页。(…其中{blank}页空白已略去)
+    case scanned, scannedSkippingBlank
+    case scanBlank
+    case noScanner, scannerJammed, scannerEmpty, scannerCoverOpen, scannerBusy, scannerWarmingUp, scannerFault
+    case eCertificatesOffline, eCertificatesNone, eCertificatesUnavailable, eCertificatesFailed
+    /// 已调取电子证照：{materials}…
+    case eCertificatesFound
+    /// {material}将由平台通过数据共享调取…
+    case leftToPlatform
+    /// 缺少材料：{material}
+    case missingMaterial
+    case missingPostalAddress
+    /// 还不能提交，否则申请会被退回。{missing}。…
+    case incomplete
+    /// {missing}。
+    case missingSummary
+    /// 已为您预约{date}。请带齐：{missing}。
+    case reserved
+    case reservationUnavailable, reservationFailed
+
+    // Submitting and the receipt.
+    /// 材料齐全。{promise}。请核对…
+    case reviewPrompt
+    case saving
+    /// 申请没有保存成功（{reason}）…
+    case notSaved
+    case diskFull, kioskFault
+    /// 申请已提交。事项：{service}。办件编号{number}。已收材料：{materials}。{promise}。结果{delivery}。咨询电话{phone}。…
+    case receiptSpoken
+    case deliveryStationPickup, deliveryPost, deliveryElectronic
+    /// 回执没有打印出来（{reason}）。您的申请已保存，办件编号{number}…
+    case receiptNotPrinted
+    /// 补打没有成功：{reason}
+    case reprintFailed
+    case noReceiptPrinter, receiptPrinterPaperOut, receiptPrinterCoverOpen, receiptPrinterFault
+    /// 没有找到{number}的回执
+    case receiptNotFound
+
+    // Rating, cases, 12345.
+    case ratingPrompt, ratingReasonNeeded, ratingThanks
+    /// A case's status: the station's own (待上报, 待工作人员处理 and why), then the platform's (受理 … 待领取).
+    case caseQueued, caseQueuedDetail, caseDeadLetter, caseDeadLetterDetail
+    case caseAccepted, caseInProgress, caseDone, caseReturned, caseReadyForPickup
+    case casesNone
+    /// 查到{count}件办件。
+    case casesFound
+    case lookupFailed
+    /// 请说明您要{kind}的内容…
+    case consultationPrompt
+    case kindConsultation, kindComplaint, kindSuggestion, kindHelp
+    case consultationEmpty, consultationTooLong, consultationUnavailable, consultationFailed
+    /// 已提交，受理编号{reference}。…
+    case consultationSent
+}

@@ -1,0 +1,201 @@
+import Crypto
+import Foundation
+import GRDB
+import KioskCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Enqueue and group commit: the one path by which an application becomes durable.
+extension Outbox {
+    struct PendingCommits {
+        var waiting: [Pending] = []
+        var committing = false
+    }
+
+    struct Pending: Sendable {
+        var idempotencyKey: String
+        var serviceCode: String
+        var serviceName: String
+        var applicantMasked: String
+        var applicantKey: String?
+        var envelope: Data
+        var envelopeSHA256: String
+        var attachments: [(fileName: String, bytes: Int, sha256: String)]
+        var createdAt: Double
+        var continuation: CheckedContinuation<TrackingNumber, any Error>
+    }
+
+    /// Seals and queues an application; returns its tracking number once it
+    /// is durable, and not before. In order: the personal data is sealed with a
+    /// fresh key wrapped to the platform's; each page is sealed and written to
+    /// its own file, fsynced, then their directory; then one transaction
+    /// (`synchronous=FULL`) stores the row, mints the number, records the
+    /// idempotency key and appends the audit entry. Applications arriving while
+    /// a transaction commits share the next one (group commit).
+    ///
+    /// - Throws: ``OutboxError`` with ``OutboxError/Code/diskFull`` when the disk
+    ///   is full, ``OutboxError/Code/noPlatformKey`` without the platform's key,
+    ///   ``OutboxError/Code/numbersExhausted`` after 99,999 today; in every case
+    ///   nothing was saved and no receipt may be printed.
+    public func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber {
+        guard let senders else {
+            throw OutboxError(.noPlatformKey, "applications cannot be sealed: the platform's public key (platform.public_key) was not readable when kioskd started; install it and restart kioskd. Nothing was saved and no receipt was printed")
+        }
+        let key = Self.newIdempotencyKey()
+        let sealing = try Sealer.Session(submission, binding: key, sender: senders.take())
+        let pages = submission.attachments.map(\.data)
+        let files: [(fileName: String, bytes: Int, sha256: String)]
+        logger.debug("writing \(pages.count) sealed attachment(s)")
+        do {
+            files = try await writeSealed(pages, sealing: sealing, key: key)
+            if !files.isEmpty { try Durable.syncDirectory(attachmentsDirectory) }
+        } catch {
+            removeFiles(pages.indices.map { Self.fileName(key: key, index: $0) })
+            throw error
+        }
+        let masked = Masking.name(submission.applicantName)
+        let now = settings.now()
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let pending = Pending(idempotencyKey: key, serviceCode: submission.serviceCode, serviceName: submission.serviceName,
+                                      applicantMasked: masked, applicantKey: submission.applicantLookupKey, envelope: sealing.envelope, envelopeSHA256: SHA256.hash(data: sealing.envelope).hex, attachments: files, createdAt: now, continuation: continuation)
+                let lead = commits.withLock { state -> Bool in
+                    state.waiting.append(pending)
+                    defer { state.committing = true }
+                    return !state.committing
+                }
+                // The first to arrive commits, on its own thread: no hop on the single-enqueue path.
+                if lead { commitWaiting() }
+            }
+        } catch {
+            removeFiles(files.map(\.fileName))
+            throw error
+        }
+    }
+
+    static func fileName(key: String, index: Int) -> String { "\(key)-\(index).sealed" }
+
+    /// A random (version 4) UUID, lowercase, from the kernel's generator
+    /// (getrandom). Foundation's `UUID()` opens, reads and closes /dev/urandom
+    /// each time: three more system calls on every enqueue's path.
+    static func newIdempotencyKey() -> String {
+        var random = SystemRandomNumberGenerator()
+        var words = (random.next() as UInt64, random.next() as UInt64)
+        return withUnsafeMutableBytes(of: &words) { b in
+            b[6] = b[6] & 0x0F | 0x40  // version 4
+            b[8] = b[8] & 0x3F | 0x80  // the RFC 9562 variant
+            return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])).uuidString.lowercased()
+        }
+    }
+
+    /// Seals, hashes and durably writes the pages, two or more at a time (one
+    /// per core), so sealing one page overlaps writing another.
+    private func writeSealed(_ pages: [[UInt8]], sealing: Sealer.Session, key: String) async throws -> [(fileName: String, bytes: Int, sha256: String)] {
+        guard !pages.isEmpty else { return [] }
+        let width = min(pages.count, max(2, ProcessInfo.processInfo.activeProcessorCount))
+        let directory = attachmentsDirectory
+        return try await withThrowingTaskGroup(of: (Int, String, Int, String).self) { group in
+            var next = 0
+            func start() {
+                let index = next, page = pages[index]
+                next += 1
+                group.addTask {
+                    let sealed = try sealing.seal(page: page, index: index)
+                    let name = Self.fileName(key: key, index: index)
+                    try Durable.write(sealed, to: directory, name: name)
+                    return (index, name, sealed.count, SHA256.hash(data: sealed).hex)
+                }
+            }
+            while next < width { start() }
+            var files = [(fileName: String, bytes: Int, sha256: String)?](repeating: nil, count: pages.count)
+            for try await (index, name, bytes, sha) in group {
+                files[index] = (name, bytes, sha)
+                if next < pages.count { start() }
+            }
+            return try files.map { file in
+                guard let file else { throw OutboxError(.writeFailed, "a sealed page was not written: nothing was saved and no receipt was printed") }
+                return file
+            }
+        }
+    }
+
+    /// Commits whatever waits, one transaction at a time, until nothing does:
+    /// applications that arrive during a commit go together in the next one.
+    private func commitWaiting() {
+        while true {
+            let batch = commits.withLock { state -> [Pending] in
+                if state.waiting.isEmpty {
+                    state.committing = false
+                    return []
+                }
+                defer { state.waiting.removeAll() }
+                return state.waiting
+            }
+            if batch.isEmpty { return }
+            let day = ChinaTime.date(batch[0].createdAt)
+            logger.debug("committing \(batch.count) application(s)")
+            do {
+                let numbers = try pool.write { db in
+                    // The batch's numbers minted by one statement, the audit chain's head read once.
+                    let first = try self.mintSequences(batch.count, day: day, db)
+                    var head = try self.chainHead(db)
+                    return try batch.enumerated().map { offset, pending in
+                        let number = TrackingNumber(station: self.settings.stationCode, date: day, sequence: first + offset)
+                        try self.insert(pending, number: number, audit: &head, db)
+                        return number
+                    }
+                }
+                transactions.withLock { $0 += 1 }
+                changes.signal()
+                for (pending, number) in zip(batch, numbers) { pending.continuation.resume(returning: number) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                for pending in batch { pending.continuation.resume(throwing: OutboxError.diskFull) }
+            } catch {
+                let failure = OutboxError(.writeFailed, "the outbox could not save the application (\(error)); nothing was saved and no receipt was printed")
+                for pending in batch { pending.continuation.resume(throwing: failure) }
+            }
+        }
+    }
+
+    /// Takes `count` sequence numbers of `day`; returns the first.
+    private func mintSequences(_ count: Int, day: CalendarDate, _ db: Database) throws -> Int {
+        // Cached statements: compiling SQL is a good part of an enqueue's CPU time.
+        guard let last = try Int.fetchOne(db.cachedStatement(sql: """
+            INSERT INTO tracking_sequence (day, last) VALUES (?, ?)
+            ON CONFLICT(day) DO UPDATE SET last = last + excluded.last RETURNING last
+            """), arguments: [day.yyyymmdd, count]) else {
+            throw OutboxError(.writeFailed, "the outbox could not mint a tracking number: nothing was saved and no receipt was printed")
+        }
+        // The number has room for 99,999 a day; a station never comes close, but a trap here would take kioskd down.
+        guard last <= 99_999 else {
+            throw OutboxError(.numbersExhausted, "this station has issued 99,999 tracking numbers today, all a day can have: the application was not saved and no receipt was printed; more can be taken tomorrow (is something submitting in a loop?)")
+        }
+        return last - count + 1
+    }
+
+    private func insert(_ pending: Pending, number: TrackingNumber, audit head: inout (sequence: Int, hash: String), _ db: Database) throws {
+        let bytes = pending.envelope.count + pending.attachments.reduce(0) { $0 + $1.bytes }
+        try db.cachedStatement(sql: """
+            INSERT INTO application (tracking_number, idempotency_key, service_code, service_name, applicant_masked, applicant_key, state, created_at,
+                                     next_attempt_at, envelope, envelope_sha256, bytes)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            """).execute(arguments: [number.value, pending.idempotencyKey, pending.serviceCode, pending.serviceName, pending.applicantMasked, pending.applicantKey,
+                             pending.createdAt, pending.createdAt, pending.envelope, pending.envelopeSHA256, bytes])
+        let id = db.lastInsertedRowID
+        for (position, file) in pending.attachments.enumerated() {
+            try db.cachedStatement(sql: "INSERT INTO attachment (application_id, position, file_name, bytes, sha256) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [id, position, file.fileName, file.bytes, file.sha256])
+        }
+        // One entry for the one transaction: what was asked for, and what was sealed and kept.
+        try appendAudit(db, after: &head, action: "created", trackingNumber: number.value, actor: "applicant \(pending.applicantMasked)",
+                        detail: "\(pending.serviceCode) \(pending.serviceName); sealed: envelope sha256 \(pending.envelopeSHA256.prefix(16)), \(pending.attachments.count) attachment(s), \(bytes) bytes")
+    }
+
+    private func removeFiles(_ names: [String]) {
+        for name in names { unlink("\(attachmentsDirectory)/\(name)") }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import KioskCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The forwarder's side of the outbox (``ForwardingQueue``): what is due,
+/// its sealed parts, the platform's answers, ratings, case status, purge; and
+/// the maintainer's retry and drain.
+extension Outbox: ForwardingQueue {
+    /// The sealed parts of a queued application, or nil when it is gone or purged.
+    public func upload(_ tracking: TrackingNumber) throws -> SealedUpload? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM application WHERE tracking_number = ?", arguments: [tracking.value]),
+                  let envelope = row["envelope"] as Data? else { return nil }
+            let attachments = try Row.fetchAll(db, sql: "SELECT * FROM attachment WHERE application_id = ? ORDER BY position", arguments: [row["id"] as Int64])
+            return SealedUpload(
+                trackingNumber: tracking, idempotencyKey: row["idempotency_key"], serviceCode: row["service_code"], envelope: Array(envelope),
+                envelopeSHA256: row["envelope_sha256"],
+                attachments: attachments.map {
+                    SealedAttachment(position: $0["position"], path: "\(attachmentsDirectory)/\($0["file_name"] as String)", bytes: $0["bytes"],
+                                     sha256: $0["sha256"], uploadedBytes: $0["uploaded_bytes"])
+                })
+        }
+    }
+
+    /// Ratings whose case the platform has acknowledged and that are not sent yet.
+    public func ratingsToSend(limit: Int = 20) throws -> [PendingRating] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.*, a.case_number FROM rating r JOIN application a ON a.tracking_number = r.tracking_number
+                WHERE r.sent_at IS NULL AND a.case_number IS NOT NULL ORDER BY r.rated_at LIMIT ?
+                """, arguments: [limit]).map { row in
+                let reasons: String = row["reasons"]
+                return PendingRating(trackingNumber: row["tracking_number"], caseNumber: row["case_number"], satisfaction: row["satisfaction"],
+                                     reasons: reasons.isEmpty ? [] : reasons.components(separatedBy: "\n"), ratedAt: row["rated_at"])
+            }
+        }
+    }
+
+    /// The platform has the rating (or had it already), or refused it for good (`error`).
+    public func ratingSent(_ tracking: String, error: String? = nil) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE rating SET sent_at = ?, last_error = ? WHERE tracking_number = ?", arguments: [settings.now(), error, tracking])
+            try appendAudit(db, action: error == nil ? "rating_sent" : "rating_refused", trackingNumber: tracking, actor: "platform", detail: error ?? "")
+        }
+    }
+
+    /// Queued applications whose next attempt is due, oldest first; flagged ones are left to a maintainer.
+    public func due(limit: Int = 20) throws -> [TrackingNumber] {
+        let now = settings.now()
+        return try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT tracking_number FROM application
+                WHERE state = 'queued' AND problem IS NULL AND envelope IS NOT NULL AND COALESCE(next_attempt_at, 0) <= ?
+                ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [now, limit]).map { try TrackingNumber($0) }
+        }
+    }
+
+    /// When the next queued application falls due (nil when none waits).
+    public func nextDueAt() throws -> Double? {
+        try pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(COALESCE(next_attempt_at, 0)) FROM application WHERE state = 'queued' AND problem IS NULL AND envelope IS NOT NULL")
+        }
+    }
+
+    /// Records how much of an attachment the platform acknowledged.
+    public func recordUploaded(_ tracking: TrackingNumber, position: Int, bytes: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE attachment SET uploaded_bytes = ? WHERE position = ? AND application_id = (SELECT id FROM application WHERE tracking_number = ?)
+                """, arguments: [bytes, position, tracking.value])
+        }
+    }
+
+    /// A failed attempt: when to try again, and why it failed.
+    public func scheduleRetry(_ tracking: TrackingNumber, at time: Double, error: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE tracking_number = ? AND state = 'queued'",
+                           arguments: [time, error, tracking.value])
+        }
+    }
+
+    /// The platform accepted the application and gave its case number.
+    public func acknowledge(_ tracking: TrackingNumber, caseNumber: String) throws {
+        let now = settings.now()
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE application SET state = 'acknowledged', case_number = ?, acknowledged_at = ?, last_error = NULL, next_attempt_at = NULL,
+                    platform_status = COALESCE(platform_status, '受理') WHERE tracking_number = ? AND state != 'acknowledged'
+                """, arguments: [caseNumber, now, tracking.value])
+            guard db.changesCount > 0 else { return }
+            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM application WHERE tracking_number = ?", arguments: [tracking.value]) ?? 0
+            try appendAudit(db, action: "forwarded", trackingNumber: tracking.value, actor: "kiosk", detail: "uploaded after \(attempts) failed attempt(s)")
+            try appendAudit(db, action: "acknowledged", trackingNumber: tracking.value, actor: "platform", detail: "case number \(caseNumber)")
+        }
+    }
+
+    /// The platform refused the application for good: it waits for a maintainer with the reason.
+    public func deadLetter(_ tracking: TrackingNumber, reason: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET state = 'dead_letter', attempts = attempts + 1, last_error = ?, next_attempt_at = NULL WHERE tracking_number = ?",
+                           arguments: [reason, tracking.value])
+            if db.changesCount > 0 { try appendAudit(db, action: "dead_letter", trackingNumber: tracking.value, actor: "platform", detail: reason) }
+        }
+    }
+
+    /// Puts a dead-lettered application back in the queue after its cause is
+    /// fixed, or makes a queued one due now (`kioskctl queue retry`). False
+    /// when there is nothing to retry: acknowledged, unknown, or its files are missing.
+    @discardableResult
+    public func retry(_ tracking: TrackingNumber) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE application SET state = 'queued', next_attempt_at = ?, attempts = 0
+                WHERE tracking_number = ? AND state IN ('dead_letter', 'queued') AND problem IS NULL AND envelope IS NOT NULL
+                """, arguments: [settings.now(), tracking.value])
+            guard db.changesCount > 0 else { return false }
+            try appendAudit(db, action: "requeued", trackingNumber: tracking.value, actor: "maintainer", detail: "kioskctl queue retry")
+            return true
+        }
+    }
+
+    /// Makes every queued application due now and wakes the forwarder (`kioskctl
+    /// queue drain`: a maintainer who fixed the link wants them gone before leaving).
+    /// Dead letters stay: each needs its cause fixed first. Returns how many are queued.
+    @discardableResult
+    public func makeQueuedDue() throws -> Int {
+        let queued = try pool.write { db in
+            try db.execute(sql: "UPDATE application SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ?", arguments: [settings.now(), settings.now()])
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application WHERE state = 'queued'") ?? 0
+        }
+        changes.signal()
+        return queued
+    }
+
+    /// Acknowledged applications whose status may still change (not 办结 or 退回).
+    public func openCases(limit: Int = 100) throws -> [TrackingNumber] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT tracking_number FROM application WHERE state = 'acknowledged' AND COALESCE(platform_status, '') NOT IN ('办结', '退回')
+                ORDER BY acknowledged_at LIMIT ?
+                """, arguments: [limit]).map { try TrackingNumber($0) }
+        }
+    }
+
+    /// The platform's latest word on a case.
+    public func updateStatus(_ tracking: TrackingNumber, status: String, detail: String?) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE application SET platform_status = ?, platform_status_detail = ?
+                WHERE tracking_number = ? AND (platform_status IS NOT ? OR platform_status_detail IS NOT ?)
+                """, arguments: [status, detail, tracking.value, status, detail])
+            // Status sync asks again and again; only a change is worth an entry.
+            if db.changesCount > 0 {
+                try appendAudit(db, action: "status", trackingNumber: tracking.value, actor: "platform", detail: detail.map { "\(status): \($0)" } ?? status)
+            }
+        }
+    }
+
+    /// Drops the sealed payload and attachment files of applications acknowledged
+    /// longer than `purgeAfter` ago, and whole rows older than `retention`.
+    /// Returns how many payloads and rows went.
+    @discardableResult
+    public func purge() throws -> (payloads: Int, rows: Int) {
+        let now = settings.now()
+        let files = try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT a.file_name FROM attachment a JOIN application p ON p.id = a.application_id
+                WHERE p.state = 'acknowledged' AND p.envelope IS NOT NULL AND p.acknowledged_at < ?
+                """, arguments: [now - settings.purgeAfter])
+        }
+        if !files.isEmpty { logger.debug("purging \(files.count) sealed attachment file(s)") }
+        let result = try pool.write { db -> (Int, Int) in
+            let purged = try String.fetchAll(db, sql: "SELECT tracking_number FROM application WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?",
+                                             arguments: [now - settings.purgeAfter])
+            let expired = try String.fetchAll(db, sql: "SELECT tracking_number FROM application WHERE state = 'acknowledged' AND created_at < ?",
+                                              arguments: [now - settings.retention])
+            for number in purged { try appendAudit(db, action: "purged", trackingNumber: number, actor: "kiosk", detail: "sealed payload and attachments removed") }
+            for number in expired { try appendAudit(db, action: "removed", trackingNumber: number, actor: "kiosk", detail: "retention ended; row removed") }
+            try db.execute(sql: """
+                DELETE FROM attachment WHERE application_id IN
+                    (SELECT id FROM application WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?)
+                """, arguments: [now - settings.purgeAfter])
+            try db.execute(sql: "UPDATE application SET envelope = NULL WHERE state = 'acknowledged' AND envelope IS NOT NULL AND acknowledged_at < ?",
+                           arguments: [now - settings.purgeAfter])
+            let payloads = db.changesCount
+            try db.execute(sql: "DELETE FROM application WHERE state = 'acknowledged' AND created_at < ?", arguments: [now - settings.retention])
+            let rows = db.changesCount
+            try db.execute(sql: "DELETE FROM rating WHERE tracking_number NOT IN (SELECT tracking_number FROM application)")
+            return (payloads, rows)
+        }
+        // The rows no longer refer to these files: remove them (a crash here leaves orphans that reconcile removes).
+        for name in files { unlink("\(attachmentsDirectory)/\(name)") }
+        return result
+    }
+}

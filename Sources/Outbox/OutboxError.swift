@@ -1,0 +1,48 @@
+/// A reason the outbox cannot do what it was asked, worded for whoever acts
+/// on it. Callers that react to a kind of failure look at ``code``, never at
+/// the words.
+///
+///     catch let error as OutboxError where error.code == .diskFull { … tell the resident, print nothing }
+public struct OutboxError: Error, CustomStringConvertible, Sendable {
+    /// The kind of failure. New codes are static members, so adding one breaks no caller.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// Stable name, for logs.
+        public let rawValue: String
+        init(_ rawValue: String) { self.rawValue = rawValue }
+
+        /// The disk is full: nothing was saved, no receipt may be printed.
+        public static let diskFull = Code("disk_full")
+        /// Nothing can be sealed: the platform's public key was not readable.
+        public static let noPlatformKey = Code("no_platform_key")
+        /// The platform's key file cannot be read or is not a public key.
+        public static let badPlatformKey = Code("bad_platform_key")
+        /// There is no outbox where one was looked for.
+        public static let notFound = Code("not_found")
+        /// The outbox's layout is newer or older than this program knows.
+        public static let wrongLayout = Code("wrong_layout")
+        /// The database or its folder cannot be opened or created.
+        public static let cannotOpen = Code("cannot_open")
+        /// A write failed (not for lack of space): nothing was saved.
+        public static let writeFailed = Code("write_failed")
+        /// The day's tracking numbers are used up.
+        public static let numbersExhausted = Code("numbers_exhausted")
+        /// A stored row cannot be read as what it should be (damaged or tampered with).
+        public static let damagedRow = Code("damaged_row")
+
+        public var description: String { rawValue }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// What happened and what to do.
+    public var description: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    /// The disk is full: said the same way wherever it is noticed.
+    static let diskFull = OutboxError(.diskFull, "the kiosk's disk is full: the application was not saved and no receipt was printed. Free space (see `kioskctl queue` for what waits to be sent), then submit again")
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import KioskCore
+
+/// What the station reads back from the outbox: applications in the clear as
+/// far as the station may see them, the summary, receipts kept for a reprint,
+/// ratings kept until sent.
+extension Outbox: ApplicationStore {
+    /// An application in the clear, as the station may see it.
+    public func application(_ tracking: TrackingNumber) throws -> QueuedApplication? {
+        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM application WHERE tracking_number = ?", arguments: [tracking.value]).map(Self.queued) }
+    }
+
+    /// Every application, newest first.
+    public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+    }
+
+    /// Keeps a resident's rating of a case until the platform has it. One per
+    /// case: a second is ignored. Nothing personal is in it.
+    public func recordRating(_ rating: Rating) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO rating (tracking_number, satisfaction, reasons, rated_at) VALUES (?, ?, ?, ?)",
+                           arguments: [rating.trackingNumber, rating.level.rawValue, rating.reasons.joined(separator: "\n"), rating.at])
+        }
+        changes.signal()
+    }
+
+    /// Keeps the receipt as printed (masked: nothing personal), so an agent can print it again.
+    public func keepReceipt(_ receipt: Receipt) throws {
+        let json = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE application SET receipt = ? WHERE tracking_number = ? AND receipt IS NULL", arguments: [json, receipt.trackingNumber])
+        }
+    }
+
+    /// The receipt kept for a case, if one was printed.
+    public func keptReceipt(_ tracking: String) throws -> Receipt? {
+        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT receipt FROM application WHERE tracking_number = ?", arguments: [tracking]) }
+        return try json.map { try JSONDecoder().decode(Receipt.self, from: Data($0.utf8)) }
+    }
+
+    /// A resident's applications at this station, newest first, found by their lookup key (我的办件).
+    public func cases(applicantKey: String, limit: Int = 50) throws -> [QueuedApplication] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [applicantKey, limit])
+                .map(Self.queued)
+        }
+    }
+
+    /// The station's applications for an agent, newest first (masked; nothing personal).
+    public func stationCases(limit: Int = 200) throws -> [QueuedApplication] {
+        try applications(limit: limit)
+    }
+
+    /// Applications the platform does not have yet (queued and dead letters), oldest first.
+    public func unsettled(limit: Int = 50) throws -> [QueuedApplication] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", arguments: [limit]).map(Self.queued)
+        }
+    }
+
+    /// An application row as the station may see it; a row whose tracking number
+    /// does not read as one (damaged, or edited by hand) is an error, not a crash.
+    static func queued(_ row: Row) throws -> QueuedApplication {
+        let text: String = row["tracking_number"]
+        let trackingNumber: TrackingNumber
+        do { trackingNumber = try TrackingNumber(text) } catch {
+            throw OutboxError(.damagedRow, "the outbox holds an application row whose tracking number \"\(text.prefix(40))\" is not one (\(error)): the database was damaged or edited by hand; see `kioskctl audit verify`")
+        }
+        return QueuedApplication(
+            trackingNumber: trackingNumber, idempotencyKey: row["idempotency_key"], serviceCode: row["service_code"],
+            serviceName: row["service_name"], applicantMasked: row["applicant_masked"], state: ApplicationState(rawValue: row["state"]) ?? .queued,
+            createdAt: row["created_at"], attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"],
+            caseNumber: row["case_number"], platformStatus: row["platform_status"], platformStatusDetail: row["platform_status_detail"],
+            bytes: row["bytes"], sealedPayloadPresent: (row["envelope"] as Data?) != nil, problem: row["problem"])
+    }
+
+    /// Counts by state, the oldest queued application's age, bytes waiting, the last error.
+    public func summary() throws -> Summary {
+        let now = settings.now()
+        return try pool.read { db in
+            var counts: [ApplicationState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM application GROUP BY state") {
+                if let state = ApplicationState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            let waiting = try Row.fetchOne(db, sql: "SELECT MIN(created_at) AS oldest, COALESCE(SUM(bytes), 0) AS bytes FROM application WHERE state = 'queued'")
+            let oldest = waiting?["oldest"] as Double?
+            let bytes = waiting?["bytes"] as Int? ?? 0
+            let lastError = try String.fetchOne(db, sql: "SELECT last_error FROM application WHERE last_error IS NOT NULL AND state != 'acknowledged' ORDER BY next_attempt_at DESC LIMIT 1")
+            let flagged = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application WHERE problem IS NOT NULL") ?? 0
+            return Summary(counts: counts, oldestQueuedSeconds: oldest.map { now - $0 }, bytesWaiting: bytes, lastError: lastError, flagged: flagged)
+        }
+    }
+}
