@@ -1,8 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Arrows point one way: kioskd -> Drivers -> KioskCore. KioskCore imports no
-// C library, no NIO and no GRDB (see docs/architecture.md).
+// Arrows point one way (docs/architecture.md draws them):
+//   kioskd, kioskctl -> KioskDaemon -> Drivers, Outbox, Uplink, AgentAuth -> KioskCore
+// KioskCore holds the rules and the ports; it imports no C library, no NIO, no
+// GRDB and no Foundation. Uplink drains KioskCore's ForwardingQueue and does not
+// import Outbox. hardware-sim is the far end of each wire, with its own codecs.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(

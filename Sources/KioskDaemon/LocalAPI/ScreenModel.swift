@@ -36,7 +36,7 @@ struct ScreenModel: Encodable, Equatable {
         /// Where the scanned pages' images are (this session only; never inside the JSON).
         var thumbnails: [String]?
     }
-    struct Service: Encodable, Equatable {
+    struct ServiceGuide: Encodable, Equatable {
         var code: String
         var name: String
         var conditions: [String]
@@ -88,7 +88,7 @@ struct ScreenModel: Encodable, Equatable {
     var heading: String?
     /// The words or initials searched for, on a search's results.
     var query: String?
-    var service: Service?
+    var service: ServiceGuide?
     var form: [Field]?
     var materials: [MaterialLine]?
     var missing: [String]?
@@ -121,7 +121,7 @@ struct ScreenModel: Encodable, Equatable {
         delivery = state.visit?.delivery?.rawValue
         let visit = state.visit
         if let choice = visit?.choice {
-            service = Service(code: choice.code, name: choice.name, conditions: choice.items.flatMap(\.conditions),
+            service = ServiceGuide(code: choice.code, name: choice.name, conditions: choice.items.flatMap(\.conditions),
                               materials: choice.materials.filter(\.required).map(\.name), promisedWorkingDays: choice.promisedWorkingDays,
                               fee: choice.items.first?.fee.text ?? "不收费", delivery: choice.delivery.map(\.rawValue))
         }
@@ -229,71 +229,5 @@ struct ScreenModel: Encodable, Equatable {
     static func line(_ summary: CaseSummary, _ words: Phrasebook) -> CaseLine {
         CaseLine(trackingNumber: summary.trackingNumber, serviceName: summary.serviceName, applicant: summary.applicantMasked,
                  status: words.render(summary.status), detail: summary.detail.map(words.render))
-    }
-}
-
-/// A touch as the page sends it: `{"type": "choose", "code": "0500012000"}`.
-/// docs/local-api.md lists every type and its fields.
-struct TouchMessage: Decodable {
-    var type: String
-    var code: String?
-    var id: String?
-    var value: String?
-    var material: String?
-    var level: Int?
-    var reasons: [String]?
-    var text: String?
-    var phone: String?
-    var pin: String?
-    var name: String?
-    var date: String?
-    var menu: String?
-    var on: Bool?
-    var kind: String?
-
-    /// The touch, or nil when the message is not one (the page is told why).
-    var touch: Touch? {
-        switch type {
-        case "still_here": return .stillHere
-        case "elderly_mode": return .elderlyMode(on ?? true)
-        case "language": return value.map { .language($0) }
-        case "menu":
-            switch menu {
-            case "popular": return .menu(.popular)
-            case "life_events": return .menu(.lifeEvents)
-            case "life_event": return value.map { .menu(.lifeEvent($0)) }
-            case "departments": return .menu(.departments)
-            case "department": return value.map { .menu(.department($0)) }
-            case "search": return value.map { .menu(.search($0)) }
-            default: return nil
-            }
-        case "choose": return code.map { .choose(code: $0) }
-        case "next": return .next
-        case "back": return .back
-        case "end": return .endSession
-        case "set_field": return id.flatMap { id in value.map { .setField(id: id, value: $0) } }
-        case "consent_ecertificates": return .consentToECertificateLookup
-        case "scan": return material.map { .scan(materialID: $0) }
-        case "discard_scan": return material.map { .discardScan(materialID: $0) }
-        case "leave_to_platform": return material.map { .leaveToPlatform(materialID: $0) }
-        case "reserve": return date.flatMap { CalendarDate(isoText: $0) }.map { .reserve($0) }
-        case "delivery": return value.flatMap(DeliveryMethod.init(rawValue:)).map { .delivery($0) }
-        case "postal_address": return value.map { .postalAddress($0) }
-        case "submit": return .submit
-        case "print_again": return .printAgain
-        case "rate": return level.flatMap(Satisfaction.init(rawValue:)).map { .rate($0, reasons: reasons ?? []) }
-        case "skip_rating": return .skipRating
-        case "my_cases": return .myCases
-        case "start_consultation": return kind.flatMap(Interaction.Kind.init(rawValue:)).map { .startConsultation($0) }
-        case "send_consultation": return text.map { .sendConsultation(text: $0, phone: phone) }
-        case "agent_pin": return pin.map { .agentPIN($0) }
-        case "agent_serve_resident": return .agentServeResident
-        case "agent_enterprise": return code.flatMap { code in name.map { .agentEnterprise(creditCode: code, name: $0) } }
-        case "confirm_proxy_consent": return .confirmProxyConsent
-        case "agent_station_cases": return .agentStationCases
-        case "agent_reprint": return code.map { .agentReprint(trackingNumber: $0) }
-        case "agent_logout": return .agentLogout
-        default: return nil
-        }
     }
 }

@@ -129,7 +129,7 @@ enum HTTPRoutes {
         }
     }
 
-    /// A plain status page for the maintainer until the touchscreen UI is served here.
+    /// The maintainer's status page: at `/` where no touchscreen UI is installed, else at `/status`.
     static func statusPage(_ summary: HealthSummary) -> String {
         let rows = summary.components.map { component in
             "<tr><td>\(escape(component.name))</td><td>\(escape(component.status))</td><td>\(escape(component.detail ?? ""))</td></tr>"
@@ -139,7 +139,7 @@ enum HTTPRoutes {
             <html lang="zh-CN"><head><meta charset="utf-8"><title>kioskd</title>
             <style>body{font:18px/1.4 sans-serif;margin:2em}td{padding:.3em 1em;border-bottom:1px solid #ccc}</style></head>
             <body><h1>kioskd \(escape(summary.version)) — \(escape(summary.status))</h1>
-            <p>The touchscreen UI is not installed in this build yet. Component health (also as JSON at <a href="/healthz">/healthz</a>):</p>
+            <p>Component health (also as JSON at <a href="/healthz">/healthz</a>):</p>
             <table>\(rows)</table></body></html>
             """
     }

@@ -119,9 +119,9 @@ public struct Daemon: Sendable {
 }
 
 extension Daemon {
-    /// The driver for a configured device. A kind whose protocol driver has
-    /// not landed yet runs as the bare connection, so its port is still
-    /// watched and reported.
+    /// The driver for a configured device. A kind kioskd speaks no protocol to
+    /// (the touchscreen, any other) runs as the bare connection, so its port
+    /// is still watched and reported.
     func driver(for device: DeviceSettings, at port: DevicePort) -> any Device {
         if case .cups(let queue) = port {
             return CUPSPrinter(queue: queue, model: device.model, logger: logger)

@@ -8,9 +8,3 @@ public enum CertificateType {
     /// 其他: the permits, until the platform's code table names them (docs/identity.md).
     public static let other = "990"
 }
-
-/// 申报来源 and 评价渠道 (GB/T 39046): where an application or a rating came from.
-public enum ApplicationChannel {
-    /// 政务大厅自助终端: a self-service kiosk.
-    public static let selfServiceTerminal = "5"
-}
