@@ -129,10 +129,13 @@ let package = Package(
         ),
 
         // The far end of the wire: simulators that speak each device's protocol.
+        // The printer simulator draws QR codes and PNGs with Debian's libqrencode and
+        // libpng (through a C wrapper: libpng's errors longjmp), not kioskd's encoders.
+        .target(name: "CSimImaging", path: "hardware-sim/Sources/CSimImaging", linkerSettings: [.linkedLibrary("qrencode"), .linkedLibrary("png16")]),
         .target(
             name: "HardwareSim",
             dependencies: [
-                "SystemIO", "KioskCore", "CImageCodecs",
+                "SystemIO", "KioskCore", "CImageCodecs", "CSimImaging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

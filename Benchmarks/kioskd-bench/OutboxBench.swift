@@ -5,6 +5,7 @@ import HardwareSim
 import KioskCore
 import Logging
 import Outbox
+import Synchronization
 import SystemIO
 import Uplink
 
@@ -139,7 +140,7 @@ struct OutboxBench: AsyncParsableCommand {
 
     /// 5. Enqueue latency with a large queue against an empty one.
     private func largeQueue(open: (String, @escaping @Sendable () -> Double) throws -> Outbox) async throws {
-        let day = LockedValue(0.0)
+        let day = ClockOffset()
         let base = Date().timeIntervalSince1970
         let large = try open("large") { base + day.value }
         let filling = ContinuousClock.now
@@ -148,14 +149,14 @@ struct OutboxBench: AsyncParsableCommand {
                 group.addTask {
                     for index in stride(from: worker, to: queued, by: 128) {
                         // At most 99,999 tracking numbers a day per station: spread the backlog over days.
-                        if index % 50_000 == 0 { day.value = Double(index / 50_000 + 1) * -86_400 }
+                        if index % 50_000 == 0 { day.set(Double(index / 50_000 + 1) * -86_400) }
                         _ = try await large.enqueue(Self.application(pages: []))
                     }
                 }
             }
             try await group.waitForAll()
         }
-        day.value = 0
+        day.set(0)
         let fillTime = ContinuousClock.now - filling
         let empty = try open("empty") { Date().timeIntervalSince1970 }
         var emptyTimes: [Duration] = [], largeTimes: [Duration] = []
@@ -363,4 +364,12 @@ func profileSealing(_ key: Curve25519.KeyAgreement.PrivateKey) throws {
     }
     try time("AES-256-GCM seal of a 1 MB page", 20) { _ = try AES.GCM.seal(page, using: symmetric) }
     time("SHA-256 of a 1 MB page", 20) { _ = SHA256.hash(data: page) }
+}
+
+/// Seconds added to the large outbox's clock while its backlog fills (a Mutex
+/// alone cannot be captured by the escaping clock closure).
+private final class ClockOffset: Sendable {
+    private let seconds = Mutex(0.0)
+    var value: Double { seconds.withLock { $0 } }
+    func set(_ value: Double) { seconds.withLock { $0 = value } }
 }

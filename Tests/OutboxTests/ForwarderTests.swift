@@ -4,8 +4,9 @@ import HardwareSim
 import KioskCore
 import Logging
 @testable import Outbox
-import TestSupport
+import Synchronization
 import Testing
+import TestSupport
 @testable import Uplink
 
 /// A platform simulator with the test platform key, and a forwarder on an outbox.
@@ -31,13 +32,8 @@ struct UplinkRig {
         settings.statusSyncInterval = 3600
         var generator = SplitMix64(seed: seed)
         let numbers = (0..<4096).map { _ in Double(generator.next() % 1000) / 1000 }
-        let index = LockedValue(0)
-        forwarder = Forwarder(outbox: outbox, platform: client, settings: settings, random: {
-            index.withLock { value in
-                defer { value = (value + 1) % numbers.count }
-                return numbers[value]
-            }
-        }, logger: Logger(label: "test"))
+        let random = ReplayedRandom(numbers)
+        forwarder = Forwarder(outbox: outbox, platform: client, settings: settings, random: { random.next() }, logger: Logger(label: "test"))
     }
 
     /// Runs the forwarder until every application is acknowledged or dead, or `timeout` passes.
@@ -238,10 +234,10 @@ struct ForwarderTests {
 
     @Test("status updates come from the platform; acknowledged payloads are purged after a while, rows after the retention")
     func statusAndPurge() async throws {
-        let clock = LockedValue(Date().timeIntervalSince1970)
+        let clock = TestClock(start: Date().timeIntervalSince1970)
         let folder = temporaryDirectory()
         var settings = Outbox.Settings(stationCode: "340104001")
-        settings.now = { clock.value }
+        settings.now = { clock.now }
         settings.purgeAfter = 3600
         settings.retention = 90 * 86400
         let outbox = try Outbox(directory: folder, platformKey: PlatformPublicKey(platformPrivateKey.publicKey), settings: settings)
@@ -260,13 +256,13 @@ struct ForwarderTests {
         #expect(returned.platformStatusDetail == "户口簿照片不清晰，请重新扫描")
 
         #expect(try outbox.purge() == (0, 0))
-        clock.value += 3601
+        clock.advance(3601)
         #expect(try outbox.purge() == (1, 0))
         let purged = try #require(try outbox.application(tracking))
         #expect(!purged.sealedPayloadPresent)
         #expect(purged.caseNumber != nil)
         #expect(files.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
-        clock.value += 90 * 86400
+        clock.advance(90 * 86400)
         #expect(try outbox.purge() == (0, 1))
         #expect(try outbox.application(tracking) == nil)
         platform.stop()
@@ -323,3 +319,15 @@ struct PlatformClockTests {
     }
 }
 
+/// The forwarder's random source in a test: a fixed list of numbers in [0, 1), replayed in a loop.
+final class ReplayedRandom: Sendable {
+    private let numbers: [Double]
+    private let index = Mutex(0)
+    init(_ numbers: [Double]) { self.numbers = numbers }
+    func next() -> Double {
+        index.withLock { index in
+            defer { index = (index + 1) % numbers.count }
+            return numbers[index]
+        }
+    }
+}

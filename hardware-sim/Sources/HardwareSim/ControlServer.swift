@@ -1,4 +1,5 @@
 import SystemIO
+import Synchronization
 
 /// A line-oriented control socket for a running simulator: a maintainer or a
 /// test writes one command per line and reads one reply line back.
@@ -19,7 +20,7 @@ public final class ControlServer: Sendable {
     private let socket: UnixListeningSocket
     private let wire: any DeviceWire
     private let deviceCommands: DeviceCommands
-    private let stopped = LockedValue(false)
+    private let stopped = Mutex(false)
 
     /// Listens at `path` for commands to `wire` and its device.
     public init(path: String, wire: any DeviceWire, deviceCommands: @escaping DeviceCommands = { _ in nil }) throws(IOFailure) {
@@ -33,7 +34,7 @@ public final class ControlServer: Sendable {
 
     /// Accepts clients until ``stop()``.
     public func serve() async {
-        while !stopped.value, !Task.isCancelled {
+        while !stopped.withLock({ $0 }), !Task.isCancelled {
             let accepted = try? await onIOThread { [socket] in try socket.accept(deadline: .now + .milliseconds(200)) }
             guard let fd = accepted ?? nil, let client = try? PollingDescriptor(fd: fd, isSocket: true, label: "hardware-sim control") else { continue }
             Task { await self.converse(client) }
@@ -47,12 +48,12 @@ public final class ControlServer: Sendable {
     }
 
     /// Stops accepting clients and removes the socket.
-    public func stop() { stopped.value = true }
+    public func stop() { stopped.withLock { $0 = true } }
 
     private func converse(_ client: PollingDescriptor) async {
         defer { client.close() }
         var pending: [UInt8] = []
-        while !stopped.value {
+        while !stopped.withLock({ $0 }) {
             guard let bytes = try? await client.read(maxCount: 1024, deadline: .now + .seconds(60)) else { return }
             pending += bytes
             while let newline = pending.firstIndex(of: 0x0A) {

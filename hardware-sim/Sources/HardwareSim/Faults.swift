@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A fault a simulator can inject into what it sends back, the way real
 /// devices misbehave. Device-specific faults (a SAM error status, paper out)
 /// belong to each device's simulator; these work on any wire.
@@ -60,7 +62,7 @@ public enum WireFault: Sendable, Hashable, CustomStringConvertible {
 
 /// The faults armed on one simulated device.
 public final class FaultInjector: Sendable {
-    private let armed = LockedValue<[WireFault]>([])
+    private let armed = Mutex<[WireFault]>([])
 
     /// Creates an injector with nothing armed.
     public init() {}
@@ -69,10 +71,10 @@ public final class FaultInjector: Sendable {
     public func arm(_ fault: WireFault) { armed.withLock { $0.append(fault) } }
 
     /// Disarms everything.
-    public func clear() { armed.value = [] }
+    public func clear() { armed.withLock { $0 = [] } }
 
     /// What is armed now.
-    public var current: [WireFault] { armed.value }
+    public var current: [WireFault] { armed.withLock { $0 } }
 
     /// Takes the faults that apply to the next reply, using up the one-shot ones.
     func faultsForNextReply() -> [WireFault] {

@@ -1,5 +1,9 @@
 import Foundation
-import SystemIO
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
 
 /// An HTTP request as a simulator sees it.
 public struct HTTPRequest: Sendable {
@@ -9,8 +13,19 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// Header names in lowercase.
     public var headers: [String: String]
-    /// The body (Content-Length bytes).
+    /// The body.
     public var body: [UInt8]
+    /// Over TLS: the common name of the client's certificate (the station code).
+    public var clientCommonName: String?
+
+    /// Creates a request.
+    public init(method: String, path: String, headers: [String: String], body: [UInt8], clientCommonName: String? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.clientCommonName = clientCommonName
+    }
 }
 
 /// What a simulator does with a request.
@@ -21,97 +36,169 @@ public enum HTTPAction: Sendable {
     case drop
 }
 
-/// A small HTTP/1.1 server for simulators: keep-alive connections, bodies
-/// by Content-Length, one task per connection. Enough for eSCL clients and
-/// for the platform simulator; not a general web server.
+/// The simulators' HTTP/1.1 server (SwiftNIO): the eSCL scanner's, and the
+/// platform's, plain or behind TLS with a client certificate required
+/// (mTLS). Each request is handed whole to the handler. Over TLS it can
+/// present an impostor's certificate instead of its own (`tls impostor`), as
+/// an interceptor on the village link would, so a test can show the station
+/// refuses to talk.
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPAction
 
-    private let listener: TCPListeningSocket
-    private let handler: Handler
-    private let stopped = LockedValue(false)
+    /// PEM files for TLS, as `scripts/make-test-pki.sh DIR` makes them.
+    public struct TLSFiles: Sendable {
+        /// The server's certificate (chain) and key.
+        public var certificate: String
+        public var key: String
+        /// The CA the client's certificate must be signed by.
+        public var clientCA: String
+        /// Another certificate for the same names, from a CA the station does not pin.
+        public var impostorCertificate: String?
+        public var impostorKey: String?
 
-    /// Listens on `host:port` (0 lets the system choose).
-    public init(host: String = "127.0.0.1", port: UInt16, handler: @escaping Handler) throws(IOFailure) {
-        listener = try TCPListeningSocket(host: host, port: port)
-        self.handler = handler
+        /// The files in `directory`.
+        public init(directory: String) {
+            certificate = directory + "/server.pem"
+            key = directory + "/server-key.pem"
+            clientCA = directory + "/ca.pem"
+            impostorCertificate = directory + "/impostor.pem"
+            impostorKey = directory + "/impostor-key.pem"
+        }
+    }
+
+    /// The connections open now and which certificate new ones see.
+    private final class Connections: Sendable {
+        let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+        let presentingImpostor = Mutex(false)
+
+        func closeAll() {
+            for connection in open.withLock({ Array($0.values) }) { connection.close(promise: nil) }
+        }
+    }
+
+    private let channel: any Channel
+    private let connections = Connections()
+    private let hasImpostor: Bool
+
+    /// Listens on `host:port` (0 lets the system choose); with `tls`, HTTPS that requires a client certificate.
+    public init(host: String = "127.0.0.1", port: UInt16, tls: TLSFiles? = nil, handler: @escaping Handler) throws {
+        func context(certificate: String, key: String, clientCA: String) throws -> NIOSSLContext {
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+            // A station without a certificate from the platform's CA does not get past the handshake.
+            configuration.certificateVerification = .noHostnameVerification
+            return try NIOSSLContext(configuration: configuration)
+        }
+        let genuine = try tls.map { try context(certificate: $0.certificate, key: $0.key, clientCA: $0.clientCA) }
+        let impostor: NIOSSLContext? = if let tls, let certificate = tls.impostorCertificate, let key = tls.impostorKey,
+                                          FileManager.default.fileExists(atPath: certificate) {
+            try context(certificate: certificate, key: key, clientCA: tls.clientCA)
+        } else {
+            nil
+        }
+        hasImpostor = impostor != nil
+        let connections = connections
+        channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                let id = ObjectIdentifier(channel)
+                connections.open.withLock { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in connections.open.withLock { _ = $0.removeValue(forKey: id) } }
+                let presenting = connections.presentingImpostor.withLock { $0 }
+                return channel.eventLoop.makeCompletedFuture {
+                    if let genuine {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: presenting ? impostor ?? genuine : genuine))
+                    }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(handler: handler))
+                }
+            }
+            .bind(host: host, port: Int(port)).wait()
     }
 
     /// The port it listens on.
-    public var port: UInt16 { listener.port }
+    public var port: UInt16 { UInt16(channel.localAddress?.port ?? 0) }
 
-    /// Serves until ``stop()``.
+    /// Waits until the server is stopped (for a caller that runs servers as tasks).
     public func serve() async {
-        await withTaskGroup(of: Void.self) { group in
-            while !stopped.value, !Task.isCancelled {
-                let accepted = try? await onIOThread { [listener] in try listener.accept(deadline: .now + .milliseconds(200)) }
-                guard let fd = accepted ?? nil, let client = try? PollingDescriptor(fd: fd, isSocket: true, label: "hardware-sim http") else { continue }
-                group.addTask { await self.converse(client) }
-            }
-            group.cancelAll()
-        }
-        listener.close()
+        try? await channel.closeFuture.get()
     }
 
-    /// Stops accepting connections.
-    public func stop() { stopped.value = true }
-
-    private func converse(_ client: PollingDescriptor) async {
-        defer { client.close() }
-        var buffer: [UInt8] = []
-        while !stopped.value {
-            guard let headerEnd = await readUntilHeaders(client, &buffer) else { return }
-            let head = String(decoding: buffer[0..<headerEnd], as: UTF8.self)
-            buffer.removeFirst(headerEnd + 4)
-            var lines = head.components(separatedBy: "\r\n")
-            let requestLine = lines.removeFirst().split(separator: " ")
-            guard requestLine.count >= 2 else { return }
-            var headers: [String: String] = [:]
-            for line in lines {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-            let length = Int(headers["content-length"] ?? "0") ?? 0
-            while buffer.count < length {
-                guard let more = try? await client.read(maxCount: 65536, deadline: .now + .seconds(30)) else { return }
-                buffer += more
-            }
-            let body = Array(buffer.prefix(length))
-            buffer.removeFirst(length)
-            let path = String(requestLine[1].split(separator: "?", maxSplits: 1).first ?? "")
-            let request = HTTPRequest(method: String(requestLine[0]), path: path, headers: headers, body: body)
-            switch await handler(request) {
-            case .drop:
-                return
-            case .respond(let status, let extra, let body):
-                var response = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\n"
-                for (name, value) in extra { response += "\(name): \(value)\r\n" }
-                response += "\r\n"
-                guard (try? await client.write(Array(response.utf8) + body, deadline: .now + .seconds(30))) != nil else { return }
-            }
-            if headers["connection"]?.lowercased() == "close" { return }
-        }
+    /// Presents the impostor's certificate (true) or its own (false). Open
+    /// connections are closed, so the station's next request shakes hands again.
+    /// - Returns: false when no impostor certificate was given.
+    @discardableResult
+    public func presentImpostor(_ on: Bool) -> Bool {
+        guard hasImpostor else { return false }
+        connections.presentingImpostor.withLock { $0 = on }
+        connections.closeAll()
+        return true
     }
 
-    /// Reads until the blank line after the headers; the index of "\r\n\r\n", or nil if the client left.
-    private func readUntilHeaders(_ client: PollingDescriptor, _ buffer: inout [UInt8]) async -> Int? {
-        while true {
-            if let end = Self.find([13, 10, 13, 10], in: buffer) { return end }
-            guard buffer.count < 64 * 1024, let more = try? await client.read(maxCount: 65536, deadline: .now + .seconds(60)) else { return nil }
-            buffer += more
-        }
+    /// Stops listening and closes open connections.
+    public func stop() {
+        channel.close(promise: nil)
+        connections.closeAll()
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where haystack[index] == needle[0] && Array(haystack[index..<(index + needle.count)]) == needle {
-            return index
-        }
-        return nil
-    }
+    /// Collects a request, hands it over, writes the answer (or drops the connection).
+    private final class RequestHandler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
 
-    private static func reason(_ status: Int) -> String {
-        [200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Entity",
-         429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"][status] ?? "Status"
+        let handler: Handler
+        var head: HTTPRequestHead?
+        var body: [UInt8] = []
+
+        init(handler: @escaping Handler) { self.handler = handler }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                body = []
+            case .body(var buffer):
+                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            case .end:
+                guard let head else { return }
+                let commonName = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.peerCertificate?
+                    .subjectName.first { $0.type == .commonName }?.value
+                let request = HTTPRequest(
+                    method: head.method.rawValue, path: String(head.uri.split(separator: "?", maxSplits: 1).first ?? ""),
+                    headers: Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first }), body: body,
+                    clientCommonName: commonName)
+                let keepAlive = head.isKeepAlive
+                let handler = self.handler
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                let answer = context.eventLoop.makePromise(of: HTTPAction.self)
+                answer.completeWithTask { await handler(request) }
+                answer.futureResult.whenSuccess { action in
+                    let context = bound.value
+                    switch action {
+                    case .drop:
+                        context.close(promise: nil)
+                    case .respond(let status, let headers, let body):
+                        var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status))
+                        for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
+                        responseHead.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
+                        if !keepAlive { responseHead.headers.replaceOrAdd(name: "Connection", value: "close") }
+                        context.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
+                        if !body.isEmpty { context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil) }
+                        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
+                            if !keepAlive { bound.value.close(promise: nil) }
+                        }
+                    }
+                }
+                self.head = nil
+                body = []
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            // A failed handshake (no client certificate, or the station refused ours), or a request that is not HTTP, ends the connection.
+            context.close(promise: nil)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import SystemIO
 
 #if canImport(Glibc)
@@ -20,7 +21,7 @@ public final class PseudoTerminal: Sendable {
         var slaveFD: Int32
         var slavePath: String
     }
-    private let pair = LockedValue<Pair?>(nil)
+    private let pair = Mutex<Pair?>(nil)
 
     /// Opens a pair in raw mode and links its slave at `linkPath`.
     public init(linkPath: String?) throws(IOFailure) {
@@ -31,14 +32,14 @@ public final class PseudoTerminal: Sendable {
     deinit { close() }
 
     /// The slave device path (`/dev/pts/N`); nil while closed.
-    public var slavePath: String? { pair.value?.slavePath }
+    public var slavePath: String? { pair.withLock { $0?.slavePath } }
 
     /// The master end, for the simulator's reads and writes; nil while closed.
-    public var master: PollingDescriptor? { pair.value?.master }
+    public var master: PollingDescriptor? { pair.withLock { $0?.master } }
 
     /// Opens a new pair (a replug). Does nothing when already open.
     public func open() throws(IOFailure) {
-        if pair.value != nil { return }
+        if pair.withLock({ $0 }) != nil { return }
         var master: Int32 = -1
         var slave: Int32 = -1
         var raw = termios()
@@ -67,12 +68,12 @@ public final class PseudoTerminal: Sendable {
                 throw .system(code, "cannot link \(linkPath) to \(slavePath): \(errnoText(code))")
             }
         }
-        pair.value = Pair(master: descriptor, slaveFD: slave, slavePath: slavePath)
+        pair.withLock { $0 = Pair(master: descriptor, slaveFD: slave, slavePath: slavePath) }
     }
 
     /// Closes the pair and removes the link (an unplug).
     public func close() {
-        guard let current = pair.exchange(nil) else { return }
+        guard let current = pair.withLock({ pair in defer { pair = nil }; return pair }) else { return }
         if let linkPath { unlink(linkPath) }
         current.master.close()
         Glibc.close(current.slaveFD)

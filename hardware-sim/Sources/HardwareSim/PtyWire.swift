@@ -1,4 +1,5 @@
 import SystemIO
+import Synchronization
 
 /// A device at the far end of a pseudo-terminal, reachable by drivers as
 /// `serial:LINK`.
@@ -12,7 +13,7 @@ import SystemIO
 public final class PtyWire: DeviceWire {
     public let faults = FaultInjector()
     private let terminal: PseudoTerminal
-    private let stopped = LockedValue(false)
+    private let stopped = Mutex(false)
     private let link: String
     private let bitsPerSecond: Int?
 
@@ -31,7 +32,7 @@ public final class PtyWire: DeviceWire {
 
     public func serve(_ device: any SimulatedDevice) async {
         var connected: PollingDescriptor?
-        while !stopped.value, !Task.isCancelled {
+        while !stopped.withLock({ $0 }), !Task.isCancelled {
             guard let master = terminal.master else {
                 if connected != nil {
                     connected = nil
@@ -63,7 +64,7 @@ public final class PtyWire: DeviceWire {
     public func replug() throws { try terminal.open() }
 
     public func stop() {
-        stopped.value = true
+        stopped.withLock { $0 = true }
         terminal.close()
     }
 }

@@ -1,4 +1,5 @@
 import SystemIO
+import Synchronization
 
 /// A device listening on TCP, reachable by drivers as `tcp:HOST:PORT`. Like a
 /// network receipt printer it serves one host connection at a time.
@@ -6,14 +7,14 @@ public final class TCPWire: DeviceWire {
     public let faults = FaultInjector()
     private let host: String
     private let requestedPort: UInt16
-    private let state = LockedValue<(listener: TCPListeningSocket?, client: PollingDescriptor?, stopped: Bool)>((nil, nil, false))
+    private let state = Mutex<(listener: TCPListeningSocket?, client: PollingDescriptor?, stopped: Bool)>((nil, nil, false))
 
     /// Starts listening on `host:port`; port 0 lets the system choose (see ``port``).
     public init(host: String = "127.0.0.1", port: UInt16) throws(IOFailure) {
         let listener = try TCPListeningSocket(host: host, port: port)
         self.host = host
         self.requestedPort = listener.port
-        state.value = (listener, nil, false)
+        state.withLock { $0 = (listener, nil, false) }
     }
 
     /// The port it listens on.
@@ -22,8 +23,8 @@ public final class TCPWire: DeviceWire {
     public var portString: String { "tcp:\(host):\(requestedPort)" }
 
     public func serve(_ device: any SimulatedDevice) async {
-        while !state.value.stopped, !Task.isCancelled {
-            guard let listener = state.value.listener else {
+        while !state.withLock({ $0.stopped }), !Task.isCancelled {
+            guard let listener = state.withLock({ $0.listener }) else {
                 try? await Task.sleep(for: .milliseconds(10))
                 continue
             }
@@ -34,7 +35,7 @@ public final class TCPWire: DeviceWire {
             state.withLock { $0.client = client }
             device.hostConnected()
             let link = HostLink(descriptor: client, faults: faults) { [weak self] in self?.unplug() }
-            while !state.value.stopped {
+            while !state.withLock({ $0.stopped }) {
                 do {
                     let bytes = try await client.read(maxCount: 4096, deadline: .now + .milliseconds(200))
                     await device.received(bytes, from: link)
@@ -63,7 +64,7 @@ public final class TCPWire: DeviceWire {
     }
 
     public func replug() throws {
-        guard state.value.listener == nil else { return }
+        guard state.withLock({ $0.listener }) == nil else { return }
         let listener = try TCPListeningSocket(host: host, port: requestedPort)
         state.withLock { $0.listener = listener }
     }

@@ -350,7 +350,7 @@ struct Platform: AsyncParsableCommand {
         let (host, port) = try hostAndPort(listen, option: "--listen")
         let platform = try PlatformSimulator(
             privateKey: try PlatformSimulator.keyPair(privateKeyPath: key, publicKeyPath: publicKeyOut),
-            outputDirectory: dir, host: host, port: port, seed: seed, tls: tls.map(TLSHTTPServer.Files.init(directory:)))
+            outputDirectory: dir, host: host, port: port, seed: seed, tls: tls.map(HTTPServer.TLSFiles.init(directory:)))
         try platform.start()
         let controlServer = try control.map { path in try ControlServer(path: path, wire: NoWire(), deviceCommands: platform.control) }
         print("platform: \(platform.url)  public key: \(publicKeyOut)  received: \(dir)" + (controlServer.map { "  control: \($0.path)" } ?? ""))

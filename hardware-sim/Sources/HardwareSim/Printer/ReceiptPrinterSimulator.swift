@@ -1,5 +1,4 @@
 import Foundation
-import KioskCore
 import Synchronization
 
 /// What the simulated printer produced for one receipt.
@@ -40,7 +39,8 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
         var height = 1
         var chinese = false
         var qrModuleSize = 3
-        var qrLevel = QRCode.Level.medium
+        /// Error correction, 0 (L) to 3 (H), as GS ( k function 169 sets it.
+        var qrLevel = 1
         var qrData: [UInt8] = []
     }
 
@@ -63,7 +63,7 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
     public let outputDirectory: String?
     private let font: PrinterFont
     private let state = Mutex(State())
-    private let vanish: LockedValue<(@Sendable () -> Void)?> = LockedValue(nil)
+    private let vanish = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Creates a printer. Throws when the font it draws with is not installed.
     public init(dotsPerLine: Int = 576, outputDirectory: String? = nil) throws {
@@ -77,7 +77,7 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
     public var receipts: [PrintedReceipt] { state.withLock { $0.receipts } }
 
     /// Lets `vanish after N` close the wire.
-    public func onVanish(_ action: @escaping @Sendable () -> Void) { vanish.value = action }
+    public func onVanish(_ action: @escaping @Sendable () -> Void) { vanish.withLock { $0 = action } }
 
     // MARK: Faults
 
@@ -158,7 +158,7 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
             interpret(&state, replies: &replies)
         }
         if goAway {
-            vanish.value?()
+            vanish.withLock { $0 }?()
             return
         }
         if !replies.isEmpty { await host.send(replies) }
@@ -280,11 +280,11 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
         guard body.count >= 2, body[0] == 0x31 else { return }
         switch body[1] {
         case 0x43 where body.count >= 3: state.mode.qrModuleSize = max(1, min(16, Int(body[2])))
-        case 0x45 where body.count >= 3: state.mode.qrLevel = QRCode.Level(rawValue: Int(body[2]) - 0x30) ?? .medium
+        case 0x45 where body.count >= 3: state.mode.qrLevel = (0x30...0x33).contains(body[2]) ? Int(body[2]) - 0x30 : 1
         case 0x50 where body.count >= 3: state.mode.qrData = Array(body[3...])
         case 0x51:
             let payload = String(decoding: state.mode.qrData, as: UTF8.self)
-            guard let code = QRCode(data: state.mode.qrData, level: state.mode.qrLevel) else {
+            guard let code = QRSymbol(state.mode.qrData, level: state.mode.qrLevel) else {
                 state.text.append("[QR too long: \(state.mode.qrData.count) bytes]")
                 return
             }
@@ -294,7 +294,7 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
             let image = (0..<side).map { y in
                 (0..<side).map { x in
                     let (mx, my) = ((x - quiet) / module, (y - quiet) / module)
-                    return x >= quiet && y >= quiet && mx < code.size && my < code.size && code.modules[my][mx]
+                    return x >= quiet && y >= quiet && mx < code.size && my < code.size && code.isDark(mx, my)
                 }
             }
             place(&state, image: image, text: "[QR \(payload)]")
@@ -363,9 +363,13 @@ public final class ReceiptPrinterSimulator: SimulatedDevice {
         if let outputDirectory {
             let name = String(format: "receipt-%04d%@", number, complete ? "" : "-incomplete")
             let rows = state.rows
-            let png = PNG.encode(width: dotsPerLine, height: max(1, rows.count)) { x, y in y < rows.count && rows[y][x] }
-            imagePath = "\(outputDirectory)/\(name).png"
-            _ = FileManager.default.createFile(atPath: imagePath!, contents: Data(png))
+            let path = "\(outputDirectory)/\(name).png"
+            if let png = paperPNG(width: dotsPerLine, rows: rows) {
+                _ = FileManager.default.createFile(atPath: path, contents: Data(png))
+                imagePath = path
+            } else {
+                state.text.append("[the receipt's image could not be written]")
+            }
             _ = FileManager.default.createFile(atPath: "\(outputDirectory)/\(name).txt", contents: Data((text + "\n").utf8))
         }
         state.receipts.append(PrintedReceipt(text: text, imagePath: imagePath, complete: complete))

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The platform simulator's control-socket commands (docs/hardware-sim.md).
+extension PlatformSimulator {
+    /// Carries out one control command; nil when it is not one of the platform's.
+    public func control(_ words: [Substring]) async -> String? {
+        let w = words.map(String.init)
+        func percent(_ text: String) -> Int? { Int(text).flatMap { (0...100).contains($0) ? $0 : nil } }
+        switch w.first {
+        case "refuse":
+            stop()
+            return "ok: connections are refused"
+        case "accept":
+            do {
+                try start()
+                return "ok: listening at \(url)"
+            } catch {
+                return "error: cannot listen: \(error)"
+            }
+        case "fail" where w.count >= 3:
+            guard let p = percent(w[1]), let status = Int(w[2]), status == 500 || status == 503 else { return "error: fail P 500|503 [RETRY-AFTER]" }
+            state.withLock {
+                $0.faults.failPercent = p
+                $0.faults.failStatus = status
+                $0.faults.failRetryAfter = w.count > 3 ? Int(w[3]) : nil
+            }
+            return "ok: \(p)% of requests answer \(status)"
+        case "throttle" where w.count >= 2:
+            guard let p = percent(w[1]) else { return "error: throttle P [RETRY-AFTER]" }
+            state.withLock {
+                $0.faults.throttlePercent = p
+                $0.faults.throttleRetryAfter = w.count > 2 ? Int(w[2]) : nil
+            }
+            return "ok: \(p)% of requests answer 429"
+        case "reset" where w.count == 2:
+            guard let p = percent(w[1]) else { return "error: reset P" }
+            state.withLock { $0.faults.resetPercent = p }
+            return "ok: \(p)% of upload chunks are cut half-way"
+        case "drop-after-commit" where w.count == 2:
+            guard let p = percent(w[1]) else { return "error: drop-after-commit P" }
+            state.withLock { $0.faults.dropAfterCommitPercent = p }
+            return "ok: \(p)% of accepted applications get no answer"
+        case "garbage" where w.count == 2:
+            guard let p = percent(w[1]) else { return "error: garbage P" }
+            state.withLock { $0.faults.garbagePercent = p }
+            return "ok: \(p)% of answers are garbage"
+        case "slow" where w.count == 2:
+            guard let ms = Int(w[1]) else { return "error: slow MS" }
+            state.withLock { $0.faults.slow = .milliseconds(ms) }
+            return "ok: every answer waits \(ms) ms"
+        case "tls" where w.count == 2 && (w[1] == "impostor" || w[1] == "genuine"):
+            guard tls != nil else { return "error: this platform serves plain HTTP; start it with --tls DIR" }
+            let on = w[1] == "impostor"
+            impostor.withLock { $0 = on }
+            guard server.withLock({ $0?.presentImpostor(on) }) ?? true else { return "error: no impostor certificate in the TLS folder" }
+            return on ? "ok: new connections see a certificate from another CA" : "ok: new connections see the platform's own certificate"
+        case "clear":
+            state.withLock { $0.faults = Faults() }
+            return "ok: faults cleared"
+        case "faults":
+            let f = state.withLock { $0.faults }
+            func after(_ seconds: Int?) -> String { seconds.map { " (Retry-After \($0) s)" } ?? "" }
+            let armed = [
+                server.withLock({ $0 }) == nil ? "connections refused" : nil,
+                f.failPercent > 0 ? "\(f.failPercent)% answer \(f.failStatus)\(after(f.failRetryAfter))" : nil,
+                f.throttlePercent > 0 ? "\(f.throttlePercent)% answer 429\(after(f.throttleRetryAfter))" : nil,
+                f.resetPercent > 0 ? "\(f.resetPercent)% of upload chunks cut" : nil,
+                f.dropAfterCommitPercent > 0 ? "\(f.dropAfterCommitPercent)% of accepted applications unanswered" : nil,
+                f.garbagePercent > 0 ? "\(f.garbagePercent)% garbage answers" : nil,
+                f.slow > .zero ? "every answer waits \(f.slow)" : nil,
+            ].compactMap { $0 }
+            return ControlServer.faultsReply(armed)
+        case "status" where w.count >= 3:
+            setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
+            return "ok: \(w[1]) is \(w[2])"
+        case "catalogue" where w.count == 2:
+            guard let data = FileManager.default.contents(atPath: w[1]) else { return "error: cannot read \(w[1])" }
+            publishCatalogue(Array(data))
+            return "ok: catalogue published"
+        case "ecert" where w.count == 3:
+            holdECertificates(w[2].split(separator: ",").map(String.init), for: w[1])
+            return "ok: \(w[1].prefix(4))**** holds \(w[2])"
+        case "clock" where w.count == 2:
+            guard let skew = Double(w[1]) else { return "error: clock SECONDS (how far the platform's clock is off)" }
+            state.withLock { $0.clockSkew = skew }
+            return "ok: the platform's clock is \(w[1]) s off"
+        case "acceptances":
+            // How many times each tracking number was accepted (more than once would be a duplicate case).
+            let counts = state.withLock { $0.acceptances }
+            return "ok: " + String(decoding: (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+        case "heartbeat":
+            guard let body = state.withLock({ $0.lastHeartbeat }) else { return "ok: no heartbeat yet" }
+            return "ok: " + String(decoding: body, as: UTF8.self)
+        case "stats":
+            let (accepted, requests) = state.withLock { ($0.acceptedCount, $0.requests) }
+            return "ok: \(accepted) applications accepted, \(requests) requests"
+        default:
+            return nil
+        }
+    }
+}
