@@ -16,14 +16,21 @@ import KioskCore
 /// A chain alone cannot show that its newest entries were cut off: compare
 /// the head (`entries` and `head`) with a copy kept elsewhere.
 public struct AuditEntry: Sendable, Equatable {
+    /// Its place in the chain, from 1.
     public var sequence: Int
     /// Unix milliseconds.
     public var atMilliseconds: Int64
+    /// The case it is about, if any.
     public var trackingNumber: String?
+    /// Who acted, masked (`resident 张*三 3401**********123X`, `agent01 王*`, `platform`).
     public var actor: String
+    /// What happened: `created`, `receipted`, `forwarded`, `acknowledged`, …
     public var action: String
+    /// The particulars, masked.
     public var detail: String
+    /// The hash of the entry before it (``genesis`` for the first).
     public var previousHash: String
+    /// This entry's hash (``hash(previous:sequence:at:trackingNumber:actor:action:detail:)``).
     public var hash: String
 
     /// The hash an entry must carry: SHA-256 over its fields, each length-prefixed so no two entries encode alike.
@@ -45,13 +52,18 @@ public struct AuditVerification: Sendable, Equatable {
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         /// The entry where the chain breaks.
         public var sequence: Int
+        /// What is wrong there.
         public var description: String
     }
+    /// How many entries were read.
     public var entries: Int
-    /// The newest entry's sequence and hash, to compare with a copy kept elsewhere.
+    /// The newest entry's sequence, to compare with a copy kept elsewhere.
     public var headSequence: Int
+    /// The newest entry's hash.
     public var head: String
+    /// Each break found, in order.
     public var problems: [Problem]
+    /// Whether the chain has no break.
     public var intact: Bool { problems.isEmpty }
 
     /// Checks a chain read in sequence order.

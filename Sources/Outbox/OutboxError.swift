@@ -29,6 +29,7 @@ public struct OutboxError: Error, CustomStringConvertible, Sendable {
         /// A stored row cannot be read as what it should be (damaged or tampered with).
         public static let damagedRow = Code("damaged_row")
 
+        /// The code's name.
         public var description: String { rawValue }
     }
 

@@ -34,6 +34,7 @@ public struct PlatformPublicKey: Sendable {
 
     /// Wraps a key object directly (tests, the simulator).
     public init(_ key: Curve25519.KeyAgreement.PublicKey) { self.key = .x25519(key) }
+    /// Wraps a P-256 key directly.
     public init(_ key: P256.KeyAgreement.PublicKey) { self.key = .p256(key) }
 
     /// A fresh HPKE sender to this key, and the envelope's name for its suite.

@@ -23,17 +23,24 @@ import Synchronization
 public final class Forwarder: Sendable {
     /// Timing settings.
     public struct Settings: Sendable {
+        /// Seconds the first retry waits at most; each attempt doubles it (full jitter).
         public var baseDelay: Double = 2
+        /// The longest a retry waits, in seconds.
         public var maxDelay: Double = 600
         /// Bytes per upload request. The platform keeps what arrived of a cut
         /// request, so a drop costs nothing already sent: chunks can be large.
         public var chunkSize = 4 << 20
+        /// Seconds between probes of a link that just went down.
         public var probeInitial: Double = 0.5
+        /// The longest between probes of a link that stays down.
         public var probeCap: Double = 5
+        /// How often open cases' statuses are asked for, in seconds.
         public var statusSyncInterval: Double = 300
+        /// How often what the platform has had long enough is purged, in seconds.
         public var purgeInterval: Double = 600
         /// With nothing to send, the link is still checked this often, so `/healthz` tells the truth.
         public var idleProbeInterval: Double = 60
+        /// The defaults.
         public init() {}
     }
 

@@ -16,6 +16,7 @@ public enum PlatformFailure: Error, Sendable, CustomStringConvertible {
     /// The platform holds a different number of bytes of an upload: resume from there.
     case offsetMismatch(Int)
 
+    /// What failed, for the log and `kioskctl queue`.
     public var description: String {
         switch self {
         case .network(let reason): "the platform did not answer: \(reason)"
@@ -44,10 +45,14 @@ public protocol PlatformAPI: Sendable {
 /// TLS for the platform link: the station's client certificate and key, and
 /// the platform's CA, pinned (no other CA is trusted).
 public struct PlatformTLS: Sendable {
+    /// The station's client certificate (chain), PEM.
     public var certificateChainPEM: String
+    /// Its private key, PEM.
     public var privateKeyPEM: String
+    /// The platform's CA, PEM: the only one trusted.
     public var caPEM: String
 
+    /// The three PEM texts.
     public init(certificateChainPEM: String, privateKeyPEM: String, caPEM: String) {
         self.certificateChainPEM = certificateChainPEM
         self.privateKeyPEM = privateKeyPEM
@@ -141,6 +146,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return body
     }
 
+    /// `POST /v1/ecertificates/lookup`: which of `types` the platform holds for the consenting resident.
     public func lookupECertificates(consent: [UInt8], consentID: String, types: [String]) async throws(PlatformFailure) -> Set<String> {
         let answer = try await post("/v1/ecertificates/lookup", [
             "consent": String(decoding: consent, as: UTF8.self), "consent_id": consentID, "certificate_types": types,
@@ -151,18 +157,21 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return Set(found.compactMap { $0["type"] as? String })
     }
 
+    /// `POST /v1/reservations`: books a day to come back with what was missing; returns its reference.
     public func reserve(serviceCode: String, date: String, missing: [String], sealedContact: [UInt8], contactID: String) async throws(PlatformFailure) -> String {
         try reference(in: try await post("/v1/reservations", [
             "service_code": serviceCode, "date": date, "missing": missing, "sealed_contact": String(decoding: sealedContact, as: UTF8.self), "contact_id": contactID,
         ]), of: "reservation")
     }
 
+    /// `POST /v1/consultations`: forwards a 12345 message; returns its reference.
     public func submitConsultation(kind: String, title: String, content: String, sealedContact: [UInt8]?, contactID: String) async throws(PlatformFailure) -> String {
         var object: [String: Any] = ["kind": kind, "title": title, "content": content, "contact_id": contactID]
         if let sealedContact { object["sealed_contact"] = String(decoding: sealedContact, as: UTF8.self) }
         return try reference(in: try await post("/v1/consultations", object), of: "consultation")
     }
 
+    /// `POST /v1/ratings`: a case's rating; a 409 (rated already) counts as sent.
     public func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure) {
         // 409: rated already (an earlier answer was lost); the platform keeps one per case.
         _ = try await post("/v1/ratings", [
@@ -185,6 +194,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return reference
     }
 
+    /// `GET /v1/ping`: whether the platform answers.
     public func ping() async throws(PlatformFailure) {
         _ = try await clock()
     }
@@ -214,6 +224,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         guard (200..<300).contains(status) else { throw failure(status, headers, body) }
     }
 
+    /// `PATCH /v1/uploads/{key}/{index}`: a chunk at `offset`; returns the platform's new offset.
     public func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int {
         let (status, headers, body) = try await send(.PATCH, "/v1/uploads/\(key)/\(index)", headers: [
             ("Upload-Offset", String(offset)), ("Upload-Length", String(total)), ("Content-Type", "application/offset+octet-stream"),
@@ -225,6 +236,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return acknowledged
     }
 
+    /// `POST /v1/applications` with the idempotency key: returns the case number.
     public func submit(key: String, body: Data) async throws(PlatformFailure) -> String {
         let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")], body: body)
         guard status == 201 || status == 200 else {
@@ -238,6 +250,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return caseNumber
     }
 
+    /// `GET /v1/applications/{tracking}`: the case's status, nil when the platform does not know it.
     public func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)? {
         let (status, headers, body) = try await send(.GET, "/v1/applications/\(tracking)")
         if status == 404 { return nil }
@@ -251,6 +264,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
 
 /// A platform setting that cannot work.
 public struct PlatformConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong and which setting to change.
     public var description: String
     init(_ description: String) { self.description = description }
 }
