@@ -25,7 +25,7 @@ public enum PageEncoder {
                                     jpegQuality, Int32(page.resolution), &output, &size, &message, message.count)
             }
             guard status == 0, let output else {
-                throw DeviceError(.internalError, "compressing a scanned page failed: \(String(cString: message))")
+                throw DeviceError(.internalError, "compressing a scanned page failed: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
             }
             defer { kiosk_jpeg_free(output) }
             return (Array(UnsafeBufferPointer(start: output, count: size)), "image/jpeg")

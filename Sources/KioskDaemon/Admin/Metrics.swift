@@ -35,33 +35,38 @@ public final class KioskMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         sessionsStarted = Dictionary(uniqueKeysWithValues: ["resident", "agent"].map {
-            ($0, registry.makeCounter(name: "kioskd_sessions_started_total", labels: [("by", $0)], help: "Sessions started, by who started them."))
+            ($0, registry.makeCounter(descriptor: .named("kioskd_sessions_started_total",
+                    help: "Sessions started, by who started them."), labels: [("by", $0)]))
         })
-        sessionsCompleted = registry.makeCounter(name: "kioskd_sessions_completed_total", help: "Sessions in which at least one application was saved.")
+        sessionsCompleted = registry.makeCounter(descriptor: .named("kioskd_sessions_completed_total",
+                help: "Sessions in which at least one application was saved."))
         sessionsAbandoned = Dictionary(uniqueKeysWithValues: [SessionEndReason.finished, .idleTimeout, .cardRemoved, .agentLogout].map {
-            ($0, registry.makeCounter(name: "kioskd_sessions_abandoned_total", labels: [("reason", $0.rawValue)],
-                                      help: "Sessions that ended with no application saved, by why they ended."))
+            ($0, registry.makeCounter(descriptor: .named("kioskd_sessions_abandoned_total",
+                    help: "Sessions that ended with no application saved, by why they ended."), labels: [("reason", $0.rawValue)]))
         })
-        enqueued = registry.makeCounter(name: "kioskd_applications_enqueued_total", help: "Applications saved in the outbox (a receipt may follow).")
-        enqueueFailed = registry.makeCounter(name: "kioskd_applications_enqueue_failed_total", help: "Applications the outbox could not save (no receipt printed).")
-        forwarded = registry.makeCounter(name: "kioskd_applications_forwarded_total", help: "Applications the platform acknowledged.")
-        deadLettered = registry.makeCounter(name: "kioskd_applications_dead_lettered_total", help: "Applications the platform refused for good.")
-        retried = registry.makeCounter(name: "kioskd_upload_retries_total", help: "Uploads that failed and were scheduled again.")
-        uploadBytes = registry.makeCounter(name: "kioskd_upload_bytes_total", help: "Attachment bytes the platform acknowledged.")
+        enqueued = registry.makeCounter(descriptor: .named("kioskd_applications_enqueued_total",
+                help: "Applications saved in the outbox (a receipt may follow)."))
+        enqueueFailed = registry.makeCounter(descriptor: .named("kioskd_applications_enqueue_failed_total",
+                help: "Applications the outbox could not save (no receipt printed)."))
+        forwarded = registry.makeCounter(descriptor: .named("kioskd_applications_forwarded_total", help: "Applications the platform acknowledged."))
+        deadLettered = registry.makeCounter(descriptor: .named("kioskd_applications_dead_lettered_total",
+                help: "Applications the platform refused for good."))
+        retried = registry.makeCounter(descriptor: .named("kioskd_upload_retries_total", help: "Uploads that failed and were scheduled again."))
+        uploadBytes = registry.makeCounter(descriptor: .named("kioskd_upload_bytes_total", help: "Attachment bytes the platform acknowledged."))
         cardReads = Dictionary(uniqueKeysWithValues: ["read", "refused", "unreadable"].map {
-            ($0, registry.makeCounter(name: "kioskd_card_reads_total", labels: [("result", $0)],
-                                      help: "ID cards placed on the reader: read, refused (expired, inconsistent) or unreadable."))
+            ($0, registry.makeCounter(descriptor: .named("kioskd_card_reads_total",
+                    help: "ID cards placed on the reader: read, refused (expired, inconsistent) or unreadable."), labels: [("result", $0)]))
         })
-        screenLatency = registry.makeDurationHistogram(
-            name: "kioskd_screen_transition_seconds",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)],
-            help: "From a touch to the next screen pushed to the touchscreen.")
+        screenLatency = registry.makeDurationHistogram(descriptor: .named("kioskd_screen_transition_seconds",
+                help: "From a touch to the next screen pushed to the touchscreen."), buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
         queueDepth = Dictionary(uniqueKeysWithValues: ApplicationState.allCases.map {
-            ($0, registry.makeGauge(name: "kioskd_queue_applications", labels: [("state", $0.rawValue)], help: "Applications in the outbox, by state."))
+            ($0, registry.makeGauge(descriptor: .named("kioskd_queue_applications",
+                    help: "Applications in the outbox, by state."), labels: [("state", $0.rawValue)]))
         })
-        queueOldest = registry.makeGauge(name: "kioskd_queue_oldest_age_seconds", help: "Age of the oldest application waiting for the platform (0 when none).")
-        queueBytes = registry.makeGauge(name: "kioskd_queue_bytes_waiting", help: "Sealed bytes waiting for the platform.")
-        linkUp = registry.makeGauge(name: "kioskd_platform_link_up", help: "1 when the platform answered last time.")
+        queueOldest = registry.makeGauge(descriptor: .named("kioskd_queue_oldest_age_seconds",
+                help: "Age of the oldest application waiting for the platform (0 when none)."))
+        queueBytes = registry.makeGauge(descriptor: .named("kioskd_queue_bytes_waiting", help: "Sealed bytes waiting for the platform."))
+        linkUp = registry.makeGauge(descriptor: .named("kioskd_platform_link_up", help: "1 when the platform answered last time."))
     }
 
     // MARK: Events
@@ -92,8 +97,8 @@ public final class KioskMetrics: Sendable {
     /// A device fault began (a condition appeared, or the state left `online`).
     /// The registry hands back the counter it already holds for these labels.
     func fault(device: String, kind: String) {
-        registry.makeCounter(name: "kioskd_device_faults_total", labels: [("device", device), ("kind", kind)],
-                             help: "Device faults by device and kind (a condition such as paper_out, or a state such as noDevice).").increment()
+        registry.makeCounter(descriptor: .named("kioskd_device_faults_total",
+                help: "Device faults by device and kind (a condition such as paper_out, or a state such as noDevice)."), labels: [("device", device), ("kind", kind)]).increment()
     }
 
     // MARK: States, read on request
@@ -108,15 +113,15 @@ public final class KioskMetrics: Sendable {
         linkUp.set(to: link ? 1 : 0)
         for (name, status) in devices {
             for state in DeviceState.allCases {
-                registry.makeGauge(name: "kioskd_device_state", labels: [("device", name), ("state", state.rawValue)],
-                                   help: "1 for the state each device is in now (none for a disabled device).")
+                registry.makeGauge(descriptor: .named("kioskd_device_state",
+                        help: "1 for the state each device is in now (none for a disabled device)."), labels: [("device", name), ("state", state.rawValue)])
                     .set(to: status?.state == state ? 1 : 0)
             }
             guard let status, name.contains("printer") else { continue }
             let paper = status.conditions.contains(.paperOut) ? "out" : status.conditions.contains(.paperLow) ? "low" : "ok"
             for state in ["ok", "low", "out"] {
-                registry.makeGauge(name: "kioskd_printer_paper", labels: [("device", name), ("paper", state)],
-                                   help: "1 for each printer's paper state now: ok, low or out.")
+                registry.makeGauge(descriptor: .named("kioskd_printer_paper",
+                        help: "1 for each printer's paper state now: ok, low or out."), labels: [("device", name), ("paper", state)])
                     .set(to: state == paper ? 1 : 0)
             }
         }
@@ -125,5 +130,12 @@ public final class KioskMetrics: Sendable {
     /// The Prometheus text exposition.
     public func exposition() -> String {
         registry.emitToString()
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A metric's whole name as written (kioskd's names carry their unit) and its help text.
+    static func named(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -66,7 +66,7 @@ struct PageRenderer {
         let status = pixels.withUnsafeBufferPointer {
             kiosk_jpeg_compress($0.baseAddress, Int32(width), Int32(height), Int32(components), 85, Int32(resolution), &output, &size, &message, message.count)
         }
-        guard status == 0, let output else { throw SimulatorError("the page could not be compressed: \(String(cString: message))") }
+        guard status == 0, let output else { throw SimulatorError("the page could not be compressed: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))") }
         defer { kiosk_jpeg_free(output) }
         return Array(UnsafeBufferPointer(start: output, count: size))
     }
