@@ -44,7 +44,7 @@ test: deps
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 scripts/soak.py --minutes 2
 
-# The fault campaign: simulated residents against kioskd with faults everywhere (README, "Soak").
+# The fault campaign: simulated residents against kioskd with faults everywhere (docs/testing.md, "Soak").
 SOAK_MINUTES ?= 10
 soak: deps
 	@scripts/install-deps.sh test
@@ -91,7 +91,7 @@ code-order: deps
 	/usr/bin/python3 scripts/make-code-order.py .build-profile/release $(BIN) scripts/kioskd-code-order.txt
 
 # Benchmarks print ratios against a baseline measured in the same run; one
-# table of them all goes to bench/results.md (README, "Benchmarks").
+# table of them all goes to bench/results.md (docs/benchmarks.md).
 bench: deps
 	@scripts/install-deps.sh test
 	@scripts/install-deps.sh release

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Collects the RESULT lines every benchmark prints (tab-separated: name,
 figure, baseline, ratio, goal, PASS/MISS) from make bench's log into one
-table, bench/results.md (its shape is in the README, "Benchmarks").
+table, bench/results.md (docs/benchmarks.md says what each row measures).
 
     scripts/bench-table.py LOG > bench/results.md
 """

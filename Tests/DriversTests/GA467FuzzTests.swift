@@ -4,7 +4,7 @@ import KioskCore
 import Testing
 
 /// Feeds random and mutated byte streams to the reply decoder. `make test`
-/// runs 200,000 inputs; the README's fuzz run sets FUZZ_ITERATIONS=1000000.
+/// runs 200,000 inputs; the long run (docs/testing.md) sets FUZZ_ITERATIONS=1000000.
 @Suite("GA 467 decoder under random input")
 struct GA467FuzzTests {
     static var iterations: Int { ProcessInfo.processInfo.environment["FUZZ_ITERATIONS"].flatMap(Int.init) ?? 200_000 }
