@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Outbox",
             dependencies: [
-                "KioskCore",
+                "KioskCore", "SystemIO",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "AgentAuth",
             dependencies: [
-                "KioskCore",
+                "KioskCore", "SystemIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

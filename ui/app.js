@@ -128,7 +128,10 @@ function keypad(m) {
 }
 
 const screens = {
-  attract: () => [
+  attract: m => m.out_of_service ? [
+    el("h1", {}, t("out_of_service_title")),
+    el("p", { class: "message", role: "alert", id: "out-of-service" }, m.out_of_service),
+  ] : [
     el("h1", {}, t("attract_title")),
     el("div", { class: "card-slot", "aria-hidden": "true" }, el("span")),
     el("p", {}, t("attract_hint")),

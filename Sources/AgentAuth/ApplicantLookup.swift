@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import SystemIO
 
 /// The key under which a resident's cases are found at this station (我的办件)
 /// without the station keeping their ID number: scrypt of the number with the
@@ -10,16 +11,16 @@ import Foundation
 public struct ApplicantLookup: Sendable {
     private let salt: [UInt8]
 
-    /// Reads the station's salt from `path`, creating it (32 random bytes, mode 0600) the first time.
+    /// Reads the station's salt from `path`, creating it (32 random bytes, mode
+    /// 0600) the first time, durably: a salt lost in a power cut would leave
+    /// every case saved under it unfindable by card.
     public init(saltFile path: String) throws {
         if let data = FileManager.default.contents(atPath: path), data.count == 32 {
             salt = Array(data)
             return
         }
         let fresh = (0..<32).map { _ in UInt8.random(in: 0...255) }
-        guard FileManager.default.createFile(atPath: path, contents: Data(fresh), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-        }
+        try DurableFiles.write(fresh, to: path, mode: 0o600)
         salt = fresh
     }
 

@@ -4,6 +4,7 @@ import GRDB
 import KioskCore
 import Logging
 import Synchronization
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +46,7 @@ extension Outbox {
         guard let senders else {
             throw OutboxError(.noPlatformKey, "applications cannot be sealed: the platform's public key (platform.public_key) was not readable when kioskd started; install it and restart kioskd. Nothing was saved and no receipt was printed")
         }
+        if let wentBack { throw OutboxError(.wentBack, wentBack) }
         let key = Self.newIdempotencyKey()
         let sealing = try Sealer.Session(submission, binding: key, sender: senders.take())
         let pages = submission.attachments.map(\.data)
@@ -52,7 +54,9 @@ extension Outbox {
         logger.debug("writing \(pages.count) sealed attachment(s)")
         do {
             files = try await writeSealed(pages, sealing: sealing, key: key)
-            if !files.isEmpty { try Durable.syncDirectory(attachmentsDirectory) }
+            if !files.isEmpty {
+                do { try DurableFiles.syncDirectory(attachmentsDirectory) } catch { throw OutboxError(error) }
+            }
         } catch {
             removeFiles(pages.indices.map { Self.fileName(key: key, index: $0) })
             throw error
@@ -106,7 +110,9 @@ extension Outbox {
                 group.addTask {
                     let sealed = try sealing.seal(page: page, index: index)
                     let name = Self.fileName(key: key, index: index)
-                    try Durable.write(sealed, to: directory, name: name)
+                    try sealed.withUnsafeBytes { bytes in
+                        do throws(DurableFiles.Failure) { try DurableFiles.writeLeavingDirectory(bytes, to: "\(directory)/\(name)") } catch { throw OutboxError(error) }
+                    }
                     return (index, name, sealed.count, SHA256.hash(data: sealed).hex)
                 }
             }
@@ -139,15 +145,19 @@ extension Outbox {
             let day = ChinaTime.date(batch[0].createdAt)
             logger.debug("committing \(batch.count) application(s)")
             do {
-                let numbers = try pool.write { db in
+                let (first, numbers) = try pool.write { db in
                     // The batch's numbers minted by one statement, the audit chain's head read once.
                     let first = try self.mintSequences(batch.count, day: day, db)
                     var head = try self.chainHead(db)
-                    return try batch.enumerated().map { offset, pending in
+                    return (first, try batch.enumerated().map { offset, pending in
                         let number = TrackingNumber(station: self.settings.stationCode, date: day, sequence: first + offset)
                         try self.insert(pending, number: number, audit: &head, db)
                         return number
-                    }
+                    })
+                }
+                // Above what the database holds, before any receipt: a power cut that loses the outbox is noticed at the next start.
+                if let issued, !issued.raise(to: IssuedMark.Mark(day: day.yyyymmdd, sequence: first + batch.count - 1)) {
+                    logger.error("the issued-numbers mark \(issued.path) could not be written: a loss of the outbox would go unnoticed until it is")
                 }
                 transactions.withLock { $0 += 1 }
                 changes.signal()

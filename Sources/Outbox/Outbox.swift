@@ -4,6 +4,7 @@ import GRDB
 import KioskCore
 import Logging
 import Synchronization
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
@@ -42,6 +43,9 @@ public final class Outbox: Sendable {
         public var retention: Double = 90 * 24 * 3600
         /// The clock, in Unix seconds (injected by tests).
         public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        /// Where the highest tracking number issued is kept, apart from the
+        /// database (`STATE_DIR/issued`); nil keeps none (tests, tools).
+        public var issuedMarkPath: String?
 
         /// Settings for a station.
         public init(stationCode: String) { self.stationCode = stationCode }
@@ -71,6 +75,11 @@ public final class Outbox: Sendable {
     let logger: Logger
     let commits = Mutex(PendingCommits())
     let transactions = Mutex(0)
+    let issued: IssuedMark?
+
+    /// Why nothing new is accepted, when the outbox holds less than the
+    /// station issued (``OutboxError/Code/wentBack``); nil when all is well.
+    public let wentBack: String?
 
     /// Signalled after every commit that queues something, so the forwarder starts at once.
     public let changes = Wakeup()
@@ -111,10 +120,9 @@ public final class Outbox: Sendable {
         self.settings = settings
         self.logger = logger
         if owner {
-            do {
-                try FileManager.default.createDirectory(atPath: attachmentsDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw OutboxError(.cannotOpen, "cannot create the outbox folder \(attachmentsDirectory): \((error as NSError).localizedDescription)")
+            // The folders' names durable before anything is written in them (a kiosk's first day too).
+            do { try DurableFiles.createDirectories(attachmentsDirectory, mode: 0o700) } catch {
+                throw error.isDiskFull ? .diskFull : OutboxError(.cannotOpen, "cannot create the outbox folder \(attachmentsDirectory): \(error)")
             }
         }
         var configuration = Configuration()
@@ -129,12 +137,29 @@ public final class Outbox: Sendable {
             pool = try DatabasePool(path: directory + "/outbox.sqlite", configuration: configuration)
             // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran: set FULL again.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-            if owner { try Self.migrator.migrate(pool) }
+            if owner {
+                try Self.migrator.migrate(pool)
+                // SQLite makes its WAL's name durable itself, but not the database's.
+                try DurableFiles.syncDirectory(directory)
+            }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             throw OutboxError.diskFull
         } catch {
             throw OutboxError(.cannotOpen, "cannot open the outbox database in \(directory): \(error)")
         }
+        var issued: IssuedMark?, wentBack: String?
+        if owner, let path = settings.issuedMarkPath {
+            do {
+                let (mark, created) = try IssuedMark.open(path)
+                issued = mark
+                wentBack = try Self.check(mark, created: created, against: pool)
+            } catch let error as OutboxError where error.code == .damagedRow {
+                wentBack = error.description
+            }
+            if let wentBack { logger.critical("new applications are refused: \(wentBack)") }
+        }
+        self.issued = issued
+        self.wentBack = wentBack
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL), for the test that it holds.

@@ -1,3 +1,5 @@
+import SystemIO
+
 /// A reason the outbox cannot do what it was asked, worded for whoever acts
 /// on it. Callers that react to a kind of failure look at ``code``, never at
 /// the words.
@@ -26,6 +28,9 @@ public struct OutboxError: Error, CustomStringConvertible, Sendable {
         public static let writeFailed = Code("write_failed")
         /// The day's tracking numbers are used up.
         public static let numbersExhausted = Code("numbers_exhausted")
+        /// The outbox holds less than this station issued (lost, or restored from an
+        /// older copy): nothing new is accepted, so no tracking number is issued twice.
+        public static let wentBack = Code("went_back")
         /// A stored row cannot be read as what it should be (damaged or tampered with).
         public static let damagedRow = Code("damaged_row")
 
@@ -46,4 +51,12 @@ public struct OutboxError: Error, CustomStringConvertible, Sendable {
 
     /// The disk is full: said the same way wherever it is noticed.
     static let diskFull = OutboxError(.diskFull, "the kiosk's disk is full: the application was not saved and no receipt was printed. Free space (see `kioskctl queue` for what waits to be sent), then submit again")
+}
+
+extension OutboxError {
+    /// A durable write that failed while saving an application: a full disk is said so.
+    init(_ failure: DurableFiles.Failure) {
+        self = failure.isDiskFull ? .diskFull
+            : OutboxError(.writeFailed, "the outbox could not save the application (\(failure)); nothing was saved and no receipt was printed")
+    }
 }

@@ -240,8 +240,15 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     public func submit(key: String, body: Data) async throws(PlatformFailure) -> String {
         let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")], body: body)
         guard status == 201 || status == 200 else {
-            // 409 means an attachment is short: upload again, then submit (a retry does both).
-            if status == 409 { throw .retryable(status: status, retryAfter: nil, reason: "attachments incomplete") }
+            if status == 409 {
+                let code = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["code"] as? String
+                if code == "tracking_number_taken" {
+                    throw .final(status: status, reason: "the platform holds this tracking number already, from another application: the station issued it twice "
+                                 + "(did its outbox go back? see `kioskctl queue` and the audit trail); this application needs a new number, so the resident applies again")
+                }
+                // An attachment is short: upload again, then submit (a retry does both).
+                throw .retryable(status: status, retryAfter: nil, reason: "attachments incomplete")
+            }
             throw failure(status, headers, answer)
         }
         guard let caseNumber = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["case_number"] as? String else {

@@ -10,7 +10,7 @@ struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "The applications waiting for the platform: counts, the oldest, the last error; show one; retry one; send them all now.",
-        subcommands: [Summary.self, Show.self, Retry.self, DrainCommand.self],
+        subcommands: [Summary.self, Show.self, Retry.self, DrainCommand.self, AcceptLoss.self],
         defaultSubcommand: Summary.self)
 
     struct Location: ParsableArguments {
@@ -161,6 +161,30 @@ struct QueueCommand: AsyncParsableCommand {
                 }
             }
             if let problem = entry.problem { print("  problem        \(problem)") }
+        }
+    }
+
+    struct AcceptLoss: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-loss",
+            abstract: "After kioskd found the outbox behind the numbers it issued (lost or restored from an older copy): go on with numbers above them.",
+            discussion: """
+                kioskd refuses new applications when its outbox holds less than the tracking numbers \
+                the station issued (STATE_DIR/issued), so that no number is given to two residents. \
+                Restore the outbox if a newer copy exists. If none does, this takes every number \
+                issued as used, notes it in the audit trail, and kioskd takes applications again \
+                after a restart; the lost applications must be taken again.
+                """)
+
+        @OptionGroup var location: Location
+
+        func run() async throws {
+            do {
+                print(try Outbox.acceptLoss(directory: location.stateDirectory + "/outbox", issuedMarkPath: location.stateDirectory + "/issued"))
+            } catch {
+                complain("kioskctl: \(error)")
+                throw ExitCode.failure
+            }
         }
     }
 

@@ -377,4 +377,66 @@ struct DaemonEndToEndTests {
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("#3: entry 3 (") && broken.stderr.contains("was altered"), "\(broken.stderr)")
     }
+
+    @Test("an outbox that went back (restored from an older copy, then emptied): kioskd pauses instead of reusing numbers; accept-loss, and numbers go on above")
+    func outboxWentBack() async throws {
+        let folder = temporaryDirectory()
+        let state = folder + "/state"
+        let key = Curve25519.KeyAgreement.PrivateKey()
+        try key.publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
+        let platform = try PlatformSimulator(privateKey: .x25519(key), outputDirectory: folder + "/platform", port: UInt16(freePort()))
+        try platform.start()
+        defer { platform.stop() }
+        let environment = ["KIOSKD_PLATFORM_URL": platform.url, "KIOSKD_PLATFORM_PUBLIC_KEY": folder + "/platform.pem",
+                           "KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"]
+        func churn(_ count: Int) async throws -> (status: Int32, numbers: [String], stderr: String) {
+            let result = try await run(binDirectory + "/kioskd", ["churn", "--state-dir", state, "--applications", String(count), "--max-page-bytes", "2000"],
+                                       environment: environment)
+            return (result.status, result.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) }, result.stderr)
+        }
+        let early = try await churn(1)
+        #expect(early.status == 0, "\(early.stderr)")
+        try FileManager.default.copyItem(atPath: state + "/outbox", toPath: folder + "/older-copy")
+        let later = try await churn(2)
+        #expect(later.status == 0, "\(later.stderr)")
+        let issued = early.numbers + later.numbers
+        #expect(issued.count == 3)
+
+        // A maintainer restores last week's copy of the outbox.
+        try FileManager.default.removeItem(atPath: state + "/outbox")
+        try FileManager.default.copyItem(atPath: folder + "/older-copy", toPath: state + "/outbox")
+        let listen = "127.0.0.1:\(freePort())"
+        let kioskd = try Child(binDirectory + "/kioskd", ["run", "--state-dir", state, "--listen", listen], environment: environment)
+        let base = "http://\(listen)"
+        #expect(await eventually(within: .seconds(5)) { await health(base)?.status(of: "outbox") == "went_back" }, "\(kioskd.stderr)")
+        let detail = await health(base)?.components.first { $0.name == "outbox" }?.detail ?? ""
+        #expect(detail.contains("new applications are refused") && detail.contains("only up to 1") && detail.contains("kioskctl queue accept-loss"), "\(detail)")
+        #expect(await health(base)?.status == "degraded")
+        let screen = try #require(await get(base + "/api/screen"))
+        let model = try JSONSerialization.jsonObject(with: screen.body) as? [String: Any]
+        #expect((model?["out_of_service"] as? String)?.contains("本机暂停服务") == true, "\(model ?? [:])")
+        kioskd.signal(SIGTERM)
+        #expect(await kioskd.exitStatus(within: .seconds(15)) == 0)
+
+        // Nothing new is issued: not the restored copy's next number, which a resident already holds.
+        let refused = try await churn(1)
+        #expect(refused.status != 0 && refused.numbers.isEmpty, "\(refused.numbers)")
+        #expect(refused.stderr.contains("Nothing new is accepted, so no tracking number is issued twice"), "\(refused.stderr)")
+
+        // Emptied altogether: the same.
+        try FileManager.default.removeItem(atPath: state + "/outbox")
+        let emptied = try await churn(1)
+        #expect(emptied.status != 0 && emptied.stderr.contains("holds no number of"), "\(emptied.stderr)")
+
+        // No newer copy exists: the maintainer accepts the loss; numbers go on above every one issued.
+        let accept = try await run(binDirectory + "/kioskctl", ["queue", "accept-loss", "--state-dir", state])
+        #expect(accept.status == 0 && accept.stdout.contains("up to 3 are taken as issued"), "\(accept.stdout) \(accept.stderr)")
+        let resumed = try await churn(1)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let next = try #require(resumed.numbers.first)
+        #expect(!issued.contains(next) && next.split(separator: "-")[2] == "0004", "\(next) after \(issued)")
+        let verify = try await run(binDirectory + "/kioskctl", ["audit", "verify", "--state-dir", state])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
 }
+

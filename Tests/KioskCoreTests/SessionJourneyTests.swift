@@ -399,4 +399,24 @@ struct SessionJourneyTests {
         #expect(driver.state.screen == .receipt)
         #expect(driver.message?.contains(number.value) == true)
     }
+
+    @Test("Out of service (暂停服务): a card starts nothing and is told why and whom to call; a visit under way goes on; service back, visits start again")
+    func outOfService() {
+        var driver = Driver()
+        driver.tap(resident("李秀英", birth: "19620805", sequence: "044"))
+        #expect(driver.state.screen == .home)
+        driver.send(.serviceChanged(outOfService: SessionText(.outOfServiceOutbox)))
+        driver.touch(.menu(.popular))
+        #expect(driver.state.visit != nil, "the resident at the kiosk is not thrown out")
+        driver.touch(.endSession)
+        driver.tap(resident())
+        #expect(driver.state.screen == .attract && driver.state.visit == nil)
+        #expect(driver.notice?.contains("本机暂停服务") == true && driver.notice?.contains("12345") == true, "\(driver.notice ?? "")")
+        driver.tap(agentCard)
+        #expect(driver.state.screen == .attract && driver.state.agentCandidate == nil, "nor does an agent start a proxy visit")
+        driver.send(.serviceChanged(outOfService: nil))
+        driver.tap(resident())
+        #expect(driver.state.screen == .home)
+    }
 }
+

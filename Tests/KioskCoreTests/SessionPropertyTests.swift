@@ -88,7 +88,9 @@ struct SessionPropertyTests {
         case 10, 11: return .tick(now: now + Double.random(in: 0...70, using: &rng))
         case 12: return .cardPresented(Self.people.randomElement(using: &rng)!, now: now + 1)
         case 13: return .cardRemoved(now: now + 1)
-        case 14: return .networkChanged(online: Bool.random(using: &rng))
+        case 14:
+            if Int.random(in: 0..<3, using: &rng) == 0 { return .serviceChanged(outOfService: Bool.random(using: &rng) ? SessionText(.outOfServiceOutbox) : nil) }
+            return .networkChanged(online: Bool.random(using: &rng))
         case 15: return .printFailed(reason: SessionText(.receiptPrinterPaperOut))
         case 16:
             // A commit nobody asked for (a bug elsewhere, a stale answer) must not produce a receipt.

@@ -7,6 +7,10 @@ extension SessionReducer {
     func cardPresented(_ state: inout SessionState, _ identity: ResidentIdentity) -> [SessionEffect] {
         state.lastTouch = state.now
         state.idleWarningShown = false
+        // Out of service, nobody starts anything a receipt could not follow; a visit under way goes on.
+        if let reason = state.outOfService, state.visit == nil, state.agent == nil {
+            return notify(&state, SessionText(.outOfService, ["reason": .text(reason), "phone": .verbatim(settings.stationPhone)]))
+        }
         if let effects = agentCardPresented(&state, identity) { return effects }
         if let agent = state.agent { return residentCardForAgent(&state, identity, agent: agent) }
         if case .paused(let point) = state.screen, let resident = state.visit?.resident {

@@ -61,6 +61,9 @@ public struct SessionReducer: Sendable {
         case .networkChanged(let online):
             state.online = online
             return []
+        case .serviceChanged(let reason):
+            state.outOfService = reason
+            return []
         case .printFailed(let reason):
             if state.agent != nil, isStationCases(state.screen) {
                 return notify(&state, SessionText(.reprintFailed, ["reason": .text(reason)]))

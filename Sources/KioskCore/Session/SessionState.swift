@@ -86,6 +86,8 @@ public struct SessionState: Sendable, Equatable {
     public var language = "zh"
     /// Whether the platform is reachable (network up/down events); survives sessions.
     public var online = false
+    /// Why the kiosk takes no new visit (暂停服务), or nil; survives sessions.
+    public var outOfService: SessionText?
     /// Time of the last event (Unix seconds).
     public var now: Double = 0
     public var lastTouch: Double = 0
@@ -126,6 +128,8 @@ public enum SessionEvent: Sendable, Equatable {
     case cardRemoved(now: Double)
     case touch(Touch, now: Double)
     case networkChanged(online: Bool)
+    /// The kiosk cannot take applications now (why, in the resident's words), or can again (nil).
+    case serviceChanged(outOfService: SessionText?)
     case scanFinished(request: Int, pages: [ScannedPage])
     case scanFailed(request: Int, reason: SessionText)
     case eCertificatesFound(request: Int, types: Set<String>)

@@ -10,6 +10,8 @@ public struct SessionSettings: Sendable, Equatable {
 
     public var stationCode: String
     public var stationName: String
+    /// The number residents call about this station.
+    public var stationPhone: String
     /// 行政区划代码 of the station.
     public var regionCode: String
     /// Where a case is followed; the tracking number is appended (also the receipt's QR code).
@@ -24,10 +26,11 @@ public struct SessionSettings: Sendable, Equatable {
     /// Agents registered at this station, by card number.
     public var agents: [RegisteredAgent]
 
-    public init(stationCode: String, stationName: String, regionCode: String, trackingURLBase: String, idleTimeout: Double = 120,
+    public init(stationCode: String, stationName: String, stationPhone: String = "12345", regionCode: String, trackingURLBase: String, idleTimeout: Double = 120,
                 idleWarning: Double = 30, agentIdleTimeout: Double = 600, cardRemoval: CardRemoval = .end, agents: [RegisteredAgent] = []) {
         self.stationCode = stationCode
         self.stationName = stationName
+        self.stationPhone = stationPhone
         self.regionCode = regionCode
         self.trackingURLBase = trackingURLBase
         self.idleTimeout = idleTimeout

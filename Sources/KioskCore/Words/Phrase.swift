@@ -27,6 +27,10 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case welcomeBack, kioskInUse, cardTakenPaused
     case cardRefusedExpired, cardRefusedDamaged, cardUnreadable
     case elderlyOn, elderlyOff
+    /// 本机暂停服务：{reason}。请联系工作人员，电话{phone}。
+    case outOfService
+    /// Why: the kiosk's records are incomplete.
+    case outOfServiceOutbox
     /// 您还在办理吗？{seconds}秒后…
     case idleWarning
 

@@ -48,6 +48,7 @@ public enum ConfigLoader {
         ("devices.reconnect.retry_max_ms", "milliseconds from 100 to 600000"),
         ("station.code", "the station's code in the province: 6 to 12 digits"),
         ("station.name", "the station's name, as printed on receipts"),
+        ("station.phone", "the station's phone number, digits and dashes (said when the kiosk is out of service)"),
         ("platform.url", "https://HOST[:PORT], or http://127.0.0.1:PORT for a simulator"),
         ("platform.public_key", "the platform's public key file (PEM, X25519 or P-256)"),
         ("platform.client_certificate", "the station's TLS certificate (PEM file), or empty for http"),
@@ -167,6 +168,9 @@ public enum ConfigLoader {
             (6...12).contains(code.count) && code.allSatisfy { ("0"..."9").contains($0) } ? code : nil
         }
         config.station.name = values.value("station.name", default: config.station.name) { $0.isEmpty ? nil : $0 }
+        config.station.phone = values.value("station.phone", default: config.station.phone) { text in
+            (3...20).contains(text.count) && text.allSatisfy { ("0"..."9").contains($0) || $0 == "-" } ? text : nil
+        }
         config.platform.url = values.value("platform.url", default: config.platform.url) { text in
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else { return nil }
             return text

@@ -83,6 +83,9 @@ public struct StationSettings: Sendable, Equatable {
     public var code = "340104001"
     /// The station's name, as printed on receipts.
     public var name = "示范村便民服务站"
+    /// The number residents call about this station: said when the kiosk is
+    /// out of service, printed on its notices. 12345 (the government hotline) until set.
+    public var phone = "12345"
 }
 
 /// The provincial platform (docs/platform-api.yaml) and how applications reach it.

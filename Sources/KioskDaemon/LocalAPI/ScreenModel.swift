@@ -67,6 +67,8 @@ struct ScreenModel: Encodable, Equatable {
     var elderlyMode: Bool
     var language: String
     var online: Bool
+    /// On the attract screen while the kiosk takes no visit: why, and whom to call (暂停服务).
+    var outOfService: String?
     /// What was last said (and is shown as the screen's prompt).
     var prompt: String?
     var message: String?
@@ -110,6 +112,9 @@ struct ScreenModel: Encodable, Equatable {
         elderlyMode = state.elderlyMode
         language = state.language
         online = state.online
+        if let reason = state.outOfService, state.visit == nil, state.agent == nil {
+            outOfService = words.render(SessionText(.outOfService, ["reason": .text(reason), "phone": .verbatim(reducer.settings.stationPhone)]))
+        }
         message = state.visit?.message.map(words.render)
         notice = state.notice.map(words.render)
         idleWarning = state.idleWarningShown
@@ -148,6 +153,7 @@ struct ScreenModel: Encodable, Equatable {
         default:
             break
         }
+        if self.prompt == nil, screen == "attract", let outOfService { self.prompt = outOfService }
         if self.prompt == nil { self.prompt = Self.defaultPrompts[screen].map { words.render(SessionText($0)) } }
         if screen == "form", let choice = visit?.choice {
             let values = reducer.formValues(state)

@@ -147,11 +147,14 @@ public actor SessionRuntime {
     }
 
     /// Ticks the session's clock every second until the task is canceled, and
-    /// tells the session when the platform link (`linkUp`) comes or goes.
-    public func runClock(linkUp: @escaping @Sendable () -> Bool = { false }) async {
+    /// tells the session when the platform link (`linkUp`) comes or goes and
+    /// when the kiosk can take no visit (`outOfService`, why) or can again.
+    public func runClock(linkUp: @escaping @Sendable () -> Bool = { false }, outOfService: @escaping @Sendable () -> SessionText? = { nil }) async {
         while !Task.isCancelled {
             let up = linkUp()
             if up != state.online { send(.networkChanged(online: up)) }
+            let reason = outOfService()
+            if reason != state.outOfService { send(.serviceChanged(outOfService: reason)) }
             send(.tick(now: now()))
             try? await Task.sleep(for: .seconds(1))
         }
@@ -343,11 +346,12 @@ struct SessionService: Service {
     let runtime: SessionRuntime
     let reader: (any CardReader)?
     let linkUp: @Sendable () -> Bool
+    let outOfService: @Sendable () -> SessionText?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await runtime.runClock(linkUp: linkUp) }
+                group.addTask { await runtime.runClock(linkUp: linkUp, outOfService: outOfService) }
                 if let reader { group.addTask { await runtime.follow(reader) } }
             }
         }

@@ -94,7 +94,8 @@ public struct Daemon: Sendable {
                     .init(service: DeviceWatchService(watches: watches, metrics: metrics, session: session, interval: config.admin.healthCheck)),
                     .init(service: AdminService(path: config.admin.socket, group: config.admin.group, commands: admin, logger: logger)),
                     .init(service: HeartbeatService(commands: admin, interval: config.admin.heartbeat, logger: logger)),
-                    .init(service: SessionService(runtime: session, reader: reader, linkUp: { [forwarder = uplink.forwarder] in forwarder.linkUp })),
+                    .init(service: SessionService(runtime: session, reader: reader, linkUp: { [forwarder = uplink.forwarder] in forwarder.linkUp },
+                                                  outOfService: { [uplink] in uplink.outOfService })),
                     .init(service: CatalogueRefresher(
                         services: services, client: uplink.client, region: String(config.station.code.prefix(9)),
                         interval: config.services.catalogueRefresh.seconds, retry: 300, logger: logger)),

@@ -1,13 +1,15 @@
 import Foundation
 import KioskCore
+import SystemIO
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// kioskd's state directory: created on first start (mode 0700, it will
-/// hold residents' sealed applications), and locked so that one kioskd owns
-/// it — and with it the station's devices — at a time.
+/// hold residents' sealed applications) with its name made durable, and
+/// locked so that one kioskd owns it — and with it the station's devices —
+/// at a time.
 public final class StateDirectory: Sendable {
     /// The absolute path.
     public let path: String
@@ -17,10 +19,8 @@ public final class StateDirectory: Sendable {
     /// - Throws: A ``StartupError`` that says what to do.
     public init(path: String) throws {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        do {
-            try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StartupError("cannot create the state directory \(absolute): \((error as NSError).localizedDescription); choose another with --state-dir or fix its parent's permissions")
+        do { try DurableFiles.createDirectories(absolute, mode: 0o700) } catch {
+            throw StartupError("cannot create the state directory \(absolute): \(error); choose another with --state-dir or fix its parent's permissions")
         }
         guard access(absolute, W_OK) == 0 else {
             throw StartupError("the state directory \(absolute) is not writable by this user: fix its owner, or choose another with --state-dir")

@@ -4,6 +4,7 @@ import KioskCore
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SystemIO
 import Uplink
 
 /// What the station offers: the service catalogue, the holiday calendar and
@@ -56,7 +57,7 @@ public final class StationServices: Sendable {
         refusal.withLock { $0 = problem }
         store = Mutex(CatalogueStore(catalogue))
         sessionSettings = SessionSettings(
-            stationCode: config.station.code, stationName: config.station.name,
+            stationCode: config.station.code, stationName: config.station.name, stationPhone: config.station.phone,
             // The station code begins with the 9-digit code of its township (乡镇/街道).
             regionCode: String(config.station.code.prefix(9)),
             trackingURLBase: config.services.trackingURL, idleTimeout: config.session.idleTimeout.seconds,
@@ -86,8 +87,8 @@ public final class StationServices: Sendable {
 
     private func keep(data: Data) {
         do {
-            try FileManager.default.createDirectory(atPath: (lastGoodPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try data.write(to: URL(fileURLWithPath: lastGoodPath), options: .atomic)
+            try DurableFiles.createDirectories(DurableFiles.parent(of: lastGoodPath), mode: 0o700)
+            try DurableFiles.write(Array(data), to: lastGoodPath, mode: 0o600)
         } catch {
             logger.warning("could not keep a copy of the catalogue in \(lastGoodPath): \(error)")
         }

@@ -16,6 +16,9 @@ final class StationUplink: Sendable {
     /// Why applications cannot be sealed, when the platform's key was unreadable.
     let keyProblem: String?
 
+    /// Why the kiosk takes no new visit, in the resident's words, or nil: the outbox went back.
+    var outOfService: SessionText? { outbox.wentBack == nil ? nil : SessionText(.outOfServiceOutbox) }
+
     /// Opens the outbox and prepares the platform client.
     /// - Throws: A ``StartupError`` that says what to do.
     /// `now` is the outbox's clock (the churn tool backdates its made-up applications with it).
@@ -34,6 +37,7 @@ final class StationUplink: Sendable {
         var settings = Outbox.Settings(stationCode: config.station.code)
         settings.purgeAfter = config.outbox.purgeAfter.seconds
         settings.retention = config.outbox.retention.seconds
+        settings.issuedMarkPath = stateDirectory.path + "/issued"
         if let now { settings.now = now }
         do {
             outbox = try Outbox(directory: stateDirectory.path + "/outbox", platformKey: key, settings: settings, logger: logger)
@@ -89,7 +93,7 @@ final class StationUplink: Sendable {
     func health(queue summary: Result<Outbox.Summary, any Error>? = nil) -> [ComponentHealth] {
         let queue: ComponentHealth
         do {
-            queue = Self.health(of: try (summary ?? Result { try outbox.summary() }).get(), keyProblem: keyProblem)
+            queue = Self.health(of: try (summary ?? Result { try outbox.summary() }).get(), keyProblem: keyProblem, wentBack: outbox.wentBack)
         } catch {
             queue = ComponentHealth(name: "outbox", status: "error", detail: "the outbox cannot be read: \(error)")
         }
@@ -100,7 +104,7 @@ final class StationUplink: Sendable {
         return [queue, link]
     }
 
-    static func health(of summary: Outbox.Summary, keyProblem: String?) -> ComponentHealth {
+    static func health(of summary: Outbox.Summary, keyProblem: String?, wentBack: String? = nil) -> ComponentHealth {
         let queued = summary.counts[.queued] ?? 0
         let dead = summary.counts[.deadLetter] ?? 0
         var parts = ["\(queued) queued"]
@@ -112,7 +116,10 @@ final class StationUplink: Sendable {
         if summary.flagged > 0 { parts.append("\(summary.flagged) with missing files") }
         var detail = parts.joined(separator: ", ")
         let status: String
-        if let keyProblem {
+        if let wentBack {
+            status = "went_back"
+            detail += "; new applications are refused: \(wentBack)"
+        } else if let keyProblem {
             status = "no_platform_key"
             detail += "; new applications are refused: \(keyProblem)"
         } else if dead > 0 || summary.flagged > 0 {

@@ -174,6 +174,10 @@ extension PlatformSimulator {
               let attachments = body["attachments"] as? [[String: Any]] else {
             return json(400, ["error": "the submission is not the JSON docs/platform-api.yaml describes"])
         }
+        if state.withLock({ $0.cases[tracking] != nil }) {
+            // A key the platform has not seen, with a number it holds: the station issued the number twice.
+            return json(409, ["error": "tracking number \(tracking) is held already, from another application (another idempotency key)", "code": "tracking_number_taken"])
+        }
         if tls != nil, let station = body["station_code"] as? String, station != request.clientCommonName {
             return json(403, ["error": "the station's certificate is for \(request.clientCommonName ?? "nobody"), not station \(station)"])
         }
@@ -185,7 +189,8 @@ extension PlatformSimulator {
                 return json(400, ["error": "an attachment entry lacks index, bytes or sha256"])
             }
             guard let data = uploads[index], data.count == bytes else {
-                return json(409, ["error": "attachment \(index) has \(uploads[index]?.count ?? 0) of \(bytes) bytes: upload it, then submit again"])
+                return json(409, ["error": "attachment \(index) has \(uploads[index]?.count ?? 0) of \(bytes) bytes: upload it, then submit again",
+                                  "code": "attachments_incomplete"])
             }
             guard SHA256.hash(data: data).map({ String(format: "%02x", $0) }).joined() == sha else {
                 return json(400, ["error": "attachment \(index) does not match its SHA-256"])
