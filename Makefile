@@ -17,7 +17,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -functi
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/kioskd-code-order.txt -Xlinker --no-warn-symbol-ordering \
 	-Xlinker -T -Xlinker $(CURDIR)/scripts/kioskd-code-layout.ld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all build release test demo bench crash-test soak screens pinyin code-order deps swift-check clean
+.PHONY: all build release test demo bench crash-test power-cut soak screens pinyin code-order deps swift-check clean
 
 all: build
 
@@ -42,6 +42,8 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	/usr/bin/python3 Tests/UI/visit_test.py
+	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
+	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12
 	/usr/bin/python3 scripts/soak.py --minutes 2
 
 # The fault campaign: simulated residents against kioskd with faults everywhere (docs/testing.md, "Soak").
@@ -70,6 +72,15 @@ demo: deps
 	@scripts/start-cups.sh
 	$(SWIFT) build
 	scripts/demo.sh
+
+# The long power-cut run: the state directory on a layer that keeps only what was fsynced,
+# power cut at random during visits, enqueues, uploads and purges (make test runs 12; docs/testing.md).
+POWER_CUTS ?= 200
+power-cut: deps
+	@scripts/install-deps.sh test
+	$(SWIFT) build
+	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
+	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles $(POWER_CUTS)
 
 # The long crash-safety run: 1,000 SIGKILLs of a child kioskd (make test runs 60).
 CRASH_KILLS ?= 1000

@@ -13,6 +13,8 @@ build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjp
 # openssl makes the throw-away PKI of the mutual-TLS tests, curl is the
 # upload benchmark's baseline.
 services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-airscan openssl curl"
+# The power-cut test's layer that forgets what a power cut forgets (FUSE, through fusepy).
+powercut="python3-fusepy"
 # The touchscreen page in a real browser: Debian's headless Chromium driven by
 # selenium (Debian's python3, not a virtualenv), with fonts that render Chinese.
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
@@ -27,7 +29,7 @@ data="unicode-data"
 release="libcurl4-openssl-dev"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services $browser $speech $monitoring" ;;
+  test)  wanted="$build $services $browser $speech $monitoring $powercut" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   data)  wanted="$data" ;;
   release) wanted="$build $release" ;;
