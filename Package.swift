@@ -27,7 +27,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -66,15 +65,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The road to the platform: its HTTP client and the forwarder, which drains
+        // The road to the platform: its HTTP link (SwiftNIO) and the forwarder, which drains
         // any ForwardingQueue (KioskCore's port; the Outbox implements it).
         .target(
             name: "Uplink",
             dependencies: [
-                "KioskCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "KioskCore", "SystemIO",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],

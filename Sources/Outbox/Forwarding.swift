@@ -119,6 +119,9 @@ extension Outbox: ForwardingQueue {
                 WHERE tracking_number = ? AND state IN ('dead_letter', 'queued') AND problem IS NULL AND envelope IS NOT NULL
                 """, arguments: [settings.now(), tracking.value])
             guard db.changesCount > 0 else { return false }
+            // From the start: the platform's answers say how much it holds (it may have lost what it acknowledged).
+            try db.execute(sql: "UPDATE attachment SET uploaded_bytes = 0 WHERE application_id = (SELECT id FROM application WHERE tracking_number = ?)",
+                           arguments: [tracking.value])
             try appendAudit(db, action: "requeued", trackingNumber: tracking.value, actor: "maintainer", detail: "kioskctl queue retry")
             return true
         }

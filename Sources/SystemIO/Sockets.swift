@@ -200,3 +200,13 @@ public func connectUnix(path: String) throws(IOFailure) -> Int32 {
     }
     return fd
 }
+
+/// Whether `host` is this machine: localhost, or a loopback address read as one
+/// (127.0.0.0/8, ::1), never a name that merely starts like one (`127.attacker.example`).
+public func isLoopbackHost(_ host: String) -> Bool {
+    if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+    let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in
+        !part.isEmpty && part.count <= 3 && part.utf8.allSatisfy { (48...57).contains($0) } && (Int(part) ?? 256) <= 255
+    }
+}

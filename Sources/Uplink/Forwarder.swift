@@ -64,6 +64,8 @@ public final class Forwarder: Sendable {
         case uploaded(bytes: Int)
         /// Nothing more is due after a round of sending (or trying): the forwarder waits.
         case caughtUp
+        /// The platform broke the API (a redirect, a bad offset, an answer too large …): `kind` names it.
+        case platformFault(kind: String)
     }
 
     /// Creates a forwarder draining `outbox` to `platform`. `now` is the clock in
@@ -176,12 +178,18 @@ public final class Forwarder: Sendable {
         }
     }
 
+    /// Uploads without progress (or offsets answered back) in a row before the attempt is given up, with backoff.
+    static let stalledRounds = 3
+
     private func send(_ attachment: SealedAttachment, of upload: SealedUpload) async throws {
         // Start where the platform last acknowledged; if it holds more or less
         // (part of a cut chunk, or a crash before progress was recorded), its
-        // 409 says how much, and the upload goes on from there.
-        var offset = attachment.uploadedBytes
-        guard offset < attachment.bytes else { return }
+        // 409 says how much, and the upload goes on from there. Every offset it
+        // answers is checked first: within the file, and not below what it acknowledged before.
+        let total = attachment.bytes
+        let floor = min(max(0, attachment.uploadedBytes), total)
+        var offset = floor
+        guard offset < total else { return }
         logger.debug("\(upload.trackingNumber): uploading attachment \(attachment.position) from byte \(offset) of \(attachment.bytes)")
         let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: attachment.path))
         var complete = false
@@ -191,18 +199,35 @@ public final class Forwarder: Sendable {
             try? file.close()
             if !complete, offset > attachment.uploadedBytes { try? outbox.recordUploaded(upload.trackingNumber, position: attachment.position, bytes: offset) }
         }
-        while offset < attachment.bytes {
+        var stalled = 0, highest = floor
+        while offset < total {
             try file.seek(toOffset: UInt64(offset))
-            let chunk = file.readData(ofLength: min(settings.chunkSize, attachment.bytes - offset))
-            do {
-                let acknowledged = try await platform.append(key: upload.idempotencyKey, index: attachment.position, offset: offset, total: attachment.bytes, chunk: chunk)
-                observe(.uploaded(bytes: max(0, acknowledged - offset)))
-                offset = acknowledged
-            } catch .offsetMismatch(let acknowledged) {
-                offset = acknowledged
+            let chunk = file.readData(ofLength: min(settings.chunkSize, total - offset))
+            let answered = try await acknowledgedOffset(upload, attachment, offset: offset, chunk: chunk)
+            guard (0...total).contains(answered), answered >= highest else {
+                throw PlatformFailure.misbehaved(kind: "bad_offset", reason: "it answered Upload-Offset \(answered) for attachment \(attachment.position) of "
+                                                 + "\(total) bytes, \(answered < 0 || answered > total ? "outside the file" : "below the \(highest) it acknowledged before")")
             }
+            if answered > offset { observe(.uploaded(bytes: answered - offset)) }
+            stalled = answered > highest ? 0 : stalled + 1
+            guard stalled < Self.stalledRounds else {
+                throw PlatformFailure.misbehaved(kind: "no_progress", reason: "the upload of attachment \(attachment.position) made no progress in "
+                                                 + "\(Self.stalledRounds) requests (the platform holds \(answered) of \(total) bytes)")
+            }
+            highest = max(highest, answered)
+            offset = answered
         }
         complete = true
+    }
+
+    /// The platform's offset after sending `chunk` at `offset`: its answer, or the offset its 409 says it holds.
+    private func acknowledgedOffset(_ upload: SealedUpload, _ attachment: SealedAttachment, offset: Int, chunk: Data) async throws(PlatformFailure) -> Int {
+        do {
+            return try await platform.append(key: upload.idempotencyKey, index: attachment.position, offset: offset, total: attachment.bytes, chunk: chunk)
+        } catch {
+            guard case .offsetMismatch(let held) = error else { throw error }
+            return held
+        }
     }
 
     /// The body of `POST /v1/applications` for an upload (docs/platform-api.yaml, `Submission`).
@@ -230,9 +255,14 @@ public final class Forwarder: Sendable {
             try? outbox.scheduleRetry(tracking, at: now() + backoff, error: failure.description)
             logger.warning("\(tracking): \(failure); the link looks down, probing")
         case .retryable(_, let retryAfter, _):
-            let delay = max(retryAfter ?? 0, backoff)
+            // Retry-After is at most a day (the client reads no more); the backoff at most maxDelay.
+            let delay = max(min(retryAfter ?? 0, 86_400), backoff)
             try? outbox.scheduleRetry(tracking, at: now() + delay, error: failure.description)
             logger.warning("\(tracking): \(failure); retrying in \(Int(delay)) s")
+        case .misbehaved(let kind, _):
+            observe(.platformFault(kind: kind))
+            try? outbox.scheduleRetry(tracking, at: now() + backoff, error: failure.description)
+            logger.error("\(tracking): \(failure); retrying in \(Int(backoff)) s")
         case .offsetMismatch:
             try? outbox.scheduleRetry(tracking, at: now(), error: failure.description)
         }

@@ -1,9 +1,9 @@
-import AsyncHTTPClient
 import Foundation
 import KioskCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SystemIO
 
 /// How a platform request failed, as far as retrying is concerned.
 public enum PlatformFailure: Error, Sendable, CustomStringConvertible {
@@ -13,6 +13,10 @@ public enum PlatformFailure: Error, Sendable, CustomStringConvertible {
     case retryable(status: Int, retryAfter: Double?, reason: String)
     /// Any other 4xx: the platform will not take this application as it is.
     case final(status: Int, reason: String)
+    /// The platform (or something posing as it) broke the API: a redirect, an
+    /// offset outside the upload, no progress, an answer too large, too slow or
+    /// not what the API says. Tried again later, with backoff; `kind` names it for the metrics.
+    case misbehaved(kind: String, reason: String)
     /// The platform holds a different number of bytes of an upload: resume from there.
     case offsetMismatch(Int)
 
@@ -22,6 +26,7 @@ public enum PlatformFailure: Error, Sendable, CustomStringConvertible {
         case .network(let reason): "the platform did not answer: \(reason)"
         case .retryable(let status, _, let reason): "the platform answered \(status): \(reason)"
         case .final(let status, let reason): "the platform refused it (\(status)): \(reason)"
+        case .misbehaved(_, let reason): "the platform broke the API: \(reason)"
         case .offsetMismatch(let offset): "the platform holds \(offset) bytes of the upload"
         }
     }
@@ -42,8 +47,9 @@ public protocol PlatformAPI: Sendable {
     func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)?
 }
 
-/// TLS for the platform link: the station's client certificate and key, and
-/// the platform's CA, pinned (no other CA is trusted).
+/// TLS for the platform link: the station's client certificate and key, the
+/// platform's CA (no other CA is trusted), and optionally the platform's
+/// public key pinned. TLS 1.2 at least.
 public struct PlatformTLS: Sendable {
     /// The station's client certificate (chain), PEM.
     public var certificateChainPEM: String
@@ -51,96 +57,119 @@ public struct PlatformTLS: Sendable {
     public var privateKeyPEM: String
     /// The platform's CA, PEM: the only one trusted.
     public var caPEM: String
+    /// Base64 SHA-256 hashes of the platform's SubjectPublicKeyInfo, one of
+    /// which its certificate's key must have (empty: the CA alone decides).
+    public var pins: [String]
 
-    /// The three PEM texts.
-    public init(certificateChainPEM: String, privateKeyPEM: String, caPEM: String) {
+    /// The three PEM texts, and the pins if any.
+    public init(certificateChainPEM: String, privateKeyPEM: String, caPEM: String, pins: [String] = []) {
         self.certificateChainPEM = certificateChainPEM
         self.privateKeyPEM = privateKeyPEM
         self.caPEM = caPEM
+        self.pins = pins
     }
 }
 
-/// The platform API over HTTP(S) with AsyncHTTPClient: the forwarder's
-/// ``PlatformAPI`` and the session's ``PlatformServices``.
+/// The platform API over HTTP(S) on a ``PlatformLink``: the forwarder's
+/// ``PlatformAPI`` and the session's ``PlatformServices``. Every number and
+/// every answer from the platform is checked before it is used.
 public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
-    private let base: String
-    private let client: HTTPClient
+    private let link: PlatformLink
 
-    /// Creates a client for `baseURL`. Plain `http:` is refused unless the host is loopback.
-    public init(baseURL: String, tls: PlatformTLS?, connectTimeout: Duration = .seconds(5)) throws {
-        guard let url = URL(string: baseURL), let scheme = url.scheme, let host = url.host else {
+    /// When the station's client certificate stops being valid (nil over plain http).
+    public let certificateExpiry: Date?
+
+    /// Creates a client for `baseURL`. Plain `http:` is refused unless the host
+    /// is this machine. `timeout` and `minimumRate` are each exchange's budget
+    /// (``PlatformLink``).
+    public init(baseURL: String, tls: PlatformTLS?, timeout: Duration = .seconds(30), minimumRate: Int = 8 * 1024) throws {
+        guard let url = URL(string: baseURL), let scheme = url.scheme, let host = url.host, !host.isEmpty else {
             throw PlatformConfigurationError("platform.url \"\(baseURL)\" is not a URL such as https://zwfw-gateway.example.gov.cn")
         }
-        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-        guard scheme == "https" || (scheme == "http" && loopback) else {
+        guard scheme == "https" || (scheme == "http" && isLoopbackHost(host)) else {
             throw PlatformConfigurationError("platform.url \"\(baseURL)\" is plain HTTP to a host that is not this machine: the platform link must be https with the station's certificate")
         }
-        var configuration = HTTPClient.Configuration(
-            timeout: .init(connect: .milliseconds(connectTimeout.components.seconds * 1000), read: .seconds(60)))
+        var context: NIOSSLContext?
+        var expiry: Date?
         if scheme == "https" {
             guard let tls else { throw PlatformConfigurationError("platform.url is https: platform.client_certificate, platform.client_key and platform.ca are needed") }
             var settings = TLSConfiguration.makeClientConfiguration()
+            settings.minimumTLSVersion = .tlsv12
             do {
-                settings.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8)).map { .certificate($0) }
+                let chain = try NIOSSLCertificate.fromPEMBytes(Array(tls.certificateChainPEM.utf8))
+                settings.certificateChain = chain.map { .certificate($0) }
                 settings.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem))
                 settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(tls.caPEM.utf8)))
+                expiry = chain.first.map { Date(timeIntervalSince1970: Double($0.notValidAfter)) }
             } catch {
                 throw PlatformConfigurationError("the station's TLS files cannot be read as PEM: \(error)")
             }
             settings.certificateVerification = .fullVerification
-            configuration.tlsConfiguration = settings
+            do { context = try NIOSSLContext(configuration: settings) } catch {
+                throw PlatformConfigurationError("the station's TLS files do not go together (is the key the certificate's?): \(error)")
+            }
         }
-        base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        certificateExpiry = expiry
+        let path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        link = PlatformLink(host: host, port: url.port ?? (scheme == "https" ? 443 : 80), basePath: path, tls: context, pins: Set(tls?.pins ?? []),
+                            budget: .init(timeout: timeout, minimumRate: minimumRate))
     }
-
-    deinit { try? client.syncShutdown() }
 
     /// Closes the client's connections.
-    public func shutdown() async { try? await client.shutdown() }
+    public func shutdown() async { link.shutdown() }
 
-    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws(PlatformFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+    /// What each answer's body may be at most: what the API's answers need, with room.
+    enum Limit {
+        static let small = 16 * 1024
+        static let answer = 256 * 1024
+        static let catalogue = 16 * 1024 * 1024
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                      limit: Int = Limit.small) async throws(PlatformFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        let response: PlatformLink.Response
         do {
-            let response = try await client.execute(request, timeout: .seconds(60))
-            var buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
-            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            return (Int(response.status.code), response.headers, bytes)
+            response = try await link.exchange(method, path, headers: headers, body: body, limit: limit)
         } catch {
-            throw .network(Self.explain(error))
+            switch error {
+            case .network(let reason): throw .network(reason)
+            case .tooSlow(let reason): throw .misbehaved(kind: "too_slow", reason: reason)
+            case .tooLarge(let limit): throw .misbehaved(kind: "too_large", reason: "its answer to \(method) \(path) is larger than the \(limit) bytes it may be")
+            }
         }
+        if (300..<400).contains(response.status) {
+            // Only the configured platform can acknowledge: a redirect is followed nowhere.
+            let location = response.headers.first(name: "Location").map { " to \($0.prefix(200))" } ?? ""
+            throw .misbehaved(kind: "redirect", reason: "it answered \(response.status)\(location) to \(method) \(path); kioskd follows no redirect: "
+                              + "is platform.url the platform's address, or is something on the link answering for it?")
+        }
+        return (response.status, response.headers, response.body)
     }
 
-    /// Network failures in words a maintainer can act on; TLS ones say which side refused.
-    static func explain(_ error: any Error) -> String {
-        let text = "\(error)"
-        let upper = text.uppercased()
-        if upper.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "TLS: the platform's certificate is not from the pinned CA (platform.ca) or not for this host, so nothing was sent; is something intercepting the link? (\(text))"
-        }
-        if upper.contains("CERTIFICATE_REQUIRED") || upper.contains("BAD_CERTIFICATE") || upper.contains("UNKNOWN_CA") || upper.contains("CERTIFICATE_UNKNOWN") {
-            return "TLS: the platform refused the station's certificate (platform.client_certificate): is it the one the platform issued, and still valid? (\(text))"
-        }
-        return text
-    }
+    /// Network failures in words a maintainer can act on.
+    static func explain(_ error: any Error) -> String { PlatformLink.explain(error) }
 
     /// Turns a non-success answer into a failure.
     private func failure(_ status: Int, _ headers: HTTPHeaders, _ body: [UInt8]) -> PlatformFailure {
         let reason = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? String
             ?? String(decoding: body.prefix(200), as: UTF8.self)
         if status == 408 || status == 429 || status >= 500 {
-            return .retryable(status: status, retryAfter: headers.first(name: "Retry-After").flatMap(Double.init), reason: reason)
+            return .retryable(status: status, retryAfter: headers.first(name: "Retry-After").flatMap(Self.retryAfter), reason: reason)
         }
         return .final(status: status, reason: reason.isEmpty ? "no reason given" : reason)
+    }
+
+    /// A Retry-After in seconds (RFC 9110's delay-seconds), at most a day; nil for anything else.
+    static func retryAfter(_ text: String) -> Double? {
+        let digits = text.trimmingCharacters(in: .whitespaces)
+        guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy(\.isPlainDigit), let seconds = Int(digits) else { return nil }
+        return Double(min(seconds, 86_400))
     }
 
     /// The platform's service catalogue for `region` when it has one other
     /// than `version`; nil when the station's is current (304) or none is published (404).
     public func catalogue(region: String, current version: String) async throws(PlatformFailure) -> [UInt8]? {
-        let (status, headers, body) = try await send(.GET, "/v1/catalogue?region=\(region)", headers: [("If-None-Match", "\"\(version)\"")])
+        let (status, headers, body) = try await send(.GET, "/v1/catalogue?region=\(region)", headers: [("If-None-Match", "\"\(version)\"")], limit: Limit.catalogue)
         if status == 304 || status == 404 { return nil }
         guard status == 200 else { throw failure(status, headers, body) }
         return body
@@ -152,7 +181,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
             "consent": String(decoding: consent, as: UTF8.self), "consent_id": consentID, "certificate_types": types,
         ], accepting: [200])
         guard let found = answer["certificates"] as? [[String: Any]] else {
-            throw .retryable(status: 200, retryAfter: nil, reason: "the e-certificate answer is not JSON with certificates")
+            throw .misbehaved(kind: "garbage", reason: "the e-certificate answer is not JSON with certificates")
         }
         return Set(found.compactMap { $0["type"] as? String })
     }
@@ -182,14 +211,14 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     /// POSTs a JSON object; returns the JSON object answered (empty when the body is not one).
     private func post(_ path: String, _ object: [String: Any], accepting statuses: Set<Int> = [200, 201]) async throws(PlatformFailure) -> [String: Any] {
         let (status, headers, reply) = try await send(.POST, path, headers: [("Content-Type", "application/json")],
-                                                       body: try? JSONSerialization.data(withJSONObject: object))
+                                                       body: (try? JSONSerialization.data(withJSONObject: object)).map(Array.init), limit: Limit.answer)
         guard statuses.contains(status) else { throw failure(status, headers, reply) }
         return ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any]) ?? [:]
     }
 
     private func reference(in answer: [String: Any], of what: String) throws(PlatformFailure) -> String {
-        guard let reference = answer["reference"] as? String else {
-            throw .retryable(status: 201, retryAfter: nil, reason: "the \(what) answer has no reference")
+        guard let reference = answer["reference"] as? String, (1...100).contains(reference.count) else {
+            throw .misbehaved(kind: "garbage", reason: "the \(what) answer has no reference")
         }
         return reference
     }
@@ -220,7 +249,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
 
     /// The station's health (POST /v1/heartbeat): the same summary /healthz and `kioskctl status` give.
     public func heartbeat(_ summary: Data) async throws(PlatformFailure) {
-        let (status, headers, body) = try await send(.POST, "/v1/heartbeat", headers: [("Content-Type", "application/json")], body: summary)
+        let (status, headers, body) = try await send(.POST, "/v1/heartbeat", headers: [("Content-Type", "application/json")], body: Array(summary))
         guard (200..<300).contains(status) else { throw failure(status, headers, body) }
     }
 
@@ -228,17 +257,26 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     public func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int {
         let (status, headers, body) = try await send(.PATCH, "/v1/uploads/\(key)/\(index)", headers: [
             ("Upload-Offset", String(offset)), ("Upload-Length", String(total)), ("Content-Type", "application/offset+octet-stream"),
-        ], body: chunk)
-        let acknowledged = headers.first(name: "Upload-Offset").flatMap(Int.init)
+        ], body: Array(chunk))
+        // Digits only: "-5", "+5", "1e9" and anything else the platform might send is no offset.
+        let acknowledged = headers.first(name: "Upload-Offset").flatMap { text in
+            text.count <= 18 && !text.isEmpty && text.allSatisfy(\.isPlainDigit) ? Int(text) : nil
+        }
         if status == 409, let acknowledged { throw .offsetMismatch(acknowledged) }
-        guard status == 204 || status == 200 else { throw failure(status, headers, body) }
-        guard let acknowledged else { throw .retryable(status: status, retryAfter: nil, reason: "the upload answer had no Upload-Offset") }
+        guard status == 204 || status == 200 else {
+            if status == 409 { throw .misbehaved(kind: "bad_offset", reason: "a 409 to an upload without an Upload-Offset that is a number") }
+            throw failure(status, headers, body)
+        }
+        guard let acknowledged else {
+            throw .misbehaved(kind: "bad_offset", reason: "the upload answer's Upload-Offset \"\(headers.first(name: "Upload-Offset")?.prefix(40) ?? "")\" is not a number of bytes")
+        }
         return acknowledged
     }
 
     /// `POST /v1/applications` with the idempotency key: returns the case number.
     public func submit(key: String, body: Data) async throws(PlatformFailure) -> String {
-        let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")], body: body)
+        let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")],
+                                                       body: Array(body), limit: Limit.answer)
         guard status == 201 || status == 200 else {
             if status == 409 {
                 let code = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["code"] as? String
@@ -251,18 +289,19 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
             }
             throw failure(status, headers, answer)
         }
-        guard let caseNumber = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["case_number"] as? String else {
-            throw .retryable(status: status, retryAfter: nil, reason: "the answer is not the JSON the API describes")
+        guard let caseNumber = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["case_number"] as? String,
+              (1...50).contains(caseNumber.count), !caseNumber.contains(where: \.isNewline) else {
+            throw .misbehaved(kind: "garbage", reason: "the answer to a submission is not the JSON the API describes (no case_number of 1 to 50 characters)")
         }
         return caseNumber
     }
 
     /// `GET /v1/applications/{tracking}`: the case's status, nil when the platform does not know it.
     public func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)? {
-        let (status, headers, body) = try await send(.GET, "/v1/applications/\(tracking)")
+        let (status, headers, body) = try await send(.GET, "/v1/applications/\(tracking)", limit: Limit.answer)
         if status == 404 { return nil }
         guard status == 200, let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let value = object["status"] as? String else {
-            if status == 200 { throw .retryable(status: status, retryAfter: nil, reason: "the status answer is not JSON") }
+            if status == 200 { throw .misbehaved(kind: "garbage", reason: "the status answer is not JSON with a status") }
             throw failure(status, headers, body)
         }
         return (value, object["detail"] as? String)
@@ -274,4 +313,9 @@ public struct PlatformConfigurationError: Error, CustomStringConvertible, Sendab
     /// What is wrong and which setting to change.
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Character {
+    /// 0 to 9, and nothing else that Unicode calls a number.
+    var isPlainDigit: Bool { isASCII && isNumber }
 }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// The station's HTTP/1.1 link to the platform (SwiftNIO), made for a link
@@ -66,7 +67,13 @@ final class PlatformLink: Sendable {
     private let tls: NIOSSLContext?
     private let pins: Set<String>
     private let budget: Budget
-    private let idle = Mutex<[any Channel]>([])
+    /// A connection and the handler that gathers its answers.
+    private struct Connection: Sendable {
+        var channel: any Channel
+        var collector: Collector
+    }
+
+    private let idle = Mutex<[Connection]>([])
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     /// A link to `host:port` (paths below `basePath`); with `tls`, HTTPS whose
@@ -82,20 +89,37 @@ final class PlatformLink: Sendable {
 
     /// Closes the connections kept.
     func shutdown() {
-        for channel in idle.withLock({ channels in defer { channels.removeAll() }; return channels }) { channel.close(promise: nil) }
+        for kept in idle.withLock({ kept in defer { kept.removeAll() }; return kept }) { kept.channel.close(promise: nil) }
     }
 
     /// One exchange: the request, and the whole answer (at most `limit` bytes of body).
+    /// A kept connection the platform closed meanwhile is replaced once, for a
+    /// request that may be repeated (GET, HEAD, PATCH at an offset, anything
+    /// with an Idempotency-Key).
     func exchange(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?, limit: Int) async throws(Failure) -> Response {
         let started = ContinuousClock.now
-        let channel = try await connection(started: started)
+        let repeatable = [.GET, .HEAD, .PATCH].contains(method) || headers.contains { $0.0.lowercased() == "idempotency-key" }
+        if repeatable, let kept = keptConnection() {
+            do {
+                return try await exchange(on: kept, method, path, headers: headers, body: body, limit: limit, started: started)
+            } catch .network {
+                // Closed by the platform while it was kept: a new connection, within the same budget.
+            }
+        }
+        let connection = try await newConnection(started: started)
+        return try await exchange(on: connection, method, path, headers: headers, body: body, limit: limit, started: started)
+    }
+
+    private func exchange(on connection: Connection, _ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?, limit: Int,
+                          started: ContinuousClock.Instant) async throws(Failure) -> Response {
+        let (channel, collector) = (connection.channel, connection.collector)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: basePath + path)
         head.headers.add(name: "Host", value: port == (tls == nil ? 80 : 443) ? host : "\(host):\(port)")
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
         let sent = body?.count ?? 0
         let budget = self.budget
-        let answer: EventLoopFuture<Response> = channel.pipeline.handler(type: Collector.self).flatMap { collector in
+        let answer: EventLoopFuture<Response> = channel.eventLoop.flatSubmit {
             let promise = channel.eventLoop.makePromise(of: Response.self)
             collector.expect(promise, limit: limit)
             // The budget is checked twice a second: a trickle that keeps the socket busy still runs out of it.
@@ -119,7 +143,7 @@ final class PlatformLink: Sendable {
             if response.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) || !channel.isActive {
                 channel.close(promise: nil)
             } else {
-                idle.withLock { $0.append(channel) }
+                idle.withLock { $0.append(connection) }
             }
             return response
         } catch let failure as Failure {
@@ -131,12 +155,17 @@ final class PlatformLink: Sendable {
         }
     }
 
-    /// A kept connection, or a new one whose TLS (and pin) has been checked.
-    private func connection(started: ContinuousClock.Instant) async throws(Failure) -> any Channel {
+    private func keptConnection() -> Connection? {
         while let kept = idle.withLock({ $0.popLast() }) {
-            if kept.isActive { return kept }
+            if kept.channel.isActive { return kept }
         }
+        return nil
+    }
+
+    /// A new connection whose TLS (and pin) has been checked, within the budget's timeout.
+    private func newConnection(started: ContinuousClock.Instant) async throws(Failure) -> Connection {
         let tls = self.tls, host = self.host, pins = self.pins
+        let collector = Collector()
         let connectTimeout = budget.timeout
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000))
@@ -148,7 +177,7 @@ final class PlatformLink: Sendable {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(Collector())
+                    try channel.pipeline.syncOperations.addHandler(collector)
                 }
             }
         let channel: any Channel
@@ -157,9 +186,12 @@ final class PlatformLink: Sendable {
         } catch {
             throw .network(Self.explain(error))
         }
-        guard tls != nil else { return channel }
+        guard tls != nil else { return Connection(channel: channel, collector: collector) }
+        // A platform that accepts the connection and never finishes the handshake holds nobody up.
+        let stalled = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)) { channel.close(promise: nil) }
+        defer { stalled.cancel() }
         do {
-            try await channel.pipeline.handler(type: Collector.self).flatMap { $0.handshake }.get()
+            try await channel.eventLoop.flatSubmit { collector.handshake }.get()
             let key = try await channel.pipeline.handler(type: NIOSSLClientHandler.self).map { handler in
                 try? handler.peerCertificate?.extractPublicKey().toSPKIBytes()
             }.get()
@@ -171,7 +203,7 @@ final class PlatformLink: Sendable {
                                           + "so nothing was sent; is something intercepting the link, or did the platform change its key?")
                 }
             }
-            return channel
+            return Connection(channel: channel, collector: collector)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -205,6 +237,9 @@ final class PlatformLink: Sendable {
         private var head: HTTPResponseHead?
         private var body: [UInt8] = []
         private var handshakePromise: EventLoopPromise<Void>?
+        private var handshakeDone = false
+        /// Why the connection ended, once it has: an answer asked for after that fails at once.
+        private var ended: Failure?
         /// Body bytes of the current answer so far.
         private(set) var received = 0
 
@@ -217,7 +252,17 @@ final class PlatformLink: Sendable {
             handshakePromise = context.eventLoop.makePromise()
         }
 
+        func handlerRemoved(context: ChannelHandlerContext) {
+            // Plain HTTP has no handshake, and a closed connection ends a pending one: no promise is left hanging.
+            handshakeEnded(Failure.network("the connection closed"))
+            end(.network("the connection closed"))
+        }
+
         func expect(_ promise: EventLoopPromise<Response>, limit: Int) {
+            if let ended {
+                promise.fail(ended)
+                return
+            }
             self.promise = promise
             self.limit = limit
             head = nil
@@ -230,8 +275,14 @@ final class PlatformLink: Sendable {
             promise = nil
         }
 
+        private func handshakeEnded(_ failure: (any Error)?) {
+            guard !handshakeDone else { return }
+            handshakeDone = true
+            if let failure { handshakePromise?.fail(failure) } else { handshakePromise?.succeed() }
+        }
+
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case TLSUserEvent.handshakeCompleted = event { handshakePromise?.succeed() }
+            if case TLSUserEvent.handshakeCompleted = event { handshakeEnded(nil) }
             context.fireUserInboundEventTriggered(event)
         }
 
@@ -258,16 +309,21 @@ final class PlatformLink: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            handshakePromise?.fail(Failure.network("the platform closed the connection during the TLS handshake"))
-            fail(.network("the platform closed the connection before its answer was complete"))
+            handshakeEnded(Failure.network("the platform closed the connection during the TLS handshake"))
+            end(.network("the platform closed the connection before its answer was complete"))
             context.fireChannelInactive()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            handshakePromise?.fail(error)
-            promise?.fail(Failure.network(PlatformLink.explain(error)))
-            promise = nil
+            handshakeEnded(error)
+            end(.network(PlatformLink.explain(error)))
             context.close(promise: nil)
+        }
+
+        /// The connection is over: the answer waited for fails, and so does any asked for later. The first reason stands.
+        private func end(_ failure: Failure) {
+            if ended == nil { ended = failure }
+            fail(ended ?? failure)
         }
     }
 }

@@ -219,3 +219,29 @@ struct CaseSummaryTests {
     }
 }
 
+@Suite("The station's certificate and the platform's faults, as a maintainer sees them")
+struct PlatformHealthTests {
+    @Test("a warning from 30 days before the station's client certificate expires, and once it has")
+    func certificateExpiry() {
+        let now = Date(timeIntervalSince1970: 1_795_744_800)  // 2026-11-27 10:00 China time
+        let fine = StationUplink.certificateHealth(expiry: now.addingTimeInterval(60 * 86_400), now: now)
+        #expect(fine.status == "ok" && fine.detail?.contains("valid until 2027-01-26") == true, "\(fine)")
+        let soon = StationUplink.certificateHealth(expiry: now.addingTimeInterval(10 * 86_400 + 3600), now: now)
+        #expect(soon.status == "expiring" && soon.detail?.contains("expires on 2026-12-07, in 10 day(s): ask the platform operator for a new one now") == true, "\(soon)")
+        #expect(!soon.isHealthy)
+        let gone = StationUplink.certificateHealth(expiry: now.addingTimeInterval(-86_400), now: now)
+        #expect(gone.status == "expired" && gone.detail?.contains("expired on 2026-11-26") == true, "\(gone)")
+    }
+
+    @Test("the platform's faults are counted by kind in /metrics")
+    func faultMetrics() {
+        let metrics = KioskMetrics()
+        metrics.forwarder(.platformFault(kind: "redirect"))
+        metrics.forwarder(.platformFault(kind: "redirect"))
+        metrics.forwarder(.platformFault(kind: "bad_offset"))
+        let text = metrics.exposition()
+        #expect(text.contains(#"kioskd_platform_faults_total{kind="redirect"} 2"#), "\(text)")
+        #expect(text.contains(#"kioskd_platform_faults_total{kind="bad_offset"} 1"#))
+    }
+}
+

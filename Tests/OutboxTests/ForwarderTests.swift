@@ -22,7 +22,7 @@ struct UplinkRig {
         outbox = try openOutbox(folder + "/outbox")
         platform = try PlatformSimulator(privateKey: .x25519(platformKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(), seed: seed)
         if start { try platform.start() }
-        client = try HTTPPlatformClient(baseURL: platform.url, tls: nil, connectTimeout: .seconds(2))
+        client = try HTTPPlatformClient(baseURL: platform.url, tls: nil, timeout: .seconds(2))
         var settings = Forwarder.Settings()
         settings.baseDelay = 0.02
         settings.maxDelay = 0.3

@@ -123,6 +123,66 @@ struct PlatformTLSTests {
         await client.shutdown()
     }
 
+    /// Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as openssl computes it.
+    func spkiPin(_ certificate: String) throws -> String {
+        let result = try runTool("/bin/sh", ["-c", "openssl x509 -in '\(certificate)' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"])
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("the platform's public key pinned beside the CA: the right key is talked to, another key from the same CA is refused before anything is sent")
+    func spkiPin() async throws {
+        let pki = try testPKI()
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+                                             tls: .init(directory: pki))
+        try platform.start()
+        defer { platform.stop() }
+        var tls = try stationTLS(pki)
+        tls.pins = [try spkiPin(pki + "/server.pem")]
+        let pinned = try HTTPPlatformClient(baseURL: platform.url, tls: tls)
+        try await pinned.ping()
+        #expect(platform.requestCount == 1)
+        await pinned.shutdown()
+        // The station's own key is from the same CA, but it is not the platform's.
+        tls.pins = [try spkiPin(pki + "/station.pem")]
+        let other = try HTTPPlatformClient(baseURL: platform.url, tls: tls)
+        do {
+            try await other.ping()
+            Issue.record("a platform key other than the pinned one was talked to")
+        } catch {
+            #expect(error.description.contains("is not the one pinned in platform.pin_sha256, so nothing was sent"), "\(error)")
+        }
+        #expect(platform.requestCount == 1, "a request went past a pin mismatch")
+        await other.shutdown()
+    }
+
+    @Test("a platform that offers only TLS 1.1 is refused; the station's certificate expiry is read for the warning")
+    func oldTLSAndExpiry() async throws {
+        let pki = try testPKI()
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+                                             tls: .init(directory: pki))
+        try platform.start()
+        defer { platform.stop() }
+        #expect(await platform.control(["tls", "legacy"])?.hasPrefix("ok") == true)
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki))
+        do {
+            try await client.ping()
+            Issue.record("the station talked TLS 1.1")
+        } catch {
+            #expect(error.description.contains("a TLS version older than 1.2, which the station refuses"), "\(error)")
+        }
+        #expect(platform.requestCount == 0)
+        #expect(await platform.control(["tls", "genuine"])?.hasPrefix("ok") == true)
+        try await client.ping()
+
+        let enddate = try runTool("/bin/sh", ["-c", "openssl x509 -in '\(pki)/station.pem' -noout -enddate -dateopt iso_8601"]).output
+        let expiry = try #require(client.certificateExpiry)
+        let day = ChinaTime.date(expiry.timeIntervalSince1970).description
+        #expect(enddate.contains(String(day.prefix(4))), "openssl says \(enddate), kioskd read \(day)")
+        await client.shutdown()
+    }
+
     func quickSettings() -> Forwarder.Settings {
         var settings = Forwarder.Settings()
         settings.baseDelay = 0.05

@@ -91,6 +91,10 @@ public final class KioskMetrics: Sendable {
         case .retried: retried.increment()
         case .uploaded(let bytes): uploadBytes.increment(by: Int64(bytes))
         case .caughtUp: break
+        case .platformFault(let kind):
+            registry.makeCounter(descriptor: .named("kioskd_platform_faults_total",
+                                                    help: "Answers from the platform that broke its API, by kind: redirect, bad_offset, no_progress, too_large, too_slow, garbage."),
+                                 labels: [("kind", kind)]).increment()
         }
     }
 

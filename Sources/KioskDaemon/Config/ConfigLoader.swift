@@ -3,6 +3,7 @@ import Drivers
 import Foundation
 import KioskCore
 import Logging
+import SystemIO
 import Yams
 
 /// A configuration that cannot be used. Each problem names the key, the value
@@ -54,6 +55,7 @@ public enum ConfigLoader {
         ("platform.client_certificate", "the station's TLS certificate (PEM file), or empty for http"),
         ("platform.client_key", "the station's TLS private key (PEM file), or empty for http"),
         ("platform.ca", "the platform's CA certificate (PEM file, the only CA trusted), or empty for http"),
+        ("platform.pin_sha256", "base64 SHA-256 hashes of the platform's public key (SPKI), separated by commas, or empty"),
         ("platform.retry_base_seconds", "seconds from 0.1 to 3600"),
         ("platform.retry_cap_seconds", "seconds from 1 to 86400"),
         ("platform.status_sync_seconds", "seconds from 10 to 86400"),
@@ -179,6 +181,10 @@ public enum ConfigLoader {
         config.platform.clientCertificate = values.value("platform.client_certificate", default: nil) { $0.isEmpty ? nil : $0 }
         config.platform.clientKey = values.value("platform.client_key", default: nil) { $0.isEmpty ? nil : $0 }
         config.platform.caCertificate = values.value("platform.ca", default: nil) { $0.isEmpty ? nil : $0 }
+        config.platform.pins = values.value("platform.pin_sha256", default: []) { text in
+            let pins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return pins.allSatisfy { Data(base64Encoded: $0)?.count == 32 } ? pins : nil
+        }
         config.platform.retryBase = values.value("platform.retry_base_seconds", default: config.platform.retryBase) { seconds($0, in: 0.1...3600) }
         config.platform.retryCap = values.value("platform.retry_cap_seconds", default: config.platform.retryCap) { seconds($0, in: 1...86_400) }
         config.platform.statusSyncInterval = values.value("platform.status_sync_seconds", default: config.platform.statusSyncInterval) { seconds($0, in: 10...86_400) }
@@ -232,8 +238,7 @@ public enum ConfigLoader {
             problems.append("platform.retry_cap_seconds\(values.origin("platform.retry_cap_seconds")) is below platform.retry_base_seconds: the cap is the longest wait between attempts; make it at least the base")
         }
         if let url = URL(string: config.platform.url), let host = url.host {
-            let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
-            if url.scheme == "http", !loopback {
+            if url.scheme == "http", !isLoopbackHost(host) {
                 problems.append("platform.url \"\(config.platform.url)\"\(values.origin("platform.url")) is plain http to another machine: residents' applications go to the platform only over https with the station's certificate. Use https://, and set platform.client_certificate, platform.client_key and platform.ca")
             }
             if url.scheme == "https" {

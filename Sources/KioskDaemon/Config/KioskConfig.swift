@@ -1,6 +1,7 @@
 import Drivers
 import KioskCore
 import Logging
+import SystemIO
 
 /// kioskd's settings. Every one has a default, so kioskd runs with no file
 /// at all: every device simulated (the ports hardware-sim's `station`
@@ -98,6 +99,8 @@ public struct PlatformSettings: Sendable, Equatable {
     public var clientCertificate: String?
     public var clientKey: String?
     public var caCertificate: String?
+    /// Base64 SHA-256 hashes of the platform's public key (SPKI); empty: the CA alone decides.
+    public var pins: [String] = []
     /// Full-jitter backoff for retryable failures: the first wait's ceiling, doubling up to the cap.
     public var retryBase = Duration.seconds(2)
     public var retryCap = Duration.seconds(600)
@@ -171,9 +174,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     /// Whether only this machine can reach it.
-    public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    public var isLoopback: Bool { isLoopbackHost(host) }
 
     /// Parses `127.0.0.1:8080`, `localhost:8080` or `[::1]:8080`.
     public init?(parsing text: String) {

@@ -75,7 +75,7 @@ final class StationUplink: Sendable {
         return PlatformTLS(
             certificateChainPEM: try read(certificate, "platform.client_certificate"),
             privateKeyPEM: try read(key, "platform.client_key"),
-            caPEM: try read(ca, "platform.ca"))
+            caPEM: try read(ca, "platform.ca"), pins: platform.pins)
     }
 
     /// Closes the platform connections and the database (kioskd's last step).
@@ -101,7 +101,22 @@ final class StationUplink: Sendable {
             ? ComponentHealth(name: "platform", status: "online", detail: "forwarding to \(platformURL)")
             : ComponentHealth(name: "platform", status: "offline",
                               detail: "\(platformURL): \(forwarder.linkProblem ?? "not reached yet"); applications queue and go when it answers (probing)")
-        return [queue, link]
+        return [queue, link] + (client.certificateExpiry.map { [Self.certificateHealth(expiry: $0, now: Date())] } ?? [])
+    }
+
+    /// The station's client certificate: a warning from 30 days before it expires, so a new one is asked for in time.
+    static func certificateHealth(expiry: Date, now: Date) -> ComponentHealth {
+        let days = Int((expiry.timeIntervalSince(now) / 86_400).rounded(.down))
+        let date = ChinaTime.date(expiry.timeIntervalSince1970)
+        if days < 0 {
+            return ComponentHealth(name: "station_certificate", status: "expired",
+                                   detail: "the station's client certificate (platform.client_certificate) expired on \(date): the platform refuses the station; install the new one the platform operator issues")
+        }
+        if days < 30 {
+            return ComponentHealth(name: "station_certificate", status: "expiring",
+                                   detail: "the station's client certificate (platform.client_certificate) expires on \(date), in \(days) day(s): ask the platform operator for a new one now")
+        }
+        return ComponentHealth(name: "station_certificate", status: "ok", detail: "the station's client certificate is valid until \(date)")
     }
 
     static func health(of summary: Outbox.Summary, keyProblem: String?, wentBack: String? = nil) -> ComponentHealth {

@@ -34,14 +34,16 @@ public enum HTTPAction: Sendable {
     case respond(status: Int, headers: [(String, String)], body: [UInt8])
     /// Close the connection without answering (a dropped connection fault).
     case drop
+    /// Answer, the body a byte at a time, `interval` apart (a link or a platform that trickles).
+    case drip(status: Int, headers: [(String, String)], body: [UInt8], interval: Duration)
 }
 
 /// The simulators' HTTP/1.1 server (SwiftNIO): the eSCL scanner's, and the
 /// platform's, plain or behind TLS with a client certificate required
 /// (mTLS). Each request is handed whole to the handler. Over TLS it can
 /// present an impostor's certificate instead of its own (`tls impostor`), as
-/// an interceptor on the village link would, so a test can show the station
-/// refuses to talk.
+/// an interceptor on the village link would, or offer only TLS 1.1 or older
+/// (`tls legacy`), so a test can show the station refuses to talk.
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPAction
 
@@ -66,10 +68,20 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// The connections open now and which certificate new ones see.
+    /// What new TLS connections are offered.
+    public enum Presentation: String, Sendable {
+        /// The server's own certificate, TLS 1.2 and newer.
+        case genuine
+        /// Another certificate for the same names, from a CA the station does not pin.
+        case impostor
+        /// The server's own certificate, but only TLS 1.0 and 1.1.
+        case legacy
+    }
+
+    /// The connections open now and what new ones are offered.
     private final class Connections: Sendable {
         let open = Mutex<[ObjectIdentifier: any Channel]>([:])
-        let presentingImpostor = Mutex(false)
+        let presentation = Mutex(Presentation.genuine)
 
         func closeAll() {
             for connection in open.withLock({ Array($0.values) }) { connection.close(promise: nil) }
@@ -79,13 +91,18 @@ public final class HTTPServer: Sendable {
     private let channel: any Channel
     private let connections = Connections()
     private let hasImpostor: Bool
+    private let isTLS: Bool
 
     /// Listens on `host:port` (0 lets the system choose); with `tls`, HTTPS that requires a client certificate.
     public init(host: String = "127.0.0.1", port: UInt16, tls: TLSFiles? = nil, handler: @escaping Handler) throws {
-        func context(certificate: String, key: String, clientCA: String) throws -> NIOSSLContext {
+        func context(certificate: String, key: String, clientCA: String, legacy: Bool = false) throws -> NIOSSLContext {
             var configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            if legacy {
+                configuration.minimumTLSVersion = .tlsv1
+                configuration.maximumTLSVersion = .tlsv11
+            }
             configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
             // A station without a certificate from the platform's CA does not get past the handshake.
             configuration.certificateVerification = .noHostnameVerification
@@ -98,7 +115,9 @@ public final class HTTPServer: Sendable {
         } else {
             nil
         }
+        let legacy = try tls.map { try context(certificate: $0.certificate, key: $0.key, clientCA: $0.clientCA, legacy: true) }
         hasImpostor = impostor != nil
+        isTLS = tls != nil
         let connections = connections
         channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -106,10 +125,15 @@ public final class HTTPServer: Sendable {
                 let id = ObjectIdentifier(channel)
                 connections.open.withLock { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in connections.open.withLock { _ = $0.removeValue(forKey: id) } }
-                let presenting = connections.presentingImpostor.withLock { $0 }
+                let presenting = connections.presentation.withLock { $0 }
                 return channel.eventLoop.makeCompletedFuture {
                     if let genuine {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: presenting ? impostor ?? genuine : genuine))
+                        let context = switch presenting {
+                        case .genuine: genuine
+                        case .impostor: impostor ?? genuine
+                        case .legacy: legacy ?? genuine
+                        }
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(RequestHandler(handler: handler))
@@ -126,13 +150,13 @@ public final class HTTPServer: Sendable {
         try? await channel.closeFuture.get()
     }
 
-    /// Presents the impostor's certificate (true) or its own (false). Open
-    /// connections are closed, so the station's next request shakes hands again.
-    /// - Returns: false when no impostor certificate was given.
+    /// What new connections are offered from now on. Open connections are
+    /// closed, so the station's next request shakes hands again.
+    /// - Returns: false when it cannot be offered (no impostor certificate was given, or no TLS).
     @discardableResult
-    public func presentImpostor(_ on: Bool) -> Bool {
-        guard hasImpostor else { return false }
-        connections.presentingImpostor.withLock { $0 = on }
+    public func present(_ presentation: Presentation) -> Bool {
+        guard isTLS, presentation != .impostor || hasImpostor else { return false }
+        connections.presentation.withLock { $0 = presentation }
         connections.closeAll()
         return true
     }
@@ -176,18 +200,35 @@ public final class HTTPServer: Sendable {
                 answer.completeWithTask { await handler(request) }
                 answer.futureResult.whenSuccess { action in
                     let context = bound.value
+                    func head(_ status: Int, _ headers: [(String, String)], length: Int) -> HTTPServerResponsePart {
+                        var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status))
+                        for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
+                        responseHead.headers.replaceOrAdd(name: "Content-Length", value: String(length))
+                        if !keepAlive { responseHead.headers.replaceOrAdd(name: "Connection", value: "close") }
+                        return .head(responseHead)
+                    }
                     switch action {
                     case .drop:
                         context.close(promise: nil)
                     case .respond(let status, let headers, let body):
-                        var responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status))
-                        for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
-                        responseHead.headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
-                        if !keepAlive { responseHead.headers.replaceOrAdd(name: "Connection", value: "close") }
-                        context.write(NIOAny(HTTPServerResponsePart.head(responseHead)), promise: nil)
+                        context.write(NIOAny(head(status, headers, length: body.count)), promise: nil)
                         if !body.isEmpty { context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil) }
                         context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
                             if !keepAlive { bound.value.close(promise: nil) }
+                        }
+                    case .drip(let status, let headers, let body, let interval):
+                        context.writeAndFlush(NIOAny(head(status, headers, length: body.count)), promise: nil)
+                        let sent = NIOLoopBoundBox(0, eventLoop: context.eventLoop)
+                        let nanoseconds = Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
+                        context.eventLoop.scheduleRepeatedTask(initialDelay: .nanoseconds(nanoseconds), delay: .nanoseconds(nanoseconds)) { task in
+                            let context = bound.value
+                            guard context.channel.isActive else { return task.cancel() }
+                            guard sent.value < body.count else {
+                                context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
+                                return task.cancel()
+                            }
+                            context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: [body[sent.value]])))), promise: nil)
+                            sent.value += 1
                         }
                     }
                 }

@@ -48,12 +48,43 @@ extension PlatformSimulator {
             guard let ms = Int(w[1]) else { return "error: slow MS" }
             state.withLock { $0.faults.slow = .milliseconds(ms) }
             return "ok: every answer waits \(ms) ms"
-        case "tls" where w.count == 2 && (w[1] == "impostor" || w[1] == "genuine"):
+        case "redirect" where w.count >= 3:
+            guard let status = Int(w[1]), [301, 302, 303, 307, 308].contains(status), w[2].hasPrefix("http"), let p = w.count > 3 ? percent(w[3]) : 100 else {
+                return "error: redirect 301|302|303|307|308 URL [P]"
+            }
+            state.withLock {
+                $0.faults.redirect = (status, w[2])
+                $0.faults.redirectPercent = p
+            }
+            return "ok: \(p)% of requests answer \(status) to \(w[2])"
+        case "offset" where w.count >= 2:
+            guard let lie = Faults.OffsetLie(rawValue: w[1]), let p = w.count > 2 ? percent(w[2]) : 100 else { return "error: offset negative|too-large|stuck [P]" }
+            state.withLock {
+                $0.faults.offsetLie = lie
+                $0.faults.offsetLiePercent = p
+            }
+            return "ok: \(p)% of upload answers claim a \(lie.rawValue) offset"
+        case "drip" where w.count >= 2:
+            guard let ms = Int(w[1]), ms > 0, let p = w.count > 2 ? percent(w[2]) : 100 else { return "error: drip MS [P]" }
+            state.withLock {
+                $0.faults.drip = .milliseconds(ms)
+                $0.faults.dripPercent = p
+            }
+            return "ok: \(p)% of answers come a byte every \(ms) ms"
+        case "oversize" where w.count <= 2:
+            guard let p = w.count > 1 ? percent(w[1]) : 100 else { return "error: oversize [P]" }
+            state.withLock { $0.faults.oversizePercent = p }
+            return "ok: \(p)% of answers carry 2 MB more than they should"
+        case "tls" where w.count == 2:
+            guard let wanted = HTTPServer.Presentation(rawValue: w[1]) else { return "error: tls genuine|impostor|legacy" }
             guard tls != nil else { return "error: this platform serves plain HTTP; start it with --tls DIR" }
-            let on = w[1] == "impostor"
-            impostor.withLock { $0 = on }
-            guard server.withLock({ $0?.presentImpostor(on) }) ?? true else { return "error: no impostor certificate in the TLS folder" }
-            return on ? "ok: new connections see a certificate from another CA" : "ok: new connections see the platform's own certificate"
+            presentation.withLock { $0 = wanted }
+            guard server.withLock({ $0?.present(wanted) }) ?? true else { return "error: no impostor certificate in the TLS folder" }
+            return switch wanted {
+            case .impostor: "ok: new connections see a certificate from another CA"
+            case .legacy: "ok: new connections are offered only TLS 1.0 and 1.1"
+            case .genuine: "ok: new connections see the platform's own certificate"
+            }
         case "clear":
             state.withLock { $0.faults = Faults() }
             return "ok: faults cleared"
@@ -68,6 +99,10 @@ extension PlatformSimulator {
                 f.dropAfterCommitPercent > 0 ? "\(f.dropAfterCommitPercent)% of accepted applications unanswered" : nil,
                 f.garbagePercent > 0 ? "\(f.garbagePercent)% garbage answers" : nil,
                 f.slow > .zero ? "every answer waits \(f.slow)" : nil,
+                f.redirectPercent > 0 ? f.redirect.map { "\(f.redirectPercent)% answer \($0.status) to \($0.location)" } : nil,
+                f.offsetLiePercent > 0 ? f.offsetLie.map { "\(f.offsetLiePercent)% of upload answers claim a \($0.rawValue) offset" } : nil,
+                f.dripPercent > 0 ? f.drip.map { "\(f.dripPercent)% of answers dripped a byte every \($0)" } : nil,
+                f.oversizePercent > 0 ? "\(f.oversizePercent)% of answers 2 MB too large" : nil,
             ].compactMap { $0 }
             return ControlServer.faultsReply(armed)
         case "status" where w.count >= 3:

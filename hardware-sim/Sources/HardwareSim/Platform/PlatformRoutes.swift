@@ -15,28 +15,48 @@ extension PlatformSimulator {
 
     /// Answers one request; over TLS, its `clientCommonName` is the station certificate's common name.
     public func handle(_ request: HTTPRequest) async -> HTTPAction {
-        enum Injected { case none, fail(Int, Int?), throttle(Int?), garbage }
-        let (injected, slow) = state.withLock { state -> (Injected, Duration) in
+        let (action, drip, oversize) = await answer(request)
+        // A hostile platform's ways with an answer it has made: a byte at a time, or far too much of it.
+        // (Not on 204 and 304, which carry no body.)
+        guard case .respond(let status, let headers, let body) = action, status != 204, status != 304 else { return action }
+        if oversize { return .respond(status: status, headers: headers, body: body + Array(repeating: 0x20, count: 2 << 20)) }
+        if let drip { return .drip(status: status, headers: headers, body: body.isEmpty ? Array("{}".utf8) : body, interval: drip) }
+        return action
+    }
+
+    private func answer(_ request: HTTPRequest) async -> (HTTPAction, drip: Duration?, oversize: Bool) {
+        enum Injected { case none, fail(Int, Int?), throttle(Int?), garbage, redirect(Int, String) }
+        let (injected, slow, drip, oversize) = state.withLock { state -> (Injected, Duration, Duration?, Bool) in
             state.requests += 1
             let faults = state.faults
-            if request.path != "/v1/ping" {
-                if roll(faults.failPercent, &state) { return (.fail(faults.failStatus, faults.failRetryAfter), faults.slow) }
-                if roll(faults.throttlePercent, &state) { return (.throttle(faults.throttleRetryAfter), faults.slow) }
-                if roll(faults.garbagePercent, &state) { return (.garbage, faults.slow) }
-            }
-            return (.none, faults.slow)
+            guard request.path != "/v1/ping" else { return (.none, faults.slow, nil, false) }
+            let drip = faults.drip.flatMap { roll(faults.dripPercent, &state) ? $0 : nil }
+            let oversize = roll(faults.oversizePercent, &state)
+            if let redirect = faults.redirect, roll(faults.redirectPercent, &state) { return (.redirect(redirect.status, redirect.location), faults.slow, drip, oversize) }
+            if roll(faults.failPercent, &state) { return (.fail(faults.failStatus, faults.failRetryAfter), faults.slow, drip, oversize) }
+            if roll(faults.throttlePercent, &state) { return (.throttle(faults.throttleRetryAfter), faults.slow, drip, oversize) }
+            if roll(faults.garbagePercent, &state) { return (.garbage, faults.slow, drip, oversize) }
+            return (.none, faults.slow, drip, oversize)
         }
         if slow > .zero { try? await Task.sleep(for: slow) }
-        switch injected {
-        case .fail(let status, let retryAfter):
-            return json(status, ["error": "simulated outage"], headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
-        case .throttle(let retryAfter):
-            return json(429, ["error": "too many requests"], headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
-        case .garbage:
-            return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("<html>gateway says hi".utf8))
-        case .none:
-            break
-        }
+        return (await route(request, injected: {
+            switch injected {
+            case .fail(let status, let retryAfter):
+                return json(status, ["error": "simulated outage"], headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
+            case .throttle(let retryAfter):
+                return json(429, ["error": "too many requests"], headers: retryAfter.map { [("Retry-After", String($0))] } ?? [])
+            case .garbage:
+                return .respond(status: 200, headers: [("Content-Type", "application/json")], body: Array("<html>gateway says hi".utf8))
+            case .redirect(let status, let location):
+                return json(status, ["error": "moved"], headers: [("Location", location + request.path)])
+            case .none:
+                return nil
+            }
+        }()), drip, oversize)
+    }
+
+    private func route(_ request: HTTPRequest, injected: HTTPAction?) async -> HTTPAction {
+        if let injected { return injected }
         let parts = request.path.split(separator: "/").map(String.init)
         switch (request.method, parts.count, parts.first == "v1" ? parts.dropFirst().first : nil) {
         case ("GET", 2, "ping"?):
@@ -142,13 +162,24 @@ extension PlatformSimulator {
 
     private func upload(_ request: HTTPRequest, key: String, index: Int) -> HTTPAction {
         if request.method == "HEAD" {
-            let offset = state.withLock { $0.uploads[key]?[index]?.count ?? 0 }
+            let offset = state.withLock { $0.acceptedUploads[key]?[index] ?? $0.uploads[key]?[index]?.count ?? 0 }
             return .respond(status: 200, headers: [("Upload-Offset", String(offset))], body: [])
         }
         guard let offset = request.headers["upload-offset"].flatMap(Int.init) else { return json(400, ["error": "Upload-Offset is required"]) }
         return state.withLock { state -> HTTPAction in
             if state.firstUploadAt == nil { state.firstUploadAt = .now }
+            // An accepted application's pages are all here: say so, whatever offset is asked.
+            if let held = state.acceptedUploads[key]?[index] { return .respond(status: 409, headers: [("Upload-Offset", String(held))], body: []) }
             let current = state.uploads[key]?[index]?.count ?? 0
+            if let lie = state.faults.offsetLie, roll(state.faults.offsetLiePercent, &state) {
+                let length = request.headers["upload-length"].flatMap(Int.init) ?? current + request.body.count
+                let claimed = switch lie {
+                case .negative: -5
+                case .tooLarge: length + 1000
+                case .stuck: offset
+                }
+                return .respond(status: 204, headers: [("Upload-Offset", String(claimed))], body: [])
+            }
             guard offset == current else { return .respond(status: 409, headers: [("Upload-Offset", String(current))], body: []) }
             if roll(state.faults.resetPercent, &state), request.body.count > 1 {
                 // Keep what "arrived" before the line dropped, as a real server would.
@@ -208,6 +239,7 @@ extension PlatformSimulator {
             state.acceptances[tracking, default: 0] += 1
             let number = "AH\(Self.timestamp().prefix(8))\(String(format: "%06d", state.acceptedCount))"
             state.cases[tracking] = Case(caseNumber: number, status: "受理")
+            state.acceptedUploads[key] = (state.uploads[key] ?? [:]).mapValues(\.count)
             state.uploads[key] = nil
             return (number, roll(state.faults.dropAfterCommitPercent, &state))
         }

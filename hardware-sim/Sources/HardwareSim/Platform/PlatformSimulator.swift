@@ -18,9 +18,13 @@ import Synchronization
 /// chunk cut half-way, connection dropped), `drop-after-commit P` (the
 /// application is accepted, the answer never arrives), `garbage P`
 /// (200 with a body that is not JSON), `slow MS`, `faults` (what is armed),
-/// `clear`; P is a percentage.
-/// Over TLS also `tls impostor` / `tls genuine`: new connections see a
-/// certificate from a CA the station does not pin, or the platform's own.
+/// `clear`; P is a percentage. A hostile platform's ways too:
+/// `redirect STATUS URL [P]` (a 3xx elsewhere), `offset negative|too-large|stuck [P]`
+/// (upload offsets that lie), `drip MS [P]` (an answer's body a byte every MS),
+/// `oversize [P]` (2 MB more than an answer needs).
+/// Over TLS also `tls impostor` / `tls legacy` / `tls genuine`: new connections
+/// see a certificate from a CA the station does not pin, are offered only TLS
+/// 1.1 or older, or see the platform's own.
 ///
 /// Its parts: PlatformControl.swift (the control socket's commands),
 /// PlatformRoutes.swift (the API's endpoints), PlatformKeys.swift (its key
@@ -36,7 +40,34 @@ public final class PlatformSimulator: Sendable {
         public var dropAfterCommitPercent = 0
         public var garbagePercent = 0
         public var slow: Duration = .zero
+        /// A hostile platform's answers (the station must believe none of them):
+        /// redirects elsewhere, upload offsets that lie, bodies dripped a byte at a time or far too large.
+        public var redirect: (status: Int, location: String)?
+        public var redirectPercent = 0
+        public var offsetLie: OffsetLie?
+        public var offsetLiePercent = 0
+        public var drip: Duration?
+        public var dripPercent = 0
+        public var oversizePercent = 0
         public init() {}
+
+        /// How an upload's answered offset lies.
+        public enum OffsetLie: String, Sendable, Equatable {
+            /// `Upload-Offset: -5`.
+            case negative
+            /// More than the upload's length.
+            case tooLarge = "too-large"
+            /// The offset asked, whatever was sent: no progress.
+            case stuck
+        }
+
+        public static func == (a: Faults, b: Faults) -> Bool {
+            a.failPercent == b.failPercent && a.failStatus == b.failStatus && a.failRetryAfter == b.failRetryAfter && a.throttlePercent == b.throttlePercent
+                && a.throttleRetryAfter == b.throttleRetryAfter && a.resetPercent == b.resetPercent && a.dropAfterCommitPercent == b.dropAfterCommitPercent
+                && a.garbagePercent == b.garbagePercent && a.slow == b.slow && a.redirect?.status == b.redirect?.status && a.redirect?.location == b.redirect?.location
+                && a.redirectPercent == b.redirectPercent && a.offsetLie == b.offsetLie && a.offsetLiePercent == b.offsetLiePercent && a.drip == b.drip
+                && a.dripPercent == b.dripPercent && a.oversizePercent == b.oversizePercent
+        }
     }
 
     struct Submission {
@@ -54,6 +85,8 @@ public final class PlatformSimulator: Sendable {
 
     struct State {
         var uploads: [String: [Int: [UInt8]]] = [:]
+        /// Once an application is accepted its pages are kept with it; its uploads' sizes stay, so an offset never goes back.
+        var acceptedUploads: [String: [Int: Int]] = [:]
         var submissions: [String: Submission] = [:]
         var cases: [String: Case] = [:]
         var acceptedCount = 0
@@ -85,7 +118,7 @@ public final class PlatformSimulator: Sendable {
     let state: Mutex<State>
     let server = Mutex<HTTPServer?>(nil)
     let tls: HTTPServer.TLSFiles?
-    let impostor = Mutex(false)
+    let presentation = Mutex(HTTPServer.Presentation.genuine)
     public let host: String
     public let port: UInt16
 
@@ -112,7 +145,7 @@ public final class PlatformSimulator: Sendable {
             for attempt in 1...20 {
                 do {
                     let http = try HTTPServer(host: host, port: port, tls: tls) { await self.handle($0) }
-                    http.presentImpostor(impostor.withLock { $0 })
+                    http.present(presentation.withLock { $0 })
                     server = http
                     return
                 } catch let error as IOError where error.errnoCode == EADDRINUSE && attempt < 20 {
