@@ -18,6 +18,7 @@ extension Outbox {
     }
 
     struct Pending: Sendable {
+        var number: TrackingNumber
         var idempotencyKey: String
         var serviceCode: String
         var serviceName: String
@@ -31,24 +32,31 @@ extension Outbox {
     }
 
     /// Seals and queues an application; returns its tracking number once it
-    /// is durable, and not before. In order: the personal data is sealed with a
-    /// fresh key wrapped to the platform's; each page is sealed and written to
-    /// its own file, fsynced, then their directory; then one transaction
-    /// (`synchronous=FULL`) stores the row, mints the number, records the
-    /// idempotency key and appends the audit entry. Applications arriving while
-    /// a transaction commits share the next one (group commit).
+    /// is durable, and not before. In order: its tracking number is minted
+    /// (above every number handed out, committed or not); the personal data is
+    /// sealed with a fresh key wrapped to the platform's and bound to the
+    /// station and that number; each page is sealed and written to its own
+    /// file, fsynced, then their directory; then one transaction
+    /// (`synchronous=FULL`) stores the row, its number and idempotency key,
+    /// raises the day's sequence and appends the audit entry. Applications
+    /// arriving while a transaction commits share the next one (group commit).
+    /// A number minted for an application that is then not saved is never
+    /// given to anyone: a gap, not a duplicate.
     ///
     /// - Throws: ``OutboxError`` with ``OutboxError/Code/diskFull`` when the disk
     ///   is full, ``OutboxError/Code/noPlatformKey`` without the platform's key,
     ///   ``OutboxError/Code/numbersExhausted`` after 99,999 today; in every case
     ///   nothing was saved and no receipt may be printed.
     public func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber {
-        guard let senders else {
+        guard let platformKey else {
             throw OutboxError(.noPlatformKey, "applications cannot be sealed: the platform's public key (platform.public_key) was not readable when kioskd started; install it and restart kioskd. Nothing was saved and no receipt was printed")
         }
         if let wentBack { throw OutboxError(.wentBack, wentBack) }
+        let now = settings.now()
+        let number = try mint(at: now)
         let key = Self.newIdempotencyKey()
-        let sealing = try Sealer.Session(submission, binding: key, sender: senders.take())
+        let sender = try platformKey.sender(info: Sealer.applicationInfo(station: number.station, trackingNumber: number.value))
+        let sealing = try Sealer.Session(submission, binding: key, sender: sender)
         let pages = submission.attachments.map(\.data)
         let files: [(fileName: String, bytes: Int, sha256: String)]
         logger.debug("writing \(pages.count) sealed attachment(s)")
@@ -62,10 +70,9 @@ extension Outbox {
             throw error
         }
         let masked = Masking.name(submission.applicantName)
-        let now = settings.now()
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                let pending = Pending(idempotencyKey: key, serviceCode: submission.serviceCode, serviceName: submission.serviceName,
+                let pending = Pending(number: number, idempotencyKey: key, serviceCode: submission.serviceCode, serviceName: submission.serviceName,
                                       applicantMasked: masked, applicantKey: submission.applicantLookupKey, envelope: sealing.envelope, envelopeSHA256: SHA256.hash(data: sealing.envelope).hex, attachments: files, createdAt: now, continuation: continuation)
                 let lead = commits.withLock { state -> Bool in
                     state.waiting.append(pending)
@@ -82,6 +89,26 @@ extension Outbox {
     }
 
     static func fileName(key: String, index: Int) -> String { "\(key)-\(index).sealed" }
+
+    /// The next tracking number of the day at `time`: above the database's and
+    /// above every one handed out since opening.
+    private func mint(at time: Double) throws -> TrackingNumber {
+        let date = ChinaTime.date(time)
+        let day = date.yyyymmdd
+        return try minted.withLock { minted in
+            let last = try minted[day] ?? pool.read { db in
+                try Int.fetchOne(db.cachedStatement(sql: "SELECT last FROM tracking_sequence WHERE day = ?"), arguments: [day]) ?? 0
+            }
+            // The number has room for 99,999 a day; a station never comes close, but a trap here would take kioskd down.
+            guard last < 99_999 else {
+                throw OutboxError(.numbersExhausted, "this station has issued 99,999 tracking numbers today, all a day can have: the application was not saved and no receipt was printed; more can be taken tomorrow (is something submitting in a loop?)")
+            }
+            minted[day] = last + 1
+            // Days gone by are not minted again (a clock set back reads the database afresh).
+            if minted.count > 4, let oldest = minted.keys.min() { minted[oldest] = nil }
+            return TrackingNumber(station: settings.stationCode, date: date, sequence: last + 1)
+        }
+    }
 
     /// A random (version 4) UUID, lowercase, from the kernel's generator
     /// (getrandom). Foundation's `UUID()` opens, reads and closes /dev/urandom
@@ -142,21 +169,28 @@ extension Outbox {
                 return state.waiting
             }
             if batch.isEmpty { return }
-            let day = ChinaTime.date(batch[0].createdAt)
             logger.debug("committing \(batch.count) application(s)")
+            // Each day's highest number in the batch, for its sequence row and the mark.
+            var highest: [String: Int] = [:]
+            for pending in batch {
+                let (day, sequence) = (pending.number.day, pending.number.sequence)
+                highest[day] = max(highest[day] ?? 0, sequence)
+            }
             do {
-                let (first, numbers) = try pool.write { db in
-                    // The batch's numbers minted by one statement, the audit chain's head read once.
-                    let first = try self.mintSequences(batch.count, day: day, db)
+                try pool.write { db in
+                    // The audit chain's head read once for the batch.
                     var head = try self.chainHead(db)
-                    return (first, try batch.enumerated().map { offset, pending in
-                        let number = TrackingNumber(station: self.settings.stationCode, date: day, sequence: first + offset)
-                        try self.insert(pending, number: number, audit: &head, db)
-                        return number
-                    })
+                    for pending in batch { try self.insert(pending, audit: &head, db) }
+                    for (day, last) in highest {
+                        try db.cachedStatement(sql: """
+                            INSERT INTO tracking_sequence (day, last) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last = MAX(last, excluded.last)
+                            """).execute(arguments: [day, last])
+                    }
                 }
+                let numbers = batch.map(\.number)
                 // Above what the database holds, before any receipt: a power cut that loses the outbox is noticed at the next start.
-                if let issued, !issued.raise(to: IssuedMark.Mark(day: day.yyyymmdd, sequence: first + batch.count - 1)) {
+                let top = highest.map { IssuedMark.Mark(day: $0.key, sequence: $0.value) }.max()
+                if let issued, let top, !issued.raise(to: top) {
                     logger.error("the issued-numbers mark \(issued.path) could not be written: a loss of the outbox would go unnoticed until it is")
                 }
                 transactions.withLock { $0 += 1 }
@@ -171,23 +205,8 @@ extension Outbox {
         }
     }
 
-    /// Takes `count` sequence numbers of `day`; returns the first.
-    private func mintSequences(_ count: Int, day: CalendarDate, _ db: Database) throws -> Int {
-        // Cached statements: compiling SQL is a good part of an enqueue's CPU time.
-        guard let last = try Int.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO tracking_sequence (day, last) VALUES (?, ?)
-            ON CONFLICT(day) DO UPDATE SET last = last + excluded.last RETURNING last
-            """), arguments: [day.yyyymmdd, count]) else {
-            throw OutboxError(.writeFailed, "the outbox could not mint a tracking number: nothing was saved and no receipt was printed")
-        }
-        // The number has room for 99,999 a day; a station never comes close, but a trap here would take kioskd down.
-        guard last <= 99_999 else {
-            throw OutboxError(.numbersExhausted, "this station has issued 99,999 tracking numbers today, all a day can have: the application was not saved and no receipt was printed; more can be taken tomorrow (is something submitting in a loop?)")
-        }
-        return last - count + 1
-    }
-
-    private func insert(_ pending: Pending, number: TrackingNumber, audit head: inout (sequence: Int, hash: String), _ db: Database) throws {
+    private func insert(_ pending: Pending, audit head: inout (sequence: Int, hash: String), _ db: Database) throws {
+        let number = pending.number
         let bytes = pending.envelope.count + pending.attachments.reduce(0) { $0 + $1.bytes }
         try db.cachedStatement(sql: """
             INSERT INTO application (tracking_number, idempotency_key, service_code, service_name, applicant_masked, applicant_key, state, created_at,

@@ -198,6 +198,9 @@ extension Outbox: ForwardingQueue {
         }
         // The rows no longer refer to these files: remove them (a crash here leaves orphans that reconcile removes).
         for name in files { unlink("\(attachmentsDirectory)/\(name)") }
+        // The overwritten pages into the database file and the log emptied, so the purged envelopes
+        // are in neither (secure_delete zeroes them there); a busy reader only delays it to the next purge.
+        if result.0 > 0 { _ = try? pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
         return result
     }
 }

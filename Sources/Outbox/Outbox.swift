@@ -71,7 +71,11 @@ public final class Outbox: Sendable {
     let pool: DatabasePool
     let settings: Settings
     /// Nil without the platform's key: then nothing can be sealed.
-    let senders: SenderPool?
+    let platformKey: PlatformPublicKey?
+    /// The highest number handed to an enqueue, by day (YYYYMMDD), committed or
+    /// not yet: the next is above it and above the database's (numbers are
+    /// minted before sealing, which binds them).
+    let minted = Mutex<[String: Int]>([:])
     let logger: Logger
     let commits = Mutex(PendingCommits())
     let transactions = Mutex(0)
@@ -116,7 +120,7 @@ public final class Outbox: Sendable {
     private init(directory: String, platformKey: PlatformPublicKey?, settings: Settings, logger: Logger, owner: Bool) throws {
         self.directory = directory
         attachmentsDirectory = directory + "/attachments"
-        senders = platformKey.map { SenderPool(recipient: $0) }
+        self.platformKey = platformKey
         self.settings = settings
         self.logger = logger
         if owner {
@@ -131,6 +135,8 @@ public final class Outbox: Sendable {
             // 512 KB of pages per connection, not SQLite's 2 MB: the pool has a writer and up to five
             // readers, each cache grows with the database, and the kernel caches the file anyway.
             try db.execute(sql: "PRAGMA cache_size = -512")
+            // Purged envelopes (the wrapped keys) are overwritten, not left in free pages for whoever copies the disk.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         configuration.busyMode = .timeout(10)
         do {
@@ -170,14 +176,14 @@ public final class Outbox: Sendable {
     /// Seals a record (JSON) so only the platform can open it: a resident's
     /// consent to an e-certificate lookup, a complainant's contact.
     public func seal(record: [UInt8], binding: String) throws -> [UInt8] {
-        guard let senders else {
+        guard let platformKey else {
             throw OutboxError(.noPlatformKey, "nothing can be sealed: the platform's public key (platform.public_key) was not readable when kioskd started")
         }
-        return Array(try Sealer.sealRecord(Data(record), binding: binding, sender: senders.take()))
+        return Array(try Sealer.sealRecord(Data(record), binding: binding, sender: platformKey.sender(info: Sealer.recordInfo)))
     }
 
     /// Whether applications can be sealed (the platform's key was given).
-    public var canSeal: Bool { senders != nil }
+    public var canSeal: Bool { platformKey != nil }
 
     /// Closes the database cleanly (kioskd's shutdown).
     public func close() throws { try pool.close() }

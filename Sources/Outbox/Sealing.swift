@@ -37,11 +37,11 @@ public struct PlatformPublicKey: Sendable {
     /// Wraps a P-256 key directly.
     public init(_ key: P256.KeyAgreement.PublicKey) { self.key = .p256(key) }
 
-    /// A fresh HPKE sender to this key, and the envelope's name for its suite.
-    func sender() throws -> Sealer.Sender {
+    /// A fresh HPKE sender to this key for one envelope, bound to `info`, and the envelope's name for its suite.
+    func sender(info: Data) throws -> Sealer.Sender {
         switch key {
-        case .x25519(let key): Sealer.Sender(hpke: try HPKE.Sender(recipientKey: key, ciphersuite: Sealer.x25519, info: Sealer.info), suite: "X25519_SHA256_AES_GCM_256")
-        case .p256(let key): Sealer.Sender(hpke: try HPKE.Sender(recipientKey: key, ciphersuite: .P256_SHA256_AES_GCM_256, info: Sealer.info), suite: "P256_SHA256_AES_GCM_256")
+        case .x25519(let key): Sealer.Sender(hpke: try HPKE.Sender(recipientKey: key, ciphersuite: Sealer.x25519, info: info), suite: "X25519_SHA256_AES_GCM_256")
+        case .p256(let key): Sealer.Sender(hpke: try HPKE.Sender(recipientKey: key, ciphersuite: .P256_SHA256_AES_GCM_256, info: info), suite: "P256_SHA256_AES_GCM_256")
         }
     }
 }
@@ -50,12 +50,22 @@ public struct PlatformPublicKey: Sendable {
 /// application's personal data as JSON, sealed with a fresh AES-256-GCM key
 /// that is itself sealed to the platform's key with HPKE (X25519_SHA256_AES_GCM_256:
 /// DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM; or the same with
-/// P-256; info "kioskd application v1"). Attachments are
-/// sealed with the same application key, each bound to its position (GCM's
-/// tag is their integrity check). The plaintext key lives only as long as
-/// the enqueue: the kiosk cannot open its own applications.
+/// P-256). An application's envelope (version 2) is bound to its station and
+/// tracking number through HPKE's info (`kioskd application v2`, the station
+/// code and the tracking number, a line each), and to its idempotency key as
+/// associated data: moved to another number or station it does not open.
+/// Attachments are sealed with the same application key, each bound to its
+/// position (GCM's tag is their integrity check). A record (a consent, a
+/// contact) is version 1, bound to its id. The plaintext key lives only as
+/// long as the enqueue: the kiosk cannot open its own applications.
 enum Sealer {
-    static let info = Data("kioskd application v1".utf8)
+    /// A record's HPKE info (and an application's before version 2).
+    static let recordInfo = Data("kioskd application v1".utf8)
+
+    /// An application's HPKE info: what it is sealed to besides the platform's key.
+    static func applicationInfo(station: String, trackingNumber: String) -> Data {
+        Data("kioskd application v2\n\(station)\n\(trackingNumber)".utf8)
+    }
     static let x25519 = HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
 
     /// An HPKE sender, used for one application or record only, and the envelope's name for its suite.
@@ -100,7 +110,7 @@ enum Sealer {
     }
 
     struct Envelope: Codable {
-        var version = 1
+        var version: Int
         var suite: String
         var encapsulatedKey: String
         var wrappedKey: String
@@ -115,17 +125,17 @@ enum Sealer {
     /// Seals a small record (a consent, a contact) for the platform alone, in
     /// the same envelope format as an application, bound to `binding`.
     static func sealRecord(_ record: Data, binding: String, sender: Sender) throws -> Data {
-        try seal(record, binding: binding, sender: sender).envelope
+        try seal(record, binding: binding, sender: sender, version: 1).envelope
     }
 
     /// Seals `plain` with a fresh AES-256-GCM key and wraps that key with
     /// `sender`: the envelope, and the key (for the application's pages).
-    private static func seal(_ plain: Data, binding: String, sender: Sender) throws -> (envelope: Data, key: SymmetricKey) {
+    private static func seal(_ plain: Data, binding: String, sender: Sender, version: Int) throws -> (envelope: Data, key: SymmetricKey) {
         var hpke = sender.hpke
         let key = SymmetricKey(size: .bits256)
         let sealed = try AES.GCM.seal(plain, using: key, authenticating: Data(binding.utf8)).combined!
         let wrapped = try key.withUnsafeBytes { try hpke.seal(Data($0), authenticating: Data(binding.utf8)) }
-        let envelope = Envelope(suite: sender.suite, encapsulatedKey: hpke.encapsulatedKey.base64EncodedString(), wrappedKey: wrapped.base64EncodedString(),
+        let envelope = Envelope(version: version, suite: sender.suite, encapsulatedKey: hpke.encapsulatedKey.base64EncodedString(), wrappedKey: wrapped.base64EncodedString(),
                                 payload: sealed.base64EncodedString())
         return (try sortedKeys.encode(envelope), key)
     }
@@ -144,7 +154,8 @@ enum Sealer {
         private let binding: String
 
         /// Seals the personal data now, with a fresh key wrapped by `sender`
-        /// (an HPKE sender to the platform's key, used for nothing else).
+        /// (an HPKE sender to the platform's key, made for this application's
+        /// station and tracking number, used for nothing else).
         init(_ submission: ApplicationSubmission, binding: String, sender: Sender) throws {
             self.binding = binding
             let payload = Payload(
@@ -155,7 +166,7 @@ enum Sealer {
                 attachments: submission.attachments.enumerated().map {
                     .init(index: $0.offset, material: $0.element.material, mediaType: $0.element.mediaType, bytes: $0.element.data.count)
                 })
-            (envelope, key) = try Sealer.seal(try sortedKeys.encode(payload), binding: binding, sender: sender)
+            (envelope, key) = try Sealer.seal(try sortedKeys.encode(payload), binding: binding, sender: sender, version: 2)
         }
 
         /// Page `index`, sealed and bound to this application and its position.
@@ -163,45 +174,6 @@ enum Sealer {
             try data.withUnsafeBytes { bytes in
                 try AES.GCM.seal(UnsafeRawBufferPointer(bytes), using: key, authenticating: Data("\(binding)#\(index)".utf8)).combined!
             }
-        }
-    }
-}
-
-/// HPKE senders to the platform's key, set up ahead: the ephemeral key and
-/// the key agreement are most of sealing's CPU time, so they are done on
-/// another core while the disk syncs, not on the enqueue's path. Each sender
-/// seals exactly one application's key.
-final class SenderPool: Sendable {
-    private let recipient: PlatformPublicKey
-    private let ready = Mutex<[Sealer.Sender]>([])
-    private let refilling = Mutex(false)
-    private let depth: Int
-
-    init(recipient: PlatformPublicKey, depth: Int = 16) {
-        self.recipient = recipient
-        self.depth = depth
-    }
-
-    /// A fresh sender, from the pool or made now; the pool refills in the background.
-    func take() throws -> Sealer.Sender {
-        let (prepared, low) = ready.withLock { ready in (ready.popLast(), ready.count < depth / 2) }
-        if low { refill() }
-        return try prepared ?? make()
-    }
-
-    private func make() throws -> Sealer.Sender { try recipient.sender() }
-
-    private func refill() {
-        let start = refilling.withLock { running -> Bool in
-            defer { running = true }
-            return !running
-        }
-        guard start else { return }
-        Task.detached(priority: .utility) {
-            while self.ready.withLock({ $0.count }) < self.depth, let sender = try? self.make() {
-                self.ready.withLock { $0.append(sender) }
-            }
-            self.refilling.withLock { $0 = false }
         }
     }
 }

@@ -174,7 +174,9 @@ final class PlatformLink: Sendable {
                     if let tls {
                         // An address as the host: no SNI (RFC 6066), the certificate still checked against it.
                         let name = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
+                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: name)
+                        collector.tls = handler
+                        try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(collector)
@@ -192,9 +194,7 @@ final class PlatformLink: Sendable {
         defer { stalled.cancel() }
         do {
             try await channel.eventLoop.flatSubmit { collector.handshake }.get()
-            let key = try await channel.pipeline.handler(type: NIOSSLClientHandler.self).map { handler in
-                try? handler.peerCertificate?.extractPublicKey().toSPKIBytes()
-            }.get()
+            let key = try await channel.eventLoop.submit { try? collector.tls?.peerCertificate?.extractPublicKey().toSPKIBytes() }.get()
             if !pins.isEmpty {
                 let hash = key.map { Data(SHA256.hash(data: $0)).base64EncodedString() }
                 guard let hash, pins.contains(hash) else {
@@ -240,6 +240,8 @@ final class PlatformLink: Sendable {
         private var handshakeDone = false
         /// Why the connection ended, once it has: an answer asked for after that fails at once.
         private var ended: Failure?
+        /// The connection's TLS, for the platform's certificate (kept here: the pipeline may be gone when it is read).
+        var tls: NIOSSLClientHandler?
         /// Body bytes of the current answer so far.
         private(set) var received = 0
 

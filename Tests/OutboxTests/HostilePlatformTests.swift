@@ -117,6 +117,35 @@ struct HostilePlatformTests {
         await rig.stop()
     }
 
+    @Test("an envelope moved to another tracking number or station in transit does not open at the platform: refused, and the genuine one is taken once")
+    func envelopeMoved() async throws {
+        let rig = try HostileRig()
+        let tracking = try await rig.outbox.enqueue(submission(pages: 1, pageBytes: 2000))
+        let upload = try #require(try rig.outbox.upload(tracking))
+        for attachment in upload.attachments {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: attachment.path))
+            _ = try await rig.client.append(key: upload.idempotencyKey, index: attachment.position, offset: 0, total: attachment.bytes, chunk: bytes)
+        }
+        let genuine = try JSONSerialization.jsonObject(with: Forwarder.manifest(for: upload)) as! [String: Any]
+        let another = TrackingNumber(station: tracking.station, date: CalendarDate(year: 2026, month: 12, day: 3)!, sequence: tracking.sequence + 7)
+        for (field, value) in [("tracking_number", another.value), ("station_code", "340104002")] {
+            var moved = genuine
+            moved[field] = value
+            let body = try JSONSerialization.data(withJSONObject: moved)
+            do {
+                _ = try await rig.client.submit(key: upload.idempotencyKey, body: body)
+                Issue.record("the platform took an envelope with its \(field) changed")
+            } catch {
+                guard case .final(400, let reason) = error else { Issue.record("\(error)"); continue }
+                #expect(reason.contains("does not open with the platform's key"), "\(reason)")
+            }
+        }
+        #expect(rig.platform.accepted == 0)
+        _ = try await rig.client.submit(key: upload.idempotencyKey, body: try Forwarder.manifest(for: upload))
+        #expect(rig.platform.acceptances == [tracking.value: 1])
+        await rig.stop()
+    }
+
     @Test("Retry-After from the platform is read as whole seconds and at most a day: 1e300, -5 and inf are no delay at all")
     func retryAfter() {
         #expect(HTTPPlatformClient.retryAfter("120") == 120)

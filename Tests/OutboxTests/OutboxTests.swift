@@ -34,10 +34,12 @@ func submission(_ name: String = "王建国", pages: Int = 2, pageBytes: Int = 4
         })
 }
 
-/// Opens an envelope the way the platform does: HPKE with the platform's private key, then AES-GCM.
-func platformOpen(_ envelope: Data, binding: String) throws -> (payload: [String: Any], key: SymmetricKey) {
+/// Opens an application's envelope the way the platform does: HPKE with the platform's private key
+/// (bound to the application's station and tracking number), then AES-GCM.
+func platformOpen(_ envelope: Data, binding: String, tracking: TrackingNumber) throws -> (payload: [String: Any], key: SymmetricKey) {
     let json = try JSONSerialization.jsonObject(with: envelope) as! [String: Any]
-    var recipient = try HPKE.Recipient(privateKey: platformPrivateKey, ciphersuite: HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256), info: Data("kioskd application v1".utf8),
+    let info = Data("kioskd application v2\n\(tracking.station)\n\(tracking.value)".utf8)
+    var recipient = try HPKE.Recipient(privateKey: platformPrivateKey, ciphersuite: HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256), info: info,
                                        encapsulatedKey: Data(base64Encoded: json["encapsulated_key"] as! String)!)
     let key = SymmetricKey(data: try recipient.open(Data(base64Encoded: json["wrapped_key"] as! String)!, authenticating: Data(binding.utf8)))
     let payload = try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: json["payload"] as! String)!), using: key, authenticating: Data(binding.utf8))
@@ -89,7 +91,10 @@ struct OutboxTests {
             try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: envelope["payload"] as! String)!), using: SymmetricKey(size: .bits256))
         }
         // The platform can.
-        let (payload, key) = try platformOpen(Data(upload.envelope), binding: upload.idempotencyKey)
+        let (payload, key) = try platformOpen(Data(upload.envelope), binding: upload.idempotencyKey, tracking: tracking)
+        // Bound to its number: as another application's, the envelope does not open.
+        let other = TrackingNumber(station: tracking.station, date: CalendarDate(year: 2026, month: 12, day: 3)!, sequence: tracking.sequence + 1)
+        #expect(throws: (any Error).self) { try platformOpen(Data(upload.envelope), binding: upload.idempotencyKey, tracking: other) }
         #expect(payload["applicant_name"] as? String == "王建国")
         #expect(payload["applicant_certificate_number"] as? String == "340104195803120519")
         for attachment in upload.attachments {
@@ -97,6 +102,32 @@ struct OutboxTests {
             let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key, authenticating: Data("\(upload.idempotencyKey)#\(attachment.position)".utf8))
             #expect(Array(plain) == application.attachments[attachment.position].data)
         }
+    }
+
+    @Test("a purged envelope is overwritten in the database file (secure_delete), not left in a free page")
+    func purgedEnvelopeOverwritten() async throws {
+        // (Debian's SQLite is built with secure_delete on; kioskd sets it, so another build is as safe.)
+        let folder = temporaryDirectory()
+        var settings = Outbox.Settings(stationCode: "340104001")
+        settings.purgeAfter = 0
+        let outbox = try Outbox(directory: folder, platformKey: PlatformPublicKey(platformPrivateKey.publicKey), settings: settings)
+        // Rows on each side, so the purged one's space stays in the page as free space.
+        _ = try await outbox.enqueue(submission(pages: 0))
+        let tracking = try await outbox.enqueue(submission(pages: 0))
+        _ = try await outbox.enqueue(submission(pages: 0))
+        let envelope = try #require(try outbox.upload(tracking)).envelope
+        let wrapped = Data(envelope.prefix(120))  // the stored bytes: the HPKE encapsulated key and more
+        // Into the database file first, as after any checkpoint.
+        try await outbox.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/outbox.sqlite")).range(of: wrapped) != nil)
+        try outbox.acknowledge(tracking, caseNumber: "AH1")
+        try await Task.sleep(for: .milliseconds(10))
+        #expect(try outbox.purge().payloads == 1)
+        for file in ["outbox.sqlite", "outbox.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: folder + "/" + file))) ?? Data()
+            #expect(bytes.range(of: wrapped) == nil, "the purged envelope is still in \(file)")
+        }
+        try outbox.close()
     }
 
     @Test("tracking numbers are minted in order per station and day, with a valid check character")

@@ -48,6 +48,12 @@ public struct TrackingNumber: Hashable, Sendable, Comparable, CustomStringConver
     /// The station part.
     public var station: String { String(value.split(separator: "-")[0]) }
 
+    /// The day part, `YYYYMMDD`.
+    public var day: String { String(value.split(separator: "-")[1]) }
+
+    /// The sequence within its station and day, 1 to 99,999.
+    public var sequence: Int { Int(value.split(separator: "-")[2]) ?? 0 }
+
     public var description: String { value }
 
     public static func < (lhs: TrackingNumber, rhs: TrackingNumber) -> Bool { lhs.value < rhs.value }

@@ -31,14 +31,26 @@ extension PlatformSimulator {
     }
 
     /// Opens the envelope: HPKE for the application key, then AES-GCM for the payload and the attachments.
-    func open(_ envelope: [String: Any], sealed: [Int: [UInt8]], key binding: String) throws -> (payload: Data, attachments: [Int: Data]) {
-        guard envelope["version"] as? Int == 1, envelope["suite"] as? String == privateKey.suite,
+    /// Version 1 (a record, or an application sealed before version 2) is bound to
+    /// `binding` alone; version 2 also to `station` and `tracking` through HPKE's
+    /// info, so an envelope moved to another number or station does not open.
+    func open(_ envelope: [String: Any], sealed: [Int: [UInt8]], key binding: String, station: String? = nil, tracking: String? = nil) throws -> (payload: Data, attachments: [Int: Data]) {
+        let version = envelope["version"] as? Int
+        let info: Data
+        switch version {
+        case 1: info = Data("kioskd application v1".utf8)
+        case 2:
+            guard let station, let tracking else { throw SimulatorError("a version 2 envelope comes only with an application, its station and tracking number") }
+            info = Data("kioskd application v2\n\(station)\n\(tracking)".utf8)
+        default: throw SimulatorError("the envelope's version \(version.map(String.init) ?? "(none)") is not 1 or 2")
+        }
+        guard envelope["suite"] as? String == privateKey.suite,
               let encapsulated = (envelope["encapsulated_key"] as? String).flatMap({ Data(base64Encoded: $0) }),
               let wrapped = (envelope["wrapped_key"] as? String).flatMap({ Data(base64Encoded: $0) }),
               let payload = (envelope["payload"] as? String).flatMap({ Data(base64Encoded: $0) }) else {
             throw SimulatorError("the envelope lacks a field, or has an unknown version, or a suite other than this platform key's \(privateKey.suite)")
         }
-        var recipient = try privateKey.recipient(encapsulatedKey: encapsulated)
+        var recipient = try privateKey.recipient(encapsulatedKey: encapsulated, info: info)
         let applicationKey = SymmetricKey(data: try recipient.open(wrapped, authenticating: Data(binding.utf8)))
         let plain = try AES.GCM.open(AES.GCM.SealedBox(combined: payload), using: applicationKey, authenticating: Data(binding.utf8))
         var attachments: [Int: Data] = [:]
@@ -94,9 +106,8 @@ public enum PlatformPrivateKey: Sendable {
         }
     }
 
-    func recipient(encapsulatedKey: Data) throws -> HPKE.Recipient {
-        let info = Data("kioskd application v1".utf8)
-        return switch self {
+    func recipient(encapsulatedKey: Data, info: Data) throws -> HPKE.Recipient {
+        switch self {
         case .x25519(let key):
             try HPKE.Recipient(privateKey: key, ciphersuite: HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256),
                                info: info, encapsulatedKey: encapsulatedKey)

@@ -230,7 +230,7 @@ extension PlatformSimulator {
         }
         let opened: (payload: Data, attachments: [Int: Data])
         do {
-            opened = try open(envelope, sealed: sealed, key: key)
+            opened = try open(envelope, sealed: sealed, key: key, station: body["station_code"] as? String, tracking: tracking)
         } catch {
             return json(400, ["error": "the envelope does not open with the platform's key: \(error)"])
         }
