@@ -39,8 +39,10 @@ release: deps
 test: deps
 	@scripts/install-deps.sh test
 	@scripts/start-cups.sh
+	@scripts/contract-venv.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/Contract/schemathesis.sh
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
 	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12

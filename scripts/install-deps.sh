@@ -15,6 +15,8 @@ build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjp
 services="cups printer-driver-cups-pdf poppler-utils zbar-tools sane-utils sane-airscan openssl curl"
 # The power-cut test's layer that forgets what a power cut forgets (FUSE, through fusepy).
 powercut="python3-fusepy"
+# The platform contract's checkers (schemathesis, openapi-core) live in a virtualenv of Debian's python3.
+contract="python3-venv"
 # The touchscreen page in a real browser: Debian's headless Chromium driven by
 # selenium (Debian's python3, not a virtualenv), with fonts that render Chinese.
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
@@ -29,7 +31,7 @@ data="unicode-data"
 release="libcurl4-openssl-dev"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services $browser $speech $monitoring $powercut" ;;
+  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   data)  wanted="$data" ;;
   release) wanted="$build $release" ;;

@@ -303,7 +303,7 @@ struct DaemonEndToEndTests {
         let folder = temporaryDirectory()
         let state = folder + "/state"
         let ctl = binDirectory + "/kioskctl"
-        // The station was given a key the platform no longer holds: every application is refused (400).
+        // The station was given a key the platform no longer holds: every application is refused (422).
         let stationKey = Curve25519.KeyAgreement.PrivateKey(), otherKey = Curve25519.KeyAgreement.PrivateKey()
         try stationKey.publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
         let port = UInt16(freePort())
@@ -319,14 +319,14 @@ struct DaemonEndToEndTests {
         #expect(summary.status == 0, "\(summary.stderr)")
         #expect(summary.stdout.contains("queued         0"))
         #expect(summary.stdout.contains("dead letters   3  (refused by the platform: fix the cause, then `kioskctl queue retry TRACKING`)"), "\(summary.stdout)")
-        #expect(summary.stdout.contains("last error     the platform refused it (400): the envelope does not open with the platform's key"))
+        #expect(summary.stdout.contains("last error     the platform refused it (422): the envelope does not open with the platform's key"))
         #expect(summary.stdout.contains("\(tracking)  dead_letter  城乡居民基本养老保险参保登记  测**民"))
         for secret in ["测试居民", "340104199001011234"] { #expect(!summary.stdout.contains(secret)) }
 
         let show = try await run(ctl, ["queue", "show", tracking, "--state-dir", state])
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stdout.contains("\(tracking)  dead_letter"))
-        #expect(show.stdout.contains("refused        the platform refused it (400)"))
+        #expect(show.stdout.contains("refused        the platform refused it (422)"))
         #expect(show.stdout.contains("on the kiosk"))
 
         // The platform operator restores the key; the maintainer retries one application.
@@ -336,7 +336,7 @@ struct DaemonEndToEndTests {
         defer { platform.stop() }
         let retry = try await run(ctl, ["queue", "retry", tracking, "--state-dir", state])
         #expect(retry.status == 0, "\(retry.stderr)")
-        #expect(retry.stdout.contains("\(tracking): queued again (it was refused: the platform refused it (400)"))
+        #expect(retry.stdout.contains("\(tracking): queued again (it was refused: the platform refused it (422)"))
         let drain = try await run(binDirectory + "/kioskd", ["churn", "--state-dir", state, "--applications", "0", "--drain"], environment: environment)
         #expect(drain.status == 0, "\(drain.stderr)")
         #expect(platform.acceptances[tracking] == 1)

@@ -127,16 +127,20 @@ struct HostilePlatformTests {
             _ = try await rig.client.append(key: upload.idempotencyKey, index: attachment.position, offset: 0, total: attachment.bytes, chunk: bytes)
         }
         let genuine = try JSONSerialization.jsonObject(with: Forwarder.manifest(for: upload)) as! [String: Any]
-        let another = TrackingNumber(station: tracking.station, date: CalendarDate(year: 2026, month: 12, day: 3)!, sequence: tracking.sequence + 7)
-        for (field, value) in [("tracking_number", another.value), ("station_code", "340104002")] {
+        let day = CalendarDate(year: 2026, month: 12, day: 3)!
+        let anotherNumber = TrackingNumber(station: tracking.station, date: day, sequence: tracking.sequence + 7)
+        // Another station's own number, so that only the seal can tell.
+        let anotherStation = TrackingNumber(station: "340104002", date: day, sequence: tracking.sequence)
+        for (field, moves) in [("tracking_number", ["tracking_number": anotherNumber.value]),
+                               ("station_code", ["station_code": "340104002", "tracking_number": anotherStation.value])] {
             var moved = genuine
-            moved[field] = value
+            moved.merge(moves) { $1 }
             let body = try JSONSerialization.data(withJSONObject: moved)
             do {
                 _ = try await rig.client.submit(key: upload.idempotencyKey, body: body)
                 Issue.record("the platform took an envelope with its \(field) changed")
             } catch {
-                guard case .final(400, let reason) = error else { Issue.record("\(error)"); continue }
+                guard case .final(422, let reason) = error else { Issue.record("\(error)"); continue }
                 #expect(reason.contains("does not open with the platform's key"), "\(reason)")
             }
         }

@@ -11,6 +11,8 @@ public struct HTTPRequest: Sendable {
     public var method: String
     /// The path, without the query.
     public var path: String
+    /// The query's parameters, decoded (the last of a repeated one).
+    public var query: [String: String]
     /// Header names in lowercase.
     public var headers: [String: String]
     /// The body.
@@ -19,9 +21,10 @@ public struct HTTPRequest: Sendable {
     public var clientCommonName: String?
 
     /// Creates a request.
-    public init(method: String, path: String, headers: [String: String], body: [UInt8], clientCommonName: String? = nil) {
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String], body: [UInt8], clientCommonName: String? = nil) {
         self.method = method
         self.path = path
+        self.query = query
         self.headers = headers
         self.body = body
         self.clientCommonName = clientCommonName
@@ -175,6 +178,9 @@ public final class HTTPServer: Sendable {
         let handler: Handler
         var head: HTTPRequestHead?
         var body: [UInt8] = []
+        /// A body past this is not kept: the request is answered 413.
+        static let maxBody = 16 << 20
+        var tooLarge = false
 
         init(handler: @escaping Handler) { self.handler = handler }
 
@@ -183,14 +189,28 @@ public final class HTTPServer: Sendable {
             case .head(let head):
                 self.head = head
                 body = []
+                tooLarge = false
             case .body(var buffer):
-                body += buffer.readBytes(length: buffer.readableBytes) ?? []
+                if body.count + buffer.readableBytes > Self.maxBody { tooLarge = true }
+                if !tooLarge { body += buffer.readBytes(length: buffer.readableBytes) ?? [] }
             case .end:
                 guard let head else { return }
+                if tooLarge {
+                    var response = HTTPResponseHead(version: .http1_1, status: .payloadTooLarge)
+                    response.headers.add(name: "Content-Length", value: "0")
+                    response.headers.add(name: "Connection", value: "close")
+                    context.write(NIOAny(HTTPServerResponsePart.head(response)), promise: nil)
+                    context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { [context = NIOLoopBound(context, eventLoop: context.eventLoop)] _ in
+                        context.value.close(promise: nil)
+                    }
+                    self.head = nil
+                    return
+                }
                 let commonName = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.peerCertificate?
                     .subjectName.first { $0.type == .commonName }?.value
+                let query = URLComponents(string: head.uri)?.queryItems?.reduce(into: [String: String]()) { $0[$1.name] = $1.value ?? "" } ?? [:]
                 let request = HTTPRequest(
-                    method: head.method.rawValue, path: String(head.uri.split(separator: "?", maxSplits: 1).first ?? ""),
+                    method: head.method.rawValue, path: String(head.uri.split(separator: "?", maxSplits: 1).first ?? ""), query: query,
                     headers: Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first }), body: body,
                     clientCommonName: commonName)
                 let keepAlive = head.isKeepAlive

@@ -15,6 +15,7 @@ extension PlatformSimulator {
 
     /// Answers one request; over TLS, its `clientCommonName` is the station certificate's common name.
     public func handle(_ request: HTTPRequest) async -> HTTPAction {
+        state.withLock { $0.recorded?.append(request) }
         let (action, drip, oversize) = await answer(request)
         // A hostile platform's ways with an answer it has made: a byte at a time, or far too much of it.
         // (Not on 204 and 304, which carry no body.)
@@ -56,53 +57,91 @@ extension PlatformSimulator {
     }
 
     private func route(_ request: HTTPRequest, injected: HTTPAction?) async -> HTTPAction {
-        if let injected { return injected }
         let parts = request.path.split(separator: "/").map(String.init)
-        switch (request.method, parts.count, parts.first == "v1" ? parts.dropFirst().first : nil) {
-        case ("GET", 2, "ping"?):
-            // A real platform's Date header: kioskctl selftest checks the station's clock against it.
-            let skew = state.withLock { $0.clockSkew }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            return json(200, ["ok": true], headers: [("Date", formatter.string(from: Date().addingTimeInterval(skew)))])
-        case ("HEAD", 4, "uploads"?), ("PATCH", 4, "uploads"?):
-            guard let index = Int(parts[3]) else { return json(400, ["error": "bad attachment index"]) }
-            return upload(request, key: parts[2], index: index)
-        case ("POST", 2, "applications"?): return submit(request)
-        case ("GET", 3, "applications"?):
-            guard let found = state.withLock({ $0.cases[parts[2]] }) else { return json(404, ["error": "no such case"]) }
-            var body: [String: Any] = ["case_number": found.caseNumber, "status": found.status, "updated_at": Self.timestamp()]
-            if let detail = found.detail { body["detail"] = detail }
-            return json(200, body)
-        case ("GET", 2, "catalogue"?):
-            guard let published = state.withLock({ $0.catalogue }) else { return json(404, ["error": "no catalogue is published on this simulator"]) }
-            let held = request.headers["if-none-match"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-            if held == published.version { return .respond(status: 304, headers: [("ETag", "\"\(published.version)\"")], body: []) }
-            return .respond(status: 200, headers: [("Content-Type", "application/json"), ("ETag", "\"\(published.version)\"")], body: published.bytes)
-        case ("POST", 3, "ecertificates"?): return lookupECertificates(request)
-        case ("POST", 2, "ratings"?):
-            guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], let caseNumber = body["case_number"] as? String,
-                  let satisfaction = body["satisfaction"] as? Int, (1...5).contains(satisfaction) else { return json(400, ["error": "a rating needs case_number and satisfaction 1–5"]) }
-            let reasons = body["reasons"] as? [String] ?? [], ratedAt = body["rated_at"] as? String ?? "", channel = body["channel"] as? String ?? ""
-            let first = state.withLock { state -> Bool in
-                guard state.ratings.insert(caseNumber).inserted else { return false }
-                state.ratingsReceived.append((caseNumber, satisfaction, reasons, ratedAt, channel))
-                return true
+        guard let methods = PlatformContract.methods(for: parts) else { return json(404, ["error": "no such endpoint"]) }
+        guard methods.contains(request.method) else {
+            return json(405, ["error": "\(request.path) takes \(methods.joined(separator: ", ")), not \(request.method)"], headers: [("Allow", methods.joined(separator: ", "))])
+        }
+        if let injected { return injected }
+        let limit = request.method == "PATCH" ? PlatformContract.chunkLimit : PlatformContract.jsonLimit
+        guard request.body.count <= limit else { return json(413, ["error": "the body is larger than the \(limit) bytes this endpoint takes"]) }
+        do {
+            switch (request.method, parts[1]) {
+            case ("GET", "ping"): return ping()
+            case (_, "uploads"): return try upload(request, key: parts[2], index: parts[3])
+            case ("POST", "applications"): return try submit(request)
+            case ("GET", "applications"): return try status(parts[2])
+            case ("GET", "catalogue"): return try catalogue(request)
+            case ("POST", "ecertificates"): return try lookupECertificates(request)
+            case ("POST", "ratings"): return try rating(request)
+            case ("POST", "consultations"): return try consultation(request)
+            case ("POST", "reservations"): return try reservation(request)
+            default: return try heartbeat(request)
             }
-            return first ? json(201, ["recorded": true]) : json(409, ["error": "this case was rated already"])
-        case ("POST", 2, "consultations"?): return consultation(request)
-        case ("POST", 2, "reservations"?): return reservation(request)
-        case ("POST", 2, "heartbeat"?):
-            guard (try? JSONSerialization.jsonObject(with: Data(request.body))) is [String: Any] else { return json(400, ["error": "a heartbeat is a JSON object"]) }
-            state.withLock {
-                $0.heartbeats += 1
-                $0.lastHeartbeat = request.body
-            }
-            return .respond(status: 204, headers: [], body: [])
-        default:
-            return json(404, ["error": "no such endpoint"])
+        } catch {
+            return json(400, ["error": "the request breaks docs/platform-api.yaml: \(error.reason)"])
+        }
+    }
+
+    private func ping() -> HTTPAction {
+        // A real platform's Date header: kioskctl selftest checks the station's clock against it.
+        let skew = state.withLock { $0.clockSkew }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return json(200, ["ok": true], headers: [("Date", formatter.string(from: Date().addingTimeInterval(skew)))])
+    }
+
+    private func status(_ tracking: String) throws(PlatformContract.Broken) -> HTTPAction {
+        try PlatformContract.check(tracking, PlatformContract.trackingNumber, "the tracking number")
+        guard let found = state.withLock({ $0.cases[tracking] }) else { return json(404, ["error": "no such case"]) }
+        var body: [String: Any] = ["case_number": found.caseNumber, "status": found.status, "updated_at": Self.timestamp()]
+        if let detail = found.detail { body["detail"] = detail }
+        return json(200, body)
+    }
+
+    private func catalogue(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        guard let region = request.query["region"] else { throw PlatformContract.Broken(reason: "the region query is required") }
+        try PlatformContract.check(region, PlatformContract.stationCode, "the region")
+        let held = request.headers["if-none-match"]
+        if let held, held.count > 100 { throw PlatformContract.Broken(reason: "If-None-Match is at most 100 characters") }
+        guard let published = state.withLock({ $0.catalogue }) else { return json(404, ["error": "no catalogue is published on this simulator"]) }
+        if held?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) == published.version {
+            return .respond(status: 304, headers: [("ETag", "\"\(published.version)\"")], body: [])
+        }
+        return .respond(status: 200, headers: [("Content-Type", "application/json"), ("ETag", "\"\(published.version)\"")], body: published.bytes)
+    }
+
+    private func heartbeat(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        _ = try PlatformContract.Body(request)
+        state.withLock {
+            $0.heartbeats += 1
+            $0.lastHeartbeat = request.body
+        }
+        return .respond(status: 204, headers: [], body: [])
+    }
+
+    private func rating(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        let body = try PlatformContract.Body(request)
+        let caseNumber = try body.requiredString("case_number", length: 1...50)
+        let satisfaction = try body.integer("satisfaction", in: 1...5)
+        let reasons = try body.strings("reasons", required: false, count: 0...10, length: 1...50)
+        _ = try body.string("text", required: false, length: 0...500)
+        let channel = try body.requiredString("channel")
+        guard channel == "5" else { throw PlatformContract.Broken(reason: "channel must be \"5\"") }
+        let ratedAt = try body.requiredString("rated_at", pattern: PlatformContract.dateTime)
+        enum Outcome { case recorded, unknown, again }
+        let outcome = state.withLock { state -> Outcome in
+            guard state.cases.values.contains(where: { $0.caseNumber == caseNumber }) else { return .unknown }
+            guard state.ratings.insert(caseNumber).inserted else { return .again }
+            state.ratingsReceived.append((caseNumber, satisfaction, reasons, ratedAt, channel))
+            return .recorded
+        }
+        return switch outcome {
+        case .recorded: json(201, ["recorded": true])
+        case .unknown: json(404, ["error": "no case \(caseNumber.prefix(50))"])
+        case .again: json(409, ["error": "this case was rated already"])
         }
     }
 
@@ -113,25 +152,30 @@ extension PlatformSimulator {
         return (try? JSONSerialization.jsonObject(with: opened)) as? [String: Any]
     }
 
-    private func lookupECertificates(_ request: HTTPRequest) -> HTTPAction {
-        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let types = body["certificate_types"] as? [String] else {
-            return json(400, ["error": "a lookup needs consent, consent_id and certificate_types"])
-        }
-        guard let consent = openRecord(body["consent"] as? String, binding: body["consent_id"] as? String), let number = consent["id_number"] as? String else {
-            return json(400, ["error": "the consent does not open with the platform's key, or names no resident"])
+    private func lookupECertificates(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        let body = try PlatformContract.Body(request)
+        let sealed = try body.requiredString("consent", length: 1...16384)
+        let binding = try body.requiredString("consent_id", pattern: PlatformContract.idempotencyKey)
+        let types = try body.strings("certificate_types", count: 1...20, length: 1...50)
+        guard let consent = openRecord(sealed, binding: binding), let number = consent["id_number"] as? String else {
+            return json(422, ["error": "the consent does not open with the platform's key, or names no resident"])
         }
         let held = state.withLock { $0.eCertificates[number] ?? [] }
         let found = types.filter(held.contains).map { ["type": $0, "identifier": "DZZZ-\(abs($0.hashValue) % 100_000)", "issuer": "安徽省电子证照库（模拟）"] }
         return json(200, ["certificates": found])
     }
 
-    private func reservation(_ request: HTTPRequest) -> HTTPAction {
-        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let service = body["service_code"] as? String,
-              let date = body["date"] as? String, date.count == 10, let missing = body["missing"] as? [String] else {
-            return json(400, ["error": "a reservation needs service_code, date (YYYY-MM-DD), missing, sealed_contact and contact_id"])
-        }
-        guard let contact = openRecord(body["sealed_contact"] as? String, binding: body["contact_id"] as? String) else {
-            return json(400, ["error": "the contact does not open with the platform's key"])
+    private func reservation(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        let body = try PlatformContract.Body(request)
+        let service = try body.requiredString("service_code", pattern: PlatformContract.serviceCode)
+        let date = try body.requiredString("date", pattern: PlatformContract.date)
+        let missing = try body.strings("missing", count: 0...50, length: 1...200)
+        let sealed = try body.requiredString("sealed_contact", length: 1...16384)
+        let binding = try body.requiredString("contact_id", pattern: PlatformContract.idempotencyKey)
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return json(422, ["error": "\(date) is not a date"]) }
+        guard let contact = openRecord(sealed, binding: binding) else {
+            return json(422, ["error": "the contact does not open with the platform's key"])
         }
         let reference = state.withLock { state -> String in
             state.reservations.append((service, date, missing, contact.mapValues { "\($0)" }))
@@ -140,16 +184,17 @@ extension PlatformSimulator {
         return json(201, ["reference": reference])
     }
 
-    private func consultation(_ request: HTTPRequest) -> HTTPAction {
-        guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let kind = body["kind"] as? String,
-              ["咨询", "求助", "投诉", "举报", "建议"].contains(kind), let content = body["content"] as? String, !content.isEmpty else {
-            return json(400, ["error": "a consultation needs kind (咨询, 求助, 投诉, 举报, 建议), title and content"])
-        }
+    private func consultation(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        let body = try PlatformContract.Body(request)
+        let kind = try body.requiredString("kind")
+        guard ["咨询", "求助", "投诉", "举报", "建议"].contains(kind) else { throw PlatformContract.Broken(reason: "kind must be 咨询, 求助, 投诉, 举报 or 建议") }
+        _ = try body.requiredString("title", length: 1...100)
+        let content = try body.requiredString("content", length: 1...2000)
+        let sealed = try body.string("sealed_contact", required: false, length: 1...16384)
+        let binding = try body.requiredString("contact_id", pattern: PlatformContract.idempotencyKey)
         var contact: [String: String] = [:]
-        if body["sealed_contact"] != nil {
-            guard let opened = openRecord(body["sealed_contact"] as? String, binding: body["contact_id"] as? String) else {
-                return json(400, ["error": "the contact does not open with the platform's key"])
-            }
+        if let sealed {
+            guard let opened = openRecord(sealed, binding: binding) else { return json(422, ["error": "the contact does not open with the platform's key"]) }
             contact = opened.mapValues { "\($0)" }
         }
         let reference = state.withLock { state -> String in
@@ -160,19 +205,27 @@ extension PlatformSimulator {
         return json(201, ["reference": reference])
     }
 
-    private func upload(_ request: HTTPRequest, key: String, index: Int) -> HTTPAction {
+    private func upload(_ request: HTTPRequest, key: String, index text: String) throws(PlatformContract.Broken) -> HTTPAction {
+        try PlatformContract.check(key, PlatformContract.idempotencyKey, "the idempotency key")
+        guard text.count <= 3, PlatformContract.digits.matches(text), let index = Int(text), (0...999).contains(index) else {
+            throw PlatformContract.Broken(reason: "the attachment index must be 0 to 999")
+        }
         if request.method == "HEAD" {
             let offset = state.withLock { $0.acceptedUploads[key]?[index] ?? $0.uploads[key]?[index]?.count ?? 0 }
             return .respond(status: 200, headers: [("Upload-Offset", String(offset))], body: [])
         }
-        guard let offset = request.headers["upload-offset"].flatMap(Int.init) else { return json(400, ["error": "Upload-Offset is required"]) }
+        let type = request.headers["content-type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard type == "application/offset+octet-stream" else { throw PlatformContract.Broken(reason: "a chunk is sent as application/offset+octet-stream") }
+        let offset = try PlatformContract.headerInteger(request, "Upload-Offset", in: 0...1_073_741_823)
+        let length = try PlatformContract.headerInteger(request, "Upload-Length", in: 1...1_073_741_824)
+        guard !request.body.isEmpty else { throw PlatformContract.Broken(reason: "a chunk is at least one byte") }
+        guard offset + request.body.count <= length else { throw PlatformContract.Broken(reason: "the chunk runs past Upload-Length \(length)") }
         return state.withLock { state -> HTTPAction in
             if state.firstUploadAt == nil { state.firstUploadAt = .now }
             // An accepted application's pages are all here: say so, whatever offset is asked.
             if let held = state.acceptedUploads[key]?[index] { return .respond(status: 409, headers: [("Upload-Offset", String(held))], body: []) }
             let current = state.uploads[key]?[index]?.count ?? 0
             if let lie = state.faults.offsetLie, roll(state.faults.offsetLiePercent, &state) {
-                let length = request.headers["upload-length"].flatMap(Int.init) ?? current + request.body.count
                 let claimed = switch lie {
                 case .negative: -5
                 case .tooLarge: length + 1000
@@ -191,8 +244,41 @@ extension PlatformSimulator {
         }
     }
 
-    private func submit(_ request: HTTPRequest) -> HTTPAction {
-        guard let key = request.headers["idempotency-key"], !key.isEmpty else { return json(400, ["error": "Idempotency-Key is required"]) }
+    /// A submission's parts, as the document says they are.
+    private struct SubmissionParts {
+        var tracking: String
+        var station: String
+        var envelope: [String: Any]
+        var attachments: [(index: Int, bytes: Int, sha256: String)]
+    }
+
+    private func parts(of request: HTTPRequest) throws(PlatformContract.Broken) -> SubmissionParts {
+        let body = try PlatformContract.Body(request)
+        let tracking = try body.requiredString("tracking_number", pattern: PlatformContract.trackingNumber)
+        let station = try body.requiredString("station_code", pattern: PlatformContract.stationCode)
+        _ = try body.requiredString("service_code", pattern: PlatformContract.serviceCode)
+        guard let envelope = body.fields["envelope"] as? [String: Any] else { throw PlatformContract.Broken(reason: "envelope must be a SealedEnvelope object") }
+        let sealed = PlatformContract.Body(fields: envelope)
+        let version = try sealed.integer("version", in: 1...2)
+        _ = version
+        let suite = try sealed.requiredString("suite")
+        guard ["X25519_SHA256_AES_GCM_256", "P256_SHA256_AES_GCM_256"].contains(suite) else { throw PlatformContract.Broken(reason: "envelope.suite is not a suite the document names") }
+        _ = try sealed.requiredString("encapsulated_key", length: 1...200, pattern: PlatformContract.base64)
+        _ = try sealed.requiredString("wrapped_key", length: 1...200, pattern: PlatformContract.base64)
+        _ = try sealed.requiredString("payload", length: 1...1_000_000, pattern: PlatformContract.base64)
+        guard let list = body.fields["attachments"] as? [Any], list.count <= 100 else { throw PlatformContract.Broken(reason: "attachments must be a list of at most 100") }
+        let attachments = try list.map { item throws(PlatformContract.Broken) -> (index: Int, bytes: Int, sha256: String) in
+            guard let entry = item as? [String: Any] else { throw PlatformContract.Broken(reason: "each attachment is an object") }
+            let fields = PlatformContract.Body(fields: entry)
+            return (try fields.integer("index", in: 0...999), try fields.integer("bytes", in: 1...1_073_741_824),
+                    try fields.requiredString("sha256", pattern: PlatformContract.sha256))
+        }
+        return SubmissionParts(tracking: tracking, station: station, envelope: envelope, attachments: attachments)
+    }
+
+    private func submit(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
+        guard let key = request.headers["idempotency-key"] else { throw PlatformContract.Broken(reason: "the Idempotency-Key header is required") }
+        try PlatformContract.check(key, PlatformContract.idempotencyKey, "the Idempotency-Key")
         let bodyHash = SHA256.hash(data: request.body).map { String(format: "%02x", $0) }.joined()
         if let earlier = state.withLock({ $0.submissions[key] }) {
             guard earlier.bodyHash == bodyHash else {
@@ -200,39 +286,37 @@ extension PlatformSimulator {
             }
             return .respond(status: earlier.status, headers: [("Content-Type", "application/json"), ("Idempotent-Replay", "true")], body: earlier.body)
         }
-        guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let tracking = body["tracking_number"] as? String, let envelope = body["envelope"] as? [String: Any],
-              let attachments = body["attachments"] as? [[String: Any]] else {
-            return json(400, ["error": "the submission is not the JSON docs/platform-api.yaml describes"])
+        let submission = try parts(of: request)
+        let tracking = submission.tracking
+        guard tracking.hasPrefix(submission.station + "-") else {
+            return json(422, ["error": "tracking number \(tracking) is not station \(submission.station)'s"])
         }
         if state.withLock({ $0.cases[tracking] != nil }) {
             // A key the platform has not seen, with a number it holds: the station issued the number twice.
             return json(409, ["error": "tracking number \(tracking) is held already, from another application (another idempotency key)", "code": "tracking_number_taken"])
         }
-        if tls != nil, let station = body["station_code"] as? String, station != request.clientCommonName {
-            return json(403, ["error": "the station's certificate is for \(request.clientCommonName ?? "nobody"), not station \(station)"])
+        if tls != nil, submission.station != request.clientCommonName {
+            return json(403, ["error": "the station's certificate is for \(request.clientCommonName ?? "nobody"), not station \(submission.station)"])
         }
         // Every attachment complete and matching its sealed hash?
         let uploads = state.withLock { $0.uploads[key] ?? [:] }
         var sealed: [Int: [UInt8]] = [:]
-        for attachment in attachments {
-            guard let index = attachment["index"] as? Int, let bytes = attachment["bytes"] as? Int, let sha = attachment["sha256"] as? String else {
-                return json(400, ["error": "an attachment entry lacks index, bytes or sha256"])
-            }
-            guard let data = uploads[index], data.count == bytes else {
-                return json(409, ["error": "attachment \(index) has \(uploads[index]?.count ?? 0) of \(bytes) bytes: upload it, then submit again",
+        for attachment in submission.attachments {
+            let index = attachment.index
+            guard let data = uploads[index], data.count == attachment.bytes else {
+                return json(409, ["error": "attachment \(index) has \(uploads[index]?.count ?? 0) of \(attachment.bytes) bytes: upload it, then submit again",
                                   "code": "attachments_incomplete"])
             }
-            guard SHA256.hash(data: data).map({ String(format: "%02x", $0) }).joined() == sha else {
-                return json(400, ["error": "attachment \(index) does not match its SHA-256"])
+            guard SHA256.hash(data: data).map({ String(format: "%02x", $0) }).joined() == attachment.sha256 else {
+                return json(422, ["error": "attachment \(index) does not match its SHA-256"])
             }
             sealed[index] = data
         }
         let opened: (payload: Data, attachments: [Int: Data])
         do {
-            opened = try open(envelope, sealed: sealed, key: key, station: body["station_code"] as? String, tracking: tracking)
+            opened = try open(submission.envelope, sealed: sealed, key: key, station: submission.station, tracking: tracking)
         } catch {
-            return json(400, ["error": "the envelope does not open with the platform's key: \(error)"])
+            return json(422, ["error": "the envelope does not open with the platform's key as station \(submission.station)'s application \(tracking): \(error)"])
         }
         let (number, drop) = state.withLock { state -> (String, Bool) in
             state.acceptedCount += 1

@@ -111,6 +111,8 @@ public final class PlatformSimulator: Sendable {
         var random: SplitMix64
         var requests = 0
         var firstUploadAt: ContinuousClock.Instant?
+        /// Every request, as it came, while recording (for checking a station's requests against the document).
+        var recorded: [HTTPRequest]?
     }
 
     let privateKey: PlatformPrivateKey
@@ -168,6 +170,19 @@ public final class PlatformSimulator: Sendable {
 
     /// Sets the faults.
     public func setFaults(_ faults: Faults) { state.withLock { $0.faults = faults } }
+
+    /// Keeps every request from now on.
+    public func startRecording() { state.withLock { $0.recorded = $0.recorded ?? [] } }
+
+    /// The requests kept since ``startRecording()``, one JSON object a line (method, path,
+    /// query, headers, body in base64), as Tests/Contract/validate_requests.py reads them.
+    public func recordedRequestsJSONLines() -> String {
+        (state.withLock { $0.recorded } ?? []).map { request in
+            let object: [String: Any] = ["method": request.method, "path": request.path, "query": request.query, "headers": request.headers,
+                                         "body": Data(request.body).base64EncodedString()]
+            return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        }.joined(separator: "\n") + "\n"
+    }
 
     /// How many applications were accepted (distinct idempotency keys), and when the first upload arrived.
     public var accepted: Int { state.withLock { $0.acceptedCount } }
