@@ -125,11 +125,12 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         static let catalogue = 16 * 1024 * 1024
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+    private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil,
                       limit: Int = Limit.small) async throws(PlatformFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
         let response: PlatformLink.Response
         do {
-            response = try await link.exchange(method, path, headers: headers, body: body, limit: limit)
+            // One copy of the body, into the buffer the socket is written from (a chunk is megabytes).
+            response = try await link.exchange(method, path, headers: headers, body: body.map { ByteBuffer(bytes: $0) }, limit: limit)
         } catch {
             switch error {
             case .network(let reason): throw .network(reason)
@@ -137,7 +138,8 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
             case .tooLarge(let limit): throw .misbehaved(kind: "too_large", reason: "its answer to \(method) \(path) is larger than the \(limit) bytes it may be")
             }
         }
-        if (300..<400).contains(response.status) {
+        // 304 Not Modified is an answer (the catalogue held is current), not a redirect.
+        if (300..<400).contains(response.status), response.status != 304 {
             // Only the configured platform can acknowledge: a redirect is followed nowhere.
             let location = response.headers.first(name: "Location").map { " to \($0.prefix(200))" } ?? ""
             throw .misbehaved(kind: "redirect", reason: "it answered \(response.status)\(location) to \(method) \(path); kioskd follows no redirect: "
@@ -153,6 +155,8 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     private func failure(_ status: Int, _ headers: HTTPHeaders, _ body: [UInt8]) -> PlatformFailure {
         let reason = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? String
             ?? String(decoding: body.prefix(200), as: UTF8.self)
+        // A status below 400 the request cannot have (a 304 to a submission, a 1xx) is no refusal: retried, never dead-lettered.
+        if status < 400 { return .misbehaved(kind: "garbage", reason: "it answered \(status), which the API does not give to this request") }
         if status == 408 || status == 429 || status >= 500 {
             return .retryable(status: status, retryAfter: headers.first(name: "Retry-After").flatMap(Self.retryAfter), reason: reason)
         }
@@ -211,7 +215,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     /// POSTs a JSON object; returns the JSON object answered (empty when the body is not one).
     private func post(_ path: String, _ object: [String: Any], accepting statuses: Set<Int> = [200, 201]) async throws(PlatformFailure) -> [String: Any] {
         let (status, headers, reply) = try await send(.POST, path, headers: [("Content-Type", "application/json")],
-                                                       body: (try? JSONSerialization.data(withJSONObject: object)).map(Array.init), limit: Limit.answer)
+                                                       body: try? JSONSerialization.data(withJSONObject: object), limit: Limit.answer)
         guard statuses.contains(status) else { throw failure(status, headers, reply) }
         return ((try? JSONSerialization.jsonObject(with: Data(reply))) as? [String: Any]) ?? [:]
     }
@@ -249,7 +253,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
 
     /// The station's health (POST /v1/heartbeat): the same summary /healthz and `kioskctl status` give.
     public func heartbeat(_ summary: Data) async throws(PlatformFailure) {
-        let (status, headers, body) = try await send(.POST, "/v1/heartbeat", headers: [("Content-Type", "application/json")], body: Array(summary))
+        let (status, headers, body) = try await send(.POST, "/v1/heartbeat", headers: [("Content-Type", "application/json")], body: summary)
         guard (200..<300).contains(status) else { throw failure(status, headers, body) }
     }
 
@@ -257,7 +261,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     public func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int {
         let (status, headers, body) = try await send(.PATCH, "/v1/uploads/\(key)/\(index)", headers: [
             ("Upload-Offset", String(offset)), ("Upload-Length", String(total)), ("Content-Type", "application/offset+octet-stream"),
-        ], body: Array(chunk))
+        ], body: chunk)
         // Digits only: "-5", "+5", "1e9" and anything else the platform might send is no offset.
         let acknowledged = headers.first(name: "Upload-Offset").flatMap { text in
             text.count <= 18 && !text.isEmpty && text.allSatisfy(\.isPlainDigit) ? Int(text) : nil
@@ -276,7 +280,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     /// `POST /v1/applications` with the idempotency key: returns the case number.
     public func submit(key: String, body: Data) async throws(PlatformFailure) -> String {
         let (status, headers, answer) = try await send(.POST, "/v1/applications", headers: [("Idempotency-Key", key), ("Content-Type", "application/json")],
-                                                       body: Array(body), limit: Limit.answer)
+                                                       body: body, limit: Limit.answer)
         guard status == 201 || status == 200 else {
             if status == 409 {
                 let code = (try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])?["code"] as? String

@@ -87,6 +87,8 @@ struct HostilePlatformTests {
     @Test("each lie: no crash, nothing acknowledged, the attempt bounded, backoff in the log and the metrics; then the genuine platform gets it once",
           arguments: [
               ("redirect 301 DECOY", "redirect"), ("redirect 302 DECOY", "redirect"), ("redirect 307 DECOY", "redirect"), ("redirect 308 DECOY", "redirect"),
+              // 304 answers a conditional GET only; to an upload or a submission it is a lie, not a refusal.
+              ("redirect 304 DECOY", "garbage"),
               ("offset negative", "bad_offset"), ("offset too-large", "bad_offset"), ("offset stuck", "no_progress"),
               ("drip 300", "too_slow"), ("oversize", "too_large"), ("garbage 100", "bad_offset"),
           ])

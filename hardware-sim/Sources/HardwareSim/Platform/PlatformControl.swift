@@ -49,8 +49,8 @@ extension PlatformSimulator {
             state.withLock { $0.faults.slow = .milliseconds(ms) }
             return "ok: every answer waits \(ms) ms"
         case "redirect" where w.count >= 3:
-            guard let status = Int(w[1]), [301, 302, 303, 307, 308].contains(status), w[2].hasPrefix("http"), let p = w.count > 3 ? percent(w[3]) : 100 else {
-                return "error: redirect 301|302|303|307|308 URL [P]"
+            guard let status = Int(w[1]), [301, 302, 303, 304, 307, 308].contains(status), w[2].hasPrefix("http"), let p = w.count > 3 ? percent(w[3]) : 100 else {
+                return "error: redirect 301|302|303|304|307|308 URL [P]"
             }
             state.withLock {
                 $0.faults.redirect = (status, w[2])
