@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -82,18 +83,8 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     return (status, child.stdout, child.stderr)
 }
 
-/// A TCP port nobody listens on right now.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// A TCP port nobody listens on right now (TestSupport's, outside the ephemeral range).
+func freePort() -> Int { Int(TCPListening.unusedPort()) }
 
 /// GET a URL; nil when nothing answers.
 func get(_ url: String) async -> (status: Int, body: Data)? {

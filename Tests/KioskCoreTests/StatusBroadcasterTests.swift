@@ -44,16 +44,18 @@ struct WakeupTests {
         for _ in 0..<5 { await wakeup.wait(for: .milliseconds(20)) }
         #expect(clock.now - start >= .milliseconds(100))
 
+        // Early means well before the 10 s; the bound is loose because the whole suite
+        // runs in parallel on two cores, where a task can wait a second for a thread.
         wakeup.signal()
         start = clock.now
         await wakeup.wait(for: .seconds(10))
-        #expect(clock.now - start < .seconds(1))
+        #expect(clock.now - start < .seconds(5))
 
         start = clock.now
         let waiter = Task { await wakeup.wait(for: .seconds(10)) }
         try? await Task.sleep(for: .milliseconds(20))
         wakeup.signal()
         await waiter.value
-        #expect(clock.now - start < .seconds(1))
+        #expect(clock.now - start < .seconds(5))
     }
 }

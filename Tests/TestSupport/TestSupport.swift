@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SystemIO
 
 #if canImport(Glibc)
@@ -90,10 +91,19 @@ public final class TCPListening {
     }
     public func close() { socket.close() }
 
-    /// A loopback port nobody listens on right now.
+    private static let handedOut = Mutex<Set<UInt16>>([])
+
+    /// A loopback port nobody listens on right now, and handed to no other test of this run.
+    /// It is below Linux's ephemeral range (32768–60999), where a server or a connection
+    /// asking for any port could take it before the test binds it (suites run in parallel).
     public static func unusedPort() -> UInt16 {
-        let listener = try! TCPListening()
-        defer { listener.close() }
-        return listener.port
+        while true {
+            let port = UInt16.random(in: 20_000...32_767)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if let listener = try? TCPListeningSocket(port: port) {
+                listener.close()
+                return port
+            }
+        }
     }
 }
