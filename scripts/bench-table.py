@@ -20,5 +20,6 @@ print("| benchmark | kioskd | baseline | ratio | goal | |")
 print("|---|---|---|---|---|---|")
 for name, figure, baseline, ratio, goal, verdict in rows:
     print("| %s | %s | %s | %s | %s | %s |" % (name, figure, baseline, ratio, goal, verdict))
-missed = sum(r[5] != "PASS" for r in rows)
-print("\n%d of %d goals met." % (len(rows) - missed, len(rows)))
+judged = [r for r in rows if r[5] in ("PASS", "MISS")]
+met = sum(r[5] == "PASS" for r in judged)
+print("\n%d of %d goals met; a row without a goal is a figure kept for comparison (docs/benchmarks.md)." % (met, len(judged)))

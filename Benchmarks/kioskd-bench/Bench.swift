@@ -25,8 +25,10 @@ struct Bench: AsyncParsableCommand {
 
 /// One row of bench/results.md, printed as a tab-separated line after the
 /// human-readable ones; scripts/bench-table.py collects them from every benchmark.
-func result(_ name: String, figure: String, baseline: String, ratio: Double?, goal: String, pass: Bool) {
-    print(["RESULT", name, figure, baseline, ratio.map { String(format: "%.2f", $0) } ?? "—", goal, pass ? "PASS" : "MISS"].joined(separator: "\t"))
+/// A row without a goal is a figure kept for comparison.
+func result(_ name: String, figure: String, baseline: String, ratio: Double?, goal: String?, pass: Bool) {
+    let verdict = goal == nil ? "—" : pass ? "PASS" : "MISS"
+    print(["RESULT", name, figure, baseline, ratio.map { String(format: "%.2f", $0) } ?? "—", goal ?? "—", verdict].joined(separator: "\t"))
 }
 
 struct IDCardBench: AsyncParsableCommand {

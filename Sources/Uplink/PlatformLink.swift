@@ -96,7 +96,7 @@ final class PlatformLink: Sendable {
     /// A kept connection the platform closed meanwhile is replaced once, for a
     /// request that may be repeated (GET, HEAD, PATCH at an offset, anything
     /// with an Idempotency-Key).
-    func exchange(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?, limit: Int) async throws(Failure) -> Response {
+    func exchange(_ method: HTTPMethod, _ path: String, headers: [(String, String)], body: ByteBuffer?, limit: Int) async throws(Failure) -> Response {
         let started = ContinuousClock.now
         let repeatable = [.GET, .HEAD, .PATCH].contains(method) || headers.contains { $0.0.lowercased() == "idempotency-key" }
         if repeatable, let kept = keptConnection() {
@@ -110,14 +110,14 @@ final class PlatformLink: Sendable {
         return try await exchange(on: connection, method, path, headers: headers, body: body, limit: limit, started: started)
     }
 
-    private func exchange(on connection: Connection, _ method: HTTPMethod, _ path: String, headers: [(String, String)], body: [UInt8]?, limit: Int,
+    private func exchange(on connection: Connection, _ method: HTTPMethod, _ path: String, headers: [(String, String)], body: ByteBuffer?, limit: Int,
                           started: ContinuousClock.Instant) async throws(Failure) -> Response {
         let (channel, collector) = (connection.channel, connection.collector)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: basePath + path)
         head.headers.add(name: "Host", value: port == (tls == nil ? 80 : 443) ? host : "\(host):\(port)")
         for (name, value) in headers { head.headers.add(name: name, value: value) }
-        head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
-        let sent = body?.count ?? 0
+        let sent = body?.readableBytes ?? 0
+        head.headers.add(name: "Content-Length", value: String(sent))
         let budget = self.budget
         let answer: EventLoopFuture<Response> = channel.eventLoop.flatSubmit {
             let promise = channel.eventLoop.makePromise(of: Response.self)
@@ -134,7 +134,7 @@ final class PlatformLink: Sendable {
             }
             promise.futureResult.whenComplete { _ in watch.cancel() }
             channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body, !body.isEmpty { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
+            if let body, body.readableBytes > 0 { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             return promise.futureResult
         }

@@ -92,6 +92,9 @@ public final class HTTPServer: Sendable {
     }
 
     private let channel: any Channel
+    /// Its own thread, apart from the station's: the platform is another machine, and
+    /// a simulator on the station's event loops would slow the station it is measured against.
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let connections = Connections()
     private let hasImpostor: Bool
     private let isTLS: Bool
@@ -122,7 +125,7 @@ public final class HTTPServer: Sendable {
         hasImpostor = impostor != nil
         isTLS = tls != nil
         let connections = connections
-        channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        channel = try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
@@ -168,7 +171,10 @@ public final class HTTPServer: Sendable {
     public func stop() {
         channel.close(promise: nil)
         connections.closeAll()
+        group.shutdownGracefully { _ in }
     }
+
+    deinit { group.shutdownGracefully { _ in } }
 
     /// Collects a request, hands it over, writes the answer (or drops the connection).
     private final class RequestHandler: ChannelInboundHandler {
