@@ -24,25 +24,25 @@ func stationTLS(_ pki: String, certificate: String = "station") throws -> Platfo
     return PlatformTLS(certificateChainPEM: try read("\(certificate).pem"), privateKeyPEM: try read("\(certificate)-key.pem"), caPEM: try read("ca.pem"))
 }
 
+/// A platform simulator over mutual TLS with a fresh test PKI (the station's certificate for `station`), started.
+func startedTLSPlatform(station: String = "340104001", _ name: String = #function) throws -> (pki: String, folder: String, platform: PlatformSimulator) {
+    let pki = try testPKI(station: station)
+    let folder = temporaryDirectory(name)
+    let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
+                                         tls: .init(directory: pki))
+    try platform.start()
+    return (pki, folder, platform)
+}
+
 @Suite("The platform link over mutual TLS", .serialized, .timeLimit(.minutes(2)))
 struct PlatformTLSTests {
     @Test("with its certificate and the platform's CA pinned, the station forwards over https and the platform knows it by its certificate")
     func mutualTLS() async throws {
-        let pki = try testPKI()
-        let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
-                                             tls: .init(directory: pki))
-        try platform.start()
+        let (pki, folder, platform) = try startedTLSPlatform()
         defer { platform.stop() }
         #expect(platform.url.hasPrefix("https://127.0.0.1:"))
-        let outbox = try openOutbox(folder + "/outbox")
-        let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki))
-        let forwarder = Forwarder(outbox: outbox, platform: client, settings: quickSettings(), logger: Logger(label: "test"))
-        let running = Task { await forwarder.run() }
-        defer {
-            forwarder.stop()
-            running.cancel()
-        }
+        let (outbox, client, forwarder) = try runningForwarder(folder, pki, platform)
+        defer { forwarder.stop() }
         let tracking = try await outbox.enqueue(submission(pages: 2, pageBytes: 100_000))
         #expect(await eventually(within: .seconds(10)) { (try? outbox.application(tracking))??.state == .acknowledged })
         // It got past the handshake with the station's certificate, and its common name matched the station code (else 403).
@@ -52,21 +52,11 @@ struct PlatformTLSTests {
 
     @Test("a certificate from a CA other than the pinned one is refused: nothing is sent, the application waits, and goes once the real platform is back")
     func pinMismatch() async throws {
-        let pki = try testPKI()
-        let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
-                                             tls: .init(directory: pki))
-        try platform.start()
+        let (pki, folder, platform) = try startedTLSPlatform()
         defer { platform.stop() }
         #expect(await platform.control(["tls", "impostor"])?.hasPrefix("ok") == true)
-        let outbox = try openOutbox(folder + "/outbox")
-        let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki))
-        let forwarder = Forwarder(outbox: outbox, platform: client, settings: quickSettings(), logger: Logger(label: "test"))
-        let running = Task { await forwarder.run() }
-        defer {
-            forwarder.stop()
-            running.cancel()
-        }
+        let (outbox, client, forwarder) = try runningForwarder(folder, pki, platform)
+        defer { forwarder.stop() }
         let tracking = try await outbox.enqueue(submission(pages: 1))
         // A deadline, not a timing goal: handshakes are slow when the whole suite runs at once.
         #expect(await eventually(within: .seconds(30)) { forwarder.linkProblem?.contains("not from the pinned CA (platform.ca)") == true },
@@ -83,11 +73,7 @@ struct PlatformTLSTests {
 
     @Test("a station whose certificate the platform did not issue is refused at the handshake, with what to check")
     func unknownStation() async throws {
-        let pki = try testPKI()
-        let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
-                                             tls: .init(directory: pki))
-        try platform.start()
+        let (pki, _, platform) = try startedTLSPlatform()
         defer { platform.stop() }
         // The impostor's certificate and key, but the real CA pinned: the platform does not know this station.
         let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki, certificate: "impostor"))
@@ -103,20 +89,10 @@ struct PlatformTLSTests {
 
     @Test("a station's certificate for another station code is refused on submit (403), and the application is dead-lettered with that reason")
     func certificateForAnotherStation() async throws {
-        let pki = try testPKI(station: "340104999")
-        let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
-                                             tls: .init(directory: pki))
-        try platform.start()
+        let (pki, folder, platform) = try startedTLSPlatform(station: "340104999")
         defer { platform.stop() }
-        let outbox = try openOutbox(folder + "/outbox")
-        let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki))
-        let forwarder = Forwarder(outbox: outbox, platform: client, settings: quickSettings(), logger: Logger(label: "test"))
-        let running = Task { await forwarder.run() }
-        defer {
-            forwarder.stop()
-            running.cancel()
-        }
+        let (outbox, client, forwarder) = try runningForwarder(folder, pki, platform)
+        defer { forwarder.stop() }
         let tracking = try await outbox.enqueue(submission(pages: 1))
         #expect(await eventually(within: .seconds(10)) { (try? outbox.application(tracking))??.state == .deadLetter })
         #expect(try outbox.application(tracking)?.lastError == "the platform refused it (403): the station's certificate is for 340104999, not station 340104001")
@@ -131,11 +107,7 @@ struct PlatformTLSTests {
 
     @Test("the platform's public key pinned beside the CA: the right key is talked to, another key from the same CA is refused before anything is sent")
     func spkiPin() async throws {
-        let pki = try testPKI()
-        let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
-                                             tls: .init(directory: pki))
-        try platform.start()
+        let (pki, _, platform) = try startedTLSPlatform()
         defer { platform.stop() }
         var tls = try stationTLS(pki)
         tls.pins = [try spkiPin(pki + "/server.pem")]
@@ -158,11 +130,7 @@ struct PlatformTLSTests {
 
     @Test("a platform that offers only TLS 1.1 is refused; the station's certificate expiry is read for the warning")
     func oldTLSAndExpiry() async throws {
-        let pki = try testPKI()
-        let folder = temporaryDirectory()
-        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort(),
-                                             tls: .init(directory: pki))
-        try platform.start()
+        let (pki, _, platform) = try startedTLSPlatform()
         defer { platform.stop() }
         #expect(await platform.control(["tls", "legacy"])?.hasPrefix("ok") == true)
         let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki))
@@ -181,6 +149,15 @@ struct PlatformTLSTests {
         let day = ChinaTime.date(expiry.timeIntervalSince1970).description
         #expect(enddate.contains(String(day.prefix(4))), "openssl says \(enddate), kioskd read \(day)")
         await client.shutdown()
+    }
+
+    /// An outbox in `folder` and a forwarder running to `platform` with the station's certificate.
+    func runningForwarder(_ folder: String, _ pki: String, _ platform: PlatformSimulator) throws -> (Outbox, HTTPPlatformClient, Forwarder) {
+        let outbox = try openOutbox(folder + "/outbox")
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: try stationTLS(pki))
+        let forwarder = Forwarder(outbox: outbox, platform: client, settings: quickSettings(), logger: Logger(label: "test"))
+        Task { await forwarder.run() }
+        return (outbox, client, forwarder)
     }
 
     func quickSettings() -> Forwarder.Settings {
