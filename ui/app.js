@@ -32,6 +32,15 @@ function el(tag, attributes, ...children) {
 
 const button = (text, message, kind) => el("button", { touch: message, class: kind || "" }, text);
 const back = () => button(t("back"), { type: "back" }, "quiet");
+// A choice among several (delivery, a condition's answer, a rating reason): the chosen one is ticked, not only coloured.
+function option(text, message, chosen, role) {
+  const node = button((chosen ? "✓ " : "") + text, message, chosen ? "chosen" : "");
+  node.setAttribute("role", role || "radio");
+  node.setAttribute("aria-checked", String(!!chosen));
+  return node;
+}
+const KINDS = ["consultation", "complaint", "suggestion", "help"];
+const LEVELS = [[1, "very_satisfied"], [2, "satisfied"], [3, "basically_satisfied"], [4, "dissatisfied"], [5, "very_dissatisfied"]];
 const end = () => button(t("end"), { type: "end" }, "quiet");
 
 // On-screen keyboards: a kiosk has no keyboard. Keys edit the field here and
@@ -144,7 +153,7 @@ const screens = {
     button(t("by_department"), { type: "menu", menu: "departments" }),
     button(t("search"), { type: "menu", menu: "search", value: " " }),
     button(t("my_cases"), { type: "my_cases" }),
-    button(t("consult"), { type: "start_consultation", kind: "consultation" }),
+    button(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }),
     end(),
   ],
   search: m => keypad(m),
@@ -153,12 +162,40 @@ const screens = {
     : m.categories ? [el("h1", {}, t(m.categories.some(c => c.kind === "department") ? "choose_department" : "choose_life_event")),
       ...m.categories.map(c => button(c.name, { type: "menu", menu: c.kind, value: c.id })), back(), end()]
     : [el("h1", {}, m.heading || t("choose_item")), ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })), back(), end()],
-  guide: m => [
-    el("h1", {}, m.service.name),
-    el("h2", {}, t("conditions")), el("ul", { class: "plain" }, m.service.conditions.map(c => el("li", {}, c))),
-    el("h2", {}, t("materials_needed")), el("ul", { class: "plain" }, m.service.materials.map(c => el("li", {}, c))),
-    el("p", {}, m.service.promised_working_days === 0 ? t("immediate") : t("promise_days", { days: m.service.promised_working_days, fee: m.service.fee })),
+  guide: m => {
+    const g = m.service;
+    const required = g.materials.filter(x => x.required), optional = g.materials.filter(x => !x.required);
+    const material = x => el("li", {}, el("strong", {}, x.name), " · " + x.particulars);
+    return [
+      el("h1", {}, g.name),
+      el("h2", {}, t("conditions")), el("ul", { class: "plain", id: "guide-conditions" }, g.conditions.map(c => el("li", { class: "condition-" + c.standing }, c.text))),
+      el("h2", {}, t("materials_needed")), el("ul", { class: "plain", id: "guide-materials" }, required.length ? required.map(material) : el("li", {}, t("no_materials"))),
+      optional.length ? [el("h2", {}, t("materials_optional")), el("ul", { class: "plain" }, optional.map(material))] : null,
+      el("h2", {}, t("time_limits")),
+      el("p", { id: "guide-limits" }, (g.immediate ? t("immediate_item") : t("promise_days", { days: g.promised_working_days })) + " · " + t("statutory_days", { days: g.statutory_working_days })),
+      el("p", {}, t("fee_line", { fee: g.fee }) + " · " + t("delivery_line", { delivery: g.delivery.map(d => t("delivery_" + d)).join("、") })),
+      el("p", {}, t("ask_line", { phone: g.consultation_phone, complaint: g.complaint_phone })),
+      g.legal_basis.length ? el("p", { class: "small" }, t("legal_basis", { basis: g.legal_basis.join("；") })) : null,
+      button(t("next"), { type: "next" }, "primary"), button(t("print_guide"), { type: "print_guide" }), back(), end(),
+    ];
+  },
+  conditions: m => [
+    el("h1", {}, t("conditions_title")),
+    ...m.service.conditions.map((c, index) => el("div", { class: "condition" },
+      el("p", {}, c.text),
+      c.standing === "checked" ? el("p", { class: "status-done" }, t("checked_by_card"))
+        : el("div", { class: "row", role: "radiogroup" },
+          option(t("condition_yes"), { type: "confirm_condition", index, met: true }, c.standing === "confirmed"),
+          option(t("condition_no"), { type: "confirm_condition", index, met: false }, c.standing === "denied")))),
     button(t("next"), { type: "next" }, "primary"), back(), end(),
+  ],
+  ineligible: m => [
+    el("h1", {}, t("ineligible_title")),
+    el("p", { class: "message", role: "alert", id: "ineligible-reason" }, m.ineligible.reason),
+    m.ineligible.instead ? button(t("apply_instead", { name: m.ineligible.instead.name }), { type: "choose", code: m.ineligible.instead.code }, "primary") : null,
+    button(t("print_guide"), { type: "print_guide" }),
+    button(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }),
+    back(), end(),
   ],
   form: m => [
     el("h1", {}, t("form_title")),
@@ -188,10 +225,20 @@ const screens = {
     m.online ? button(t("ecert_consent"), { type: "consent_ecertificates" }) : null,
     ...m.materials.map(x => el("div", {},
       el("p", { class: x.status === "needed" ? "status-needed" : "status-done" }, x.name + (x.pages ? t("scanned_pages", { pages: x.pages }) : "")),
-      x.thumbnails ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("img", { src, alt: `${x.name} ${i + 1}`, class: "thumbnail" }))) : null,
+      // Each page as a thumbnail; a tap shows it large, to keep, delete or scan again.
+      x.thumbnails ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("button", { class: "thumbnail-button", touch: { type: "view_page", material: x.id, index: i },
+        "aria-label": t("view_page", { name: x.name, page: i + 1 }) }, el("img", { src, alt: t("page_alt", { name: x.name, page: i + 1 }), class: "thumbnail" })))) : null,
       x.status === "needed" ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }),
-        x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }) : null) : null)),
+        x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }) : null)
+        : x.status === "scanned" ? el("div", { class: "row" }, button(t("scan_more"), { type: "scan", material: x.id }), button(t("rescan"), { type: "rescan", material: x.id })) : null)),
     button(t("check_complete"), { type: "next" }, "primary"), back(), end(),
+  ],
+  page: m => [
+    el("h1", {}, t("page_title", { name: m.page.name, page: m.page.index + 1, pages: m.page.pages })),
+    el("img", { src: m.page.image, alt: t("page_alt", { name: m.page.name, page: m.page.index + 1 }), class: "page-large", id: "page-large" }),
+    el("div", { class: "row" }, button(t("discard_page"), { type: "discard_page", material: m.page.material, index: m.page.index }),
+      button(t("rescan"), { type: "rescan", material: m.page.material })),
+    button(t("keep_page"), { type: "back" }, "primary"),
   ],
   scanning: m => [el("h1", {}, t("scanning_title")),
     m.scan_progress ? el("p", { id: "scan-progress" }, t(m.scan_progress.percent >= 0 ? "scan_progress" : "scan_page", m.scan_progress)) : null,
@@ -199,39 +246,61 @@ const screens = {
   incomplete: m => [
     el("h1", {}, t("incomplete_title")), el("ul", { class: "plain" }, m.missing.map(x => el("li", {}, x))),
     el("p", {}, t("incomplete_hint")),
+    button(t("print_notice"), { type: "print_notice" }, "primary"),
     ...(m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d })), back(), end(),
   ],
-  review: m => [
-    el("h1", {}, t("review_title")), el("p", {}, m.service.name),
-    el("ul", { class: "plain" }, m.materials.map(x => el("li", {}, t("material_line", { name: x.name, status: t(x.status === "needed" ? "not_provided" : "provided") })))),
-    button(t("submit"), { type: "submit" }, "primary"), back(), end(),
-  ],
+  review: m => {
+    const delivery = m.delivery || { options: [] };
+    const parts = [el("h1", {}, t("review_title")), el("p", {}, m.service.name),
+      el("ul", { class: "plain" }, m.materials.map(x => el("li", {}, t("material_line", { name: x.name, status: t(x.status === "needed" ? "not_provided" : "provided") })))),
+      el("h2", {}, t("delivery_question")),
+      el("div", { class: "options", role: "radiogroup", id: "delivery" }, delivery.options.map(d => option(t("delivery_" + d), { type: "delivery", value: d }, d === delivery.chosen)))];
+    if (delivery.chosen === "post") {
+      // Prefilled from the card's address; the resident corrects it on the keyboard.
+      const address = el("input", { id: "postal-address", value: delivery.postal_address || "" });
+      parts.push(el("label", { for: "postal-address" }, t("postal_address")), ...typed(address, "pinyin", value => touch({ type: "postal_address", value })));
+    }
+    return [...parts, button(t("submit"), { type: "submit" }, "primary"), back(), end()];
+  },
   submitting: () => [el("h1", {}, t("submitting_title"))],
   receipt: m => [
     el("h1", {}, t("receipt_title")), el("p", {}, t("tracking_number")), el("p", { class: "prompt", id: "tracking-number" }, m.receipt.tracking_number),
     el("p", {}, t("promise_date", { promise: m.receipt.promise })), el("p", {}, t("delivery", { delivery: m.receipt.delivery })),
+    m.receipt.postal_address ? el("p", { id: "receipt-address" }, t("postal_address_line", { address: m.receipt.postal_address })) : null,
     el("img", { id: "receipt-qr", src: "/api/receipt-qr.png?at=" + Date.now(), alt: t("qr_alt"), width: "264", height: "264" }),
-    button(t("print_again"), { type: "print_again" }), button(t("to_rating"), { type: "next" }, "primary"),
+    button(t("print_again"), { type: "print_again" }),
+    m.receipt.form_for_signature ? button(t("print_form"), { type: "print_form" }) : null,
+    button(t("to_rating"), { type: "next" }, "primary"),
   ],
-  rating: () => [
-    el("h1", {}, t("rating_title")),
-    ...[[t("very_satisfied"), 1], [t("satisfied"), 2], [t("basically_satisfied"), 3]].map(([t, l]) => button(t, { type: "rate", level: l })),
-    button(t("dissatisfied_waiting"), { type: "rate", level: 4, reasons: ["等待时间长"] }),
-    button(t("very_dissatisfied_complex"), { type: "rate", level: 5, reasons: ["操作复杂"] }),
-    button(t("skip"), { type: "skip_rating" }, "quiet"),
-  ],
+  rating: m => {
+    const r = m.rating || { reasons: [], chosen: [] };
+    const levels = LEVELS.map(([level, key]) => r.level === level ? option(t(key), { type: "rate", level }, true)
+      : button(t(key), { type: "rate", level }));
+    if (!r.level) return [el("h1", {}, t("rating_title")), ...levels, button(t("skip"), { type: "skip_rating" }, "quiet")];
+    const comment = el("textarea", { id: "rating-comment", rows: "3", maxlength: String(r.comment_limit) });
+    const send = el("button", { class: "primary" }, t("submit_rating"));
+    send.addEventListener("click", () => touch({ type: "rate", level: r.level, reasons: r.chosen, comment: comment.value || undefined }));
+    const close = () => document.querySelectorAll(".keyboard-holder").forEach(h => h.replaceChildren());
+    return [el("h1", {}, t("rating_title")), ...levels,
+      el("h2", {}, t("rating_reasons")),
+      el("div", { class: "options", id: "rating-reasons" }, r.reasons.map(reason => option(reason, { type: "rating_reason", reason }, r.chosen.includes(reason), "checkbox"))),
+      el("label", { for: "rating-comment" }, t("rating_comment")), ...typed(comment, "pinyin", close),
+      send, button(t("skip"), { type: "skip_rating" }, "quiet")];
+  },
   done: () => [el("h1", {}, t("thanks")), button(t("another_matter"), { type: "next" }), end()],
   my_cases: m => [el("h1", {}, t("my_cases")), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), back(), end()],
   paused: () => [el("h1", {}, t("paused_title")), end()],
-  reserved: () => [el("h1", {}, t("reserved_title")), el("p", {}, t("reserved_hint")), back(), end()],
-  consultation: () => {
+  reserved: () => [el("h1", {}, t("reserved_title")), el("p", {}, t("reserved_hint")), button(t("print_notice"), { type: "print_notice" }, "primary"), back(), end()],
+  consultation: m => {
     const text = el("textarea", { id: "consultation-text", rows: "4", maxlength: "500" });
     const phone = el("input", { id: "consultation-phone" });
     const send = el("button", { class: "primary" }, t("send"));
     send.addEventListener("click", () => touch({ type: "send_consultation", text: text.value, phone: phone.value || undefined }));
     // 确定 on a keyboard only closes it: the resident sends with 提交.
     const close = () => document.querySelectorAll(".keyboard-holder").forEach(h => h.replaceChildren());
-    return [el("h1", {}, t("consult_title")), el("label", { for: "consultation-text" }, t("consult_text")), ...typed(text, "pinyin", close),
+    return [el("h1", {}, t("consult_title")),
+      el("div", { class: "options row", role: "radiogroup", id: "consultation-kind" }, KINDS.map(kind => option(t("kind_" + kind), { type: "start_consultation", kind }, kind === m.consultation_kind))),
+      el("label", { for: "consultation-text" }, t("consult_text")), ...typed(text, "pinyin", close),
       el("label", { for: "consultation-phone" }, t("consult_phone")), ...typed(phone, "digits", close, "-"), send, back(), end()];
   },
   consultation_sent: m => [el("h1", {}, t("sent_title")), el("p", {}, t("reference", { reference: m.reference })), back(), end()],
@@ -277,7 +346,7 @@ const volume = document.getElementById("volume");
 const DEFAULT_VOLUME = 80;
 let spoken = null;
 function say(model) {
-  const key = model.screen + "\u0000" + (model.prompt || "");
+  const key = model.screen + "\u0000" + (model.prompt || "") + "\u0000" + model.speech;
   if (!model.prompt || key === spoken) return;
   spoken = key;
   voice.src = "/api/speech?at=" + Date.now();

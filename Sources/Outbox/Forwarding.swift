@@ -35,7 +35,8 @@ extension Outbox: ForwardingQueue {
                 """, arguments: [limit]).map { row in
                 let reasons: String = row["reasons"]
                 return PendingRating(trackingNumber: row["tracking_number"], caseNumber: row["case_number"], satisfaction: row["satisfaction"],
-                                     reasons: reasons.isEmpty ? [] : reasons.components(separatedBy: "\n"), ratedAt: row["rated_at"])
+                                     reasons: reasons.isEmpty ? [] : reasons.components(separatedBy: "\n"),
+                                     sealedComment: (row["comment"] as String?).map { Array($0.utf8) }, commentID: row["comment_id"], ratedAt: row["rated_at"])
             }
         }
     }
@@ -194,6 +195,7 @@ extension Outbox: ForwardingQueue {
             try db.execute(sql: "DELETE FROM application WHERE state = 'acknowledged' AND created_at < ?", arguments: [now - settings.retention])
             let rows = db.changesCount
             try db.execute(sql: "DELETE FROM rating WHERE tracking_number NOT IN (SELECT tracking_number FROM application)")
+            try db.execute(sql: "DELETE FROM receipt_print WHERE receipt_id NOT IN (SELECT tracking_number FROM application)")
             return (payloads, rows)
         }
         // The rows no longer refer to these files: remove them (a crash here leaves orphans that reconcile removes).

@@ -77,6 +77,15 @@ extension Outbox {
                 CREATE INDEX application_erred ON application(next_attempt_at) WHERE last_error IS NOT NULL AND state != 'acknowledged';
                 """)
         }
+        migrator.registerMigration("2026-12-04 rating comments and the receipt printer's journal") { db in
+            // A rating's 文字评价 waits sealed to the platform's key (it may name people), bound to comment_id.
+            // Which receipts came out of the printer, so a reprint after a restart still says 重印.
+            try db.execute(sql: """
+                ALTER TABLE rating ADD COLUMN comment TEXT;
+                ALTER TABLE rating ADD COLUMN comment_id TEXT;
+                CREATE TABLE receipt_print (receipt_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 }

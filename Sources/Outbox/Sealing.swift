@@ -80,6 +80,7 @@ enum Sealer {
         var serviceName: String
         var applicantName: String
         var applicantCertificateType: String
+        var applicantCertificateName: String?
         var applicantCertificateNumber: String
         var phone: String?
         var agent: String?
@@ -103,7 +104,8 @@ enum Sealer {
 
         enum CodingKeys: String, CodingKey {
             case serviceCode = "service_code", serviceName = "service_name", applicantName = "applicant_name"
-            case applicantCertificateType = "applicant_certificate_type", applicantCertificateNumber = "applicant_certificate_number"
+            case applicantCertificateType = "applicant_certificate_type", applicantCertificateName = "applicant_certificate_name"
+            case applicantCertificateNumber = "applicant_certificate_number"
             case phone, agent, form, channel, attachments
             case materialsByOther = "materials_by_other", regionCode = "region_code"
         }
@@ -160,7 +162,8 @@ enum Sealer {
             self.binding = binding
             let payload = Payload(
                 serviceCode: submission.serviceCode, serviceName: submission.serviceName, applicantName: submission.applicantName,
-                applicantCertificateType: submission.applicantCertificateType, applicantCertificateNumber: submission.applicantCertificateNumber,
+                applicantCertificateType: submission.applicantCertificateType, applicantCertificateName: submission.applicantCertificateName,
+                applicantCertificateNumber: submission.applicantCertificateNumber,
                 phone: submission.phone, agent: submission.agent, form: submission.form, materialsByOther: submission.materialsByOther,
                 channel: submission.channel, regionCode: submission.regionCode,
                 attachments: submission.attachments.enumerated().map {

@@ -17,11 +17,19 @@ extension Outbox: ApplicationStore {
     }
 
     /// Keeps a resident's rating of a case until the platform has it. One per
-    /// case: a second is ignored. Nothing personal is in it.
+    /// case: a second is ignored. The level and reasons are from fixed lists;
+    /// a comment, in the resident's own words, is kept sealed to the platform's key.
     public func recordRating(_ rating: Rating) throws {
+        let commentID = rating.comment.map { _ in UUID().uuidString.lowercased() }
+        let sealed: String? = try rating.comment.flatMap { comment in
+            try commentID.map { id in
+                let record = try JSONSerialization.data(withJSONObject: ["comment": comment], options: [.sortedKeys])
+                return String(decoding: try seal(record: Array(record), binding: id), as: UTF8.self)
+            }
+        }
         try pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO rating (tracking_number, satisfaction, reasons, rated_at) VALUES (?, ?, ?, ?)",
-                           arguments: [rating.trackingNumber, rating.level.rawValue, rating.reasons.joined(separator: "\n"), rating.at])
+            try db.execute(sql: "INSERT OR IGNORE INTO rating (tracking_number, satisfaction, reasons, rated_at, comment, comment_id) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [rating.trackingNumber, rating.level.rawValue, rating.reasons.joined(separator: "\n"), rating.at, sealed, commentID])
         }
         changes.signal()
     }

@@ -273,7 +273,7 @@ public final class Forwarder: Sendable {
         for rating in (try? outbox.ratingsToSend(limit: 20)) ?? [] where !stopped.withLock({ $0 }) {
             do {
                 try await platform.rate(caseNumber: rating.caseNumber, satisfaction: rating.satisfaction, reasons: rating.reasons,
-                                        ratedAt: ChinaTime.timestamp(rating.ratedAt))
+                                        sealedComment: rating.sealedComment, commentID: rating.commentID, ratedAt: ChinaTime.timestamp(rating.ratedAt))
                 try? outbox.ratingSent(rating.trackingNumber, error: nil)
             } catch {
                 switch error {

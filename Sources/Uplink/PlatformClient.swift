@@ -40,7 +40,7 @@ public protocol PlatformAPI: Sendable {
     /// offset (``PlatformFailure/offsetMismatch(_:)``): resume from there.
     func append(key: String, index: Int, offset: Int, total: Int, chunk: Data) async throws(PlatformFailure) -> Int
     /// Sends a rating (好差评) of a case; a case already rated counts as sent.
-    func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure)
+    func rate(caseNumber: String, satisfaction: Int, reasons: [String], sealedComment: [UInt8]?, commentID: String?, ratedAt: String) async throws(PlatformFailure)
     /// Submits the application; returns the platform's case number.
     func submit(key: String, body: Data) async throws(PlatformFailure) -> String
     /// A case's status and detail; nil when the platform does not know it.
@@ -204,12 +204,17 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return try reference(in: try await post("/v1/consultations", object), of: "consultation")
     }
 
-    /// `POST /v1/ratings`: a case's rating; a 409 (rated already) counts as sent.
-    public func rate(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String) async throws(PlatformFailure) {
-        // 409: rated already (an earlier answer was lost); the platform keeps one per case.
-        _ = try await post("/v1/ratings", [
+    /// `POST /v1/ratings`: a case's rating, with its comment sealed (bound to `commentID`); a 409 (rated already) counts as sent.
+    public func rate(caseNumber: String, satisfaction: Int, reasons: [String], sealedComment: [UInt8]?, commentID: String?, ratedAt: String) async throws(PlatformFailure) {
+        var body: [String: Any] = [
             "case_number": caseNumber, "satisfaction": satisfaction, "reasons": reasons, "channel": ApplicationChannel.selfServiceTerminal, "rated_at": ratedAt,
-        ], accepting: [200, 201, 409])
+        ]
+        if let sealedComment, let commentID {
+            body["sealed_text"] = String(decoding: sealedComment, as: UTF8.self)
+            body["text_id"] = commentID
+        }
+        // 409: rated already (an earlier answer was lost); the platform keeps one per case.
+        _ = try await post("/v1/ratings", body, accepting: [200, 201, 409])
     }
 
     /// POSTs a JSON object; returns the JSON object answered (empty when the body is not one).

@@ -24,7 +24,7 @@ func idNumber(region: String = "340104", birth: String, sequence: String) -> Str
     return body + String(Array("10X98765432")[sum % 11])
 }
 
-func resident(_ name: String = "张秀兰", birth: String = "19580312", sequence: String = "052", address: String? = "安徽省合肥市蜀山区笔架山街道示例村3组12号") -> ResidentIdentity {
+func resident(_ name: String = "张秀兰", birth: String = "19400312", sequence: String = "052", address: String? = "安徽省合肥市蜀山区笔架山街道示例村3组12号") -> ResidentIdentity {
     ResidentIdentity(
         cardType: .residentID, name: name, gender: .female, nation: Nation(code: "01"), birthDate: CalendarDate(yyyymmdd: birth)!,
         address: address, number: idNumber(birth: birth, sequence: sequence), issuingAuthority: "合肥市公安局蜀山分局",
@@ -99,6 +99,15 @@ struct Driver {
         guard let request = pendingID else { return }
         _ = wait(3)
         send(.scanFinished(request: request, pages: (1...count).map { page($0, marker: marker) }))
+    }
+
+    /// Answers yes to every condition the conditions screen asks, and goes on to the form.
+    mutating func confirmConditions() {
+        guard state.screen == .conditions else { return }
+        for (index, standing) in reducer.standings(state).map(\.standing).enumerated() where standing == .confirmed(nil) {
+            touch(.confirmCondition(index: index, met: true), after: 1)
+        }
+        touch(.next)
     }
 
     /// Fills every field the resident must type, with values that validate.

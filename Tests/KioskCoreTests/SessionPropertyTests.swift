@@ -22,6 +22,9 @@ struct SessionPropertyTests {
         switch state.screen {
         case .home, .browse: return .choose(code: Self.codes.randomElement(using: &rng)!)
         case .guide, .receipt: return .next
+        case .conditions:
+            let open = driver.reducer.standings(state).map(\.standing).firstIndex(of: .confirmed(nil))
+            return open.map { .confirmCondition(index: $0, met: Int.random(in: 0..<10, using: &rng) > 0) } ?? .next
         case .form:
             let values = driver.reducer.formValues(state)
             let field = state.visit?.choice?.formFields.first { $0.required && $0.problem(with: values[$0.id] ?? "") != nil }
@@ -47,7 +50,13 @@ struct SessionPropertyTests {
             .consentToECertificateLookup, .scan(materialID: materials.randomElement(using: &rng)!), .discardScan(materialID: materials.randomElement(using: &rng)!),
             .leaveToPlatform(materialID: materials.randomElement(using: &rng)!), .reserve(date), .delivery(DeliveryMethod.allCases.randomElement(using: &rng)!),
             .postalAddress("安徽省合肥市某路1号"), .submit, .submit, .printAgain,
-            .rate(Satisfaction.allCases.randomElement(using: &rng)!, reasons: Bool.random(using: &rng) ? ["其他"] : []), .skipRating, .myCases,
+            .rate(Satisfaction.allCases.randomElement(using: &rng)!, reasons: Bool.random(using: &rng) ? ["其他"] : [], comment: Bool.random(using: &rng) ? "评价意见私密" : nil),
+            .toggleRatingReason(["其他", "操作简单", "等待时间长"].randomElement(using: &rng)!), .skipRating, .myCases,
+            .confirmCondition(index: Int.random(in: 0..<4, using: &rng), met: Int.random(in: 0..<5, using: &rng) > 0),
+            .viewPage(materialID: materials.randomElement(using: &rng)!, index: Int.random(in: 0..<2, using: &rng)),
+            .discardPage(materialID: materials.randomElement(using: &rng)!, index: Int.random(in: 0..<2, using: &rng)),
+            .rescan(materialID: materials.randomElement(using: &rng)!), .printGuide, .printNotice, .printApplicationForm,
+            .startConsultation(Interaction.Kind.allCases.randomElement(using: &rng)!),
             .startConsultation(.consultation), .sendConsultation(text: "问题", phone: nil), .agentPIN("1234"), .agentServeResident,
             .agentEnterprise(creditCode: Shipped.catalogue.departments[0].creditCode, name: "单位"), .confirmProxyConsent, .agentStationCases,
             .agentReprint(trackingNumber: "340104001-20261127-0001-X"), .agentLogout,
@@ -103,7 +112,8 @@ struct SessionPropertyTests {
 
     @Test("Random event sequences: no crash, nothing personal after a session ends, no receipt without a committed enqueue")
     func randomSequences() {
-        let secrets = Self.people.flatMap { [$0.name, $0.number] + ($0.address.map { [$0] } ?? []) } + ["c7,c7"]
+        // Names, numbers, addresses, a posted-to address and a rating's comment: none may outlive the session.
+        let secrets = Self.people.flatMap { [$0.name, $0.number] + ($0.address.map { [$0] } ?? []) } + ["c7,c7", "安徽省合肥市某路1号", "评价意见私密"]
         var rng = SplitMix64(seed: 20261127)
         var ends = 0, receipts = 0
         for _ in 0..<400 {
@@ -154,6 +164,7 @@ struct SessionPropertyTests {
         driver.touch(.menu(.search("高龄")))
         driver.touch(.choose(code: "0500012000"))
         driver.touch(.next)
+        driver.confirmConditions()
         driver.fillForm()
         driver.touch(.next)
         driver.touch(.scan(materialID: "hukou_book"))

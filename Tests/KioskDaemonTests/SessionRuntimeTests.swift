@@ -182,6 +182,8 @@ struct SessionRuntimePlatformTests {
         #expect(await runtime.state.screen == .review, "no paper was needed")
 
         await runtime.touch(.endSession)
+        // The card is taken, and placed again: a card left on the reader starts no new visit.
+        await runtime.send(.cardRemoved(now: Date().timeIntervalSince1970))
         await runtime.send(.cardPresented(Self.resident, now: Date().timeIntervalSince1970))
         await runtime.touch(.startConsultation(.complaint))
         await runtime.touch(.sendConsultation(text: "养老金到账时间比告知的晚了两个月", phone: "13912345678"))
@@ -206,6 +208,10 @@ struct SessionRuntimePlatformTests {
         await runtime.send(.cardPresented(Self.resident, now: Date().timeIntervalSince1970))
         await runtime.touch(.menu(.search("低保")))
         await runtime.touch(.choose(code: "0500007000"))
+        await runtime.touch(.next)
+        // What the card cannot answer (income, property), the resident confirms.
+        #expect(await runtime.state.screen == .conditions)
+        for index in 0..<2 { await runtime.touch(.confirmCondition(index: index, met: true)) }
         await runtime.touch(.next)
         for (field, value) in [("phone", "13912345678"), ("household_size", "3"), ("monthly_income", "1200"), ("bank_account", "6222020200112233446")] {
             await runtime.touch(.setField(id: field, value: value))

@@ -35,7 +35,7 @@ public enum CUPSJobOutcome: Sendable, Hashable {
 /// state polled to completion, and the queue's state and
 /// `printer-state-reasons` (media-empty, door-open, paused, …) published as
 /// the device's status.
-public final class CUPSPrinter: Device {
+public final class CUPSPrinter: DocumentPrinter {
     /// The queue's name.
     public let queue: String
     public let identity: DeviceIdentity
@@ -246,6 +246,13 @@ public final class CUPSPrinter: Device {
             return try await self.waitForJob(job, timeout: timeout)
         }
         return try completion.get()
+    }
+
+    public func printDocument(_ document: PrintDocument, title: String) async throws(DeviceError) {
+        switch try await print(document, title: title) {
+        case .acceptedBySpooler: return
+        case .waiting(_, let reason): throw DeviceError(.userError, "the A4 printer holds the job: \(reason)")
+        }
     }
 
     // MARK: Health

@@ -101,6 +101,31 @@ public final class ESCPOSPrinter: ReceiptPrinter, ConnectionDriver {
         }
     }
 
+    public func printNotice(_ notice: Notice) async throws(DeviceError) {
+        let bytes = try encoder.encode(notice.document(columns: settings.profile.columns))
+        let completion = await connection.perform("print notice", timeout: .seconds(30) + .milliseconds(bytes.count / 10)) { transport in
+            let before = try await self.askStatus(on: transport)
+            guard before.state == .online else { throw Self.refusal(before) }
+            try await transport.write(bytes, deadline: .now + .seconds(5) + .milliseconds(bytes.count / 6))
+            let after = try await self.askStatus(on: transport)
+            guard after.state == .online else {
+                throw DeviceError(after.state == .hardwareError ? .hardwareError : .userError,
+                                  "the \(notice.title) did not finish printing: \(after.message ?? after.state.rawValue)", resident: Self.residentPhrase(after))
+            }
+        }.completion
+        switch completion {
+        case .success:
+            logger.info("printed a \(notice.title)")
+        case .failed(let error):
+            logger.warning("a \(notice.title) not printed: \(error.message)")
+            throw error
+        case .timedOut(let after):
+            throw DeviceError(.timedOut, "the receipt printer did not finish the \(notice.title) within \(after.formatted): check it")
+        case .canceled:
+            throw DeviceError(.canceled, "printing was canceled")
+        }
+    }
+
     private static func refusal(_ status: DeviceStatus) -> DeviceError {
         DeviceError(status.state == .hardwareError ? .hardwareError : .userError,
                     "the receipt printer cannot print now: \(status.message ?? status.state.rawValue)", resident: residentPhrase(status))

@@ -25,8 +25,10 @@ public struct ApplicationSubmission: Sendable, Equatable {
     public var serviceName: String
     /// 申请者名称.
     public var applicantName: String
-    /// 申请者证件类型代码 (111 居民身份证, …).
+    /// 申请者证件类型代码 (111 居民身份证, 553 外国人永久居留身份证, 990 其他, …).
     public var applicantCertificateType: String
+    /// The certificate's name (港澳居民居住证 …): what 990 其他 stands for.
+    public var applicantCertificateName: String?
     /// 申请者证件号码.
     public var applicantCertificateNumber: String
     /// 手机.
@@ -53,13 +55,15 @@ public struct ApplicationSubmission: Sendable, Equatable {
     public var isFindableByCard: Bool { applicantCertificateType != CertificateType.unifiedSocialCreditCode }
 
     /// Creates a submission.
-    public init(serviceCode: String, serviceName: String, applicantName: String, applicantCertificateType: String, applicantCertificateNumber: String,
+    public init(serviceCode: String, serviceName: String, applicantName: String, applicantCertificateType: String, applicantCertificateName: String? = nil,
+                applicantCertificateNumber: String,
                 phone: String? = nil, agent: String? = nil, form: [String: String] = [:], materialsByOther: [String: String] = [:],
                 channel: String = ApplicationChannel.selfServiceTerminal, regionCode: String, attachments: [Attachment], applicantLookupKey: String? = nil) {
         self.serviceCode = serviceCode
         self.serviceName = serviceName
         self.applicantName = applicantName
         self.applicantCertificateType = applicantCertificateType
+        self.applicantCertificateName = applicantCertificateName
         self.applicantCertificateNumber = applicantCertificateNumber
         self.phone = phone
         self.agent = agent

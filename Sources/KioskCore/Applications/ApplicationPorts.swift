@@ -113,11 +113,17 @@ public struct PendingRating: Sendable, Equatable {
     /// 满意度 1–5.
     public var satisfaction: Int
     public var reasons: [String]
+    /// The 文字评价, sealed to the platform's key and bound to `commentID`, if the resident wrote one.
+    public var sealedComment: [UInt8]?
+    public var commentID: String?
     /// Unix seconds.
     public var ratedAt: Double
 
     /// Creates a rating to send.
-    public init(trackingNumber: String, caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: Double) {
+    public init(trackingNumber: String, caseNumber: String, satisfaction: Int, reasons: [String], sealedComment: [UInt8]? = nil, commentID: String? = nil,
+                ratedAt: Double) {
+        self.sealedComment = sealedComment
+        self.commentID = commentID
         self.trackingNumber = trackingNumber
         self.caseNumber = caseNumber
         self.satisfaction = satisfaction

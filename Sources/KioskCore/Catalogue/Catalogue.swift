@@ -180,9 +180,11 @@ public struct Material: Sendable, Equatable, Hashable {
     public var platformMayObtain: Bool
     /// Pages a scan of it usually has (guides the resident; not enforced beyond 1).
     public var expectedPages: Int
+    /// Where a resident who lacks it gets it (出具单位: 户籍所在地派出所 …), for the 一次性告知单.
+    public var obtainFrom: String?
 
     public init(id: String, name: String, forms: [MaterialForm], copies: Int, required: Bool, notes: String? = nil,
-                eCertificate: String? = nil, platformMayObtain: Bool = false, expectedPages: Int = 1) {
+                eCertificate: String? = nil, platformMayObtain: Bool = false, expectedPages: Int = 1, obtainFrom: String? = nil) {
         self.id = id
         self.name = name
         self.forms = forms
@@ -192,6 +194,15 @@ public struct Material: Sendable, Equatable, Hashable {
         self.eCertificate = eCertificate
         self.platformMayObtain = platformMayObtain
         self.expectedPages = expectedPages
+        self.obtainFrom = obtainFrom
+    }
+
+    /// How it is handed in, as the guide says it: 原件1份 · 户主页和本人页 · 可由平台调取.
+    public var particulars: String {
+        var parts = [forms.map(\.chinese).joined(separator: "或") + "\(copies)份"]
+        if let notes { parts.append(notes) }
+        if platformMayObtain { parts.append("可由平台调取") } else if eCertificate != nil { parts.append("可用电子证照") }
+        return parts.joined(separator: " · ")
     }
 }
 

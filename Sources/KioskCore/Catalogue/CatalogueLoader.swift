@@ -38,6 +38,14 @@ extension Catalogue {
             }
             items.append(item)
         }
+        // An item offered instead of another must be one a resident can choose here.
+        for (reader, item) in zip(try top.objects("items", allowEmpty: false), items) {
+            for (index, condition) in item.conditions.enumerated() {
+                if let instead = condition.instead, !items.contains(where: { $0.code == instead && $0.code != item.code }) {
+                    throw reader.fail("\"\(instead)\" is not another item of this catalogue", key: "conditions[\(index)].instead", at: reader.node["conditions"])
+                }
+            }
+        }
         var bundles: [ServiceBundle] = []
         for reader in try top.objects("bundles") {
             let bundle = try readBundle(reader, items: items, lifeEvents: Set(lifeEvents.map(\.id)))
@@ -91,7 +99,7 @@ extension Catalogue {
 
         var materials: [Material] = []
         for material in try reader.objects("materials") {
-            try material.onlyKeys(["id", "name", "forms", "copies", "required", "notes", "e_certificate", "platform_may_obtain", "expected_pages"])
+            try material.onlyKeys(["id", "name", "forms", "copies", "required", "notes", "e_certificate", "platform_may_obtain", "expected_pages", "obtain_from"])
             let id = try material.identifier("id")
             guard !materials.contains(where: { $0.id == id }) else { throw material.fail("\"\(id)\" is used by an earlier material of this item", key: "id", at: material.node["id"]) }
             let forms: [MaterialForm] = try material.choices("forms", unique: false)
@@ -99,7 +107,7 @@ extension Catalogue {
                 id: id, name: try material.string("name"), forms: forms, copies: try material.int("copies", in: 1...20),
                 required: try material.bool("required"), notes: try material.optionalString("notes"),
                 eCertificate: try material.optionalString("e_certificate"), platformMayObtain: try material.bool("platform_may_obtain", default: false),
-                expectedPages: try material.optionalInt("expected_pages", in: 1...50) ?? 1))
+                expectedPages: try material.optionalInt("expected_pages", in: 1...50) ?? 1, obtainFrom: try material.optionalString("obtain_from")))
         }
 
         var form: [FormField] = []
@@ -140,7 +148,7 @@ extension Catalogue {
         }
         return ServiceItem(
             code: code, implementationCode: implementationCode, name: try reader.string("name"), type: type,
-            level: try reader.int("level", in: 1...7), department: department, applicants: kinds, conditions: try reader.strings("conditions"),
+            level: try reader.int("level", in: 1...7), department: department, applicants: kinds, conditions: try reader.conditions("conditions"),
             materials: materials, form: form, statutoryLimit: statutory, promisedLimit: promised,
             fee: Fee(amountFen: try fee.int("amount_fen", in: 0...10_000_000), note: try fee.optionalString("note")),
             delivery: delivery, proxyAllowed: try reader.bool("proxy_allowed"), visits: try reader.int("visits", in: 0...1),
@@ -211,6 +219,55 @@ extension FieldReader {
             throw fail("must be the name's pinyin initials in capitals (养老保险 → YLBX), not \"\(text)\"", key: key, at: node[key])
         }
         return text
+    }
+
+    /// 受理条件: each a sentence, or `{"text", "rule", "instead"}` when the card can answer it
+    /// (docs/catalogue.md, "Conditions the card answers").
+    func conditions(_ key: String) throws(DataFileError) -> [Condition] {
+        var result: [Condition] = []
+        for (element, elementPath) in try list(key) {
+            if case .string(let text) = element.value, !text.allSatisfy(\.isWhitespace) {
+                result.append(Condition(text))
+                continue
+            }
+            guard case .object = element.value else {
+                throw DataFileError(file: file, line: element.line, item: item, field: elementPath, message: "must be a sentence or an object with text and rule, not \(element.kind)")
+            }
+            let condition = try FieldReader(file: file, node: element, path: elementPath, item: item)
+            try condition.onlyKeys(["text", "rule", "instead"])
+            result.append(Condition(try condition.string("text"), rule: try condition.optionalObject("rule").map { (rule) throws(DataFileError) in try rule.eligibilityRule() },
+                                    instead: try condition.optionalString("instead")))
+        }
+        return result
+    }
+
+    /// `{"field": "age", "at_least": 80}`, `{"field": "age", "below": 60}`, `{"field": "sex", "is": "female"}`,
+    /// `{"field": "household_region", "places": ["安徽省合肥市蜀山区"]}`, `{"field": "certificate", "one_of": ["resident_id"]}`.
+    func eligibilityRule() throws(DataFileError) -> EligibilityRule {
+        let field: EligibilityRule.Field = try choice("field")
+        switch field {
+        case .age:
+            try onlyKeys(["field", "at_least", "below"])
+            let atLeast = try optionalInt("at_least", in: 0...150), below = try optionalInt("below", in: 1...150)
+            switch (atLeast, below) {
+            case (let years?, nil): return .ageAtLeast(years)
+            case (nil, let years?): return .ageBelow(years)
+            default: throw fail("an age rule has either at_least or below (two rules for a range)", key: "field", at: node["field"])
+            }
+        case .sex:
+            try onlyKeys(["field", "is"])
+            switch try string("is") {
+            case "female": return .sex(.female)
+            case "male": return .sex(.male)
+            case let other: throw fail("must be \"female\" or \"male\", not \"\(other)\"", key: "is", at: node["is"])
+            }
+        case .householdRegion:
+            try onlyKeys(["field", "places"])
+            return .householdIn(try strings("places", allowEmpty: false))
+        case .certificate:
+            try onlyKeys(["field", "one_of"])
+            return .certificate(try choices("one_of", unique: true))
+        }
     }
 
     func timeLimit(_ key: String) throws(DataFileError) -> TimeLimit {

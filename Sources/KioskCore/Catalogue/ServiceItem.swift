@@ -13,8 +13,8 @@ public struct ServiceItem: Sendable, Equatable, Hashable {
     public var department: String
     /// 服务对象.
     public var applicants: [ApplicantKind]
-    /// 受理条件, each read out as one sentence.
-    public var conditions: [String]
+    /// 受理条件, each read out as one sentence; some the card answers.
+    public var conditions: [Condition]
     public var materials: [Material]
     public var form: [FormField]
     /// 法定办结时限.
@@ -46,7 +46,7 @@ public struct ServiceItem: Sendable, Equatable, Hashable {
     public var result: String
 
     public init(code: String, implementationCode: String, name: String, type: ItemType, level: Int, department: String,
-                applicants: [ApplicantKind], conditions: [String], materials: [Material], form: [FormField],
+                applicants: [ApplicantKind], conditions: [Condition], materials: [Material], form: [FormField],
                 statutoryLimit: TimeLimit, promisedLimit: TimeLimit, fee: Fee, delivery: [DeliveryMethod], proxyAllowed: Bool,
                 visits: Int, legalBasis: [String], consultationPhone: String, complaintPhone: String, lifeEvents: [String],
                 keywords: [String], pinyinInitials: String, popularity: Int?, result: String) {
@@ -150,6 +150,13 @@ public enum ServiceChoice: Sendable, Equatable, Hashable {
             }
         }
         return result
+    }
+
+    /// Every condition, each shared one once.
+    public var conditions: [Condition] {
+        items.flatMap(\.conditions).reduce(into: []) { all, condition in
+            if !all.contains(where: { $0.text == condition.text }) { all.append(condition) }
+        }
     }
 
     /// Every form field, each shared one once.

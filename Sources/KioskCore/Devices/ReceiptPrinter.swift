@@ -8,8 +8,16 @@ public protocol ReceiptPrinter: Device {
     /// faulted or the receipt was printed before and this is not a reprint.
     /// A receipt whose earlier attempt failed part-way is printed as a reprint.
     func printReceipt(_ receipt: Receipt) async throws(DeviceError) -> PrintOutcome
+    /// Prints a notice (一次性告知单, 办事指南): no journal, a second copy is just another copy.
+    func printNotice(_ notice: Notice) async throws(DeviceError)
     /// Asks the printer for its status now.
     func refreshStatus() async -> DeviceStatus
+}
+
+/// An A4 printer: documents laid out in lines (a form for signature, a guide), printed as PDF.
+public protocol DocumentPrinter: Device {
+    /// Prints `document` and waits until the spooler has it; `title` names the job (no personal data).
+    func printDocument(_ document: PrintDocument, title: String) async throws(DeviceError)
 }
 
 /// How a print went.

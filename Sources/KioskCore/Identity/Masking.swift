@@ -8,6 +8,12 @@ public enum Masking {
         return String(characters.prefix(4)) + String(repeating: "*", count: characters.count - 8) + String(characters.suffix(4))
     }
 
+    /// Keeps the first 9 characters (province, city, district) and hides the rest: `安徽省合肥市蜀山区*********`.
+    public static func address(_ text: String) -> String {
+        let characters = Array(text.trimmingEdges())
+        return String(characters.prefix(9)) + String(repeating: "*", count: max(0, characters.count - 9))
+    }
+
     /// Keeps the first and last character: `张*三`, `欧**红`; a two-character name keeps the first: `李*`.
     /// Latin names keep the first letter of each word: `J*** S****`.
     public static func name(_ text: String) -> String {

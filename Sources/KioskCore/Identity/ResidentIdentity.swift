@@ -7,16 +7,6 @@ public enum IdentityCardType: String, Hashable, Sendable, Codable {
     case foreignPermanentResident = "foreign_permanent_resident"
     /// 港澳台居民居住证 ('J').
     case hongKongMacaoTaiwanResidence = "hmt_residence_permit"
-
-    /// The certificate type code (GA/T 2000.156) an application carries:
-    /// 111 居民身份证; the two permits are 990 其他 until the platform's code
-    /// table says otherwise (see docs/identity.md).
-    public var certificateTypeCode: String {
-        switch self {
-        case .residentID: CertificateType.residentID
-        case .foreignPermanentResident, .hongKongMacaoTaiwanResidence: CertificateType.other
-        }
-    }
 }
 
 /// How long a card is valid: to a date, or 长期 (long-term, for people 46 and over).
@@ -92,6 +82,21 @@ public struct ResidentIdentity: Hashable, Sendable, CustomStringConvertible {
 
     /// The number, masked for screens and logs.
     public var maskedNumber: String { Masking.idNumber(number) }
+
+    /// The certificate the card is: a residence permit's number says Taiwan (83) or Hong Kong and Macao.
+    public var certificate: CertificateKind {
+        switch cardType {
+        case .residentID: .residentID
+        case .foreignPermanentResident: .foreignPermanentResident
+        case .hongKongMacaoTaiwanResidence: number.hasPrefix("83") ? .taiwanResidencePermit : .hongKongMacaoResidencePermit
+        }
+    }
+
+    /// Full years of age on `today` (周岁).
+    public func age(on today: CalendarDate) -> Int {
+        let birthdayPassed = (today.month, today.day) >= (birthDate.month, birthDate.day)
+        return today.year - birthDate.year - (birthdayPassed ? 0 : 1)
+    }
 
     /// Whether the card has expired by `today`. Long-term cards never do.
     public func isExpired(on today: CalendarDate) -> Bool {

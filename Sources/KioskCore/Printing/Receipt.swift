@@ -37,6 +37,8 @@ public struct Receipt: Sendable, Hashable, Codable {
     public var promise: CompletionPromise
     /// How the result comes: 到本站领取, 邮寄, 电子证照.
     public var delivery: String
+    /// Where a posted result goes (the copy kept for reprinting holds it masked: ``masked``).
+    public var postalAddress: String?
     /// Where the case can be followed; also the QR code's content.
     public var trackingURL: String
     /// Who to ask: 咨询电话.
@@ -47,7 +49,7 @@ public struct Receipt: Sendable, Hashable, Codable {
     /// Creates a receipt.
     public init(
         id: String, trackingNumber: String, stationName: String, serviceName: String, applicant: String,
-        agent: String? = nil, submittedAt: String, materials: [Material], promise: CompletionPromise, delivery: String,
+        agent: String? = nil, submittedAt: String, materials: [Material], promise: CompletionPromise, delivery: String, postalAddress: String? = nil,
         trackingURL: String, enquiries: String, isReprint: Bool = false
     ) {
         self.id = id
@@ -60,9 +62,18 @@ public struct Receipt: Sendable, Hashable, Codable {
         self.materials = materials
         self.promise = promise
         self.delivery = delivery
+        self.postalAddress = postalAddress
         self.trackingURL = trackingURL
         self.enquiries = enquiries
         self.isReprint = isReprint
+    }
+
+    /// The receipt as the station keeps it for a reprint: nothing personal in the clear (the address
+    /// keeps its first 9 characters, enough to see which district it was posted to).
+    public var masked: Receipt {
+        var copy = self
+        copy.postalAddress = postalAddress.map { Masking.address($0) }
+        return copy
     }
 
     /// The same receipt marked as a reprint.

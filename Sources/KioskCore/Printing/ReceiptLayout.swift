@@ -51,6 +51,7 @@ public enum ReceiptLayout {
         case .unknown(let reason): add("承诺办结日期：\(reason)", TextStyle(bold: true))
         }
         field("结果领取", receipt.delivery)
+        if let address = receipt.postalAddress { field("邮寄地址", address) }
         lines.append(.rule)
         lines.append(.qrCode(receipt.trackingURL))
         add("扫码查询办理进度", TextStyle(.center))

@@ -20,6 +20,7 @@ extension Receipt {
             id: number.value, trackingNumber: number.value, stationName: settings.stationName, serviceName: choice.name, applicant: applicant,
             agent: agent?.masked, submittedAt: "\(today.chinese) \(ChinaTime.clock(now))", materials: materials,
             promise: calendar.promise(workingDays: choice.promisedWorkingDays, from: today), delivery: (visit.delivery ?? .stationPickup).chinese,
+            postalAddress: visit.delivery == .post ? visit.postalAddress : nil,
             trackingURL: settings.trackingURLBase + number.value, enquiries: choice.items.first?.consultationPhone ?? "12345")
     }
 }

@@ -5,14 +5,16 @@ extension ApplicationSubmission {
     /// otherwise. Nil when the visit has no matter chosen or no applicant.
     static func record(of visit: Visit, form values: [String: String], agent: RegisteredAgent?, regionCode: String) -> ApplicationSubmission? {
         guard let choice = visit.choice else { return nil }
-        let applicantName: String, certificateType: String, certificateNumber: String
+        let applicantName: String, certificateType: String, certificateName: String, certificateNumber: String
         if let enterprise = visit.enterprise {
             applicantName = enterprise.name
             certificateType = CertificateType.unifiedSocialCreditCode
+            certificateName = "统一社会信用代码"
             certificateNumber = enterprise.creditCode.value
         } else if let resident = visit.resident {
             applicantName = resident.name
-            certificateType = resident.cardType.certificateTypeCode
+            certificateType = resident.certificate.code
+            certificateName = resident.certificate.chinese
             certificateNumber = resident.number
         } else {
             return nil
@@ -37,7 +39,8 @@ extension ApplicationSubmission {
         }
         return ApplicationSubmission(
             serviceCode: choice.items.count == 1 ? choice.items[0].implementationCode : choice.code, serviceName: choice.name,
-            applicantName: applicantName, applicantCertificateType: certificateType, applicantCertificateNumber: certificateNumber,
+            applicantName: applicantName, applicantCertificateType: certificateType, applicantCertificateName: certificateName,
+            applicantCertificateNumber: certificateNumber,
             phone: form["phone"], agent: agent?.masked, form: form, materialsByOther: byOther, channel: ApplicationChannel.selfServiceTerminal,
             regionCode: regionCode, attachments: attachments)
     }

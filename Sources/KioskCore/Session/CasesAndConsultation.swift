@@ -9,7 +9,7 @@ extension SessionReducer {
             guard let resident = state.visit?.resident else { return [] }
             let request = newRequest(&state, .myCases)
             return [.lookupCases(request: request, idNumber: resident.number)]
-        case (.startConsultation(let kind), _) where offered:
+        case (.startConsultation(let kind), _) where offered, (.startConsultation(let kind), .consultation):
             state.screen = .consultation(kind)
             return [say(.consultationPrompt, ["kind": .text(SessionText(kind.phrase))])]
         case (.sendConsultation(let text, let phone), .consultation(let kind)):

@@ -5,6 +5,13 @@ extension SessionReducer {
     // MARK: Cards
 
     func cardPresented(_ state: inout SessionState, _ identity: ResidentIdentity) -> [SessionEffect] {
+        state.cardOnReader = identity.number.hashValue
+        // The last resident's card, never taken away, read again (a reader that reconnected): it starts nothing.
+        if let left = state.cardLeft, !state.isActive {
+            if left.card == identity.number.hashValue { return notify(&state, SessionText(.takeYourCard)) }
+            state.cardLeft = nil
+            state.notice = nil
+        }
         state.lastTouch = state.now
         state.idleWarningShown = false
         // Out of service, nobody starts anything a receipt could not follow; a visit under way goes on.
@@ -34,18 +41,24 @@ extension SessionReducer {
     }
 
     func cardRemoved(_ state: inout SessionState) -> [SessionEffect] {
+        state.cardOnReader = nil
+        if state.cardLeft != nil {
+            state.cardLeft = nil
+            state.notice = nil
+            return state.isActive ? [] : [say(.cardTakenThanks)]
+        }
         // Agents handle paper: the resident taps for consent and takes the card back.
         guard state.agent == nil, let visit = state.visit, visit.resident != nil else { return [] }
         let resume: ResumePoint
         switch state.screen {
         case .home, .browse, .myCases, .consultation: resume = .home
-        case .guide: resume = .guide
+        case .guide, .conditions, .ineligible: resume = .guide
         case .form: resume = .form
         case .materials, .incomplete: resume = .materials
         case .review: resume = .review
         // The receipt is being taken; the application is durable whatever happens now.
         case .submitting, .receipt, .rating, .done, .reserved, .consultationSent, .paused: return []
-        case .scanning: resume = .materials
+        case .scanning, .page: resume = .materials
         case .attract, .agentPIN, .agentConsole, .stationCases, .proxyConsent, .enterprise: return []
         }
         switch settings.cardRemoval {
@@ -69,6 +82,9 @@ extension SessionReducer {
         guard state.pending == nil || touch == .back else { return [] }
         state.visit?.message = nil
         if let effects = casesAndConsultationTouch(&state, touch) { return effects }
+        if let effects = conditionsTouch(&state, touch) { return effects }
+        if let effects = materialsTouch(&state, touch) { return effects }
+        if let effects = afterReceiptTouch(&state, touch) { return effects }
         switch (touch, state.screen) {
         case (.menu(let menu), _) where isMenuScreen(state.screen):
             let entries: [MenuEntry]
@@ -94,9 +110,22 @@ extension SessionReducer {
             state.visit?.materials = [:]
             state.visit?.delivery = choice.delivery.first
             state.visit?.fieldProblems = [:]
+            state.visit?.conditionAnswers = [:]
+            // What the card answers is checked now, before anything is typed or scanned.
+            if let refused = cardRefusal(state), case .ineligible(let reason, _) = refused {
+                state.screen = refused
+                return [.speak(reason)]
+            }
             state.screen = .guide
             return [.speak(.guide(for: choice))]
+        case (.printGuide, .guide), (.printGuide, .ineligible):
+            guard let choice = state.visit?.choice else { return [] }
+            return [.printNotice(.guide(for: choice, settings: settings), preferA4: true), say(.printingGuide)]
         case (.next, .guide):
+            if hasConditionsToConfirm(state) {
+                state.screen = .conditions
+                return [say(.conditionsPrompt)]
+            }
             state.screen = .form
             return [say(.formPrompt)]
         case (.setField(let id, let value), .form):
@@ -110,30 +139,6 @@ extension SessionReducer {
             if let first = problems.first { return [say(.fieldProblem, ["label": .verbatim(first.label), "problem": .text(first.problem)])] }
             state.screen = .materials
             return [.speak(.materialsNeeded(for: state.visit?.choice, online: state.online, resident: state.visit?.resident != nil))]
-        case (.consentToECertificateLookup, .materials):
-            guard let visit = state.visit, let resident = visit.resident, let choice = visit.choice else { return [] }
-            guard state.online else { return tell(&state, SessionText(.eCertificatesOffline)) }
-            let types = choice.materials.compactMap(\.eCertificate)
-            guard !types.isEmpty else { return [] }
-            state.visit?.eCertificateConsent = true
-            let request = newRequest(&state, .eCertificates)
-            return [.lookupECertificates(request: request, idNumber: resident.number, types: Array(Set(types)).sorted()),
-                    .audit(AuditNote(action: "ecertificate_lookup", actor: actor(state), detail: "resident consented; \(types.count) type(s)"))]
-        case (.scan(let id), .materials):
-            guard let material = state.visit?.choice?.materials.first(where: { $0.id == id }) else { return [] }
-            let request = newRequest(&state, .scan(materialID: id))
-            state.screen = .scanning(materialID: id)
-            let prompt = material.expectedPages > 1
-                ? SessionText(.scanPromptPages, ["material": .verbatim(material.name), "pages": .number(material.expectedPages)])
-                : SessionText(.scanPrompt, ["material": .verbatim(material.name)])
-            return [.startScan(request: request, materialID: id, materialName: material.name), .speak(prompt)]
-        case (.discardScan(let id), .materials):
-            state.visit?.materials[id] = nil
-            return []
-        case (.leaveToPlatform(let id), .materials):
-            guard let material = state.visit?.choice?.materials.first(where: { $0.id == id }), material.platformMayObtain else { return [] }
-            state.visit?.materials[id] = .platform
-            return [say(.leftToPlatform, ["material": .verbatim(material.name)])]
         case (.next, .materials):
             let missing = completenessProblems(state)
             if missing.isEmpty {
@@ -157,48 +162,20 @@ extension SessionReducer {
             if method == .post, state.visit?.postalAddress == nil { state.visit?.postalAddress = cardAddress }
             return []
         case (.postalAddress(let address), .review):
-            guard state.agent != nil else { return [] }
             state.visit?.postalAddress = address.trimmingSpaces.isEmpty ? nil : address.trimmingSpaces
             return []
         case (.submit, .review):
             let missing = completenessProblems(state)
+            var values = formValues(state)
+            if !(state.visit?.choice?.conditions.isEmpty ?? true) { values["conditions"] = conditionsRecord(state) }
             guard missing.isEmpty, let visit = state.visit,
-                  let record = ApplicationSubmission.record(of: visit, form: formValues(state), agent: state.agent, regionCode: settings.regionCode) else {
+                  let record = ApplicationSubmission.record(of: visit, form: values, agent: state.agent, regionCode: settings.regionCode) else {
                 state.screen = .incomplete(missing, reservationDates: reservationDates(from: ChinaTime.date(state.now)))
                 return [say(.missingSummary, ["missing": .texts(missing.map(\.text))])]
             }
             let request = newRequest(&state, .enqueue)
             state.screen = .submitting
             return [.enqueue(request: request, record), say(.saving)]
-        case (.printAgain, .receipt):
-            guard let receipt = state.visit?.receipt else { return [] }
-            return [.printReceipt(receipt)]
-        case (.next, .receipt):
-            guard let number = state.visit?.lastTrackingNumber, state.visit?.rated.contains(number) == false else {
-                state.screen = .done
-                return []
-            }
-            state.screen = .rating
-            return [say(.ratingPrompt)]
-        case (.rate(let level, let reasons), .rating):
-            guard let number = state.visit?.lastTrackingNumber, state.visit?.rated.contains(number) == false else { return [] }
-            let chosen = reasons.filter { Satisfaction.reasons.contains($0) }
-            if level.needsReason, chosen.isEmpty { return tell(&state, SessionText(.ratingReasonNeeded)) }
-            state.visit?.rated.insert(number)
-            state.screen = .done
-            return [.submitRating(Rating(trackingNumber: number, level: level, reasons: level.needsReason ? chosen : [], at: state.now)),
-                    .audit(AuditNote(action: "rated", trackingNumber: number, actor: actor(state), detail: "\(level.rawValue) \(level.chinese)")),
-                    say(.ratingThanks)]
-        case (.skipRating, .rating):
-            state.screen = .done
-            return []
-        case (.next, .done):
-            // Another matter in the same visit: what was typed is offered again (一表申请).
-            state.visit?.choice = nil
-            state.visit?.materials = [:]
-            state.visit?.receipt = nil
-            state.screen = .home
-            return []
         case (.back, _):
             return back(&state)
         default:
@@ -208,7 +185,7 @@ extension SessionReducer {
 
     func isMenuScreen(_ screen: Screen) -> Bool {
         switch screen {
-        case .home, .browse, .myCases, .consultationSent: true
+        case .home, .browse, .myCases, .consultationSent, .ineligible: true
         default: false
         }
     }
@@ -218,8 +195,10 @@ extension SessionReducer {
         // From a life event's or a department's services, back to the list it was picked from.
         case .browse(.lifeEvent, _): state.screen = .browse(.lifeEvents, [])
         case .browse(.department, _): state.screen = .browse(.departments, [])
-        case .browse, .guide, .myCases, .consultation, .consultationSent, .reserved: state.screen = .home
-        case .form: state.screen = .guide
+        case .browse, .guide, .myCases, .consultation, .consultationSent, .reserved, .ineligible: state.screen = .home
+        case .conditions: state.screen = .guide
+        case .form: state.screen = hasConditionsToConfirm(state) ? .conditions : .guide
+        case .page: state.screen = .materials
         case .materials: state.screen = .form
         case .incomplete, .review: state.screen = .materials
         case .scanning:
@@ -260,7 +239,13 @@ extension SessionReducer {
     private func formProblems(_ state: SessionState) -> [(id: String, label: String, problem: SessionText)] {
         guard let choice = state.visit?.choice else { return [] }
         let values = formValues(state)
-        return choice.formFields.compactMap { field in field.problem(with: values[field.id] ?? "").map { (field.id, field.label, $0) } }
+        let certificate = state.visit?.resident?.certificate
+        return choice.formFields.compactMap { field in
+            // The card's own number was checked by its own card's rules when it was read (a permanent
+            // residence card's 15 characters are not a 公民身份号码, and need not be).
+            if field.fromIdentity == .idNumber, let certificate, certificate != .residentID { return nil }
+            return field.problem(with: values[field.id] ?? "").map { (field.id, field.label(holding: certificate), $0) }
+        }
     }
 
     /// Everything that would bounce the case if it were submitted now.
@@ -304,6 +289,12 @@ extension ResumePoint {
 extension FormField {
     /// Fields the resident types (an address from the card may be corrected; the rest of the card may not).
     var isTypeable: Bool { fromIdentity == nil || fromIdentity == .address }
+
+    /// The label as the applicant's card has it: the card's number is a 公民身份号码 only on a resident ID card.
+    public func label(holding certificate: CertificateKind?) -> String {
+        guard fromIdentity == .idNumber, let certificate, certificate != .residentID else { return label }
+        return certificate.numberLabel
+    }
 }
 
 extension ResidentIdentity {

@@ -71,6 +71,9 @@ public struct SessionReducer: Sendable {
             guard state.screen == .receipt, let number = state.visit?.lastTrackingNumber else { return [] }
             // The application is saved whatever the printer does; the number stays on screen.
             return tell(&state, SessionText(.receiptNotPrinted, ["reason": .text(reason), "number": .verbatim(number)]))
+        case .documentNotPrinted(let reason):
+            guard state.visit != nil else { return [] }
+            return tell(&state, SessionText(.printFailed, ["reason": .text(reason)]))
         default:
             return answer(&state, event)
         }
@@ -78,7 +81,14 @@ public struct SessionReducer: Sendable {
 
     // MARK: Time
 
+    /// Seconds between reminders to take a card left on the reader.
+    public static let cardReminderInterval = 15.0
+
     private func tick(_ state: inout SessionState) -> [SessionEffect] {
+        if let left = state.cardLeft, !state.isActive, state.now - left.remindedAt >= Self.cardReminderInterval {
+            state.cardLeft?.remindedAt = state.now
+            return notify(&state, SessionText(.takeYourCard))
+        }
         guard state.isActive else { return [] }
         // The kiosk is working (a scan, a commit): the resident is waiting, not gone.
         if case .scanning = state.screen { return [] }
@@ -102,6 +112,8 @@ public struct SessionReducer: Sendable {
     func end(_ state: inout SessionState, _ reason: SessionEndReason, logOutAgent: Bool = false) -> [SessionEffect] {
         var effects: [SessionEffect] = []
         if case .scanning = state.screen { effects.append(.cancelScan) }
+        // The resident is leaving; their card must not stay behind (nor start the next visit).
+        let cardLeft = reason != .cardRemoved && state.agent == nil && state.visit?.resident != nil && state.visit?.resident?.number.hashValue == state.cardOnReader
         if logOutAgent, let agent = state.agent {
             effects.append(.audit(AuditNote(action: "agent_logout", actor: agent.masked, detail: reason.rawValue)))
             state.agent = nil
@@ -118,7 +130,10 @@ public struct SessionReducer: Sendable {
         state.screen = .attract
         state.elderlyMode = false
         state.language = "zh"
-        return effects + [.stopSpeaking, .sessionEnded(reason)]
+        effects += [.stopSpeaking, .sessionEnded(reason)]
+        guard cardLeft, let card = state.cardOnReader else { return effects }
+        state.cardLeft = LeftCard(card: card, remindedAt: state.now)
+        return effects + notify(&state, SessionText(.takeYourCard))
     }
 
     // MARK: Touches

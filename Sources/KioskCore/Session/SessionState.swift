@@ -17,10 +17,16 @@ public enum Screen: Sendable, Equatable {
     case browse(Menu, [MenuEntry])
     /// 一次性告知: every condition and material at once.
     case guide
+    /// The conditions no card can answer, each confirmed yes or no; those the card answered are shown checked.
+    case conditions
+    /// The applicant does not meet a condition: why, and what to do instead (another item, if the catalogue names one).
+    case ineligible(SessionText, instead: MenuEntry?)
     case form
     case materials
     /// Scanning one material; the next event is its result.
     case scanning(materialID: String)
+    /// One scanned page, large: keep it, discard it, or scan the material again.
+    case page(materialID: String, index: Int)
     /// The completeness check failed: what is missing, and dates to come back once.
     case incomplete([MissingRequirement], reservationDates: [CalendarDate])
     case reserved(Reservation)
@@ -44,6 +50,19 @@ public enum ResumePoint: Sendable, Equatable {
     case home, guide, form, materials, review
 }
 
+/// A card left on the reader after its visit, and when the resident was last reminded.
+public struct LeftCard: Sendable, Equatable {
+    /// The card's fingerprint (``SessionState/cardOnReader``).
+    public var card: Int
+    public var remindedAt: Double
+}
+
+/// A rating being given: the level chosen and, for the two lowest, the reasons ticked so far.
+public struct RatingDraft: Sendable, Equatable {
+    public var level: Satisfaction
+    public var reasons: [String]
+}
+
 /// Everything the kiosk knows about the person in front of it. It lives only
 /// here, and ending the session drops it (``SessionState/visit`` becomes nil).
 public struct Visit: Sendable, Equatable {
@@ -54,6 +73,8 @@ public struct Visit: Sendable, Equatable {
     /// What the resident typed, by field id: reused across items of a bundle and later choices in the session (一表申请).
     public var typed: [String: String] = [:]
     public var fieldProblems: [String: SessionText] = [:]
+    /// The resident's yes or no to each condition no card can answer, by its sentence.
+    public var conditionAnswers: [String: Bool] = [:]
     public var materials: [String: MaterialProvision] = [:]
     /// The resident agreed to an e-certificate lookup for this session.
     public var eCertificateConsent = false
@@ -63,6 +84,8 @@ public struct Visit: Sendable, Equatable {
     public var receipt: Receipt?
     public var lastTrackingNumber: String?
     public var rated: Set<String> = []
+    /// A 不满意 or 非常不满意 rating whose reasons are being chosen.
+    public var ratingDraft: RatingDraft?
     /// A reservation being made (the completeness check failed).
     public var reservation: Reservation?
     /// The sentence shown (and spoken) on the current screen: a refusal, a device problem.
@@ -99,6 +122,12 @@ public struct SessionState: Sendable, Equatable {
     public var agentCandidate: RegisteredAgent?
     /// A sentence for the attract or agent screens (a refused card, a wrong PIN).
     public var notice: SessionText?
+    /// The card on the reader, from its placement to its removal, as a fingerprint: the number's
+    /// hash under this process's random seed (never the number, which leaves with the visit).
+    public var cardOnReader: Int?
+    /// A resident's card still on the reader after their visit ended: 请取走您的身份证 until it is
+    /// removed, said again every ``SessionReducer/cardReminderInterval`` seconds; it starts no visit.
+    public var cardLeft: LeftCard?
     /// The request the session waits on (scan, lookup, enqueue …); results for others are stale and ignored.
     public var pending: PendingRequest?
     /// Request ids are never reused, so a late answer cannot be mistaken for a current one.
@@ -137,6 +166,8 @@ public enum SessionEvent: Sendable, Equatable {
     case enqueueCommitted(request: Int, trackingNumber: TrackingNumber)
     case enqueueFailed(request: Int, reason: SessionText)
     case printFailed(reason: SessionText)
+    /// A notice or a form did not print (the receipt's own failure is `printFailed`).
+    case documentNotPrinted(reason: SessionText)
     case casesFound(request: Int, cases: [CaseSummary])
     case caseLookupFailed(request: Int, reason: SessionText)
     case agentPINChecked(request: Int, result: AgentPINResult)
@@ -167,14 +198,31 @@ public enum Touch: Sendable, Equatable {
     case consentToECertificateLookup
     case scan(materialID: String)
     case discardScan(materialID: String)
+    /// Shows one scanned page large.
+    case viewPage(materialID: String, index: Int)
+    /// Drops one scanned page (a bad one); the material's other pages stay.
+    case discardPage(materialID: String, index: Int)
+    /// Drops every page of the material and scans it again.
+    case rescan(materialID: String)
+    /// Yes or no to the condition at this position on the conditions screen.
+    case confirmCondition(index: Int, met: Bool)
+    /// Prints the guide (办事指南): on the A4 printer where there is one, else on the receipt printer.
+    case printGuide
+    /// Prints the 一次性告知单 of an incomplete case on the receipt printer.
+    case printNotice
+    /// An agent prints the application form on A4 for the resident's signature.
+    case printApplicationForm
     case leaveToPlatform(materialID: String)
     case reserve(CalendarDate)
     case delivery(DeliveryMethod)
-    /// Agents only: an address other than the card's.
+    /// Where the result is posted (prefilled from the card's address).
     case postalAddress(String)
     case submit
     case printAgain
-    case rate(Satisfaction, reasons: [String])
+    /// A rating; for the two lowest levels without reasons, the reasons are asked first.
+    case rate(Satisfaction, reasons: [String], comment: String? = nil)
+    /// Ticks or unticks a reason of the rating being given.
+    case toggleRatingReason(String)
     case skipRating
     case myCases
     case startConsultation(Interaction.Kind)
@@ -199,6 +247,10 @@ public enum SessionEffect: Sendable, Equatable {
     /// Seal and queue; answer `enqueueCommitted` only once durable.
     case enqueue(request: Int, ApplicationSubmission)
     case printReceipt(Receipt)
+    /// A notice (一次性告知单, 办事指南) on the receipt printer, or on A4 when `preferA4` and there is an A4 printer.
+    case printNotice(Notice, preferA4: Bool)
+    /// The application form on the A4 printer, for signature.
+    case printForm(ApplicationForm)
     case lookupCases(request: Int, idNumber: String)
     case listStationCases(request: Int)
     case reprintReceipt(trackingNumber: String)

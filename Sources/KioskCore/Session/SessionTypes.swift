@@ -16,6 +16,9 @@ public struct SessionSettings: Sendable, Equatable {
     public var regionCode: String
     /// Where a case is followed; the tracking number is appended (also the receipt's QR code).
     public var trackingURLBase: String
+    /// Where an item's guide is on the platform; the item's code is appended (the QR code of a printed guide
+    /// or 一次性告知单). Empty: printed without one.
+    public var guideURLBase: String
     /// Seconds without a touch before a resident session ends.
     public var idleTimeout: Double
     /// Seconds before the end at which the warning shows and is spoken (at least 20).
@@ -26,13 +29,15 @@ public struct SessionSettings: Sendable, Equatable {
     /// Agents registered at this station, by card number.
     public var agents: [RegisteredAgent]
 
-    public init(stationCode: String, stationName: String, stationPhone: String = "12345", regionCode: String, trackingURLBase: String, idleTimeout: Double = 120,
+    public init(stationCode: String, stationName: String, stationPhone: String = "12345", regionCode: String, trackingURLBase: String, guideURLBase: String = "",
+                idleTimeout: Double = 120,
                 idleWarning: Double = 30, agentIdleTimeout: Double = 600, cardRemoval: CardRemoval = .end, agents: [RegisteredAgent] = []) {
         self.stationCode = stationCode
         self.stationName = stationName
         self.stationPhone = stationPhone
         self.regionCode = regionCode
         self.trackingURLBase = trackingURLBase
+        self.guideURLBase = guideURLBase
         self.idleTimeout = idleTimeout
         self.idleWarning = max(20, min(idleWarning, idleTimeout))
         self.agentIdleTimeout = agentIdleTimeout

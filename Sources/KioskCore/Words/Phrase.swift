@@ -19,12 +19,15 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     // Every screen's prompt when nothing more particular was said on it.
     case promptAttract, promptHome, promptBrowse, promptGuide, promptForm, promptMaterials, promptScanning, promptIncomplete,
          promptReserved, promptReview, promptReceipt, promptRating, promptDone, promptMyCases, promptConsultation,
-         promptConsultationSent, promptPaused, promptAgentPIN, promptAgentConsole, promptStationCases, promptProxyConsent, promptEnterprise
+         promptConsultationSent, promptPaused, promptAgentPIN, promptAgentConsole, promptStationCases, promptProxyConsent, promptEnterprise,
+         promptConditions, promptIneligible, promptPage
 
     // Cards and the start of a visit.
     /// {name}，您好。请选择要办理的事项…
     case greeting
     case welcomeBack, kioskInUse, cardTakenPaused
+    /// 请取走您的身份证。 / 谢谢，欢迎再来。
+    case takeYourCard, cardTakenThanks
     case cardRefusedExpired, cardRefusedDamaged, cardUnreadable
     case elderlyOn, elderlyOff
     /// 本机暂停服务：{reason}。请联系工作人员，电话{phone}。
@@ -59,6 +62,26 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case onlyOrganisation, noProxy
     /// {service}。办理条件：{conditions}。需要的材料：{materials}。{promise}。…
     case guide
+    /// {name}，{form}{copies}份{notes}{platform}: a material as the guide says it.
+    case guideMaterial
+    /// ，{note} / ，可由平台调取 / 可选材料：{materials}。
+    case guideNote, guidePlatform, guideOptional
+    /// 原件 / 复印件 / 电子件 / {first}或{second}
+    case formOriginal, formCopy, formElectronic, formEither
+    /// 不收费 / 收费{yuan}元
+    case feeNone, feeAmount
+
+    // Conditions (受理条件): what the card answers, what the resident confirms.
+    /// 您今年{age}周岁，本事项要求年满{years}周岁 …
+    case ruleAgeAtLeast, ruleAgeBelow, ruleOnlyWomen, ruleOnlyMen, ruleNoHousehold, ruleHouseholdElsewhere, ruleCertificate
+    /// {reason}，暂时不能办理“{service}”。{instead}如有疑问…拨打{phone}。
+    case ineligible
+    /// 您可以改办“{item}”。
+    case ineligibleInstead
+    case conditionsPrompt
+    /// 已确认：{condition}。 / 您不符合“{condition}”这一条件 / 还有{count}条条件没有确认…
+    case conditionConfirmed, conditionDenied, conditionsOpen
+
     /// 当场办结
     case promiseSameDay
     /// 承诺{days}个工作日内办结
@@ -88,6 +111,8 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// {material}已扫描{pages}页。(…其中{blank}页空白已略去)
     case scanned, scannedSkippingBlank
     case scanBlank
+    /// {material}第{page}页，共{pages}页… / 已删除{material}第{page}页，还剩{pages}页。
+    case pageShown, pageDiscarded
     case noScanner, scannerJammed, scannerEmpty, scannerCoverOpen, scannerBusy, scannerWarmingUp, scannerFault
     case eCertificatesOffline, eCertificatesNone, eCertificatesUnavailable, eCertificatesFailed
     /// 已调取电子证照：{materials}…
@@ -122,9 +147,16 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case noReceiptPrinter, receiptPrinterPaperOut, receiptPrinterCoverOpen, receiptPrinterFault
     /// 没有找到{number}的回执
     case receiptNotFound
+    case reprinting
+    /// Printing notices and forms, and why it failed ({reason}).
+    case printingGuide, printingNotice, printingForm, noA4Printer, a4PrinterFault, printFailed
 
     // Rating, cases, 12345.
     case ratingPrompt, ratingReasonNeeded, ratingThanks
+    /// 您选择了“{level}”。请选择原因… / …哪些方面让您满意（可不选）…
+    case ratingReasonsPrompt, ratingPraisePrompt
+    /// 非常满意 … 非常不满意
+    case levelVerySatisfied, levelSatisfied, levelBasicallySatisfied, levelDissatisfied, levelVeryDissatisfied
     /// A case's status: the station's own (待上报, 待工作人员处理 and why), then the platform's (受理 … 待领取).
     case caseQueued, caseQueuedDetail, caseDeadLetter, caseDeadLetterDetail
     case caseAccepted, caseInProgress, caseDone, caseReturned, caseReadyForPickup

@@ -6,63 +6,6 @@ import KioskCore
 /// and nothing more: masked names where the screen masks them, the form's
 /// values while the form is open, never page images.
 struct ScreenModel: Encodable, Equatable {
-    struct Entry: Encodable, Equatable {
-        var code: String
-        var name: String
-        var bundle: Bool
-    }
-    struct Field: Encodable, Equatable {
-        var id: String
-        var label: String
-        var kind: String
-        var required: Bool
-        var value: String
-        var problem: String?
-        /// From the card, not typed.
-        var locked: Bool
-        var options: [String]?
-        var hint: String?
-    }
-    struct MaterialLine: Encodable, Equatable {
-        var id: String
-        var name: String
-        var required: Bool
-        var notes: String?
-        /// `needed`, `scanned`, `e_certificate`, `platform`.
-        var status: String
-        var pages: Int
-        var platformMayObtain: Bool
-        var eCertificate: String?
-        /// Where the scanned pages' images are (this session only; never inside the JSON).
-        var thumbnails: [String]?
-    }
-    struct ServiceGuide: Encodable, Equatable {
-        var code: String
-        var name: String
-        var conditions: [String]
-        var materials: [String]
-        var promisedWorkingDays: Int
-        var fee: String
-        var delivery: [String]
-    }
-    struct ReceiptView: Encodable, Equatable {
-        var trackingNumber: String
-        var serviceName: String
-        var applicant: String
-        var submittedAt: String
-        var promise: String
-        var delivery: String
-        var trackingURL: String
-        var materials: [String]
-    }
-    struct CaseLine: Encodable, Equatable {
-        var trackingNumber: String
-        var serviceName: String
-        var applicant: String
-        var status: String
-        var detail: String?
-    }
-
     var screen: String
     var elderlyMode: Bool
     var language: String
@@ -71,6 +14,8 @@ struct ScreenModel: Encodable, Equatable {
     var outOfService: String?
     /// What was last said (and is shown as the screen's prompt).
     var prompt: String?
+    /// Counts what the kiosk has said: a sentence said again (a reminder) is a new one for the page to play.
+    var speech = 0
     var message: String?
     var notice: String?
     var idleWarning: Bool
@@ -79,31 +24,27 @@ struct ScreenModel: Encodable, Equatable {
     var resident: String?
     var agent: String?
     var menu: [Entry]?
-    /// On the life-event and department lists: what to pick from (`kind` is `life_event` or `department`).
-    struct CategoryEntry: Encodable, Equatable {
-        var kind: String
-        var id: String
-        var name: String
-    }
     var categories: [CategoryEntry]?
     /// What a list of services is: the life event's or the department's name.
     var heading: String?
     /// The words or initials searched for, on a search's results.
     var query: String?
     var service: ServiceGuide?
+    var ineligible: Ineligible?
+    /// On the form of a resident whose card is not a resident ID card: which certificate it is.
+    var certificate: String?
     var form: [Field]?
     var materials: [MaterialLine]?
+    var page: PageView?
     var missing: [String]?
     var reservationDates: [String]?
-    var delivery: String?
+    var delivery: DeliveryChoice?
     var receipt: ReceiptView?
+    var rating: RatingView?
+    /// On the 12345 screen: `consultation`, `complaint`, `suggestion` or `help`.
+    var consultationKind: String?
     var cases: [CaseLine]?
     var reference: String?
-    /// While scanning: the page being read and how much of it (-1: unknown).
-    struct ScanProgress: Encodable, Equatable {
-        var page: Int
-        var percent: Int
-    }
     var scanProgress: ScanProgress?
 
     /// The screen for `state`, its sentences in `words` (the session's language).
@@ -123,13 +64,8 @@ struct ScreenModel: Encodable, Equatable {
         }
         resident = state.visit?.resident?.maskedName ?? state.visit?.enterprise?.name
         agent = state.agent?.masked ?? state.agentCandidate?.masked
-        delivery = state.visit?.delivery?.rawValue
         let visit = state.visit
-        if let choice = visit?.choice {
-            service = ServiceGuide(code: choice.code, name: choice.name, conditions: choice.items.flatMap(\.conditions),
-                              materials: choice.materials.filter(\.required).map(\.name), promisedWorkingDays: choice.promisedWorkingDays,
-                              fee: choice.items.first?.fee.text ?? "不收费", delivery: choice.delivery.map(\.rawValue))
-        }
+        if let choice = visit?.choice { service = Self.guide(choice, standings: reducer.standings(state)) }
         screen = Self.name(of: state.screen)
         switch state.screen {
         case .stationCases(let list), .myCases(let list):
@@ -145,11 +81,22 @@ struct ScreenModel: Encodable, Equatable {
             case .popular: break
             }
             menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
+        case .ineligible(let reason, let instead):
+            ineligible = Ineligible(reason: words.render(reason), instead: instead.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) })
         case .incomplete(let missing, let dates):
             self.missing = missing.map { words.render($0.text) }
             reservationDates = dates.map(\.description)
+        case .page(let id, let index):
+            if case .scanned(let pages)? = visit?.materials[id], let material = visit?.choice?.materials.first(where: { $0.id == id }) {
+                page = PageView(material: id, name: material.name, index: index, pages: pages.count, image: Self.pageURL(id, index, pages[index]))
+            }
+        case .consultation(let kind):
+            consultationKind = kind.rawValue
         case .consultationSent(let reference):
             self.reference = reference
+        case .rating:
+            let draft = visit?.ratingDraft
+            rating = RatingView(level: draft?.level.rawValue, reasons: draft?.level.reasons ?? [], chosen: draft?.reasons ?? [], commentLimit: Rating.commentLimit)
         default:
             break
         }
@@ -157,8 +104,10 @@ struct ScreenModel: Encodable, Equatable {
         if self.prompt == nil { self.prompt = Self.defaultPrompts[screen].map { words.render(SessionText($0)) } }
         if screen == "form", let choice = visit?.choice {
             let values = reducer.formValues(state)
+            let held = visit?.resident?.certificate
+            if let held, held != .residentID { certificate = held.chinese }
             form = choice.formFields.map { field in
-                Field(id: field.id, label: field.label, kind: field.kind.rawValue, required: field.required, value: values[field.id] ?? "",
+                Field(id: field.id, label: field.label(holding: held), kind: field.kind.rawValue, required: field.required, value: values[field.id] ?? "",
                       problem: visit?.fieldProblems[field.id].map(words.render), locked: field.fromIdentity != nil && field.fromIdentity != .address,
                       options: field.options.isEmpty ? nil : field.options, hint: field.hint)
             }
@@ -171,13 +120,16 @@ struct ScreenModel: Encodable, Equatable {
                 case .platform?: ("platform", 0)
                 case nil: ("needed", 0)
                 }
-                // The page's size in the URL: a rescan is a new image, never a cached one.
                 let thumbnails: [String]? = if case .scanned(let scanned)? = visit?.materials[material.id] {
-                    scanned.enumerated().map { "/api/page/\(material.id)/\($0.offset)?bytes=\($0.element.data.count)" }
+                    scanned.enumerated().map { Self.pageURL(material.id, $0.offset, $0.element) }
                 } else { nil }
                 return MaterialLine(id: material.id, name: material.name, required: material.required, notes: material.notes, status: status,
                                     pages: pages, platformMayObtain: material.platformMayObtain, eCertificate: material.eCertificate, thumbnails: thumbnails)
             }
+        }
+        if screen == "review", let choice = visit?.choice {
+            delivery = DeliveryChoice(options: choice.delivery.map(\.rawValue), chosen: visit?.delivery?.rawValue,
+                                      postalAddress: visit?.delivery == .post ? visit?.postalAddress ?? "" : nil)
         }
         if screen == "receipt", let printed = visit?.receipt {
             // The receipt's own words are Chinese (it is the printed record); its date and promise follow the screen.
@@ -187,53 +139,14 @@ struct ScreenModel: Encodable, Equatable {
             case .unknown(let text): text
             }
             receipt = ReceiptView(trackingNumber: printed.trackingNumber, serviceName: printed.serviceName, applicant: printed.applicant,
-                                  submittedAt: printed.submittedAt, promise: promise, delivery: printed.delivery, trackingURL: printed.trackingURL,
-                                  materials: printed.materials.map { "\($0.name)（\($0.how)）" })
+                                  submittedAt: printed.submittedAt, promise: promise, delivery: printed.delivery, postalAddress: printed.postalAddress,
+                                  trackingURL: printed.trackingURL, materials: printed.materials.map { "\($0.name)（\($0.how)）" },
+                                  formForSignature: state.agent != nil)
         }
     }
 
-    /// The screen's name on the local API (docs/local-api.md).
-    static func name(of screen: Screen) -> String {
-        switch screen {
-        case .attract: "attract"
-        case .agentPIN: "agent_pin"
-        case .agentConsole: "agent_console"
-        case .stationCases: "station_cases"
-        case .proxyConsent: "proxy_consent"
-        case .enterprise: "enterprise"
-        case .home: "home"
-        case .browse: "browse"
-        case .guide: "guide"
-        case .form: "form"
-        case .materials: "materials"
-        case .scanning: "scanning"
-        case .incomplete: "incomplete"
-        case .reserved: "reserved"
-        case .review: "review"
-        case .submitting: "submitting"
-        case .receipt: "receipt"
-        case .rating: "rating"
-        case .done: "done"
-        case .myCases: "my_cases"
-        case .consultation: "consultation"
-        case .consultationSent: "consultation_sent"
-        case .paused: "paused"
-        }
-    }
-
-    /// What each screen says when nothing more particular was said on it:
-    /// every screen has a prompt, shown and spoken.
-    static let defaultPrompts: [String: Phrase] = [
-        "attract": .promptAttract, "home": .promptHome, "browse": .promptBrowse, "guide": .promptGuide, "form": .promptForm,
-        "materials": .promptMaterials, "scanning": .promptScanning, "incomplete": .promptIncomplete, "reserved": .promptReserved,
-        "review": .promptReview, "submitting": .saving, "receipt": .promptReceipt, "rating": .promptRating, "done": .promptDone,
-        "my_cases": .promptMyCases, "consultation": .promptConsultation, "consultation_sent": .promptConsultationSent,
-        "paused": .promptPaused, "agent_pin": .promptAgentPIN, "agent_console": .promptAgentConsole, "station_cases": .promptStationCases,
-        "proxy_consent": .promptProxyConsent, "enterprise": .promptEnterprise,
-    ]
-
-    static func line(_ summary: CaseSummary, _ words: Phrasebook) -> CaseLine {
-        CaseLine(trackingNumber: summary.trackingNumber, serviceName: summary.serviceName, applicant: summary.applicantMasked,
-                 status: words.render(summary.status), detail: summary.detail.map(words.render))
+    /// A scanned page's image; its size in the URL, so a rescan is a new image, never a cached one.
+    static func pageURL(_ material: String, _ index: Int, _ page: ScannedPage) -> String {
+        "/api/page/\(material)/\(index)?bytes=\(page.data.count)"
     }
 }

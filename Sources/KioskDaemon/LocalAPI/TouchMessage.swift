@@ -18,6 +18,10 @@ struct TouchMessage: Decodable {
     var menu: String?
     var on: Bool?
     var kind: String?
+    var index: Int?
+    var met: Bool?
+    var comment: String?
+    var reason: String?
 
     /// The touch, or nil when the message is not one (the page is told why).
     var touch: Touch? {
@@ -44,12 +48,20 @@ struct TouchMessage: Decodable {
         case "scan": return material.map { .scan(materialID: $0) }
         case "discard_scan": return material.map { .discardScan(materialID: $0) }
         case "leave_to_platform": return material.map { .leaveToPlatform(materialID: $0) }
+        case "view_page": return material.flatMap { material in index.map { .viewPage(materialID: material, index: $0) } }
+        case "discard_page": return material.flatMap { material in index.map { .discardPage(materialID: material, index: $0) } }
+        case "rescan": return material.map { .rescan(materialID: $0) }
+        case "confirm_condition": return index.flatMap { index in met.map { .confirmCondition(index: index, met: $0) } }
+        case "print_guide": return .printGuide
+        case "print_notice": return .printNotice
+        case "print_form": return .printApplicationForm
         case "reserve": return date.flatMap { CalendarDate(isoText: $0) }.map { .reserve($0) }
         case "delivery": return value.flatMap(DeliveryMethod.init(rawValue:)).map { .delivery($0) }
         case "postal_address": return value.map { .postalAddress($0) }
         case "submit": return .submit
         case "print_again": return .printAgain
-        case "rate": return level.flatMap(Satisfaction.init(rawValue:)).map { .rate($0, reasons: reasons ?? []) }
+        case "rate": return level.flatMap(Satisfaction.init(rawValue:)).map { .rate($0, reasons: reasons ?? [], comment: comment) }
+        case "rating_reason": return reason.map { .toggleRatingReason($0) }
         case "skip_rating": return .skipRating
         case "my_cases": return .myCases
         case "start_consultation": return kind.flatMap(Interaction.Kind.init(rawValue:)).map { .startConsultation($0) }

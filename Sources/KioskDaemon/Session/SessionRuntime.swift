@@ -21,6 +21,8 @@ public actor SessionRuntime {
     public private(set) var state = SessionState()
     /// What was last said: the screen's prompt.
     public private(set) var prompt: SessionText?
+    /// How many sentences have been said: the page plays each new one, a repeated reminder too.
+    private var spoken = 0
     /// The words of each language the screen can be in.
     let phrasebooks: Phrasebooks
     private var subscribers: [UUID: AsyncStream<ScreenModel>.Continuation] = [:]
@@ -28,6 +30,7 @@ public actor SessionRuntime {
     private let reducer: SessionReducer
     private let store: any ApplicationStore
     private let printer: (any ReceiptPrinter)?
+    private let documentPrinter: (any DocumentPrinter)?
     private let scanner: (any PageScanner)?
     private let pins: AgentPINChecker
     private let platform: (any PlatformServices)?
@@ -43,7 +46,8 @@ public actor SessionRuntime {
     /// How far the scan in progress is: page and percent (shown on the scanning screen).
     private var scanProgress: (page: Int, percent: Int)?
 
-    public init(reducer: SessionReducer, phrasebooks: Phrasebooks, store: any ApplicationStore, printer: (any ReceiptPrinter)?, scanner: (any PageScanner)?,
+    public init(reducer: SessionReducer, phrasebooks: Phrasebooks, store: any ApplicationStore, printer: (any ReceiptPrinter)?,
+                documentPrinter: (any DocumentPrinter)? = nil, scanner: (any PageScanner)?,
                 pins: AgentPINChecker, lookup: ApplicantLookup, platform: (any PlatformServices)? = nil, metrics: KioskMetrics? = nil,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, logger: Logger) {
         self.phrasebooks = phrasebooks
@@ -51,6 +55,7 @@ public actor SessionRuntime {
         self.reducer = reducer
         self.store = store
         self.printer = printer
+        self.documentPrinter = documentPrinter
         self.scanner = scanner
         self.pins = pins
         self.platform = platform
@@ -85,6 +90,7 @@ public actor SessionRuntime {
     /// The screen now.
     var model: ScreenModel {
         var model = ScreenModel(state, prompt: prompt, reducer: reducer, words: phrasebooks[state.language])
+        model.speech = spoken
         if model.screen == "scanning", let scanProgress { model.scanProgress = .init(page: scanProgress.page, percent: scanProgress.percent) }
         return model
     }
@@ -171,6 +177,16 @@ public actor SessionRuntime {
         }
     }
 
+    /// Prints on the A4 printer; a failure comes back to the session as `documentNotPrinted`.
+    private func printDocument(_ document: PrintDocument, title: String, on printer: any DocumentPrinter) {
+        Task {
+            do throws(DeviceError) { try await printer.printDocument(document, title: title) } catch {
+                self.logger.warning("the A4 printer did not print the \(title): \(error.message)")
+                self.send(.documentNotPrinted(reason: SessionText(.a4PrinterFault)))
+            }
+        }
+    }
+
     /// A record (JSON) sealed to the platform's key, bound to a fresh id the platform is told.
     private static func seal(_ record: [String: Any], with store: any ApplicationStore) throws -> (envelope: [UInt8], binding: String) {
         let binding = UUID().uuidString.lowercased()
@@ -199,7 +215,7 @@ public actor SessionRuntime {
             }
         case .printReceipt(let receipt):
             // Kept (masked) with its row first, so it can be printed again whatever the printer does.
-            do { try store.keepReceipt(receipt) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
+            do { try store.keepReceipt(receipt.masked) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
             guard let printer else {
                 send(.printFailed(reason: SessionText(.noReceiptPrinter)))
                 return
@@ -319,8 +335,27 @@ public actor SessionRuntime {
                 return
             }
             print(kept.reprinted, on: printer)
+        case .printNotice(let notice, let preferA4):
+            if preferA4, let documentPrinter {
+                printDocument(notice.document(columns: 80), title: notice.title, on: documentPrinter)
+            } else if let printer {
+                Task {
+                    do throws(DeviceError) { try await printer.printNotice(notice) } catch {
+                        self.send(.documentNotPrinted(reason: SessionText(error.resident ?? .receiptPrinterFault)))
+                    }
+                }
+            } else {
+                send(.documentNotPrinted(reason: SessionText(.noReceiptPrinter)))
+            }
+        case .printForm(let form):
+            guard let documentPrinter else {
+                send(.documentNotPrinted(reason: SessionText(.noA4Printer)))
+                return
+            }
+            printDocument(form.document(), title: "application form", on: documentPrinter)
         case .speak(let text):
             prompt = text
+            spoken += 1
         case .sessionEnded(let reason):
             // What was said to the last resident goes with them.
             prompt = nil

@@ -49,13 +49,14 @@ public struct Daemon: Sendable {
                 devices.append((settings.kind.rawValue, nil, settings))
                 continue
             }
-            devices.append((settings.kind.rawValue, driver(for: settings, at: port), settings))
+            devices.append((settings.kind.rawValue, driver(for: settings, at: port, journal: uplink.outbox), settings))
         }
 
         // The session runs against the real parts; the screen that drives it comes with the touchscreen.
         let session = SessionRuntime(
             reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: config.uiDirectory, logger: logger), store: uplink.outbox,
             printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
+            documentPrinter: devices.lazy.compactMap { $0.device as? any DocumentPrinter }.first,
             scanner: devices.lazy.compactMap { $0.device as? any PageScanner }.first,
             pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, metrics: metrics, logger: logger)
         let reader = devices.lazy.compactMap { $0.device as? any CardReader }.first
@@ -123,7 +124,7 @@ extension Daemon {
     /// The driver for a configured device. A kind kioskd speaks no protocol to
     /// (the touchscreen, any other) runs as the bare connection, so its port
     /// is still watched and reported.
-    func driver(for device: DeviceSettings, at port: DevicePort) -> any Device {
+    func driver(for device: DeviceSettings, at port: DevicePort, journal: any ReceiptJournal) -> any Device {
         if case .cups(let queue) = port {
             return CUPSPrinter(queue: queue, model: device.model, logger: logger)
         }
@@ -141,7 +142,8 @@ extension Daemon {
         case .receiptPrinter:
             var settings = ESCPOSPrinter.Settings()
             settings.profile = ESCPOSProfile.named(device.model) ?? .generic80
-            return ESCPOSPrinter(connection: connection, settings: settings, logger: logger)
+            // Which receipts printed is kept with the outbox: a reprint after a restart still says 重印.
+            return ESCPOSPrinter(connection: connection, settings: settings, journal: journal, logger: logger)
         default:
             return connection
         }

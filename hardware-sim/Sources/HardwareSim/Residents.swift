@@ -160,16 +160,30 @@ public struct Residents: Sendable {
         guard !items.isEmpty else { throw Stuck(description: "the menu is empty") }
         var item = items[random.below(items.count)]
         screen = try await touch(["type": "choose", "code": item.code])
-        // One a person may not apply for (a business's) is refused with the reason: they pick another.
-        while screen.name != "guide", screen.message != nil, items.count > 1 {
+        // One they may not apply for (a business's, or one their age or 户籍 rules out) is refused with the reason: they pick another.
+        while screen.name != "guide", screen.message != nil || screen.name == "ineligible", items.count > 1 {
             items.removeAll { $0.code == item.code }
             item = items[random.below(items.count)]
             screen = try await touch(["type": "choose", "code": item.code])
         }
         visit.service = item.name
+        if screen.name == "ineligible" {
+            // Nothing else on this list they may apply for: they go home (and ask the agent).
+            _ = try await touch(["type": "end"])
+            if visit.byAgent { try await agentLogout() }
+            return .abandoned(atScreen: "ineligible")
+        }
         guard screen.name == "guide" else { throw Stuck(description: "choosing \(item.name) led to \(screen.name): \(screen.message ?? "")") }
         if let outcome = try await leaving() { return outcome }
         screen = try await touch(["type": "next"])
+
+        if screen.name == "conditions" {
+            // What the card cannot answer, they confirm: these residents came for something they are entitled to.
+            for (index, standing) in screen.conditions.enumerated() where standing == "ask" {
+                _ = try await touch(["type": "confirm_condition", "index": index, "met": true])
+            }
+            screen = try await touch(["type": "next"])
+        }
 
         if screen.name == "form" {
             for attempt in 0..<3 {
@@ -221,7 +235,7 @@ public struct Residents: Sendable {
         screen = try await touch(["type": "next"])
         if screen.name == "rating" {
             let level = 1 + random.below(5)
-            screen = try await touch(level >= 4 ? ["type": "rate", "level": level, "reasons": ["等待时间长"]] : ["type": "rate", "level": level])
+            screen = try await touch(["type": "rate", "level": level, "reasons": [level >= 4 ? "等待时间长" : "操作简单"]])
             if screen.name == "rating" { screen = try await touch(["type": "skip_rating"]) }
         }
         _ = try await touch(["type": "end"])
@@ -276,6 +290,8 @@ public struct Residents: Sendable {
         var materials: [Material]
         var reservationDates: [String]
         var trackingNumber: String?
+        /// Where each of the item's conditions stands (`checked`, `ask`, `confirmed` …).
+        var conditions: [String]
 
         init(_ json: [String: Any]) {
             name = json["screen"] as? String ?? "?"
@@ -293,6 +309,7 @@ public struct Residents: Sendable {
             }
             reservationDates = json["reservation_dates"] as? [String] ?? []
             trackingNumber = (json["receipt"] as? [String: Any])?["tracking_number"] as? String
+            conditions = ((json["service"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []).map { $0["standing"] as? String ?? "" }
         }
     }
 

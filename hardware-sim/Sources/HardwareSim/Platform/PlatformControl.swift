@@ -123,6 +123,18 @@ extension PlatformSimulator {
             // How many times each tracking number was accepted (more than once would be a duplicate case).
             let counts = state.withLock { $0.acceptances }
             return "ok: " + String(decoding: (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
+        case "ratings":
+            // Every rating recorded, its comment opened: what the 好差评 system would hold.
+            let ratings = state.withLock { $0.ratingsReceived }.map { rating -> [String: Any] in
+                var entry: [String: Any] = ["case_number": rating.caseNumber, "satisfaction": rating.satisfaction, "reasons": rating.reasons, "channel": rating.channel]
+                entry["comment"] = rating.comment
+                return entry
+            }
+            return "ok: " + String(decoding: (try? JSONSerialization.data(withJSONObject: ratings, options: [.sortedKeys])) ?? Data("[]".utf8), as: UTF8.self)
+        case "consultations":
+            // The 12345 messages received: kind and content (the sealed contact stays here).
+            let received = state.withLock { $0.consultationsReceived }.map { ["kind": $0.kind, "content": $0.content] }
+            return "ok: " + String(decoding: (try? JSONSerialization.data(withJSONObject: received, options: [.sortedKeys])) ?? Data("[]".utf8), as: UTF8.self)
         case "heartbeat":
             guard let body = state.withLock({ $0.lastHeartbeat }) else { return "ok: no heartbeat yet" }
             return "ok: " + String(decoding: body, as: UTF8.self)

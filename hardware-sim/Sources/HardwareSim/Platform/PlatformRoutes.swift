@@ -127,7 +127,14 @@ extension PlatformSimulator {
         let caseNumber = try body.requiredString("case_number", length: 1...50)
         let satisfaction = try body.integer("satisfaction", in: 1...5)
         let reasons = try body.strings("reasons", required: false, count: 0...10, length: 1...50)
-        _ = try body.string("text", required: false, length: 0...500)
+        var comment = try body.string("text", required: false, length: 0...500)
+        if let sealed = try body.string("sealed_text", required: false, length: 1...16384) {
+            let binding = try body.requiredString("text_id", pattern: PlatformContract.idempotencyKey)
+            guard let opened = openRecord(sealed, binding: binding)?["comment"] as? String, opened.count <= 500 else {
+                return json(422, ["error": "the sealed comment does not open with the platform's key as bound to text_id"])
+            }
+            comment = opened
+        }
         let channel = try body.requiredString("channel")
         guard channel == "5" else { throw PlatformContract.Broken(reason: "channel must be \"5\"") }
         let ratedAt = try body.requiredString("rated_at", pattern: PlatformContract.dateTime)
@@ -135,7 +142,7 @@ extension PlatformSimulator {
         let outcome = state.withLock { state -> Outcome in
             guard state.cases.values.contains(where: { $0.caseNumber == caseNumber }) else { return .unknown }
             guard state.ratings.insert(caseNumber).inserted else { return .again }
-            state.ratingsReceived.append((caseNumber, satisfaction, reasons, ratedAt, channel))
+            state.ratingsReceived.append((caseNumber, satisfaction, reasons, comment, ratedAt, channel))
             return .recorded
         }
         return switch outcome {

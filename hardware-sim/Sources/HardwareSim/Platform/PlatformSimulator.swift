@@ -92,7 +92,7 @@ public final class PlatformSimulator: Sendable {
         var acceptedCount = 0
         var acceptances: [String: Int] = [:]
         var ratings: Set<String> = []
-        var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String, channel: String)] = []
+        var ratingsReceived: [ReceivedRating] = []
         var consultations = 0
         var heartbeats = 0
         /// The last heartbeat's body, as sent.
@@ -201,7 +201,9 @@ public final class PlatformSimulator: Sendable {
     }
 
     /// Ratings accepted (one per case), in order.
-    public var ratingsReceived: [(caseNumber: String, satisfaction: Int, reasons: [String], ratedAt: String, channel: String)] { state.withLock { $0.ratingsReceived } }
+    /// A rating as the platform recorded it: the comment opened from its seal.
+    public typealias ReceivedRating = (caseNumber: String, satisfaction: Int, reasons: [String], comment: String?, ratedAt: String, channel: String)
+    public var ratingsReceived: [ReceivedRating] { state.withLock { $0.ratingsReceived } }
 
     /// The e-certificates (电子证照) the platform holds for a resident.
     public func holdECertificates(_ types: [String], for idNumber: String) {
