@@ -71,11 +71,26 @@ class Disk:
 
 
 def cases(env, state):
-    """kioskctl queue --json of the state directory: every application the outbox holds, by tracking number."""
-    run = subprocess.run([os.path.join(BIN, "kioskctl"), "queue", "--state-dir", state, "--json", "--limit", "100000"],
-                         capture_output=True, text=True, env=env)
-    report = json.loads(run.stdout or "{}")
-    return report, run.stderr
+    """kioskctl queue --json of the state directory: every application the outbox holds, by tracking number.
+    A read that fails (a busy machine, kioskd still opening the database) is tried again; one that keeps
+    failing is the harness's error, never a finding of lost applications."""
+    for attempt in range(10):
+        run = subprocess.run([os.path.join(BIN, "kioskctl"), "queue", "--state-dir", state, "--json", "--limit", "100000"],
+                             capture_output=True, text=True, env=env)
+        if run.returncode == 0 and run.stdout.strip():
+            return json.loads(run.stdout), run.stderr
+        time.sleep(1)
+    raise SystemExit("power cut: kioskctl queue could not read the outbox: " + run.stderr.strip())
+
+
+def acceptances(station):
+    """How many times the platform accepted each tracking number; asked again if the answer does not come."""
+    for attempt in range(10):
+        answer = station.control("platform", "acceptances")
+        if answer.startswith("ok: "):
+            return json.loads(answer[len("ok: "):])
+        time.sleep(1)
+    raise SystemExit("power cut: the platform simulator does not answer acceptances: %r" % answer)
 
 
 def outbox_status(listen):
@@ -125,7 +140,7 @@ def main():
         acknowledged = report.get("acknowledged", 0)
         known = set(held)
         # Acknowledged applications are not in `waiting`: ask the platform which it has.
-        accepted = json.loads(station.control("platform", "acceptances")[len("ok: "):] or "{}")
+        accepted = acceptances(station)
         for number, (how, when) in sorted(receipted.items()):
             if number not in known and number not in accepted:
                 problems.append("cycle %d: %s (%s in cycle %d) is neither in the outbox nor at the platform" % (cycle, number, how, when))
@@ -190,7 +205,7 @@ def main():
             time.sleep(1)
         else:
             problems.append("the queue did not drain within 180 s: %s" % {k: report.get(k) for k in ("queued", "lastError")})
-        accepted = json.loads(station.control("platform", "acceptances")[len("ok: "):] or "{}")
+        accepted = acceptances(station)
         for number, (how, when) in sorted(receipted.items()):
             if accepted.get(number) != 1:
                 problems.append("%s (%s in cycle %d) is on the platform %d times" % (number, how, when, accepted.get(number, 0)))
