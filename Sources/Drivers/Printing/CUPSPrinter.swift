@@ -239,7 +239,9 @@ public final class CUPSPrinter: DocumentPrinter {
 
     /// Prints a document (a receipt on A4, a form) and waits for the spooler.
     public func print(_ document: PrintDocument, title: String, timeout: Duration = .seconds(60)) async throws(DeviceError) -> CUPSJobOutcome {
-        let pdf = PDFWriter().render(document, font: try BitmapFont.shared())
+        // Without the outline font Chinese still prints, as images: readable on paper, not as text.
+        let outlines = try? TrueTypeFont.shared()
+        let pdf = PDFWriter().render(document, font: try BitmapFont.shared(), outlines: outlines)
         let completion = await commands.run("print \(title)", timeout: timeout + .seconds(5)) {
             let job = try await self.submit(pdf: pdf, title: title)
             self.logger.info("job \(job) sent to \(self.queue)")
