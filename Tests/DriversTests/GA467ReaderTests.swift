@@ -70,6 +70,7 @@ func presented(_ event: CardEvent?) -> ResidentIdentity? {
 struct GA467ReaderTests {
     @Test("each card profile is read and its fields match the card", arguments: [
         "wang-jianguo", "li-xiuying", "ma-jun", "liu-yan-rare-character", "chen-jiahao-hk-permit", "smith-john-permanent-resident",
+        "garcia-ana-permanent-resident-2023", "lin-meihua-tw-permit", "zhao-shulan", "zhou-ping-agent",
     ])
     func readEachProfile(_ name: String) async throws {
         let rig = try ReaderRig()
@@ -91,6 +92,7 @@ struct GA467ReaderTests {
             #expect(resident.address == address + (profile.extraAddress ?? ""))
         }
         #expect(resident.photo == profile.photo)
+        if let english = profile.englishName { #expect(resident.englishName == english && resident.nationality == profile.nationality) }
         rig.simulator.remove()
         guard case .removed? = await rig.nextEvent() else {
             Issue.record("no removed event")

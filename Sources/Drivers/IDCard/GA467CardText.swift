@@ -33,6 +33,7 @@ public enum GA467CardText {
         let type = field(text, 248, 2)
         switch type {
         case "I": return try foreignPermanentResident(text, photo: photo)
+        case "Y": return try foreignPermanentResident2023(text, photo: photo)
         case "J": return try residentStyle(text, photo: photo, extraAddress: extraAddress, type: .hongKongMacaoTaiwanResidence)
         case "": return try residentStyle(text, photo: photo, extraAddress: extraAddress, type: .residentID)
         default: throw unreadable("unknown card type \"\(type)\"")
@@ -75,6 +76,20 @@ public enum GA467CardText {
             englishName: english.isEmpty ? nil : english, gender: try gender(field(text, 120, 2)), nation: nil,
             nationality: field(text, 152, 6), birthDate: try date(field(text, 220, 16), "birth date"), address: nil,
             number: try nonEmpty(field(text, 122, 30), "card number"), issuingAuthority: field(text, 240, 8),
+            validFrom: try date(field(text, 188, 16), "valid-from date"), validUntil: try validity(field(text, 204, 16)), photo: photo)
+    }
+
+    /// The 2023 permanent residence card (type `Y`): Chinese name 0/30, gender 30/2, renewals 32/4,
+    /// birth 36/16, English name 52/70 and its continuation 220/22, the 18-digit number 122/36,
+    /// valid from 188/16, valid until 204/16, nationality 242/6. Its issuer (国家移民管理局) is not in the text.
+    private static func foreignPermanentResident2023(_ text: [UInt8], photo: [UInt8]) throws(DeviceError) -> ResidentIdentity {
+        let english = field(text, 52, 70) + field(text, 220, 22)
+        let chinese = field(text, 0, 30)
+        return ResidentIdentity(
+            cardType: .foreignPermanentResident, name: chinese.isEmpty ? try nonEmpty(english, "name") : chinese,
+            englishName: english.isEmpty ? nil : english, gender: try gender(field(text, 30, 2)), nation: nil,
+            nationality: field(text, 242, 6), birthDate: try date(field(text, 36, 16), "birth date"), address: nil,
+            number: try nonEmpty(field(text, 122, 36), "card number"), issuingAuthority: "",
             validFrom: try date(field(text, 188, 16), "valid-from date"), validUntil: try validity(field(text, 204, 16)), photo: photo)
     }
 

@@ -80,6 +80,21 @@ public struct CardProfile: Codable, Sendable, Equatable {
             }
         }
         switch type ?? "resident_id" {
+        case "foreign_permanent_resident" where number.count == 18:
+            // The 2023 card (type Y): the resident ID card's places for the birth date, the number and the
+            // dates; the English name in two parts, the nationality before the type.
+            let english = englishName ?? ""
+            put(name, at: 0, length: 30)
+            put(String(gender), at: 30, length: 2)
+            put(issueCount ?? "00", at: 32, length: 4)
+            put(birth, at: 36, length: 16)
+            put(String(english.prefix(35)), at: 52, length: 70)
+            put(number, at: 122, length: 36)
+            put(validFrom, at: 188, length: 16)
+            put(validUntil, at: 204, length: 16)
+            put(String(english.dropFirst(35).prefix(11)), at: 220, length: 22)
+            put(nationality ?? "", at: 242, length: 6)
+            put("Y", at: 248, length: 2)
         case "foreign_permanent_resident":
             put(englishName ?? "", at: 0, length: 120)
             put(String(gender), at: 120, length: 2)
