@@ -65,6 +65,7 @@ public enum ConfigLoader {
         ("services.calendar", "the holiday calendar file (JSON, docs/catalogue.md)"),
         ("services.catalogue_refresh_hours", "hours from 0.1 to 168"),
         ("services.tracking_url", "the https:// address a receipt's QR code points to; the tracking number is appended"),
+        ("services.guide_url", "the https:// address of the platform's guides, the item's code appended (the QR code of a printed guide or 一次性告知单), or empty for none"),
         ("session.idle_timeout_seconds", "seconds from 30 to 1800"),
         ("session.idle_warning_seconds", "seconds from 20 to 300, less than session.idle_timeout_seconds"),
         ("session.agent_idle_timeout_seconds", "seconds from 60 to 7200"),
@@ -202,6 +203,10 @@ public enum ConfigLoader {
         }
         config.services.trackingURL = values.value("services.tracking_url", default: config.services.trackingURL) { text in
             text.hasPrefix("https://") && text.count > 10 && !text.contains(" ") ? text : nil
+        }
+        config.services.guideURL = values.value("services.guide_url", default: config.services.guideURL) { text -> String? in
+            if text.isEmpty { return "" }
+            return text.hasPrefix("https://") && text.count > 10 && !text.contains(" ") ? text : nil
         }
         config.session.idleTimeout = values.value("session.idle_timeout_seconds", default: config.session.idleTimeout) { seconds($0, in: 30...1800) }
         config.session.idleWarning = values.value("session.idle_warning_seconds", default: config.session.idleWarning) { seconds($0, in: 20...300) }

@@ -126,6 +126,8 @@ public struct ServiceSettings: Sendable, Equatable {
     public var catalogueRefresh = Duration.seconds(6 * 3600)
     /// A receipt's QR code: this, followed by the tracking number.
     public var trackingURL = "https://zwfw.example.gov.cn/track/"
+    /// A printed guide's or 一次性告知单's QR code: this, followed by the item's code; empty for none.
+    public var guideURL = "https://zwfw.example.gov.cn/guide/"
 }
 
 /// How sessions behave at the screen.

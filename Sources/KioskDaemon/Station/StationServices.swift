@@ -60,7 +60,7 @@ public final class StationServices: Sendable {
             stationCode: config.station.code, stationName: config.station.name, stationPhone: config.station.phone,
             // The station code begins with the 9-digit code of its township (乡镇/街道).
             regionCode: String(config.station.code.prefix(9)),
-            trackingURLBase: config.services.trackingURL, idleTimeout: config.session.idleTimeout.seconds,
+            trackingURLBase: config.services.trackingURL, guideURLBase: config.services.guideURL, idleTimeout: config.session.idleTimeout.seconds,
             idleWarning: config.session.idleWarning.seconds, agentIdleTimeout: config.session.agentIdleTimeout.seconds,
             cardRemoval: config.session.cardRemoved, agents: agents.agents)
         keep(config.services.catalogue, version: catalogue.version)
