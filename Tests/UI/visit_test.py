@@ -39,8 +39,10 @@ BASE = "http://" + PORTS["DEMO_LISTEN"]
 SIM = os.path.join(ROOT, ".build/debug/hardware-sim")
 CTL = os.path.join(ROOT, ".build/debug/kioskctl")
 # The simulator's card profiles: residents and, registered below, an agent.
-WANG = {"card": "wang-jianguo", "name": "王建国", "number": "340104195803120519", "masked": "王*国"}
-LI = {"card": "li-xiuying", "name": "李秀英", "number": "341122198511070027", "masked": "李*英"}
+WANG = {"card": "wang-jianguo", "name": "王建国", "number": "340104195803120519", "masked": "王*国"}  # 68: too young for 高龄津贴
+ZHAO = {"card": "zhao-shulan", "name": "赵淑兰", "number": "340104194105180042", "masked": "赵*兰"}  # 85, 户籍 in 蜀山区
+AGENT = {"card": "zhou-ping-agent", "name": "周平", "number": "34010419790923031X", "masked": "周*"}
+CARDS = os.path.join(ROOT, "hardware-sim/cards")
 AGENT_PIN = "246810"
 IDLE_SECONDS = 30
 
@@ -224,6 +226,52 @@ class Kiosk:
         while self.driver.find_element(By.ID, field).get_attribute("value"):
             self.key(field, "⌫")
 
+    def screen_json(self):
+        return json.load(urllib.request.urlopen(BASE + "/api/screen"))
+
+    def control(self, device, *words):
+        """A command to a simulator's control socket; the JSON after "ok: " where there is some."""
+        answer = subprocess.run([SIM, "control", "--socket", os.path.join(self.state, "sim/%s.control" % device), *words],
+                                check=True, capture_output=True, text=True).stdout.strip()
+        if not answer.startswith("ok"):
+            fail("%s %s answered %r" % (device, " ".join(words), answer))
+        return answer[len("ok: "):] if answer.startswith("ok: ") else answer
+
+    def printed(self, *words, seconds=20):
+        """The text of a receipt-printer job holding every one of `words` (the simulator writes each as text and PNG): its text and PNG path."""
+        def find():
+            for path in sorted(glob.glob(os.path.join(self.state, "sim/receipts/*.txt"))):
+                text = open(path, encoding="utf-8").read()
+                flat = re.sub(r"\s+", "", text)
+                if all(re.sub(r"\s+", "", w) in flat for w in words):
+                    return text, path[:-len(".txt")] + ".png"
+            return None
+        return wait("a printed job with %s" % ", ".join(words), find, seconds)
+
+    def payload(self, tracking, seconds=30):
+        """The application as the platform simulator opened it."""
+        path = os.path.join(self.state, "sim/platform", tracking, "payload.json")
+        wait("the platform to hold %s" % tracking, lambda: os.path.exists(path), seconds)
+        return json.load(open(path, encoding="utf-8"))
+
+    def confirm_conditions(self):
+        """On the conditions screen: 符合 for each the card could not answer, then 下一步."""
+        self.reach("conditions")
+        asked = [i for i, c in enumerate(self.screen_json()["service"]["conditions"]) if c["standing"] == "ask"]
+        for index in asked:
+            self.press(self.driver.find_elements(By.CSS_SELECTOR, ".condition")[index].find_elements(By.TAG_NAME, "button")[0])
+            wait("condition %d confirmed" % index, lambda: self.screen_json()["service"]["conditions"][index]["standing"] == "confirmed")
+        self.tap("下一步")
+
+    def take_card(self):
+        """The visit is over with the card still on the reader: 请取走您的身份证, shown and spoken, until it is taken."""
+        self.reach("attract")
+        wait("the reminder to take the card", lambda: "请取走您的身份证" in self.driver.find_element(By.ID, "screen").text)
+        if self.screen_json().get("prompt") != "请取走您的身份证。":
+            fail("the reminder is not what the kiosk says: %r" % self.screen_json().get("prompt"))
+        self.card("remove")
+        wait("the reminder gone once the card is taken", lambda: "请取走您的身份证" not in self.driver.find_element(By.ID, "screen").text)
+
     def card(self, *words):
         subprocess.run([SIM, "control", "--socket", os.path.join(self.state, "sim/idcard_reader.control"), "card", *words], check=True, capture_output=True)
         if words[0] == "remove":
@@ -250,27 +298,45 @@ class Kiosk:
                 if error.code != 404:
                     raise
 
-    def scan_and_submit(self):
-        """From the guide of 高龄津贴申领: form, two scanned pages, submit; returns the tracking number shown."""
+    def scan_and_submit(self, rescan=False):
+        """From the guide of 高龄津贴申领: form, two scanned pages, submit; returns the tracking number shown.
+        With `rescan`, the first page is looked at large, discarded and scanned again (the new page is sent)."""
         self.tap("下一步")
         self.reach("form")
         # The phone on the on-screen keypad, as a resident without a keyboard would.
         for digit in "13912345678":
             self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text == digit))
         self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text in ("确定", "OK")))
-        wait("the phone kept by kioskd", lambda: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == "phone")["value"] == "13912345678")
+        wait("the phone kept by kioskd", lambda: next(f for f in self.screen_json()["form"] if f["id"] == "phone")["value"] == "13912345678")
         self.keys("bank_account", list("6222020200112233446") + ["确定"])
-        wait("the bank account kept by kioskd", lambda: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == "bank_account")["value"] == "6222020200112233446")
+        wait("the bank account kept by kioskd", lambda: next(f for f in self.screen_json()["form"] if f["id"] == "bank_account")["value"] == "6222020200112233446")
         self.tap("下一步")
         self.reach("materials")
         for material in ("居民户口簿", "本人社会保障卡或银行卡"):
-            self.tap("扫描")
+            self.tap("扫描", exact=True)
             wait("%s scanned" % material, lambda: "%s（已扫描 1 页）" % material in self.driver.find_element(By.ID, "screen").text, 30)
-        # Each scanned page shows as a thumbnail, served by kioskd for this session only.
-        thumbnails = wait("two thumbnails", lambda: (lambda images: images if len(images) == 2 and all(
+        thumbnails = lambda: (lambda images: images if len(images) == 2 and all(
             self.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", i) for i in images) else None)(
-            self.driver.find_elements(By.CSS_SELECTOR, "img.thumbnail")))
-        self.pages = [urllib.parse.urlparse(i.get_attribute("src")).path for i in thumbnails]
+            self.driver.find_elements(By.CSS_SELECTOR, "img.thumbnail"))
+        images = wait("two thumbnails", thumbnails)
+        replaced = None
+        if rescan:
+            # A badly scanned page: looked at large, discarded, scanned again.
+            old = urllib.request.urlopen(BASE + urllib.parse.urlparse(images[0].get_attribute("src")).path).read()
+            self.press(self.driver.find_elements(By.CSS_SELECTOR, "button.thumbnail-button")[0])
+            self.reach("page")
+            wait("the page large", lambda: self.driver.execute_script("const i = document.getElementById('page-large'); return i.complete && i.naturalWidth > 0"))
+            self.tap("删除此页")
+            self.reach("materials")
+            wait("居民户口簿 needed again", lambda: "居民户口簿（已扫描" not in self.driver.find_element(By.ID, "screen").text)
+            self.tap("扫描", exact=True)
+            wait("居民户口簿 scanned again", lambda: "居民户口簿（已扫描 1 页）" in self.driver.find_element(By.ID, "screen").text, 30)
+            images = wait("two thumbnails again", thumbnails)
+            replaced = urllib.request.urlopen(BASE + urllib.parse.urlparse(images[0].get_attribute("src")).path).read()
+            if replaced == old:
+                fail("the page scanned again is the page discarded")
+        # Each scanned page shows as a thumbnail, served by kioskd for this session only.
+        self.pages = [urllib.parse.urlparse(i.get_attribute("src")).path for i in images]
         self.tap("检查是否齐全")
         self.reach("review")
         self.tap("提交申请")
@@ -285,20 +351,25 @@ class Kiosk:
             fail("the QR code on screen reads %r, not the tracking URL of %s" % (decoded, shown))
         if not self.driver.execute_script("const i = document.getElementById('receipt-qr'); return i.complete && i.naturalWidth > 0"):
             wait("the QR code shown", lambda: self.driver.execute_script("const i = document.getElementById('receipt-qr'); return i.complete && i.naturalWidth > 0"))
-        printed = wait("the printed receipt of " + shown, lambda: [t for t in (open(p, encoding="utf-8").read()
-                       for p in glob.glob(os.path.join(self.state, "sim/receipts/*.txt"))) if shown in t])
-        return shown, printed[0]
+        printed, _ = self.printed(shown, "受理回执")
+        if replaced is not None:
+            sent = self.payload(shown)
+            pages = [open(os.path.join(self.state, "sim/platform", shown, "attachment-%d" % a["index"]), "rb").read()
+                     for a in sent["attachments"] if a["material"] == "hukou_book"]
+            if pages != [replaced]:
+                fail("the platform holds %d 户口簿 page(s), not the one scanned again" % len(pages))
+        return shown, printed
 
 
-def visit(kiosk, elderly):
+def visit(kiosk, elderly, first=False):
     kiosk.reach("attract")
     if elderly:
         kiosk.tap("长辈模式")
         wait("elderly mode", lambda: kiosk.driver.execute_script("return document.body.classList.contains('elderly')"))
         kiosk.reach("attract")
-    kiosk.card("put", WANG["card"])
+    kiosk.card("put", ZHAO["card"])
     kiosk.reach("home")
-    if WANG["masked"] not in kiosk.driver.page_source:
+    if ZHAO["masked"] not in kiosk.driver.page_source:
         fail("the home screen does not greet the resident by masked name")
     if elderly:
         kiosk.tap("按生活事件找")
@@ -313,34 +384,176 @@ def visit(kiosk, elderly):
         wait("the search GL", lambda: kiosk.driver.find_element(By.ID, "query").text == "GL")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
-    shown, receipt = kiosk.scan_and_submit()
-    if "承诺办结日期" not in receipt or "王*国" not in receipt:
+    guide = kiosk.driver.find_element(By.ID, "screen").text
+    for part in ("年满80周岁", "居民户口簿", "原件1份", "户主页和本人页", "可由平台调取", "法定", "咨询电话"):
+        if part not in guide:
+            fail("the guide does not show %s" % part)
+    shown, receipt = kiosk.scan_and_submit(rescan=first)
+    if "承诺办结日期" not in receipt or ZHAO["masked"] not in receipt:
         fail("the printed receipt lacks the promise or the masked applicant: " + receipt)
+    if first:
+        # Another copy after a good print: marked 重印, in the audit trail.
+        kiosk.tap("打印回执")
+        kiosk.printed(shown, "重印")
     kiosk.tap("下一步：评价")
     kiosk.reach("rating")
-    kiosk.tap("满意")
+    kiosk.tap("满意", exact=True)
+    wait("the reasons of 满意", lambda: kiosk.driver.find_elements(By.CSS_SELECTOR, "#rating-reasons button"))
+    if first:
+        # Two reasons and a comment, sent to the 好差评 system exactly as chosen.
+        for reason in ("操作简单", "一次办成"):
+            kiosk.tap(reason)
+            wait("%s ticked" % reason, lambda: reason in kiosk.screen_json()["rating"]["chosen"])
+        comment = kiosk.write("rating-comment", [("hen", "很"), ("fang", "方"), ("bian", "便")])
+        kiosk.key("rating-comment", "确定")
+    kiosk.tap("提交评价")
     kiosk.reach("done")
+    if first:
+        wait("the rating at the platform", lambda: any(r.get("comment") == comment for r in json.loads(kiosk.control("platform", "ratings"))), 40)
+        rating = next(r for r in json.loads(kiosk.control("platform", "ratings")) if r.get("comment") == comment)
+        if rating["satisfaction"] != 2 or rating["reasons"] != ["操作简单", "一次办成"] or rating["channel"] != "5":
+            fail("the platform holds the rating as %r" % rating)
     # The resident turned the voice down; the next one starts at the usual volume.
     kiosk.driver.execute_script("const v = document.getElementById('volume'); v.value = 20; v.dispatchEvent(new Event('input'));")
     kiosk.tap("退出")
-    kiosk.reach("attract")
+    kiosk.take_card()
     if kiosk.driver.execute_script("return document.getElementById('volume').value") != "80":
         fail("the volume the last resident chose outlived the session")
     if kiosk.driver.execute_script("return document.body.classList.contains('elderly')"):
         fail("elderly mode outlived the session")
-    kiosk.nothing_left_of(WANG, also=[shown])
-    kiosk.card("remove")
+    kiosk.nothing_left_of(ZHAO, also=[shown] + (["很方便"] if first else []))
     return shown
 
 
+def age_rule(kiosk):
+    """A 68-year-old asks for 高龄津贴 (80 and over): told why, by screen and voice, with what to apply for instead; nothing submitted."""
+    before = metrics()
+    kiosk.card("put", WANG["card"])
+    kiosk.reach("home")
+    kiosk.tap("按生活事件找")
+    kiosk.tap("养老", exact=True)
+    kiosk.tap("高龄津贴申领")
+    kiosk.reach("ineligible")
+    reason = kiosk.driver.find_element(By.ID, "ineligible-reason").text
+    if "您今年68周岁，本事项要求年满80周岁" not in reason or kiosk.screen_json()["prompt"] != reason:
+        fail("the age refusal reads %r and says %r" % (reason, kiosk.screen_json()["prompt"]))
+    kiosk.tap("改办：城乡居民基本养老保险待遇领取")
+    kiosk.reach("guide")
+    kiosk.tap("退出")
+    kiosk.take_card()
+    moved(before, metrics(), "kioskd_applications_enqueued_total", delta=0)
+    kiosk.nothing_left_of(WANG)
+
+
+def every_card(kiosk):
+    """Every card the reader decodes finishes a visit to a printed receipt: 社会保障卡补换 for each shipped profile that
+    is not expired (the agent's card logs the agent in). The first has the result posted to an address it corrects."""
+    profiles = []
+    for path in sorted(glob.glob(os.path.join(CARDS, "*.json"))):
+        card = json.load(open(path, encoding="utf-8"))
+        until = card.get("valid_until", "")
+        name = os.path.basename(path)[:-len(".json")]
+        if (until == "长期" or until >= time.strftime("%Y%m%d")) and name != AGENT["card"]:
+            profiles.append((name, card))
+    if len(profiles) < 9:
+        fail("only %d card profiles to visit with" % len(profiles))
+    for position, (name, card) in enumerate(profiles):
+        kiosk.card("put", name)
+        kiosk.reach("home")
+        kiosk.tap("按拼音首字母查找")
+        for letter in "SHBZK":
+            kiosk.tap(letter, exact=True)
+        kiosk.tap("社会保障卡补换")
+        kiosk.reach("guide")
+        kiosk.tap("下一步")
+        kiosk.confirm_conditions()
+        kiosk.reach("form")
+        form = {f["id"]: f for f in kiosk.screen_json()["form"]}
+        if card.get("type") and form["applicant_id"]["label"] == "公民身份号码":
+            fail("%s: the form calls the number of a %s a 公民身份号码" % (name, card["type"]))
+        if form["applicant_id"]["value"] != card["number"] or not form["applicant_id"]["locked"]:
+            fail("%s: the card's number is not on the form" % name)
+        kiosk.keys("phone", list("13912345678") + ["确定"])
+        kiosk.tap("遗失", exact=True)
+        wait("the form filled", lambda: {f["id"]: f["value"] for f in kiosk.screen_json()["form"]}["reason"] == "遗失")
+        kiosk.tap("下一步")
+        kiosk.reach("materials")
+        kiosk.tap("由平台调取")
+        kiosk.tap("检查是否齐全")
+        kiosk.reach("review")
+        address = None
+        if position == 0:
+            kiosk.tap("邮寄送达")
+            wait("the address field", lambda: kiosk.driver.find_elements(By.ID, "postal-address"))
+            prefilled = kiosk.driver.find_element(By.ID, "postal-address").get_attribute("value")
+            if prefilled != card["address"]:
+                fail("the postal address is %r, not the card's %r" % (prefilled, card.get("address")))
+            # The resident corrects the house number: ⌫ three times, then 8号 on the keyboard.
+            kiosk.keys("postal-address", ["⌫", "⌫", "⌫", "123", "8", "号", "确定"])
+            address = card["address"][:-3] + "8号"
+            wait("the address kept by kioskd", lambda: kiosk.screen_json()["delivery"]["postal_address"] == address)
+        kiosk.tap("提交申请")
+        kiosk.reach("receipt", 30)
+        shown = kiosk.driver.find_element(By.ID, "tracking-number").text
+        printed, _ = kiosk.printed(shown, "受理回执")
+        record = kiosk.payload(shown)
+        if record["applicant_certificate_number"] != card["number"]:
+            fail("%s: the platform's record names another certificate" % name)
+        expected = {"foreign_permanent_resident": "553", "hmt_residence_permit": "990"}.get(card.get("type"), "111")
+        if record["applicant_certificate_type"] != expected:
+            fail("%s: certificate type %s, not %s" % (name, record["applicant_certificate_type"], expected))
+        if address:
+            if "邮寄地址：" + address not in re.sub(r"\s+", "", printed) or record["form"].get("postal_address") != address:
+                fail("the corrected address is not on the receipt and in the application: %r / %r" % (printed, record["form"].get("postal_address")))
+        kiosk.tap("下一步：评价")
+        kiosk.tap("跳过")
+        kiosk.reach("done")
+        kiosk.tap("退出")
+        kiosk.take_card()
+        person = {"name": card["name"], "number": card["number"], "masked": "\u0000"}
+        kiosk.nothing_left_of(person, also=[shown] + ([address] if address else []))
+
+
+def incomplete_notice(kiosk):
+    """An incomplete case leaves with a 一次性告知单 printed: what is missing and where to get it, the station's phone, the guide's QR code."""
+    kiosk.card("put", ZHAO["card"])
+    kiosk.reach("home")
+    kiosk.tap("按拼音首字母查找")
+    for letter in "ZDSH":
+        kiosk.tap(letter, exact=True)
+    kiosk.tap("最低生活保障申请")
+    kiosk.reach("guide")
+    kiosk.tap("下一步")
+    kiosk.confirm_conditions()
+    kiosk.reach("form")
+    kiosk.keys("phone", list("13912345678") + ["确定"])
+    for field, digits in (("household_size", "2"), ("monthly_income", "800"), ("bank_account", "6222020200112233446")):
+        kiosk.keys(field, list(digits) + ["确定"])
+    wait("the form filled", lambda: all(f["value"] for f in kiosk.screen_json()["form"] if f["required"]))
+    kiosk.tap("下一步")
+    kiosk.reach("materials")
+    kiosk.tap("检查是否齐全")
+    kiosk.reach("incomplete")
+    kiosk.tap("打印一次性告知单")
+    text, png = kiosk.printed("一次性告知单", "最低生活保障申请", "家庭收入及财产状况声明", "户籍所在地派出所", "本站电话")
+    if ZHAO["name"] in text:
+        fail("the 一次性告知单 prints the resident's name unmasked")
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", png], capture_output=True, text=True).stdout.strip()
+    if not decoded.endswith("/guide/0500007000"):
+        fail("the 一次性告知单's QR code reads %r" % decoded)
+    kiosk.tap("退出")
+    kiosk.take_card()
+    kiosk.nothing_left_of(ZHAO)
+
+
 def proxy_visit(kiosk):
-    kiosk.card("put", LI["card"])
+    kiosk.card("put", AGENT["card"])
     kiosk.reach("agent_pin")
     kiosk.keys("pin", list(AGENT_PIN) + ["确定"])
     kiosk.reach("agent_console")
-    kiosk.card("swap", WANG["card"])
+    kiosk.card("swap", ZHAO["card"])
     kiosk.reach("proxy_consent")
-    if WANG["masked"] not in kiosk.driver.page_source:
+    if ZHAO["masked"] not in kiosk.driver.page_source:
         fail("the consent screen does not show whom the agent acts for")
     kiosk.tap("我同意")
     kiosk.reach("home")
@@ -355,12 +568,23 @@ def proxy_visit(kiosk):
     shown, receipt = kiosk.scan_and_submit()
     if "代办" not in receipt:
         fail("the receipt does not name the agent: " + receipt)
+    # The application form on A4 for the resident's signature: through cupsd and cups-pdf, its Chinese real text.
+    pdfs = os.path.expanduser("~/PDF")
+    before = set(glob.glob(os.path.join(pdfs, "*.pdf")))
+    kiosk.tap("打印申请表")
+    pdf = wait("the A4 form from cups-pdf", lambda: next(iter(set(glob.glob(os.path.join(pdfs, "*.pdf"))) - before), None), 30)
+    text = wait("the PDF written", lambda: subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout, 10)
+    flat = re.sub(r"\s+", "", text)
+    for words in ("高龄津贴申领申请表", "申请人：" + ZHAO["name"], "证件类型：居民身份证", "证件号码：" + ZHAO["number"], shown, "申请人（签字）", "代办人（签字）"):
+        if re.sub(r"\s+", "", words) not in flat:
+            fail("pdftotext does not read %s in the A4 form: %r" % (words, text[:400]))
+    os.remove(pdf)
     kiosk.tap("下一步：评价")
     kiosk.tap("跳过")
     kiosk.reach("done")
     kiosk.tap("退出")
     kiosk.reach("agent_console")
-    kiosk.nothing_left_of(WANG, also=[shown])
+    kiosk.nothing_left_of(ZHAO, also=[shown])
     kiosk.tap("本站办件")
     kiosk.reach("station_cases")
     kiosk.tap("返回")
@@ -385,25 +609,30 @@ def proxy_visit(kiosk):
     kiosk.reach("agent_console")
     kiosk.tap("退出登录")
     kiosk.reach("attract")
-    kiosk.nothing_left_of(WANG, LI)
+    kiosk.nothing_left_of(ZHAO, AGENT)
     kiosk.card("remove")
 
 
 def consultation(kiosk):
+    """A complaint to 12345: the kind chosen on the screen, the text typed in pinyin; the platform receives it as a complaint."""
     kiosk.card("put", WANG["card"])
     kiosk.reach("home")
-    kiosk.tap("咨询")
+    kiosk.tap("12345")
     kiosk.reach("consultation")
+    kiosk.tap("投诉", exact=True)
+    wait("the complaint chosen", lambda: kiosk.screen_json().get("consultation_kind") == "complaint")
     # Typed in pinyin on the on-screen keyboard: a kiosk has no keyboard.
     kiosk.write("consultation-text", [("yang", "养"), ("lao", "老"), ("jin", "金"), ("wan", "晚"), ("le", "了")])
     kiosk.tap("提交")
     kiosk.reach("consultation_sent")
     if "12345-" not in kiosk.driver.find_element(By.ID, "screen").text:
         fail("the consultation's 12345 reference is not shown")
+    received = json.loads(kiosk.control("platform", "consultations"))
+    if {"kind": "投诉", "content": "养老金晚了"} not in received:
+        fail("the platform received %r, not the complaint" % received)
     kiosk.tap("退出")
-    kiosk.reach("attract")
+    kiosk.take_card()
     kiosk.nothing_left_of(WANG, also=["养老金晚了"])
-    kiosk.card("remove")
 
 
 def form_typing(kiosk):
@@ -418,6 +647,7 @@ def form_typing(kiosk):
     kiosk.tap("生育登记", exact=True)
     kiosk.reach("guide")
     kiosk.tap("下一步")
+    kiosk.confirm_conditions()
     kiosk.reach("form")
     # 李 is on the third page of li's characters.
     kiosk.write("spouse_name", [("li", "李")])
@@ -433,9 +663,8 @@ def form_typing(kiosk):
     wait("the chosen option ticked (colour is not the only cue), not %r" % ticked(), lambda: ticked() == ["✓ 二孩"])
     # Leaving is one tap from the form, as from every screen of a visit.
     kiosk.tap("退出")
-    kiosk.reach("attract")
+    kiosk.take_card()
     kiosk.nothing_left_of(WANG, also=["李梅"])
-    kiosk.card("remove")
 
 
 def english_prompt(kiosk, words):
@@ -445,8 +674,11 @@ def english_prompt(kiosk, words):
         return prompts[0].text if prompts else ""
     wait("the English prompt %r (on screen: %r)" % (words, shown()), lambda: words in shown())
     said = json.load(urllib.request.urlopen(BASE + "/api/screen"))["prompt"]
-    # The catalogue's names and conditions of 高龄津贴申领 (data, in Chinese), and the resident's masked name.
-    for name in [WANG["masked"], "高龄津贴申领", "年满80周岁", "户籍在本区", "居民户口簿", "本人社会保障卡或银行卡"]:
+    # The catalogue's own words about 高龄津贴申领 (data, in Chinese: names, conditions, notes), and the resident's masked name.
+    item = next(i for i in json.load(open(os.path.join(ROOT, "data/catalogue.json"), encoding="utf-8"))["items"] if i["code"] == "0500012000")
+    catalogue = [item["name"]] + [c if isinstance(c, str) else c["text"] for c in item["conditions"]] + [
+        w for m in item["materials"] for w in (m["name"], m.get("notes") or "")]
+    for name in sorted([ZHAO["masked"]] + [w for w in catalogue if w], key=len, reverse=True):
         said = said.replace(name, "")
     chinese = [c for c in said if "\u4e00" <= c <= "\u9fff"]
     if chinese:
@@ -458,8 +690,8 @@ def english(kiosk):
     kiosk.tap("English")
     wait("English on the attract screen", lambda: "Please place your ID card" in kiosk.driver.find_element(By.ID, "screen").text)
     kiosk.reach("attract")
-    kiosk.card("put", WANG["card"])
-    wait("English greeting", lambda: "Hello, " + WANG["masked"] in kiosk.driver.find_element(By.ID, "screen").text)
+    kiosk.card("put", ZHAO["card"])
+    wait("English greeting", lambda: "Hello, " + ZHAO["masked"] in kiosk.driver.find_element(By.ID, "screen").text)
     kiosk.reach("home")
     english_prompt(kiosk, "Hello, ")
     kiosk.tap("By life event")
@@ -471,13 +703,13 @@ def english(kiosk):
     kiosk.reach("form")
     english_prompt(kiosk, "Fields with a lock come from your ID card")
     kiosk.tap("Leave")
+    kiosk.take_card()
     wait("Chinese again for the next resident", lambda: "请刷身份证" in kiosk.driver.find_element(By.ID, "screen").text)
-    kiosk.nothing_left_of(WANG)
-    kiosk.card("remove")
+    kiosk.nothing_left_of(ZHAO)
 
 
 def idle_timeout(kiosk):
-    kiosk.card("put", WANG["card"])
+    kiosk.card("put", ZHAO["card"])
     kiosk.reach("home")
     kiosk.tap("按生活事件找")
     kiosk.tap("养老", exact=True)
@@ -496,8 +728,9 @@ def idle_timeout(kiosk):
     kiosk.tap("继续办理")
     wait("the warning to go", lambda: not kiosk.driver.find_element(By.ID, "idle").is_displayed())
     kiosk.reach("attract", IDLE_SECONDS + 10)
-    kiosk.nothing_left_of(WANG, also=["13800000000"])
-    kiosk.card("remove")
+    # The resident walked away: the card left behind is asked for until it is taken.
+    kiosk.take_card()
+    kiosk.nothing_left_of(ZHAO, also=["13800000000"])
 
 
 def main():
@@ -505,11 +738,11 @@ def main():
     shots = os.environ.get("SCREENSHOTS")
     if shots:
         os.makedirs(shots, exist_ok=True)
-    # Li Xiuying's card is an agent's card here.
+    # Zhou Ping's card is the station agent's here.
     pin_hash = subprocess.run(["/bin/sh", "-c", "echo %s | %s agent hash-pin" % (AGENT_PIN, CTL)], check=True, capture_output=True, text=True).stdout.strip()
     agents = os.path.join(state, "agents.json")
     with open(agents, "w") as f:
-        json.dump({"agents": [{"id": "agent01", "name": LI["name"], "card_number": LI["number"], "pin_hash": pin_hash}]}, f)
+        json.dump({"agents": [{"id": "agent01", "name": AGENT["name"], "card_number": AGENT["number"], "pin_hash": pin_hash}]}, f)
     env = dict(os.environ, STATE_DIR=state, KIOSKD_SESSION_AGENTS_FILE=agents, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
                KIOSKD_SESSION_IDLE_WARNING_SECONDS="20", **PORTS)
     log = open(os.path.join(state, "demo.log"), "w")
@@ -530,7 +763,7 @@ def main():
         started = time.time()
         # The counters move as a visit happens: read /metrics around the first one.
         before = metrics()
-        first = visit(kiosk, elderly=False)
+        first = visit(kiosk, elderly=False, first=True)
         wait("the visit's application forwarded", lambda: metrics()[("kioskd_applications_forwarded_total", ())] > before[("kioskd_applications_forwarded_total", ())], 30)
         after = metrics()
         moved(before, after, "kioskd_sessions_started_total", by="resident")
@@ -544,6 +777,9 @@ def main():
         if after[("kioskd_queue_applications", (("state", "acknowledged"),))] != 1 or after[("kioskd_device_state", (("device", "receipt_printer"), ("state", "online")))] != 1:
             fail("/metrics does not show one acknowledged application and the receipt printer online")
         second = visit(kiosk, elderly=True)
+        age_rule(kiosk)
+        incomplete_notice(kiosk)
+        every_card(kiosk)
         proxy_visit(kiosk)
         consultation(kiosk)
         form_typing(kiosk)
@@ -558,7 +794,9 @@ def main():
             visit(kiosk, elderly=False)
             visit(kiosk, elderly=True)
         kiosk.resize(1080, 1920)
-        print("ui: visit %s, elderly visit %s, proxy and business visits, 12345, pinyin typing and a choice, English, idle wipe, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
+        print("ui: visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, the age rule, a 一次性告知单, "
+              "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, pinyin typing and a choice, English, idle wipe, "
+              "the card reminder after each visit, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
