@@ -305,6 +305,56 @@ struct RatingForwardingTests {
         #expect(platform.ratingsReceived.count == 1, "sent once")
         await client.shutdown()
     }
+
+    @Test("A rating's comment waits sealed (not in the database in the clear) and the platform opens it; reasons go as chosen")
+    func sealedComment() async throws {
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: .x25519(platformPrivateKey), outputDirectory: folder + "/platform", port: TCPListening.unusedPort())
+        let outbox = try openOutbox(folder + "/outbox")
+        let tracking = try await outbox.enqueue(submission(pages: 1))
+        let comment = "窗口的王姐很耐心，电话13912345678"
+        try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .satisfied, reasons: ["操作简单", "一次办成"], comment: comment, at: 1_795_744_800))
+        try outbox.close()
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder + "/outbox") where file.hasPrefix("outbox.sqlite") {
+            let bytes = try #require(FileManager.default.contents(atPath: folder + "/outbox/" + file))
+            #expect(bytes.range(of: Data(comment.utf8)) == nil && bytes.range(of: Data("13912345678".utf8)) == nil, "\(file) holds the comment in the clear")
+        }
+        let reopened = try openOutbox(folder + "/outbox")
+        try platform.start()
+        defer { platform.stop() }
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        var settings = Forwarder.Settings()
+        settings.probeInitial = 0.1
+        settings.probeCap = 0.3
+        let forwarder = Forwarder(outbox: reopened, platform: client, settings: settings, logger: Logger(label: "test"))
+        let running = Task { await forwarder.run() }
+        defer {
+            forwarder.stop()
+            running.cancel()
+        }
+        #expect(await eventually(within: .seconds(20)) { platform.ratingsReceived.count == 1 })
+        let sent = try #require(platform.ratingsReceived.first)
+        #expect(sent.satisfaction == 2 && sent.reasons == ["操作简单", "一次办成"] && sent.comment == comment)
+        await client.shutdown()
+    }
+}
+
+@Suite("The receipt printer's journal in the outbox")
+struct ReceiptJournalTests {
+    @Test("which receipts printed, and which failed part-way, outlives a restart; a purge forgets those of purged applications")
+    func journal() throws {
+        let folder = temporaryDirectory()
+        let outbox = try openOutbox(folder + "/outbox")
+        outbox.record("340104001-20261127-0001-5", .printed)
+        outbox.record("340104001-20261127-0002-3", .unprinted)
+        #expect(outbox.state(of: "340104001-20261127-0003-1") == nil)
+        try outbox.close()
+        let reopened = try openOutbox(folder + "/outbox")
+        #expect(reopened.state(of: "340104001-20261127-0001-5") == .printed)
+        #expect(reopened.state(of: "340104001-20261127-0002-3") == .unprinted)
+        try reopened.purge()
+        #expect(reopened.state(of: "340104001-20261127-0001-5") == nil, "no such application: forgotten")
+    }
 }
 
 @Suite("The platform's clock")
