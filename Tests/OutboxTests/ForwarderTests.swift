@@ -284,16 +284,8 @@ struct RatingForwardingTests {
         // The platform comes up: the application goes, then its rating.
         try platform.start()
         defer { platform.stop() }
-        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
-        var settings = Forwarder.Settings()
-        settings.probeInitial = 0.1
-        settings.probeCap = 0.3
-        let forwarder = Forwarder(outbox: outbox, platform: client, settings: settings, logger: Logger(label: "test"))
-        let running = Task { await forwarder.run() }
-        defer {
-            forwarder.stop()
-            running.cancel()
-        }
+        let (client, forwarder) = try forwarding(outbox, to: platform)
+        defer { forwarder.stop() }
         #expect(await eventually(within: .seconds(20)) { platform.ratingsReceived.count == 1 })
         let sent = try #require(platform.ratingsReceived.first)
         #expect(sent.caseNumber == (try outbox.application(tracking))?.caseNumber)
@@ -322,20 +314,23 @@ struct RatingForwardingTests {
         let reopened = try openOutbox(folder + "/outbox")
         try platform.start()
         defer { platform.stop() }
-        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
-        var settings = Forwarder.Settings()
-        settings.probeInitial = 0.1
-        settings.probeCap = 0.3
-        let forwarder = Forwarder(outbox: reopened, platform: client, settings: settings, logger: Logger(label: "test"))
-        let running = Task { await forwarder.run() }
-        defer {
-            forwarder.stop()
-            running.cancel()
-        }
+        let (client, forwarder) = try forwarding(reopened, to: platform)
+        defer { forwarder.stop() }
         #expect(await eventually(within: .seconds(20)) { platform.ratingsReceived.count == 1 })
         let sent = try #require(platform.ratingsReceived.first)
         #expect(sent.satisfaction == 2 && sent.reasons == ["操作简单", "一次办成"] && sent.comment == comment)
         await client.shutdown()
+    }
+
+    /// A forwarder running from `outbox` to `platform`, probing the link often.
+    func forwarding(_ outbox: Outbox, to platform: PlatformSimulator) throws -> (HTTPPlatformClient, Forwarder) {
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        var settings = Forwarder.Settings()
+        settings.probeInitial = 0.1
+        settings.probeCap = 0.3
+        let forwarder = Forwarder(outbox: outbox, platform: client, settings: settings, logger: Logger(label: "test"))
+        Task { await forwarder.run() }
+        return (client, forwarder)
     }
 }
 

@@ -71,58 +71,53 @@ public final class ESCPOSPrinter: ReceiptPrinter, ConnectionDriver {
             receipt = requested
         }
         let bytes = try encoder.encode(ReceiptLayout.document(receipt, columns: settings.profile.columns))
-        let journal = self.journal
-        let completion = await connection.perform("print receipt", timeout: .seconds(30) + .milliseconds(bytes.count / 10)) { transport in
-            let before = try await self.askStatus(on: transport)
-            guard before.state == .online else { throw Self.refusal(before) }
-            journal.record(receipt.id, .unprinted)
-            // 11,520 bytes/s is a 115200-baud line; allow twice that time, and at least 5 s.
-            try await transport.write(bytes, deadline: .now + .seconds(5) + .milliseconds(bytes.count / 6))
-            let after = try await self.askStatus(on: transport)
-            guard after.state == .online else {
-                throw DeviceError(after.state == .hardwareError ? .hardwareError : .userError,
-                                  "the receipt did not finish printing: \(after.message ?? after.state.rawValue); it will print again, marked 重印",
-                                  resident: Self.residentPhrase(after))
-            }
-            journal.record(receipt.id, .printed)
-            return PrintOutcome(receiptID: receipt.id, reprint: receipt.isReprint, warnings: after.conditions)
-        }.completion
-        switch completion {
-        case .success(let outcome):
-            logger.info("printed receipt \(outcome.receiptID)\(outcome.reprint ? " (reprint)" : "")")
-            return outcome
-        case .failed(let error):
-            logger.warning("receipt \(receipt.id) not printed: \(error.message)")
+        let journal = self.journal, id = receipt.id
+        do {
+            let warnings = try await send(bytes, "receipt", unfinished: "; it will print again, marked 重印", timedOut: " (the receipt will say 重印)",
+                                          starting: { journal.record(id, .unprinted) }, finished: { journal.record(id, .printed) })
+            logger.info("printed receipt \(id)\(receipt.isReprint ? " (reprint)" : "")")
+            return PrintOutcome(receiptID: id, reprint: receipt.isReprint, warnings: warnings)
+        } catch {
+            logger.warning("receipt \(id) not printed: \(error.message)")
             throw error
-        case .timedOut(let after):
-            throw DeviceError(.timedOut, "the receipt printer did not finish within \(after.formatted): check it and retry (the receipt will say 重印)")
-        case .canceled:
-            throw DeviceError(.canceled, "printing was canceled")
         }
     }
 
     public func printNotice(_ notice: Notice) async throws(DeviceError) {
         let bytes = try encoder.encode(notice.document(columns: settings.profile.columns))
-        let completion = await connection.perform("print notice", timeout: .seconds(30) + .milliseconds(bytes.count / 10)) { transport in
+        do {
+            _ = try await send(bytes, notice.title)
+            logger.info("printed a \(notice.title)")
+        } catch {
+            logger.warning("a \(notice.title) not printed: \(error.message)")
+            throw error
+        }
+    }
+
+    /// One job: the status asked before (refused unless online), the bytes, the status after; the
+    /// conditions worth telling (paper low). `starting` runs once the printer takes the job, `finished`
+    /// once it has printed it whole.
+    private func send(_ bytes: [UInt8], _ what: String, unfinished: String = "", timedOut: String = "",
+                      starting: @escaping @Sendable () -> Void = {}, finished: @escaping @Sendable () -> Void = {}) async throws(DeviceError) -> Set<DeviceCondition> {
+        let completion = await connection.perform("print \(what)", timeout: .seconds(30) + .milliseconds(bytes.count / 10)) { transport in
             let before = try await self.askStatus(on: transport)
             guard before.state == .online else { throw Self.refusal(before) }
+            starting()
+            // 11,520 bytes/s is a 115200-baud line; allow twice that time, and at least 5 s.
             try await transport.write(bytes, deadline: .now + .seconds(5) + .milliseconds(bytes.count / 6))
             let after = try await self.askStatus(on: transport)
             guard after.state == .online else {
                 throw DeviceError(after.state == .hardwareError ? .hardwareError : .userError,
-                                  "the \(notice.title) did not finish printing: \(after.message ?? after.state.rawValue)", resident: Self.residentPhrase(after))
+                                  "the \(what) did not finish printing: \(after.message ?? after.state.rawValue)\(unfinished)", resident: Self.residentPhrase(after))
             }
+            finished()
+            return after.conditions
         }.completion
         switch completion {
-        case .success:
-            logger.info("printed a \(notice.title)")
-        case .failed(let error):
-            logger.warning("a \(notice.title) not printed: \(error.message)")
-            throw error
-        case .timedOut(let after):
-            throw DeviceError(.timedOut, "the receipt printer did not finish the \(notice.title) within \(after.formatted): check it")
-        case .canceled:
-            throw DeviceError(.canceled, "printing was canceled")
+        case .success(let warnings): return warnings
+        case .failed(let error): throw error
+        case .timedOut(let after): throw DeviceError(.timedOut, "the receipt printer did not finish within \(after.formatted): check it and retry\(timedOut)")
+        case .canceled: throw DeviceError(.canceled, "printing was canceled")
         }
     }
 
