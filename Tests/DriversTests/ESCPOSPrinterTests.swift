@@ -23,7 +23,8 @@ final class PrinterRig: Sendable {
         var settings = ESCPOSPrinter.Settings()
         settings.profile = profile
         settings.statusInterval = .milliseconds(200)
-        settings.statusTimeout = .milliseconds(300)
+        // A status byte comes in microseconds; a second allows for a machine busy with every other suite.
+        settings.statusTimeout = .seconds(1)
         printer = ESCPOSPrinter(
             connection: DeviceConnection(
                 identity: DeviceIdentity(kind: .receiptPrinter, model: profile.name, port: try DevicePort(parsing: wire.portString)),
