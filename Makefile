@@ -41,7 +41,9 @@ test: deps
 	@scripts/start-cups.sh
 	@scripts/contract-venv.sh
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	# One test at a time: in parallel on two cores the device simulators' replies, SQLite's busy
+	# wait and the forwarder's deadlines were missed now and then (184 s serial, 106 s in parallel).
+	$(SWIFT) test --skip-build --no-parallel
 	Tests/Contract/schemathesis.sh
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
