@@ -183,7 +183,7 @@ const screens = {
     el("h1", {}, t("conditions_title")),
     ...m.service.conditions.map((c, index) => el("div", { class: "condition" },
       el("p", {}, c.text),
-      c.standing === "checked" ? el("p", { class: "status-done" }, t("checked_by_card"))
+      c.standing === "checked" ? el("p", { class: "checked" }, t("checked_by_card"))
         : el("div", { class: "row", role: "radiogroup" },
           option(t("condition_yes"), { type: "confirm_condition", index, met: true }, c.standing === "confirmed"),
           option(t("condition_no"), { type: "confirm_condition", index, met: false }, c.standing === "denied")))),
