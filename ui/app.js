@@ -383,7 +383,8 @@ function render(model) {
     ? [...main.querySelectorAll("input, textarea")].filter(e => e.id && e.type !== "password" && e.type !== "range").map(e => [e.id, e.value]) : [];
   main.replaceChildren(...[
     // A refusal is spoken and shown as the message: not twice.
-    model.prompt && model.screen !== "attract" && model.prompt !== model.message && model.prompt !== model.notice ? el("p", { class: "prompt" }, model.prompt) : null,
+    model.prompt && model.screen !== "attract" && ![model.message, model.notice, model.ineligible && model.ineligible.reason].includes(model.prompt)
+      ? el("p", { class: "prompt" }, model.prompt) : null,
     model.message ? el("p", { class: "message", role: "alert" }, model.message) : null,
     model.notice ? el("p", { class: "message", role: "alert" }, model.notice) : null,
     ...draw(model).flat(),
