@@ -75,7 +75,7 @@ public enum GA467FrameError: Error, Hashable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .badChecksum(let expected, let received):
-            "GA 467 frame checksum mismatch (computed \(hex2(expected)), received \(hex2(received))): line noise or a lost byte"
+            "GA 467 frame checksum mismatch (computed \(hex(Int(expected), digits: 2)), received \(hex(Int(received), digits: 2))): line noise or a lost byte"
         case .badLength(let length):
             "GA 467 frame with impossible length \(length): line noise or a wrong baud rate"
         }
@@ -176,7 +176,8 @@ public struct GA467ReplyDecoder: Sendable {
     }
 }
 
-func hex2(_ byte: UInt8) -> String {
-    let text = String(byte, radix: 16, uppercase: true)
-    return text.count == 1 ? "0" + text : text
+/// `value` in capital hexadecimal, zero-padded to `digits`: a status byte (SW3=80), a PDF code, a glyph name.
+func hex(_ value: Int, digits: Int) -> String {
+    let text = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, digits - text.count)) + text
 }

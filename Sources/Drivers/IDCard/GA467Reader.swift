@@ -290,7 +290,7 @@ public final class GA467Reader: CardReader, ConnectionDriver {
                 let ok = status.status == .success
                 report.items.append(HealthReport.Item("SAM status", ok ? .passed : .failed, ok ? "ready" : "\(status.status); \(status.status.advice)"))
                 if id.status == .success {
-                    report.items.append(HealthReport.Item("SAM id", .passed, id.data.map(hex2).joined()))
+                    report.items.append(HealthReport.Item("SAM id", .passed, id.data.map { hex(Int($0), digits: 2) }.joined()))
                 }
             default:
                 report.items.append(HealthReport.Item("SAM status", .failed, "no GA 467 answer (\(sam.outcome)): check the reader and the baud rate"))

@@ -73,7 +73,7 @@ public struct GA467Status: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "SW3=\(hex2(code)): \(meaning)" }
+    public var description: String { "SW3=\(hex(Int(code), digits: 2)): \(meaning)" }
 
     /// The status as a ``DeviceError`` for a command that needed success.
     func error(for command: GA467Command) -> DeviceError {

@@ -71,7 +71,7 @@ public struct PDFWriter: Sendable {
                                 current = font
                             }
                             let cell = Double(DisplayWidth.of(String(scalar))) * columnWidth * scale / size * 1000
-                            shown += "<\(String(format: "%02X", code))> \(f(Double(advance) - cell)) "
+                            shown += "<\(hex(code, digits: 2))> \(f(Double(advance) - cell)) "
                         }
                         // No fake bold (stroked text): a PostScript print path turns stroked text into outlines, and it is no longer text.
                         content += "BT \(f(x)) \(f(y)) Td \(shown)] TJ ET\n"
@@ -215,7 +215,7 @@ struct EmbeddedGlyphs {
                 let block = entries[start..<min(start + 100, entries.count)]
                 map += "\(block.count) beginbfchar\n"
                 for (offset, entry) in block.enumerated() {
-                    map += "<\(String(format: "%02X", start + offset + 1))> <\(String(entry.scalar).utf16.map { hex4(Int($0)) }.joined())>\n"
+                    map += "<\(hex(start + offset + 1, digits: 2))> <\(String(entry.scalar).utf16.map { hex(Int($0), digits: 4) }.joined())>\n"
                 }
                 map += "endbfchar\n"
             }
@@ -234,12 +234,6 @@ struct EmbeddedGlyphs {
             asciiStream("/Length1 \(subset.count)", compressed, filters: ["/FlateDecode"]),
         ] + maps
     }
-}
-
-/// Four hexadecimal digits, as PDF strings and CMaps write a 16-bit code.
-func hex4(_ value: Int) -> String {
-    let digits = String(value & 0xFFFF, radix: 16, uppercase: true)
-    return String(repeating: "0", count: 4 - digits.count) + digits
 }
 
 /// A stream object whose binary `data` is written as hexadecimal (ASCIIHexDecode, then `filters`).

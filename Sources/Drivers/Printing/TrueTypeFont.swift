@@ -145,10 +145,9 @@ public final class TrueTypeFont: Sendable {
                 while glyf.count % 4 != 0 { glyf.append(0) }
             }
             let index = Int(glyph)
-            let advance = reader.u16(hmtxStart + 4 * min(index, metricsCount - 1)) ?? unitsPerEm
             let bearing = index < metricsCount ? reader.u16(hmtxStart + 4 * index + 2) ?? 0
                 : reader.u16(hmtxStart + 4 * metricsCount + 2 * (index - metricsCount)) ?? 0
-            hmtx += Self.u16(advance) + Self.u16(bearing)
+            hmtx += Self.u16(advance(glyph)) + Self.u16(bearing)
         }
         loca += Self.u32(glyf.count)
         var head = Array(data[tables["head"]!])
@@ -212,12 +211,7 @@ public final class TrueTypeFont: Sendable {
 
     /// A glyph's name as the Adobe Glyph List spells a character: `uni4E2D`, `u20B9F`.
     static func glyphName(_ scalar: Unicode.Scalar) -> String {
-        scalar.value <= 0xFFFF ? "uni" + hex(Int(scalar.value), 4) : "u" + hex(Int(scalar.value), 5)
-    }
-
-    private static func hex(_ value: Int, _ digits: Int) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
+        scalar.value <= 0xFFFF ? "uni" + hex(Int(scalar.value), digits: 4) : "u" + hex(Int(scalar.value), digits: 5)
     }
 
     /// A post table (format 2) naming each kept glyph after its character, the rest .notdef.
