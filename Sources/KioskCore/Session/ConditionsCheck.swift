@@ -16,22 +16,24 @@ extension SessionReducer {
         }
     }
 
-    /// The first condition the card says is not met, as the ineligible screen tells it; nil when none.
-    func cardRefusal(_ state: SessionState) -> Screen? {
+    /// The first condition the card says is not met, and why; nil when none.
+    func cardRefusal(_ state: SessionState) -> (condition: Condition, reason: SessionText)? {
         for (condition, standing) in standings(state) {
-            if case .unmet(let reason) = standing { return ineligible(state, condition, reason: reason) }
+            if case .unmet(let reason) = standing { return (condition, reason) }
         }
         return nil
     }
 
-    /// The ineligible screen: why, and what to do instead (another item, the agent, the phone).
-    func ineligible(_ state: SessionState, _ condition: Condition, reason: SessionText) -> Screen {
+    /// Ends the choice on the ineligible screen: why, and what to do instead (another item, the agent, the phone); said.
+    func refuse(_ state: inout SessionState, _ condition: Condition, reason: SessionText) -> [SessionEffect] {
         let instead = condition.instead.flatMap { code in catalogue.item(code).map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) } }
-        return .ineligible(SessionText(.ineligible, [
+        let text = SessionText(.ineligible, [
             "reason": .text(reason), "service": .verbatim(state.visit?.choice?.name ?? ""),
             "instead": instead.map { .text(SessionText(.ineligibleInstead, ["item": .verbatim($0.name)])) } ?? .verbatim(""),
             "phone": .verbatim(state.visit?.choice?.items.first?.consultationPhone ?? settings.stationPhone),
-        ]), instead: instead)
+        ])
+        state.screen = .ineligible(text, instead: instead)
+        return [.speak(text)]
     }
 
     /// The conditions screen's touches; nil for a touch that is not one of them.
@@ -43,10 +45,7 @@ extension SessionReducer {
             guard all.indices.contains(index), case .confirmed = all[index].standing else { return [] }
             state.visit?.conditionAnswers[all[index].condition.text] = met
             if met { return [say(.conditionConfirmed, ["condition": .verbatim(all[index].condition.text)])] }
-            let screen = ineligible(state, all[index].condition, reason: SessionText(.conditionDenied, ["condition": .verbatim(all[index].condition.text)]))
-            state.screen = screen
-            if case .ineligible(let text, _) = screen { return [.speak(text)] }
-            return []
+            return refuse(&state, all[index].condition, reason: SessionText(.conditionDenied, ["condition": .verbatim(all[index].condition.text)]))
         case .next:
             let open = standings(state).filter { $0.standing == .confirmed(nil) }.count
             guard open == 0 else { return tell(&state, SessionText(.conditionsOpen, ["count": .number(open)])) }

@@ -5,10 +5,10 @@ extension SessionReducer {
     // MARK: Cards
 
     func cardPresented(_ state: inout SessionState, _ identity: ResidentIdentity) -> [SessionEffect] {
-        state.cardOnReader = identity.number.hashValue
+        state.cardOnReader = identity.cardFingerprint
         // The last resident's card, never taken away, read again (a reader that reconnected): it starts nothing.
         if let left = state.cardLeft, !state.isActive {
-            if left.card == identity.number.hashValue { return notify(&state, SessionText(.takeYourCard)) }
+            if left.card == identity.cardFingerprint { return notify(&state, SessionText(.takeYourCard)) }
             state.cardLeft = nil
             state.notice = nil
         }
@@ -112,10 +112,7 @@ extension SessionReducer {
             state.visit?.fieldProblems = [:]
             state.visit?.conditionAnswers = [:]
             // What the card answers is checked now, before anything is typed or scanned.
-            if let refused = cardRefusal(state), case .ineligible(let reason, _) = refused {
-                state.screen = refused
-                return [.speak(reason)]
-            }
+            if let refused = cardRefusal(state) { return refuse(&state, refused.condition, reason: refused.reason) }
             state.screen = .guide
             return [.speak(.guide(for: choice))]
         case (.printGuide, .guide), (.printGuide, .ineligible):

@@ -113,7 +113,7 @@ public struct SessionReducer: Sendable {
         var effects: [SessionEffect] = []
         if case .scanning = state.screen { effects.append(.cancelScan) }
         // The resident is leaving; their card must not stay behind (nor start the next visit).
-        let cardLeft = reason != .cardRemoved && state.agent == nil && state.visit?.resident != nil && state.visit?.resident?.number.hashValue == state.cardOnReader
+        let cardLeft = reason != .cardRemoved && state.agent == nil && state.visit?.resident.map(\.cardFingerprint) == state.cardOnReader
         if logOutAgent, let agent = state.agent {
             effects.append(.audit(AuditNote(action: "agent_logout", actor: agent.masked, detail: reason.rawValue)))
             state.agent = nil

@@ -50,6 +50,11 @@ public enum ResumePoint: Sendable, Equatable {
     case home, guide, form, materials, review
 }
 
+extension ResidentIdentity {
+    /// What the session remembers of a card on the reader: its number's hash under this process's random seed.
+    var cardFingerprint: Int { number.hashValue }
+}
+
 /// A card left on the reader after its visit, and when the resident was last reminded.
 public struct LeftCard: Sendable, Equatable {
     /// The card's fingerprint (``SessionState/cardOnReader``).
