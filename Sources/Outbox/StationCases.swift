@@ -20,12 +20,12 @@ extension Outbox: ApplicationStore {
     /// case: a second is ignored. The level and reasons are from fixed lists;
     /// a comment, in the resident's own words, is kept sealed to the platform's key.
     public func recordRating(_ rating: Rating) throws {
-        let commentID = rating.comment.map { _ in UUID().uuidString.lowercased() }
-        let sealed: String? = try rating.comment.flatMap { comment in
-            try commentID.map { id in
-                let record = try JSONSerialization.data(withJSONObject: ["comment": comment], options: [.sortedKeys])
-                return String(decoding: try seal(record: Array(record), binding: id), as: UTF8.self)
-            }
+        var commentID: String?, sealed: String?
+        if let comment = rating.comment {
+            let id = UUID().uuidString.lowercased()
+            let record = try JSONSerialization.data(withJSONObject: ["comment": comment], options: [.sortedKeys])
+            sealed = String(decoding: try seal(record: Array(record), binding: id), as: UTF8.self)
+            commentID = id
         }
         try pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO rating (tracking_number, satisfaction, reasons, rated_at, comment, comment_id) VALUES (?, ?, ?, ?, ?, ?)",
