@@ -66,51 +66,110 @@ public final class PollingDescriptor: Sendable {
 
     /// Writes all of `bytes` before `deadline`.
     public func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws(IOFailure) {
-        try await blocking { token throws(IOFailure) in
-            var offset = 0
-            while offset < bytes.count {
-                try self.wait(for: Int16(POLLOUT), deadline: deadline, token: token)
-                let written = bytes[offset...].withUnsafeBytes { buffer in
-                    self.isSocket
-                        ? Glibc.send(self.fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
-                        : Glibc.write(self.fd, buffer.baseAddress, buffer.count)
-                }
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno != EAGAIN, errno != EINTR {
-                    throw .from(errno: errno)
-                }
-            }
-        }
+        try await blocking { token throws(IOFailure) in try self.writeAll(bytes, deadline: deadline, token: token) }
     }
 
     /// Returns 1 to `maxCount` bytes, waiting until `deadline` for the first.
     public func read(maxCount: Int, deadline: ContinuousClock.Instant) async throws(IOFailure) -> [UInt8] {
         precondition(maxCount > 0)
-        return try await blocking { token throws(IOFailure) in
-            var buffer = [UInt8](repeating: 0, count: maxCount)
-            while true {
-                try self.wait(for: Int16(POLLIN), deadline: deadline, token: token)
-                let count = buffer.withUnsafeMutableBytes { Glibc.read(self.fd, $0.baseAddress, maxCount) }
-                if count > 0 { return Array(buffer[0..<count]) }
-                if count == 0 { throw .hungUp("end of file") }
-                if errno != EAGAIN, errno != EINTR { throw .from(errno: errno) }
-            }
-        }
+        return try await blocking { token throws(IOFailure) in try self.readSome(maxCount: maxCount, deadline: deadline, token: token) }
     }
 
     /// Discards input that has arrived and not been read.
     public func flushInput() async throws(IOFailure) {
-        try await blocking { _ throws(IOFailure) in
-            if !self.isSocket { tcflush(self.fd, TCIFLUSH) }
-            var scratch = [UInt8](repeating: 0, count: 4096)
+        try await blocking { _ throws(IOFailure) in try self.discardInput() }
+    }
+
+    /// Discards unread input, writes `request` and returns the first 1 to
+    /// `maxCount` bytes of the answer, in one turn on the descriptor's queue:
+    /// a device polled many times a second costs one hand-over a poll, not three.
+    public func exchange(_ request: [UInt8], replyMaxCount maxCount: Int, deadline: ContinuousClock.Instant) async throws(IOFailure) -> [UInt8] {
+        precondition(maxCount > 0)
+        return try await blocking { token throws(IOFailure) in
+            try self.discardInput()
+            try self.writeAll(request, deadline: deadline, token: token)
+            return try self.readSome(maxCount: maxCount, deadline: deadline, token: token)
+        }
+    }
+
+    /// Sends `request` every `interval` for as long as the device answers
+    /// exactly `idleAnswer`, all in one turn on the descriptor's queue: a
+    /// device polled many times a second then costs kioskd one wake-up a poll
+    /// instead of a dozen task and queue hand-overs. Returns the first bytes of
+    /// an answer that differs (the caller's codec reads the rest), or nil when
+    /// the next request would fall after `until`. Each answer must begin within
+    /// `replyTimeout` of its request.
+    public func poll(
+        sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
+        until: ContinuousClock.Instant, replyTimeout: Duration
+    ) async throws(IOFailure) -> [UInt8]? {
+        precondition(!idleAnswer.isEmpty)
+        return try await blocking { token throws(IOFailure) -> [UInt8]? in
             while true {
-                let count = scratch.withUnsafeMutableBytes { Glibc.read(self.fd, $0.baseAddress, $0.count) }
-                if count > 0 { continue }
-                if count == 0 { throw .hungUp("end of file") }
-                if errno == EAGAIN || errno == EINTR { return }
+                try self.discardInput()
+                let deadline = ContinuousClock.now + replyTimeout
+                try self.writeAll(request, deadline: deadline, token: token)
+                var answer: [UInt8] = []
+                while answer.count < idleAnswer.count {
+                    answer += try self.readSome(maxCount: idleAnswer.count - answer.count, deadline: deadline, token: token)
+                    if !idleAnswer.starts(with: answer) { return answer }
+                }
+                let next = ContinuousClock.now + interval
+                if next >= until { return nil }
+                do throws(IOFailure) {
+                    try self.wait(for: 0, deadline: next, token: token)  // only a hang-up, a cancel or a close ends it early
+                } catch .timedOut {
+                    continue
+                }
+            }
+        }
+    }
+
+    // On the descriptor's queue only.
+
+    private func writeAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant, token: CancelToken) throws(IOFailure) {
+        var offset = 0
+        while offset < bytes.count {
+            if token.isCanceled { throw .canceled }
+            if isClosed { throw .closed }
+            let written = bytes[offset...].withUnsafeBytes { buffer in
+                isSocket
+                    ? Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
+                    : Glibc.write(fd, buffer.baseAddress, buffer.count)
+            }
+            if written > 0 {
+                offset += written
+            } else if written < 0, errno == EAGAIN {
+                try wait(for: Int16(POLLOUT), deadline: deadline, token: token)  // only when the device is behind
+            } else if written < 0, errno != EINTR {
                 throw .from(errno: errno)
             }
+        }
+    }
+
+    private func readSome(maxCount: Int, deadline: ContinuousClock.Instant, token: CancelToken) throws(IOFailure) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: maxCount)
+        while true {
+            try wait(for: Int16(POLLIN), deadline: deadline, token: token)
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, maxCount) }
+            if count > 0 {
+                buffer.removeLast(maxCount - count)
+                return buffer
+            }
+            if count == 0 { throw .hungUp("end of file") }
+            if errno != EAGAIN, errno != EINTR { throw .from(errno: errno) }
+        }
+    }
+
+    private func discardInput() throws(IOFailure) {
+        if !isSocket { tcflush(fd, TCIFLUSH) }
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        while true {
+            let count = withUnsafeMutableBytes(of: &scratch) { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count > 0 { continue }
+            if count == 0 { throw .hungUp("end of file") }
+            if errno == EAGAIN || errno == EINTR { return }
+            throw .from(errno: errno)
         }
     }
 
@@ -121,7 +180,7 @@ public final class PollingDescriptor: Sendable {
             // Asking for no input events still reports hang-ups and errors;
             // POLLRDHUP adds "the peer shut its side" for sockets.
             var pfd = pollfd(fd: self.fd, events: self.isSocket ? pollReadHangUp : 0, revents: 0)
-            guard poll(&pfd, 1, 0) >= 0 else { return true }
+            guard Glibc.poll(&pfd, 1, 0) >= 0 else { return true }
             return pfd.revents & (Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL) | pollReadHangUp) != 0
         }
         return hungUp ?? true
@@ -158,18 +217,21 @@ public final class PollingDescriptor: Sendable {
             if isClosed { throw .closed }
             let timeout = milliseconds(until: deadline)
             if timeout == 0, ContinuousClock.now >= deadline { throw .timedOut }
-            var fds = [
+            var fds = (
                 pollfd(fd: fd, events: events | (isSocket ? pollReadHangUp : 0), revents: 0),
-                pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
-            ]
-            if poll(&fds, 2, timeout) < 0 {
+                pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)
+            )
+            let ready = withUnsafeMutableBytes(of: &fds) { Glibc.poll($0.baseAddress?.assumingMemoryBound(to: pollfd.self), 2, timeout) }
+            if ready < 0 {
                 if errno == EINTR { continue }
                 throw .from(errno: errno)
             }
-            if fds[1].revents != 0 { wake.drain() }
-            let revents = fds[0].revents
+            if fds.1.revents != 0 { wake.drain() }
+            let revents = fds.0.revents
             if revents & events != 0 { return }
-            if revents & (Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)) != 0 {
+            // Waiting without POLLIN, a peer's shutdown shows only as POLLRDHUP.
+            let hangUps = Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL) | (events & Int16(POLLIN) == 0 ? pollReadHangUp : 0)
+            if revents & hangUps != 0 {
                 throw .hungUp("hang-up")
             }
         }

@@ -28,9 +28,7 @@ struct IDCardCommand: AsyncParsableCommand {
                 identity: DeviceIdentity(kind: .idCardReader, model: "unknown", port: parsed),
                 policy: ReconnectPolicy(probeInterval: .milliseconds(200), retryInitial: .milliseconds(100), retryMax: .milliseconds(500)),
                 logger: quiet)
-            var settings = GA467Reader.Settings()
-            settings.pollInterval = .milliseconds(100)
-            let reader = GA467Reader(connection: connection, settings: settings, logger: quiet)
+            let reader = GA467Reader(connection: connection, logger: quiet)
             let events = reader.cardEvents()
             let running = Task { await reader.run() }
             defer { running.cancel() }

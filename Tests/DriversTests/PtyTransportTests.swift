@@ -81,6 +81,91 @@ struct PtyTransportTests {
         }
     }
 
+    static let idle: [UInt8] = [0x10, 0x20, 0x30, 0x40]
+
+    @Test("polling repeats the request at its interval while the answer is the idle one, and returns the first other answer")
+    func pollUntilAnswerChanges() async throws {
+        let wire = try PtyWire(link: temporaryDirectory() + "/device")
+        let device = ScriptedDevice { count in count < 5 ? Self.idle : [0x10, 0x20, 0x99, 0x98, 0x97] }
+        try await serving(device, on: wire) {
+            let transport = try await Transports.open(DevicePort(parsing: wire.portString))
+            defer { transport.close() }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let answer = try await transport.poll(
+                sending: [0x01], every: .milliseconds(30), whileAnswer: Self.idle, until: .now + .seconds(10), replyTimeout: .seconds(1))
+            let took = clock.now - start
+            // The codec reads the rest: what came back is where the answers part.
+            #expect(answer.map { Array($0.prefix(3)) } == [0x10, 0x20, 0x99])
+            #expect(device.requests == 6)
+            #expect(took >= .milliseconds(150))  // five idle answers, 30 ms apart
+            #expect(took < .seconds(2))
+        }
+    }
+
+    @Test("polling with only idle answers ends with nil before the next request would fall after its limit")
+    func pollEndsAtItsLimit() async throws {
+        let wire = try PtyWire(link: temporaryDirectory() + "/device")
+        let device = ScriptedDevice { _ in Self.idle }
+        try await serving(device, on: wire) {
+            let transport = try await Transports.open(DevicePort(parsing: wire.portString))
+            defer { transport.close() }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let answer = try await transport.poll(
+                sending: [0x01], every: .milliseconds(40), whileAnswer: Self.idle, until: .now + .milliseconds(300), replyTimeout: .seconds(1))
+            #expect(answer == nil)
+            #expect(clock.now - start < .milliseconds(300))
+            #expect((5...8).contains(device.requests))
+        }
+    }
+
+    @Test("a device unplugged between polls ends the polling at once with disconnected")
+    func pollSeesHangUp() async throws {
+        let wire = try PtyWire(link: temporaryDirectory() + "/device")
+        try await serving(ScriptedDevice { _ in Self.idle }, on: wire) {
+            let transport = try await Transports.open(DevicePort(parsing: wire.portString))
+            defer { transport.close() }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let polling = Task {
+                try await transport.poll(sending: [0x01], every: .seconds(5), whileAnswer: Self.idle, until: .now + .seconds(30), replyTimeout: .seconds(1))
+            }
+            try await Task.sleep(for: .milliseconds(200))  // asleep between polls
+            wire.unplug()
+            let result = await polling.result
+            #expect(clock.now - start < .seconds(2))
+            guard case .failure(let error as DeviceError) = result else {
+                Issue.record("the polling did not notice the unplug: \(result)")
+                return
+            }
+            #expect(error.code == .disconnected)
+        }
+    }
+
+    @Test("a canceled poll returns at once, between polls")
+    func pollCanceled() async throws {
+        let wire = try PtyWire(link: temporaryDirectory() + "/device")
+        try await serving(ScriptedDevice { _ in Self.idle }, on: wire) {
+            let transport = try await Transports.open(DevicePort(parsing: wire.portString))
+            defer { transport.close() }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let polling = Task {
+                try await transport.poll(sending: [0x01], every: .seconds(5), whileAnswer: Self.idle, until: .now + .seconds(30), replyTimeout: .seconds(1))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            polling.cancel()
+            let result = await polling.result
+            #expect(clock.now - start < .seconds(2))
+            guard case .failure(let error as DeviceError) = result else {
+                Issue.record("the polling was not canceled: \(result)")
+                return
+            }
+            #expect(error.code == .canceled)
+        }
+    }
+
     @Test("a second owner of the same port is refused with a clear message")
     func oneOwner() async throws {
         let wire = try PtyWire(link: temporaryDirectory() + "/device")
@@ -125,6 +210,27 @@ struct PtyTransportTests {
 }
 
 import Foundation
+import Synchronization
+
+/// Answers the n-th request (counting from 0) with `answer(n)`.
+final class ScriptedDevice: SimulatedDevice {
+    private let count = Mutex(0)
+    private let answer: @Sendable (Int) -> [UInt8]
+
+    init(answer: @escaping @Sendable (Int) -> [UInt8]) { self.answer = answer }
+
+    var requests: Int { count.withLock { $0 } }
+
+    func received(_ bytes: [UInt8], from host: HostLink) async {
+        for _ in bytes {
+            let reply = answer(count.withLock { count in
+                defer { count += 1 }
+                return count
+            })
+            await host.send(reply)
+        }
+    }
+}
 
 enum FileManagerShim {
     static func write(_ path: String) {

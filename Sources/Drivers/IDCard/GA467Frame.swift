@@ -15,6 +15,9 @@ public enum GA467 {
     /// fingerprint) is 2 314 bytes; anything near 64 KB is line noise.
     public static let maxLength = 4096
 
+    /// The reply to *find card* while no card is in the field (SW3 80).
+    public static let noCardAnswer: [UInt8] = preamble + [0x00, 0x04, 0x00, 0x00, 0x80, 0x04 ^ 0x80]
+
     /// Encodes a command frame.
     public static func encode(_ command: GA467Command, data: [UInt8] = []) -> [UInt8] {
         let length = UInt16(data.count + 3)  // CMD PARA … XOR

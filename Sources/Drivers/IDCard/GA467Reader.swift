@@ -18,8 +18,14 @@ import Synchronization
 public final class GA467Reader: CardReader, ConnectionDriver {
     /// Polling and timing settings.
     public struct Settings: Sendable, Equatable {
-        /// Time between polls when idle.
-        public var pollInterval = Duration.milliseconds(300)
+        /// Time between *find* polls while the reader is empty: a card placed
+        /// waits at most this long for its read to start.
+        public var pollInterval = Duration.milliseconds(25)
+        /// Time between polls while a card lies on the reader, to notice it taken.
+        public var presencePollInterval = Duration.milliseconds(300)
+        /// How long the empty reader's polling holds the port as one command
+        /// before other commands (a health check) get their turn.
+        public var idleWatch = Duration.seconds(1)
         /// Longest wait between polls while the SAM reports a fault.
         public var faultBackoffMax = Duration.seconds(5)
         /// How long one command may wait for its reply.
@@ -94,7 +100,7 @@ public final class GA467Reader: CardReader, ConnectionDriver {
         var interval = settings.pollInterval
         while !Task.isCancelled, !state.withLock({ $0.shutDown }) {
             if connection.isConnected {
-                let completion = await connection.perform("poll for a card", timeout: settings.replyTimeout * 6) { transport in
+                let completion = await connection.perform("poll for a card", timeout: settings.idleWatch + settings.replyTimeout * 6) { transport in
                     try await self.pollOnce(transport)
                 }.completion
                 interval = handle(completion, interval: interval)
@@ -124,7 +130,7 @@ public final class GA467Reader: CardReader, ConnectionDriver {
                 connection.report(.online)
             }
             for event in found { emit(event) }
-            return settings.pollInterval
+            return nextPoll
         case .failed(let error) where error.code == .hardwareError:
             let first = state.withLock { state -> Bool in
                 defer { state.samFaulted = true }
@@ -143,21 +149,25 @@ public final class GA467Reader: CardReader, ConnectionDriver {
                 state.withLock { $0.presence = .empty }
                 emit(.removed)
             }
-            return settings.pollInterval
+            return nextPoll
         case .failed(let error):
             // A garbled or missing reply: the next poll starts afresh (after a
             // flush), and looks with select too, in case the SAM had already
             // selected a card this poll never got to read.
             state.withLock { $0.checkedForLeftoverCard = false }
             logger.warning("poll failed: \(error.message)")
-            return settings.pollInterval
+            return nextPoll
         case .timedOut(let after):
             state.withLock { $0.checkedForLeftoverCard = false }
             logger.warning("poll took longer than \(after.formatted): is this a GA 467 reader at the configured baud rate?")
-            return settings.pollInterval
+            return nextPoll
         case .canceled:
-            return settings.pollInterval
+            return nextPoll
         }
+    }
+
+    private var nextPoll: Duration {
+        state.withLock { $0.presence } == .empty ? settings.pollInterval : settings.presencePollInterval
     }
 
     private func emit(_ event: CardEvent) {
@@ -172,8 +182,18 @@ public final class GA467Reader: CardReader, ConnectionDriver {
 
     /// One poll: returns the events it found.
     private func pollOnce(_ transport: any ByteTransport) async throws -> [CardEvent] {
-        let presence = state.withLock { $0.presence }
-        let find = try await exchange(.findCard, on: transport)
+        let (presence, checked) = state.withLock { ($0.presence, $0.checkedForLeftoverCard) }
+        let find: GA467Reply
+        if presence == .empty, checked {
+            // The reader at rest: polled on the port's own thread until a card answers.
+            guard let answer = try await transport.poll(
+                sending: GA467.encode(.findCard), every: settings.pollInterval, whileAnswer: GA467.noCardAnswer,
+                until: .now + settings.idleWatch, replyTimeout: settings.replyTimeout
+            ) else { return [] }
+            find = try await reply(to: .findCard, startingWith: answer, on: transport, deadline: .now + settings.replyTimeout)
+        } else {
+            find = try await exchange(.findCard, on: transport)
+        }
         switch find.status.category {
         case .success:
             return try await readCard(on: transport, previously: presence)
@@ -250,23 +270,31 @@ public final class GA467Reader: CardReader, ConnectionDriver {
     }
 
     private func exchangeOnce(_ command: GA467Command, on transport: any ByteTransport) async throws -> GA467Reply {
-        try await transport.flushInput()
         let deadline = ContinuousClock.now + settings.replyTimeout
-        try await transport.write(GA467.encode(command), deadline: deadline)
+        let start = try await answering(command) {
+            try await transport.exchange(GA467.encode(command), replyMaxCount: 4096, deadline: deadline)
+        }
+        return try await reply(to: command, startingWith: start, on: transport, deadline: deadline)
+    }
+
+    /// Reads the rest of the reply to `command` whose first bytes are `start`.
+    private func reply(to command: GA467Command, startingWith start: [UInt8], on transport: any ByteTransport, deadline: ContinuousClock.Instant) async throws -> GA467Reply {
         var decoder = GA467ReplyDecoder()
+        decoder.append(start)
         while true {
-            let bytes: [UInt8]
-            do {
-                bytes = try await transport.read(maxCount: 4096, deadline: deadline)
-            } catch let error as DeviceError where error.code == .timedOut {
-                throw DeviceError(.timedOut, "ID-card reader did not answer \"\(command.name)\" within \(settings.replyTimeout.formatted): check that it is a GA 467 reader and the baud rate is right")
-            }
-            decoder.append(bytes)
             switch decoder.next() {
             case .success(let reply)?: return reply
             case .failure(let error)?: throw DeviceError(.protocolError, "ID-card reader: \(error.description)")
-            case nil: continue
+            case nil: decoder.append(try await answering(command) { try await transport.read(maxCount: 4096, deadline: deadline) })
             }
+        }
+    }
+
+    private func answering(_ command: GA467Command, _ io: () async throws -> [UInt8]) async throws -> [UInt8] {
+        do {
+            return try await io()
+        } catch let error as DeviceError where error.code == .timedOut {
+            throw DeviceError(.timedOut, "ID-card reader did not answer \"\(command.name)\" within \(settings.replyTimeout.formatted): check that it is a GA 467 reader and the baud rate is right")
         }
     }
 

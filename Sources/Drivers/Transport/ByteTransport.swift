@@ -20,6 +20,17 @@ public protocol ByteTransport: AnyObject, Sendable {
     func read(maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8]
     /// Discards input that arrived but was not read (stale replies after a timeout).
     func flushInput() async throws
+    /// Discards stale input, writes `request` and returns the first 1 to
+    /// `maxCount` bytes of the answer (a driver's codec reads the rest).
+    func exchange(_ request: [UInt8], replyMaxCount maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8]
+    /// Sends `request` every `interval` while the device answers exactly
+    /// `idleAnswer`; returns the first bytes of another answer, or nil when
+    /// the next request would fall after `until`. Each answer must begin
+    /// within `replyTimeout`.
+    func poll(
+        sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
+        until: ContinuousClock.Instant, replyTimeout: Duration
+    ) async throws -> [UInt8]?
     /// Whether the far end is still there, without consuming any input.
     func isConnected() async -> Bool
     /// Closes the transport. Pending and later operations fail with `disconnected`.
@@ -27,6 +38,29 @@ public protocol ByteTransport: AnyObject, Sendable {
 }
 
 extension ByteTransport {
+    public func exchange(_ request: [UInt8], replyMaxCount maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        try await flushInput()
+        try await write(request, deadline: deadline)
+        return try await read(maxCount: maxCount, deadline: deadline)
+    }
+
+    public func poll(
+        sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
+        until: ContinuousClock.Instant, replyTimeout: Duration
+    ) async throws -> [UInt8]? {
+        while true {
+            let deadline = ContinuousClock.now + replyTimeout
+            var answer = try await exchange(request, replyMaxCount: idleAnswer.count, deadline: deadline)
+            while answer.count < idleAnswer.count, idleAnswer.starts(with: answer) {
+                answer += try await read(maxCount: idleAnswer.count - answer.count, deadline: deadline)
+            }
+            if answer != idleAnswer { return answer }
+            let next = ContinuousClock.now + interval
+            if next >= until { return nil }
+            try await Task.sleep(until: next, clock: .continuous)
+        }
+    }
+
     /// Writes all of `bytes`, giving up after `timeout`.
     public func write(_ bytes: [UInt8], timeout: Duration) async throws {
         try await write(bytes, deadline: .now + timeout)

@@ -120,6 +120,21 @@ final class FileDescriptorTransport: ByteTransport {
         do { try await descriptor.flushInput() } catch { throw deviceError(error, "flush") }
     }
 
+    func exchange(_ request: [UInt8], replyMaxCount maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8] {
+        do { return try await descriptor.exchange(request, replyMaxCount: maxCount, deadline: deadline) } catch { throw deviceError(error, "exchange") }
+    }
+
+    func poll(
+        sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
+        until: ContinuousClock.Instant, replyTimeout: Duration
+    ) async throws -> [UInt8]? {
+        do {
+            return try await descriptor.poll(sending: request, every: interval, whileAnswer: idleAnswer, until: until, replyTimeout: replyTimeout)
+        } catch {
+            throw deviceError(error, "poll")
+        }
+    }
+
     func isConnected() async -> Bool { !(await descriptor.hasHungUp()) }
 
     func close() { descriptor.close() }

@@ -37,7 +37,7 @@ public enum ConfigLoader {
         ("shutdown.grace_seconds", "a number of seconds from 0 to 300"),
         ("devices.idcard_reader.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
         ("devices.idcard_reader.model", "the reader's model name"),
-        ("devices.idcard_reader.poll_ms", "milliseconds from 50 to 5000"),
+        ("devices.idcard_reader.poll_ms", "milliseconds from 10 to 5000"),
         ("devices.receipt_printer.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
         ("devices.receipt_printer.model", "a receipt printer model: " + ESCPOSProfile.known.map(\.name).joined(separator: ", ")),
         ("devices.a4_printer.port", "cups:QUEUE (a CUPS queue `lpstat -p` lists) or none"),
@@ -158,8 +158,8 @@ public enum ConfigLoader {
             return device
         }
         config.saneConfigDirectory = values.value("devices.scanner.sane_config_dir", default: nil) { $0.isEmpty ? nil : $0 }
-        config.cardPollInterval = values.value("devices.idcard_reader.poll_ms", default: .milliseconds(300)) { text in
-            Int(text).flatMap { (50...5000).contains($0) ? .milliseconds($0) : nil }
+        config.cardPollInterval = values.value("devices.idcard_reader.poll_ms", default: GA467Reader.Settings().pollInterval) { text in
+            Int(text).flatMap { (10...5000).contains($0) ? .milliseconds($0) : nil }
         }
         config.reconnect.probeInterval = values.value("devices.reconnect.probe_ms", default: .milliseconds(500)) { text in
             Int(text).flatMap { (10...60_000).contains($0) ? .milliseconds($0) : nil }

@@ -28,7 +28,7 @@ public struct KioskConfig: Sendable, Equatable {
     /// How device ports are watched and reopened.
     public var reconnect = ReconnectSettings()
     /// How often the ID-card reader is asked for a card.
-    public var cardPollInterval = Duration.milliseconds(300)
+    public var cardPollInterval = GA467Reader.Settings().pollInterval
     /// SANE's configuration folder (its dll.conf chooses the backends); nil for the system's.
     public var saneConfigDirectory: String?
     /// Which station this is.
