@@ -117,6 +117,6 @@ bench: deps
 	$(SWIFT) build
 	mkdir -p bench
 	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && \
-	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_touch_bench.py; } 2>&1 | tee bench/run.log
+	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_bench.py; } 2>&1 | tee bench/run.log
 	scripts/bench-table.py bench/run.log > bench/results.md
 	@cat bench/results.md

@@ -12,6 +12,11 @@ applications queued. Every device is simulated (hardware-sim station), as in
 - Memory: VmRSS of kioskd 10 s after ready with nobody at the kiosk (goal
   ≤ 40 MB), and its peak (sampled every 10 ms) while a session scans ten
   pages through the local API and holds them (goal ≤ 120 MB).
+- CPU at rest: kioskd's CPU time (user + system) over 20 s at the attract
+  screen, nobody at the kiosk, with the ID-card reader polled at its
+  default interval, against the same with the 300 ms interval kioskd had
+  before the reader was polled on its port's thread; two rounds of each,
+  alternating. Goal: ≤ 1.25× (a faster poll costs no more than noise).
 
     Benchmarks/daemon_bench.py [--bin .build/release] [--queued 100000]
 
@@ -55,6 +60,26 @@ def cold_starts(station, state_dir, env=None, rounds=7):
         health.append(seconds + time.perf_counter() - asked)
         Station.stop_kioskd(process)
     return statistics.median(times), statistics.median(health)
+
+
+def cpu_ms(pid):
+    """User + system CPU time of a process so far, in ms."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_at_rest(station, state_dir, env=None, seconds=20):
+    """kioskd's CPU in ms per second, at the attract screen after it settles."""
+    process, _ = station.start_kioskd(state_dir, env)
+    try:
+        wait_screen(station, ["attract"])
+        time.sleep(5)
+        before, start = cpu_ms(process.pid), time.monotonic()
+        time.sleep(seconds)
+        return (cpu_ms(process.pid) - before) / (time.monotonic() - start)
+    finally:
+        Station.stop_kioskd(process)
 
 
 def main():
@@ -126,6 +151,17 @@ def main():
         print("  peak while scanning %d pages:  %.1f MB" % (pages, peak[0] / 1024))
         result("RSS idle", "%.1f MB" % (idle / 1024), "—", None, "≤ 40 MB", idle <= 40 * 1024)
         result("RSS during a %d-page scan (peak)" % pages, "%.1f MB" % (peak[0] / 1024), "idle %.1f MB" % (idle / 1024), peak[0] / idle, "≤ 120 MB", peak[0] <= 120 * 1024)
+        # CPU at rest: the default poll against the old 300 ms one.
+        old_env = dict(station.env, KIOSKD_DEVICES_IDCARD_READER_POLL_MS="300")
+        default, slow = [], []
+        for _ in range(2):
+            default.append(cpu_at_rest(station, empty))
+            slow.append(cpu_at_rest(station, empty, old_env))
+        rest, rest_slow = statistics.median(default), statistics.median(slow)
+        print("kioskd's CPU at rest (attract screen, nobody at the kiosk), release build")
+        print("  reader polled at the default interval: %s ms/s" % ", ".join("%.2f" % v for v in default))
+        print("  reader polled every 300 ms:            %s ms/s" % ", ".join("%.2f" % v for v in slow))
+        result("CPU at rest", "%.2f ms/s" % rest, "poll 300 ms %.2f ms/s" % rest_slow, rest / rest_slow, "≤ 1.25", rest <= 1.25 * rest_slow)
     finally:
         station.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -11,7 +11,8 @@ import Synchronization
 /// Control commands (besides the wire's): `card put NAME|FILE`, `card remove`,
 /// `card swap NAME|FILE [mid-read]`, `card` (what is on the reader),
 /// `read corrupt N` (the next N read replies are garbled),
-/// `sam fault CODE` (hex SW3, e.g. 60), `sam ok`.
+/// `sam fault CODE` (hex SW3, e.g. 60), `sam ok`, `read bytes` (the bytes
+/// the last read transaction exchanged, for a benchmark's wire time).
 public final class IDCardSimulator: SimulatedDevice {
     private enum CardState { case fresh, selected }
 
@@ -27,6 +28,7 @@ public final class IDCardSimulator: SimulatedDevice {
         var bytesOut = 0
         var cardFoundAt: ContinuousClock.Instant?
         var bytesAtCardFound = 0
+        var lastReadBytes: Int?
     }
 
     /// Where `card put NAME` looks for `NAME.json`.
@@ -108,6 +110,9 @@ public final class IDCardSimulator: SimulatedDevice {
                     state.bytesAtCardFound = state.bytesIn + state.bytesOut - 10  // count the find command itself
                 }
                 state.bytesOut += reply.count
+                if case .command(0x30, 0x03, _) = frame, state.cardFoundAt != nil {  // the extra address ends a read
+                    state.lastReadBytes = state.bytesIn + state.bytesOut - state.bytesAtCardFound
+                }
                 replies.append(reply)
             }
         }
@@ -257,6 +262,9 @@ public final class IDCardSimulator: SimulatedDevice {
             guard words.count == 3, let code = UInt8(words[2], radix: 16) else { return "error: sam fault CODE (hex SW3, e.g. 60, 66, 24)" }
             setSAMFault(code)
             return "ok: the SAM answers SW3=\(words[2]) to every command until `sam ok`"
+        case ("read", "bytes"?):
+            guard let bytes = state.withLock({ $0.lastReadBytes }) else { return "error: no card has been read yet" }
+            return "ok: \(bytes) bytes exchanged by the last read, from find to extra address"
         case ("sam", "ok"?):
             setSAMFault(nil)
             return "ok: the SAM is healthy"
