@@ -43,6 +43,8 @@ public final class DeviceConnection: Device {
     private struct State {
         var transport: (any ByteTransport)?
         var lastError: DeviceError?
+        /// When a command last finished with the device's answer.
+        var lastAnswered: ContinuousClock.Instant?
         var connectedSince: ContinuousClock.Instant?
         var supervising = false
         var shutDown = false
@@ -113,7 +115,9 @@ public final class DeviceConnection: Device {
         commands.submit(name, timeout: timeout) { [self] in
             let transport = try self.currentTransport()
             do {
-                return try await body(transport)
+                let value = try await body(transport)
+                self.state.withLock { $0.lastAnswered = .now }
+                return value
             } catch let error as DeviceError where error.code == .disconnected {
                 self.lost(transport, error)
                 throw DeviceError(.disconnected, "\(self.identity.kind.displayName) went away during \"\(name)\": \(error.message)")
@@ -156,7 +160,12 @@ public final class DeviceConnection: Device {
                 }
             }
             await pause(policy.probeInterval)
-            if let transport = state.withLock({ $0.transport }) {
+            // A device that has just answered, or is busy with a command (which
+            // meets a hang-up itself), needs no check: a reader polled many times a
+            // second would otherwise pay for two more commands a second at rest.
+            let (open, answered) = state.withLock { ($0.transport, $0.lastAnswered) }
+            let recently = answered.map { ContinuousClock.now - $0 < policy.probeInterval } ?? false
+            if let transport = open, !recently, commands.backlog == 0 {
                 // Through the queue, so the check never interleaves with a command's I/O.
                 let alive = await commands.run("presence check", timeout: .seconds(2)) { await transport.isConnected() }
                 if case .success(false) = alive {

@@ -105,8 +105,8 @@ public final class PollingDescriptor: Sendable {
     ) async throws(IOFailure) -> [UInt8]? {
         precondition(!idleAnswer.isEmpty)
         return try await blocking { token throws(IOFailure) -> [UInt8]? in
+            try self.discardInput()  // once: an idle answer leaves nothing behind, and stray bytes show as another answer
             while true {
-                try self.discardInput()
                 let deadline = ContinuousClock.now + replyTimeout
                 try self.writeAll(request, deadline: deadline, token: token)
                 var answer: [UInt8] = []
