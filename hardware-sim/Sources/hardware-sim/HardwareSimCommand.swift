@@ -147,7 +147,7 @@ func serveUntilSignaled(servers: [@Sendable () async -> Void], stop: @escaping @
     signal(SIGTERM, SIG_IGN)
     let (signals, signalled) = AsyncStream.makeStream(of: Int32.self)
     let sources = [SIGINT, SIGTERM].map { number in
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())  // not .main: an async main need not drain it
         source.setEventHandler { signalled.yield(number) }
         source.resume()
         return source
