@@ -143,13 +143,14 @@ struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, value: JSONNode)] = []
+        var keys: Set<String> = []  // a linear check: a platform's catalogue may have tens of thousands of keys
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
             let key = try string()
-            if members.contains(where: { $0.key == key }) { throw error("\"\(key)\" appears twice in the same object") }
+            guard keys.insert(key).inserted else { throw error("\"\(key)\" appears twice in the same object") }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after \"\(key)\"") }
             index += 1
