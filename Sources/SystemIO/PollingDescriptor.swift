@@ -93,15 +93,12 @@ public final class PollingDescriptor: Sendable {
     }
 
     /// Sends `request` every `interval` for as long as the device answers
-    /// exactly `idleAnswer`, all in one turn on the descriptor's queue, and
-    /// sleeps through each answer's arrival: the answer is read `interval`
-    /// after its request, in the same wake-up that sends the next one. A device
-    /// polled many times a second then costs one wake-up a poll, not a dozen
-    /// task and queue hand-overs; the price is that an answer waits up to
-    /// `interval` to be read. Returns the first bytes of an answer that
-    /// differs (the caller's codec reads the rest), or nil when the next
-    /// request would fall after `until`. An answer late by more than
-    /// `replyTimeout` fails with ``IOFailure/timedOut``.
+    /// exactly `idleAnswer`, all in one turn on the descriptor's queue: a
+    /// device polled many times a second then costs kioskd one wake-up a poll
+    /// instead of a dozen task and queue hand-overs. Returns the first bytes of
+    /// an answer that differs (the caller's codec reads the rest), or nil when
+    /// the next request would fall after `until`. Each answer must begin within
+    /// `replyTimeout` of its request.
     public func poll(
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
         until: ContinuousClock.Instant, replyTimeout: Duration
@@ -110,18 +107,20 @@ public final class PollingDescriptor: Sendable {
         return try await blocking { token throws(IOFailure) -> [UInt8]? in
             try self.discardInput()  // once: an idle answer leaves nothing behind, and stray bytes show as another answer
             while true {
-                let sent = ContinuousClock.now
-                try self.writeAll(request, deadline: sent + replyTimeout, token: token)
-                do throws(IOFailure) {
-                    try self.wait(for: 0, deadline: sent + interval, token: token)  // only a hang-up, a cancel or a close ends it early
-                } catch .timedOut {}
                 let deadline = ContinuousClock.now + replyTimeout
+                try self.writeAll(request, deadline: deadline, token: token)
                 var answer: [UInt8] = []
                 while answer.count < idleAnswer.count {
                     answer += try self.readSome(maxCount: idleAnswer.count - answer.count, deadline: deadline, token: token)
                     if !idleAnswer.starts(with: answer) { return answer }
                 }
-                if ContinuousClock.now + interval >= until { return nil }
+                let next = ContinuousClock.now + interval
+                if next >= until { return nil }
+                do throws(IOFailure) {
+                    try self.wait(for: 0, deadline: next, token: token)  // only a hang-up, a cancel or a close ends it early
+                } catch .timedOut {
+                    continue
+                }
             }
         }
     }

@@ -18,10 +18,9 @@ import Synchronization
 public final class GA467Reader: CardReader, ConnectionDriver {
     /// Polling and timing settings.
     public struct Settings: Sendable, Equatable {
-        /// Time between *find* polls while the reader is empty. Each answer
-        /// is read one interval after its request (``ByteTransport/poll``), so
-        /// a card placed waits up to twice this for its read to start.
-        public var pollInterval = Duration.milliseconds(20)
+        /// Time between *find* polls while the reader is empty: a card placed
+        /// waits at most this long for its read to start.
+        public var pollInterval = Duration.milliseconds(25)
         /// Time between polls while a card lies on the reader, to notice it taken.
         public var presencePollInterval = Duration.milliseconds(300)
         /// How long the empty reader's polling holds the port as one command
@@ -50,8 +49,6 @@ public final class GA467Reader: CardReader, ConnectionDriver {
         /// Whether select has looked for a card that find cannot see (left on the
         /// reader, or selected by a poll that failed); false again after a failed poll.
         var checkedForLeftoverCard = false
-        /// Whether the last poll was a watch of the empty reader that found nothing.
-        var watchedIdle = false
         var shutDown = false
         var reads = 0
         var failures = 0
@@ -117,7 +114,7 @@ public final class GA467Reader: CardReader, ConnectionDriver {
                 }
                 if hadCard { emit(.removed) }
             }
-            if interval > .zero { try? await Task.sleep(for: interval) }
+            try? await Task.sleep(for: interval)
         }
     }
 
@@ -170,11 +167,7 @@ public final class GA467Reader: CardReader, ConnectionDriver {
     }
 
     private var nextPoll: Duration {
-        state.withLock { state in
-            // An idle watch has just waited its interval: the next one starts at once.
-            if state.watchedIdle { return .zero }
-            return state.presence == .empty ? settings.pollInterval : settings.presencePollInterval
-        }
+        state.withLock { $0.presence } == .empty ? settings.pollInterval : settings.presencePollInterval
     }
 
     private func emit(_ event: CardEvent) {
@@ -189,20 +182,14 @@ public final class GA467Reader: CardReader, ConnectionDriver {
 
     /// One poll: returns the events it found.
     private func pollOnce(_ transport: any ByteTransport) async throws -> [CardEvent] {
-        let (presence, checked) = state.withLock { state in
-            defer { state.watchedIdle = false }
-            return (state.presence, state.checkedForLeftoverCard)
-        }
+        let (presence, checked) = state.withLock { ($0.presence, $0.checkedForLeftoverCard) }
         let find: GA467Reply
         if presence == .empty, checked {
             // The reader at rest: polled on the port's own thread until a card answers.
             guard let answer = try await transport.poll(
                 sending: GA467.encode(.findCard), every: settings.pollInterval, whileAnswer: GA467.noCardAnswer,
                 until: .now + settings.idleWatch, replyTimeout: settings.replyTimeout
-            ) else {
-                state.withLock { $0.watchedIdle = true }
-                return []
-            }
+            ) else { return [] }
             find = try await reply(to: .findCard, startingWith: answer, on: transport, deadline: .now + settings.replyTimeout)
         } else {
             find = try await exchange(.findCard, on: transport)

@@ -24,10 +24,9 @@ public protocol ByteTransport: AnyObject, Sendable {
     /// `maxCount` bytes of the answer (a driver's codec reads the rest).
     func exchange(_ request: [UInt8], replyMaxCount maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8]
     /// Sends `request` every `interval` while the device answers exactly
-    /// `idleAnswer`, reading each answer `interval` after its request (so a
-    /// poll costs one wake-up); returns the first bytes of another answer,
-    /// or nil when the next request would fall after `until`. Each answer
-    /// must have come within `replyTimeout`.
+    /// `idleAnswer`; returns the first bytes of another answer, or nil when
+    /// the next request would fall after `until`. Each answer must begin
+    /// within `replyTimeout`.
     func poll(
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
         until: ContinuousClock.Instant, replyTimeout: Duration
@@ -49,18 +48,16 @@ extension ByteTransport {
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
         until: ContinuousClock.Instant, replyTimeout: Duration
     ) async throws -> [UInt8]? {
-        try await flushInput()
         while true {
-            let sent = ContinuousClock.now
-            try await write(request, deadline: sent + replyTimeout)
-            try await Task.sleep(until: sent + interval, clock: .continuous)
             let deadline = ContinuousClock.now + replyTimeout
-            var answer: [UInt8] = []
+            var answer = try await exchange(request, replyMaxCount: idleAnswer.count, deadline: deadline)
             while answer.count < idleAnswer.count, idleAnswer.starts(with: answer) {
                 answer += try await read(maxCount: idleAnswer.count - answer.count, deadline: deadline)
             }
             if answer != idleAnswer { return answer }
-            if ContinuousClock.now + interval >= until { return nil }
+            let next = ContinuousClock.now + interval
+            if next >= until { return nil }
+            try await Task.sleep(until: next, clock: .continuous)
         }
     }
 
