@@ -17,7 +17,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -functi
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/kioskd-code-order.txt -Xlinker --no-warn-symbol-ordering \
 	-Xlinker -T -Xlinker $(CURDIR)/scripts/kioskd-code-layout.ld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all build release test demo bench crash-test power-cut soak screens pinyin code-order deps swift-check clean
+.PHONY: all build release test demo bench crash-test power-cut soak screens pinyin speech-readings code-order deps swift-check clean
 
 all: build
 
@@ -45,6 +45,7 @@ test: deps
 	# wait and the forwarder's deadlines were missed now and then (184 s serial, 106 s in parallel).
 	$(SWIFT) test --skip-build --no-parallel
 	Tests/Contract/schemathesis.sh
+	/usr/bin/python3 Tests/Speech/speech_test.py
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
 	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12
@@ -70,6 +71,12 @@ screens: deps
 pinyin:
 	@scripts/install-deps.sh data
 	/usr/bin/python3 scripts/make-pinyin-table.py ui/pinyin.json
+
+# How kioskd reads Chinese aloud (ui/strings/zh-readings.json, committed): Unihan's usual readings,
+# pypinyin's words and the reviewed corrections in scripts/speech-corrections.json (docs/speech.md).
+speech-readings:
+	@scripts/install-deps.sh data
+	/usr/bin/python3 scripts/make-speech-readings.py "$$(scripts/speech-venv.sh)"
 
 demo: deps
 	@scripts/install-deps.sh demo

@@ -55,7 +55,8 @@ enum HTTPRoutes {
 
     struct Refusal: Encodable { var error: String }
 
-    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime, speech: SpeechRenderer = SpeechRenderer()) {
+    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime) {
+        let speech = SpeechRenderer(reading: session.phrasebooks.reading)
         router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
         // A page scanned in this session, for its thumbnail; gone when the session ends.
         router.get("/api/page/:material/:index") { _, context -> Response in

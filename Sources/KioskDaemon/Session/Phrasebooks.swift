@@ -11,6 +11,8 @@ public struct Phrasebooks: Sendable {
     public let zh: Phrasebook
     /// English: a phrase it lacks is said in Chinese, and kioskd warns at start.
     public let en: Phrasebook
+    /// How the Chinese is read aloud (strings/zh-readings.json).
+    public let reading: ChineseReading
 
     /// The book for a session's language (`zh` unless `en`).
     public subscript(language: String) -> Phrasebook { language == "en" ? en : zh }
@@ -26,6 +28,12 @@ public struct Phrasebooks: Sendable {
                 throw StartupError("http.ui_dir: \(error)")
             }
         }
+        let readingsPath = uiDirectory + "/strings/zh-readings.json"
+        guard let readings = FileManager.default.contents(atPath: readingsPath) else {
+            throw StartupError("http.ui_dir: \(readingsPath) cannot be read: it comes with the strings files (make speech-readings writes it)")
+        }
+        let reading: ChineseReading
+        do { reading = try ChineseReading(json: Array(readings), file: readingsPath) } catch { throw StartupError("http.ui_dir: \(error)") }
         let zh = try read("zh", fallback: nil)
         let en = try read("en", fallback: zh)
         if !en.missing.isEmpty {
@@ -34,6 +42,6 @@ public struct Phrasebooks: Sendable {
         if !en.mismatched.isEmpty {
             logger?.warning("\(uiDirectory)/strings/en.json: \(en.mismatched.map { "say." + $0.rawValue }.joined(separator: ", ")) name other {values} than zh.json; a misspelt one shows on screen as written")
         }
-        return Phrasebooks(zh: zh, en: en)
+        return Phrasebooks(zh: zh, en: en, reading: reading)
     }
 }

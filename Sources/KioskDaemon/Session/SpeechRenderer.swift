@@ -1,32 +1,37 @@
 import Foundation
+import KioskCore
 import Synchronization
 
 /// Renders the screen's prompt as speech with espeak-ng, in Mandarin or, on
-/// an English screen, English, into a WAV the page plays. Nothing is written
+/// an English screen, English, into a WAV the page plays. Chinese is handed
+/// to espeak-ng as tone-numbered pinyin read word by word (``ChineseReading``),
+/// and every text on standard input, never as an argument. Nothing is written
 /// to disk: espeak-ng writes to a pipe, and the WAV header's lengths (unknown
 /// to a stream) are filled in here. The last few renderings are kept in memory, keyed by their text.
-final class SpeechRenderer: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class SpeechRenderer: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private let executable: String
+    private let reading: ChineseReading
     private let cache = Mutex<[(text: String, voice: String, wav: [UInt8])]>([])
 
-    init(executable: String = "/usr/bin/espeak-ng") {
+    public init(reading: ChineseReading, executable: String = "/usr/bin/espeak-ng") {
+        self.reading = reading
         self.executable = executable
     }
 
     /// espeak-ng's Mandarin voice. Its plain `cmn` voice reads Latin as English, and in
     /// Debian's espeak-ng 1.51 that includes the pinyin it makes of many characters: 您好
     /// came out as "nin two hao three". `cmn-latn-pinyin` reads the same characters as Mandarin.
-    static let mandarin = "cmn-latn-pinyin"
+    public static let mandarin = "cmn-latn-pinyin"
 
     /// espeak-ng's voice for a screen language.
-    static func voice(for language: String) -> String { language == "en" ? "en" : mandarin }
+    public static func voice(for language: String) -> String { language == "en" ? "en" : mandarin }
 
     /// The WAV for `text` in `voice`.
-    func wav(for text: String, voice: String = mandarin) async throws -> [UInt8] {
+    public func wav(for text: String, voice: String = mandarin) async throws -> [UInt8] {
         if let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice }?.wav }) { return hit }
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
@@ -35,7 +40,7 @@ final class SpeechRenderer: Sendable {
         var samples: [UInt8] = []
         var header: [UInt8] = []
         for run in Self.runs(text, voice: voice) {
-            let part = try await synthesize(run.text, voice: run.voice)
+            let part = try await synthesize(run.voice == Self.mandarin ? reading.pinyin(run.text) : run.text, voice: run.voice)
             guard part.count >= 44 else { continue }
             if header.isEmpty { header = Array(part[0..<44]) }
             samples += part[44...]
@@ -86,12 +91,16 @@ final class SpeechRenderer: Sendable {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
                 // 150 words a minute: slower than espeak's default, for elderly listeners.
-                process.arguments = ["-v", voice, "-s", "150", "--stdout", text]
-                let output = Pipe()
+                // The text on standard input: an argument starting with - would be taken for an option.
+                process.arguments = ["-v", voice, "-s", "150", "--stdout"]
+                let input = Pipe(), output = Pipe()
+                process.standardInput = input
                 process.standardOutput = output
                 process.standardError = FileHandle.nullDevice
                 do {
                     try process.run()
+                    try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+                    try input.fileHandleForWriting.close()
                     let data = output.fileHandleForReading.readDataToEndOfFile()
                     process.waitUntilExit()
                     guard process.terminationStatus == 0 else {
