@@ -14,9 +14,9 @@ applications queued. Every device is simulated (hardware-sim station), as in
   pages through the local API and holds them (goal ≤ 120 MB).
 - CPU at rest: kioskd's CPU time (user + system) over 20 s at the attract
   screen, nobody at the kiosk, with the ID-card reader polled at its
-  default interval, against the same with the 300 ms interval kioskd had
-  before the reader was polled on its port's thread; two rounds of each,
-  alternating. Goal: ≤ 1.25× (a faster poll costs no more than noise).
+  default interval (25 ms), against the same build polling every 300 ms;
+  two rounds of each, alternating. No goal: the figure shows what the
+  faster poll costs (docs/benchmarks.md, "CPU at rest").
 
     Benchmarks/daemon_bench.py [--bin .build/release] [--queued 100000]
 
@@ -30,7 +30,8 @@ from simstation import Station, free_port, rss_kb  # noqa: E402
 
 
 def result(name, figure, baseline, ratio, goal, passed):
-    print("\t".join(["RESULT", name, figure, baseline, "—" if ratio is None else "%.2f" % ratio, goal, "PASS" if passed else "MISS"]), flush=True)
+    verdict = "—" if passed is None else "PASS" if passed else "MISS"
+    print("\t".join(["RESULT", name, figure, baseline, "—" if ratio is None else "%.2f" % ratio, goal, verdict]), flush=True)
 
 
 def api(station, path, body=None):
@@ -161,7 +162,7 @@ def main():
         print("kioskd's CPU at rest (attract screen, nobody at the kiosk), release build")
         print("  reader polled at the default interval: %s ms/s" % ", ".join("%.2f" % v for v in default))
         print("  reader polled every 300 ms:            %s ms/s" % ", ".join("%.2f" % v for v in slow))
-        result("CPU at rest", "%.2f ms/s" % rest, "poll 300 ms %.2f ms/s" % rest_slow, rest / rest_slow, "≤ 1.25", rest <= 1.25 * rest_slow)
+        result("CPU at rest", "%.2f ms/s" % rest, "poll 300 ms %.2f ms/s" % rest_slow, rest / rest_slow, "—", None)
     finally:
         station.close()
         shutil.rmtree(work, ignore_errors=True)
