@@ -148,6 +148,23 @@ struct GA467CardTextTests {
         #expect(resident.photo.count == 1024)
     }
 
+    @Test("a damaged birth date is an unreadable card whose message, which is logged, carries none of the card's text")
+    func damagedDateMasked() {
+        for damaged in ["1958031", "19581332", "1958-03-12"] {
+            let text = handTextBlock([
+                (0, 30, "王建国"), (30, 2, "1"), (32, 4, "01"), (36, 16, damaged), (52, 70, "安徽省合肥市蜀山区示例街道"),
+                (122, 36, "340104195803120519"), (158, 30, "合肥市公安局蜀山分局"), (188, 16, "20180312"), (204, 16, "长期"),
+            ])
+            do {
+                _ = try GA467CardText.identity(text: text, photo: [])
+                Issue.record("a birth date of \(damaged) was accepted")
+            } catch {
+                #expect(error.message.contains("birth date") && error.message.contains("place the card again"), "\(error.message)")
+                for secret in [damaged, "1958", "王建国", "340104"] { #expect(!error.message.contains(secret), "\(error.message)") }
+            }
+        }
+    }
+
     @Test("a foreigner's permanent residence card ('I') decodes name, number and validity")
     func foreignCard() throws {
         let text = handTextBlock([

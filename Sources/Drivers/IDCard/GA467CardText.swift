@@ -116,7 +116,8 @@ public enum GA467CardText {
     }
 
     private static func date(_ text: String, _ what: String) throws(DeviceError) -> CalendarDate {
-        guard let date = CalendarDate(yyyymmdd: text) else { throw unreadable("the \(what) \"\(text.count == 8 ? "(8 digits)" : text)\" is not a date") }
+        // The text itself stays out of the message: it is a birth date, and the message is logged.
+        guard let date = CalendarDate(yyyymmdd: text) else { throw unreadable("the \(what) (\(text.count) characters) is not a date") }
         return date
     }
 
