@@ -12,6 +12,7 @@ enum KioskdMain {
     static func main() async {
         ExitWithoutDestructors.install()
         Allocator.configure()
+        umask(0o077)  // what kioskd writes is its own: residents' applications, keys, the lookup salt
         await Kioskd.main()
     }
 }

@@ -171,6 +171,28 @@ struct DaemonPartsTests {
         _ = first
     }
 
+    @Test("an existing state directory is tightened at start: it and its folders 0700, its files 0600, a link's target left alone")
+    func stateDirectoryTightened() throws {
+        let path = temporaryDirectory() + "/state"
+        let outside = temporaryDirectory() + "/outside.txt"
+        try FileManager.default.createDirectory(atPath: path + "/attachments", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        chmod(path, 0o755)
+        for file in [path + "/outbox.sqlite", path + "/attachments/page-1", outside] {
+            FileManager.default.createFile(atPath: file, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        }
+        try FileManager.default.createSymbolicLink(atPath: path + "/link", withDestinationPath: outside)
+        let state = try StateDirectory(path: path)
+        func mode(_ file: String) -> mode_t {
+            var info = stat()
+            stat(file, &info)
+            return info.st_mode & 0o777
+        }
+        #expect(mode(path) == 0o700 && mode(path + "/attachments") == 0o700)
+        #expect(mode(path + "/outbox.sqlite") == 0o600 && mode(path + "/kioskd.lock") == 0o600)
+        #expect(mode(outside) == 0o644, "a link out of the state directory was followed")
+        _ = state
+    }
+
     @Test("systemd notifications reach NOTIFY_SOCKET, for a path and for an abstract socket")
     func systemdNotify() throws {
         for abstract in [false, true] {

@@ -42,6 +42,31 @@ public final class StateDirectory: Sendable {
         _ = pwrite(fd, pid, pid.count, 0)
         self.path = absolute
         self.lockFD = fd
+        Self.tighten(absolute)
+    }
+
+    /// Makes the state directory 0700 and what lies in it 0700 (folders) or
+    /// 0600 (files): a directory made by hand, or by an older kioskd, keeps
+    /// whatever mode it had (0755 folders and 0644 databases were seen), and
+    /// it holds residents' applications. Deeper entries are behind a 0700
+    /// folder already (and a start need not walk 100,000 attachments); new
+    /// ones are made under kioskd's umask, 077. Links are not followed;
+    /// sockets and devices keep their modes.
+    static func tighten(_ path: String) {
+        tighten(path, as: S_IFDIR)
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            tighten(path + "/" + entry, as: nil)
+        }
+    }
+
+    private static func tighten(_ path: String, as expected: mode_t?) {
+        var info = stat()
+        guard lstat(path, &info) == 0, expected == nil || info.st_mode & S_IFMT == expected else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR where info.st_mode & 0o7777 != 0o700: chmod(path, 0o700)
+        case S_IFREG where info.st_mode & 0o7777 != 0o600: chmod(path, 0o600)
+        default: break
+        }
     }
 
     deinit { close(lockFD) }
