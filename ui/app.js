@@ -325,6 +325,7 @@ const screens = {
   },
   agent_console: m => [
     el("h1", {}, t("agent_title", { agent: m.agent || "" })), el("p", {}, t("agent_hint")),
+    m.staff_called ? el("p", { class: "message", role: "alert", id: "staff-call" }, t("staff_call_waiting")) : null,
     button(t("agent_enterprise"), { type: "agent_enterprise", code: "", name: "" }),
     button(t("station_cases"), { type: "agent_station_cases" }), button(t("agent_logout"), { type: "agent_logout" }, "quiet"),
   ],
@@ -352,6 +353,9 @@ function say(model) {
   voice.src = "/api/speech?at=" + Date.now();
   voice.play().catch(() => {});
 }
+// 呼叫工作人员 on every screen; an agent at the kiosk answers with the same button.
+document.getElementById("call-staff").addEventListener("click", event =>
+  touch({ type: event.currentTarget.dataset.staff === "answer" ? "staff_answered" : "call_staff" }));
 document.getElementById("repeat").addEventListener("click", () => { voice.currentTime = 0; voice.play().catch(() => {}); touch({ type: "still_here" }); });
 document.getElementById("stop").addEventListener("click", () => { voice.pause(); touch({ type: "still_here" }); });
 volume.addEventListener("input", () => { voice.volume = volume.value / 100; });
@@ -364,6 +368,9 @@ function render(model) {
   document.getElementById("idle-text").textContent = t("idle_question");
   document.querySelector("#idle button").textContent = t("still_here");
   document.getElementById("repeat").textContent = t("repeat");
+  const call = document.getElementById("call-staff");
+  call.dataset.staff = model.staff_called ? (model.agent ? "answer" : "called") : "idle";
+  call.textContent = t({ idle: "call_staff", called: "staff_called", answer: "staff_answer" }[call.dataset.staff]);
   document.getElementById("stop").textContent = t("stop");
   document.querySelector("label[for=volume]").textContent = t("volume");
   if (model.screen === "attract" && !model.elderly_mode) {

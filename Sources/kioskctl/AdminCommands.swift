@@ -98,6 +98,9 @@ struct StatusCommand: ParsableCommand {
         print("station:   \(status["station"] ?? "?")")
         print("catalogue: \(status["catalogue_version"] ?? "?")")
         print("screen:    \(status["screen"] ?? "?")")
+        if let waited = status["staff_called_seconds"] as? Int {
+            print("STAFF CALLED: someone at the kiosk has waited \(ageText(seconds: Double(waited))) for staff (呼叫工作人员)")
+        }
         print("platform:  \(link["url"] ?? "?") — " + ((link["up"] as? Bool) == true ? "online" : "offline: \(link["problem"] as? String ?? "not reached yet")"))
         if let beat = status["last_heartbeat"] as? [String: Any] {
             print("heartbeat: \(beat["at"] ?? "") " + ((beat["sent"] as? Bool) == true ? "sent" : "not sent: \(beat["problem"] as? String ?? "")"))

@@ -146,6 +146,19 @@ struct AdminSocketTests {
         let busy = try await demo.ctl("selftest")
         #expect(busy.status == 1 && busy.stderr.contains("someone is using the kiosk"), "\(busy)")
 
+        // 呼叫工作人员: kioskctl status, the metric and the platform's heartbeat show it within 2 s; the visit's end clears it.
+        _ = try await post(demo.base + "/api/touch", json: #"{"type": "call_staff"}"#)
+        #expect(await eventually(within: .seconds(2)) {
+            let status = (try? await demo.ctl("status", "--json")).map { Self.json($0.stdout) } ?? [:]
+            return status["staff_called_seconds"] is Int
+        }, "kioskctl status does not show the call for staff")
+        #expect(try await demo.ctl("status").stdout.contains("STAFF CALLED"))
+        #expect(try await demo.ctl("metrics").stdout.contains("kioskd_staff_called 1"))
+        #expect(await eventually(within: .seconds(2)) { ((try? await demo.simulator("platform", "heartbeat")) ?? "").contains("staff_called_seconds") },
+                "the heartbeat did not carry the call at once")
+        _ = try await post(demo.base + "/api/touch", json: #"{"type": "end"}"#)
+        #expect(await eventually(within: .seconds(2)) { (try? await demo.ctl("metrics").stdout.contains("kioskd_staff_called 0")) ?? false })
+
         // The heartbeat carried the same summary to the platform, nothing personal in it.
         let heartbeat = try await demo.simulator("platform", "heartbeat")
         #expect(heartbeat.contains(#""station":"340104001"#) && heartbeat.contains("receipt_printer") && heartbeat.contains(#""catalogue_version":"2026.11.1""#), "\(heartbeat)")
@@ -174,6 +187,12 @@ struct AdminSocketTests {
             #expect(!number.isEmpty && printed.contains(number), "\(number) not printed")
         }
 
+        // Numbers from the socket are bounded: a timeout of 1e300 once crashed kioskd.
+        for arguments in [["queue", "drain", "--timeout", "1e300"], ["logs", "--lines=-5"]] {
+            let refused = try await run(binDirectory + "/kioskctl", arguments, environment: demo.kioskctl)
+            #expect(refused.status == 1 && refused.stderr.contains("must be from"), "\(arguments): \(refused)")
+        }
+        #expect(await get(demo.base + "/healthz")?.status != nil, "kioskd did not survive the refused requests")
         let waiting = try await demo.ctl("queue", "drain", "--timeout", "2")
         #expect(waiting.status == 1, "\(waiting)")
         #expect(waiting.stderr.contains("2 of 2 still queued after 2 s: the platform does not answer"), "\(waiting.stderr)")

@@ -94,6 +94,17 @@ func get(_ url: String) async -> (status: Int, body: Data)? {
     return (http.statusCode, data)
 }
 
+/// POST a JSON body to a URL; nil when nothing answers.
+func post(_ url: String, json: String) async throws -> (status: Int, body: Data)? {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = "POST"
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    request.httpBody = Data(json.utf8)
+    request.timeoutInterval = 5
+    guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
+    return (http.statusCode, data)
+}
+
 /// `/healthz` decoded loosely: component name → status.
 struct Health: Decodable {
     struct Component: Decodable {

@@ -177,6 +177,31 @@ struct SessionJourneyTests {
         #expect(driver.audits.last?.action == "reserved")
     }
 
+    @Test("呼叫工作人员: from any screen, said and audited; kept through more presses; cleared when an agent logs in or the visit ends, and only an agent answers")
+    func callStaff() throws {
+        var driver = Driver()
+        driver.touch(.callStaff)  // on the attract screen, before any card
+        let calledAt = driver.now
+        #expect(driver.state.staffCalledAt == calledAt)
+        #expect(driver.effects.contains(.speak(SessionText(.staffCalled))) && driver.audits.last?.action == "staff_called")
+        driver.tap(zhang)
+        driver.touch(.callStaff)
+        #expect(driver.state.staffCalledAt == calledAt, "a second press does not restart the wait")
+        driver.touch(.staffAnswered)
+        #expect(driver.state.staffCalledAt == calledAt, "a resident cannot answer their own call")
+        driver.touch(.endSession)
+        #expect(driver.state.staffCalledAt == nil && driver.state.screen == .attract, "the call ends with the visit")
+
+        driver.touch(.callStaff)
+        driver.tap(agentCard)
+        driver.touch(.agentPIN("246810"))
+        driver.send(.agentPINChecked(request: driver.pendingID!, result: .accepted))
+        #expect(driver.state.staffCalledAt == nil, "the agent who logs in has come")
+        driver.touch(.callStaff)
+        driver.touch(.staffAnswered)
+        #expect(driver.state.staffCalledAt == nil && driver.audits.last?.action == "staff_answered")
+    }
+
     @Test("Proxy handling: agent card and PIN, the resident's consent recorded with the application, every agent action audited")
     func proxy() throws {
         var driver = Driver(online: false)

@@ -43,7 +43,7 @@ struct SessionPropertyTests {
         let fields = state.visit?.choice?.formFields ?? []
         let date = CalendarDate(dayNumber: CalendarDate(year: 2026, month: 11, day: 27)!.dayNumber + Int.random(in: 0...8, using: &rng))
         let options: [Touch] = [
-            .stillHere, .elderlyMode(Bool.random(using: &rng)), .language(["zh", "en", "fr"].randomElement(using: &rng)!),
+            .stillHere, .elderlyMode(Bool.random(using: &rng)), .language(["zh", "en", "fr"].randomElement(using: &rng)!), .callStaff, .staffAnswered,
             .menu([.popular, .lifeEvents, .lifeEvent("birth"), .departments, .department("mzj"), .search(["养老", "YL", "", "低保"].randomElement(using: &rng)!)].randomElement(using: &rng)!),
             .choose(code: Self.codes.randomElement(using: &rng)!), .next, .next, .next, .back, .endSession,
             fields.randomElement(using: &rng).map { .setField(id: $0.id, value: Bool.random(using: &rng) ? sampleValue($0) : "x") } ?? .next,
@@ -141,6 +141,7 @@ struct SessionPropertyTests {
                 }
                 if effects.contains(where: { if case .sessionEnded = $0 { true } else { false } }) {
                     ends += 1
+                    #expect(driver.state.staffCalledAt == nil, "a call for staff outlived the visit")
                     // A card that ends a paused session starts the next one at once: only its holder may be there.
                     var allowed: [String] = []
                     if case .cardPresented(let next, _) = event { allowed = [next.name, next.number] + (next.address.map { [$0] } ?? []) }

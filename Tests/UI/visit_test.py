@@ -384,6 +384,13 @@ def visit(kiosk, elderly, first=False):
         wait("the search GL", lambda: kiosk.driver.find_element(By.ID, "query").text == "GL")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
+    if first:
+        # 呼叫工作人员 from the footer: the resident hears that someone is coming, and the button says so.
+        kiosk.tap("呼叫工作人员")
+        staff = lambda: kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff")
+        wait("the call for staff shown", lambda: staff() == "called" and "已呼叫" in kiosk.driver.find_element(By.ID, "call-staff").text)
+        if "已呼叫工作人员" not in (kiosk.screen_json().get("prompt") or ""):
+            fail("the resident is not told that staff are coming: %r" % kiosk.screen_json().get("prompt"))
     guide = kiosk.driver.find_element(By.ID, "screen").text
     for part in ("年满80周岁", "居民户口簿", "原件1份", "户主页和本人页", "可由平台调取", "法定", "咨询电话"):
         if part not in guide:
@@ -417,6 +424,8 @@ def visit(kiosk, elderly, first=False):
     kiosk.driver.execute_script("const v = document.getElementById('volume'); v.value = 20; v.dispatchEvent(new Event('input'));")
     kiosk.tap("退出")
     kiosk.take_card()
+    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
+        fail("the call for staff outlived the visit")
     if kiosk.driver.execute_script("return document.getElementById('volume').value") != "80":
         fail("the volume the last resident chose outlived the session")
     if kiosk.driver.execute_script("return document.body.classList.contains('elderly')"):
@@ -441,6 +450,8 @@ def age_rule(kiosk):
     kiosk.reach("guide")
     kiosk.tap("退出")
     kiosk.take_card()
+    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
+        fail("the call for staff outlived the visit")
     moved(before, metrics(), "kioskd_applications_enqueued_total", delta=0)
     kiosk.nothing_left_of(WANG)
 
@@ -543,6 +554,8 @@ def incomplete_notice(kiosk):
         fail("the 一次性告知单's QR code reads %r" % decoded)
     kiosk.tap("退出")
     kiosk.take_card()
+    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
+        fail("the call for staff outlived the visit")
     kiosk.nothing_left_of(ZHAO)
 
 
@@ -565,6 +578,13 @@ def proxy_visit(kiosk):
     kiosk.tap("蜀山区民政局")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
+    if first:
+        # 呼叫工作人员 from the footer: the resident hears that someone is coming, and the button says so.
+        kiosk.tap("呼叫工作人员")
+        staff = lambda: kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff")
+        wait("the call for staff shown", lambda: staff() == "called" and "已呼叫" in kiosk.driver.find_element(By.ID, "call-staff").text)
+        if "已呼叫工作人员" not in (kiosk.screen_json().get("prompt") or ""):
+            fail("the resident is not told that staff are coming: %r" % kiosk.screen_json().get("prompt"))
     shown, receipt = kiosk.scan_and_submit()
     if "代办" not in receipt:
         fail("the receipt does not name the agent: " + receipt)
@@ -632,6 +652,8 @@ def consultation(kiosk):
         fail("the platform received %r, not the complaint" % received)
     kiosk.tap("退出")
     kiosk.take_card()
+    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
+        fail("the call for staff outlived the visit")
     kiosk.nothing_left_of(WANG, also=["养老金晚了"])
 
 
@@ -664,6 +686,8 @@ def form_typing(kiosk):
     # Leaving is one tap from the form, as from every screen of a visit.
     kiosk.tap("退出")
     kiosk.take_card()
+    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
+        fail("the call for staff outlived the visit")
     kiosk.nothing_left_of(WANG, also=["李梅"])
 
 
@@ -715,6 +739,13 @@ def idle_timeout(kiosk):
     kiosk.tap("养老", exact=True)
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
+    if first:
+        # 呼叫工作人员 from the footer: the resident hears that someone is coming, and the button says so.
+        kiosk.tap("呼叫工作人员")
+        staff = lambda: kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff")
+        wait("the call for staff shown", lambda: staff() == "called" and "已呼叫" in kiosk.driver.find_element(By.ID, "call-staff").text)
+        if "已呼叫工作人员" not in (kiosk.screen_json().get("prompt") or ""):
+            fail("the resident is not told that staff are coming: %r" % kiosk.screen_json().get("prompt"))
     kiosk.tap("下一步")
     kiosk.reach("form")
     kiosk.keys("phone", list("13800000000"))

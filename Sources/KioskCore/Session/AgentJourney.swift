@@ -98,6 +98,7 @@ extension SessionReducer {
             state.agent = agent
             state.agentCandidate = nil
             state.notice = nil
+            state.staffCalledAt = nil  // the agent has come
             state.lastTouch = state.now
             state.screen = .agentConsole
             return [.audit(AuditNote(action: "agent_login", actor: agent.masked)), say(.agentLoggedIn)]

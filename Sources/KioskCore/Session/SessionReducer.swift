@@ -121,6 +121,7 @@ public struct SessionReducer: Sendable {
         state.visit = nil
         state.agentCandidate = nil
         state.notice = nil
+        state.staffCalledAt = nil
         state.pending = nil
         state.idleWarningShown = false
         if state.agent != nil {
@@ -142,6 +143,13 @@ public struct SessionReducer: Sendable {
         switch touch {
         case .stillHere:
             return []
+        case .callStaff:
+            if state.staffCalledAt == nil { state.staffCalledAt = state.now }
+            return [.audit(AuditNote(action: "staff_called", actor: actor(state))), say(.staffCalled)]
+        case .staffAnswered:
+            guard state.agent != nil, state.staffCalledAt != nil else { return [] }
+            state.staffCalledAt = nil
+            return [.audit(AuditNote(action: "staff_answered", actor: actor(state)))]
         case .elderlyMode(let on):
             state.elderlyMode = on
             return [say(on ? .elderlyOn : .elderlyOff)]
@@ -211,7 +219,7 @@ extension Touch {
     /// Touches that mean something with nobody identified yet.
     var allowedOnAttract: Bool {
         switch self {
-        case .elderlyMode, .language, .stillHere: true
+        case .elderlyMode, .language, .stillHere, .callStaff: true
         default: false
         }
     }

@@ -133,6 +133,9 @@ public struct SessionState: Sendable, Equatable {
     /// A resident's card still on the reader after their visit ended: 请取走您的身份证 until it is
     /// removed, said again every ``SessionReducer/cardReminderInterval`` seconds; it starts no visit.
     public var cardLeft: LeftCard?
+    /// When someone at the kiosk pressed 呼叫工作人员; nil once an agent answers (logs in
+    /// or taps 已应答) or the visit ends. kioskctl status, the heartbeat and a metric show it.
+    public var staffCalledAt: Double?
     /// The request the session waits on (scan, lookup, enqueue …); results for others are stale and ignored.
     public var pending: PendingRequest?
     /// Request ids are never reused, so a late answer cannot be mistaken for a current one.
@@ -192,6 +195,10 @@ public enum SessionEvent: Sendable, Equatable {
 public enum Touch: Sendable, Equatable {
     /// Any touch that only keeps the session alive (the idle warning's "继续").
     case stillHere
+    /// 呼叫工作人员: on every screen.
+    case callStaff
+    /// An agent at the kiosk answers the call.
+    case staffAnswered
     case elderlyMode(Bool)
     case language(String)
     case menu(Menu)

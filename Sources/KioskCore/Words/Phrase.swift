@@ -41,6 +41,8 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// 代办员{agent}，请输入密码。
     case agentPINPrompt
     case agentLoggedIn
+    /// 已呼叫工作人员… (on every screen).
+    case staffCalled
     /// 密码错误，还可尝试{tries}次。
     case pinWrong
     /// 已锁定{minutes}分钟。

@@ -41,7 +41,18 @@ struct AdminCommands: Sendable {
 
     typealias Write = @Sendable ([String: Any]) async throws -> Void
 
+    /// The bounds of the numbers a request may carry: a number from the socket is input like any other.
+    static let drainTimeout = 0.0...86_400.0, logLines = 0...10_000
+
     func handle(_ request: AdminRequest, write: Write) async throws {
+        if let timeout = request.timeout, !Self.drainTimeout.contains(timeout) {
+            try await write(["end": true, "ok": false, "error": "timeout must be from 0 to 86400 seconds (a day), not \(timeout)"])
+            return
+        }
+        if let lines = request.lines, !Self.logLines.contains(lines) {
+            try await write(["end": true, "ok": false, "error": "lines must be from 0 to 10000, not \(lines)"])
+            return
+        }
         switch request.command {
         case "status":
             try await write(["status": try encoded(status())])
@@ -89,6 +100,8 @@ struct AdminCommands: Sendable {
         var station: String
         var catalogueVersion: String
         var screen: String
+        /// Seconds someone at the kiosk has waited for staff (呼叫工作人员); absent when nobody calls.
+        var staffCalledSeconds: Int?
         var link: Link
         var queue: Queue?
         var components: [ComponentHealth]
@@ -119,7 +132,7 @@ struct AdminCommands: Sendable {
         return Status(
             version: summary.version, uptimeSeconds: summary.uptimeSeconds, health: summary.status,
             station: "\(config.station.code) \(config.station.name)", catalogueVersion: services.catalogue.version,
-            screen: await session.screenName,
+            screen: await session.screenName, staffCalledSeconds: await session.staffCalledSeconds,
             link: .init(url: uplink.platformURL, up: uplink.forwarder.linkUp, problem: uplink.forwarder.linkUp ? nil : uplink.forwarder.linkProblem),
             queue: queue.map {
                 .init(queued: $0.counts[.queued] ?? 0, acknowledged: $0.counts[.acknowledged] ?? 0, deadLetters: $0.counts[.deadLetter] ?? 0,

@@ -5,8 +5,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// Sends the station's health to the platform (POST /v1/heartbeat) every
-/// `interval`: what `kioskctl status` shows, plus the audit trail's head so
-/// a cut-off tail shows at the platform. Nothing personal is in it.
+/// `interval`, and at once when someone calls for staff: what `kioskctl
+/// status` shows, plus the audit trail's head so a cut-off tail shows at
+/// the platform. Nothing personal is in it.
 struct HeartbeatService: Service {
     let commands: AdminCommands
     let interval: Duration
@@ -18,7 +19,7 @@ struct HeartbeatService: Service {
             try? await Task.sleep(for: .seconds(2))
             while !Task.isCancelled {
                 await beat()
-                try? await Task.sleep(for: interval)
+                await commands.metrics.staffCallRaised.wait(for: interval)  // a call for staff goes at once
             }
         }
     }

@@ -30,6 +30,9 @@ public final class KioskMetrics: Sendable {
     private let queueOldest: Gauge
     private let queueBytes: Gauge
     private let linkUp: Gauge
+    private let staffCalled: Gauge
+    /// Signalled when someone calls for staff: the heartbeat goes at once.
+    let staffCallRaised = Wakeup()
 
     /// Registers every metric (at zero) in a registry of its own.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -67,6 +70,7 @@ public final class KioskMetrics: Sendable {
                 help: "Age of the oldest application waiting for the platform (0 when none)."))
         queueBytes = registry.makeGauge(descriptor: .named("kioskd_queue_bytes_waiting", help: "Sealed bytes waiting for the platform."))
         linkUp = registry.makeGauge(descriptor: .named("kioskd_platform_link_up", help: "1 when the platform answered last time."))
+        staffCalled = registry.makeGauge(descriptor: .named("kioskd_staff_called", help: "1 while someone at the kiosk waits for staff (呼叫工作人员)."))
     }
 
     // MARK: Events
@@ -80,6 +84,11 @@ public final class KioskMetrics: Sendable {
     func applicationEnqueued(_ ok: Bool) { (ok ? enqueued : enqueueFailed).increment() }
 
     func cardRead(_ result: String) { cardReads[result]?.increment() }
+
+    func staffCall(_ waiting: Bool) {
+        staffCalled.set(to: waiting ? 1 : 0)
+        if waiting { staffCallRaised.signal() }
+    }
 
     func screenChanged(after duration: Duration) { screenLatency.record(duration) }
 

@@ -19,6 +19,8 @@ struct ScreenModel: Encodable, Equatable {
     var message: String?
     var notice: String?
     var idleWarning: Bool
+    /// Someone pressed 呼叫工作人员 and no agent has answered yet.
+    var staffCalled: Bool
     /// While the idle warning shows: seconds until the visit ends and is wiped (pushed each second).
     var idleSecondsLeft: Int?
     var resident: String?
@@ -51,6 +53,7 @@ struct ScreenModel: Encodable, Equatable {
     init(_ state: SessionState, prompt: SessionText?, reducer: SessionReducer, words: Phrasebook) {
         self.prompt = prompt.map(words.render)
         elderlyMode = state.elderlyMode
+        staffCalled = state.staffCalledAt != nil
         language = state.language
         online = state.online
         if let reason = state.outOfService, state.visit == nil, state.agent == nil {

@@ -27,6 +27,8 @@ struct TouchMessage: Decodable {
     var touch: Touch? {
         switch type {
         case "still_here": return .stillHere
+        case "call_staff": return .callStaff
+        case "staff_answered": return .staffAnswered
         case "elderly_mode": return .elderlyMode(on ?? true)
         case "language": return value.map { .language($0) }
         case "menu":

@@ -73,6 +73,7 @@ public actor SessionRuntime {
         if from != to { prompt = nil }
         if from == "attract", to != "attract" { metrics?.sessionStarted(byAgent: to == "agent_pin" || state.agent != nil) }
         if case .enqueueCommitted = event { savedThisSession = true }
+        if (before.staffCalledAt == nil) != (state.staffCalledAt == nil) { metrics?.staffCall(state.staffCalledAt != nil) }
         for effect in effects { perform(effect) }
         publish()
         if let touchedAt, from != to {
@@ -86,6 +87,9 @@ public actor SessionRuntime {
 
     /// The screen's name (`attract`, `home`, …; nothing personal).
     var screenName: String { ScreenModel.name(of: state.screen) }
+
+    /// How long someone at the kiosk has waited for staff (呼叫工作人员), or nil.
+    var staffCalledSeconds: Int? { state.staffCalledAt.map { Int(max(0, now() - $0)) } }
 
     /// The screen now.
     var model: ScreenModel {
