@@ -450,8 +450,6 @@ def age_rule(kiosk):
     kiosk.reach("guide")
     kiosk.tap("退出")
     kiosk.take_card()
-    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
-        fail("the call for staff outlived the visit")
     moved(before, metrics(), "kioskd_applications_enqueued_total", delta=0)
     kiosk.nothing_left_of(WANG)
 
@@ -554,8 +552,6 @@ def incomplete_notice(kiosk):
         fail("the 一次性告知单's QR code reads %r" % decoded)
     kiosk.tap("退出")
     kiosk.take_card()
-    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
-        fail("the call for staff outlived the visit")
     kiosk.nothing_left_of(ZHAO)
 
 
@@ -578,13 +574,6 @@ def proxy_visit(kiosk):
     kiosk.tap("蜀山区民政局")
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
-    if first:
-        # 呼叫工作人员 from the footer: the resident hears that someone is coming, and the button says so.
-        kiosk.tap("呼叫工作人员")
-        staff = lambda: kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff")
-        wait("the call for staff shown", lambda: staff() == "called" and "已呼叫" in kiosk.driver.find_element(By.ID, "call-staff").text)
-        if "已呼叫工作人员" not in (kiosk.screen_json().get("prompt") or ""):
-            fail("the resident is not told that staff are coming: %r" % kiosk.screen_json().get("prompt"))
     shown, receipt = kiosk.scan_and_submit()
     if "代办" not in receipt:
         fail("the receipt does not name the agent: " + receipt)
@@ -652,8 +641,6 @@ def consultation(kiosk):
         fail("the platform received %r, not the complaint" % received)
     kiosk.tap("退出")
     kiosk.take_card()
-    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
-        fail("the call for staff outlived the visit")
     kiosk.nothing_left_of(WANG, also=["养老金晚了"])
 
 
@@ -686,8 +673,6 @@ def form_typing(kiosk):
     # Leaving is one tap from the form, as from every screen of a visit.
     kiosk.tap("退出")
     kiosk.take_card()
-    if kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff") != "idle":
-        fail("the call for staff outlived the visit")
     kiosk.nothing_left_of(WANG, also=["李梅"])
 
 
@@ -739,13 +724,6 @@ def idle_timeout(kiosk):
     kiosk.tap("养老", exact=True)
     kiosk.tap("高龄津贴申领")
     kiosk.reach("guide")
-    if first:
-        # 呼叫工作人员 from the footer: the resident hears that someone is coming, and the button says so.
-        kiosk.tap("呼叫工作人员")
-        staff = lambda: kiosk.driver.find_element(By.ID, "call-staff").get_attribute("data-staff")
-        wait("the call for staff shown", lambda: staff() == "called" and "已呼叫" in kiosk.driver.find_element(By.ID, "call-staff").text)
-        if "已呼叫工作人员" not in (kiosk.screen_json().get("prompt") or ""):
-            fail("the resident is not told that staff are coming: %r" % kiosk.screen_json().get("prompt"))
     kiosk.tap("下一步")
     kiosk.reach("form")
     kiosk.keys("phone", list("13800000000"))
