@@ -15,7 +15,7 @@ struct SpeechCommand: AsyncParsableCommand {
         var uiDir = "./ui"
 
         func reading() throws -> ChineseReading {
-            let path = uiDir + "/strings/zh-readings.json"
+            let path = uiDir + "/" + Phrasebooks.readingsFile
             guard let data = FileManager.default.contents(atPath: path) else {
                 complain("kioskctl: cannot read \(path): give --ui-dir the folder kioskd serves (http.ui_dir)")
                 throw ExitCode(66)

@@ -17,23 +17,28 @@ public struct Phrasebooks: Sendable {
     /// The book for a session's language (`zh` unless `en`).
     public subscript(language: String) -> Phrasebook { language == "en" ? en : zh }
 
-    /// Reads both files; a file that is not there or not right stops kioskd with the file, line and key.
+    /// Where, under `http.ui_dir`, the table of how Chinese is read aloud is (`make speech-readings`).
+    public static let readingsFile = "strings/zh-readings.json"
+
+    /// Reads the strings files and the readings table; a file that is not there
+    /// or not right stops kioskd with the file, line and key.
     public static func load(uiDirectory: String, logger: Logger? = nil) throws -> Phrasebooks {
-        func read(_ language: String, fallback: Phrasebook?) throws -> Phrasebook {
-            let path = uiDirectory + "/strings/\(language).json"
+        /// Reads `file` under the UI folder and parses it with `parse`.
+        func load<T>(_ file: String, unreadable: String, _ parse: (String, [UInt8]) throws -> T) throws -> T {
+            let path = uiDirectory + "/" + file
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw StartupError("http.ui_dir: \(path) cannot be read: is http.ui_dir the folder holding index.html and strings/?")
+                throw StartupError("http.ui_dir: \(path) cannot be read: \(unreadable)")
             }
-            do { return try Phrasebook(language: language, file: path, json: Array(data), fallback: fallback) } catch {
-                throw StartupError("http.ui_dir: \(error)")
+            do { return try parse(path, Array(data)) } catch { throw StartupError("http.ui_dir: \(error)") }
+        }
+        func read(_ language: String, fallback: Phrasebook?) throws -> Phrasebook {
+            try load("strings/\(language).json", unreadable: "is http.ui_dir the folder holding index.html and strings/?") { path, bytes in
+                try Phrasebook(language: language, file: path, json: bytes, fallback: fallback)
             }
         }
-        let readingsPath = uiDirectory + "/strings/zh-readings.json"
-        guard let readings = FileManager.default.contents(atPath: readingsPath) else {
-            throw StartupError("http.ui_dir: \(readingsPath) cannot be read: it comes with the strings files (make speech-readings writes it)")
+        let reading = try load(readingsFile, unreadable: "it comes with the strings files (make speech-readings writes it)") { path, bytes in
+            try ChineseReading(json: bytes, file: path)
         }
-        let reading: ChineseReading
-        do { reading = try ChineseReading(json: Array(readings), file: readingsPath) } catch { throw StartupError("http.ui_dir: \(error)") }
         let zh = try read("zh", fallback: nil)
         let en = try read("en", fallback: zh)
         if !en.missing.isEmpty {
