@@ -57,18 +57,12 @@ public final class SpeechRenderer: Sendable {
     /// the catalogue's names and the resident's stay Chinese, and the English
     /// voice would say "Chinese letter" for each character: those runs are
     /// read in Mandarin. Digits, spaces and punctuation stay with the run they
-    /// are in (年满80周岁 is one). A masked name's * is read 某 (张*兰 → 张某兰),
-    /// as Chinese anonymises a name, not "asterisk".
+    /// are in (年满80周岁 is one), and so does a masked name's *, which
+    /// ``ChineseReading`` reads 某 (张*兰 → zhang1 mou3 lan2).
     static func runs(_ text: String, voice: String) -> [(text: String, voice: String)] {
-        var spoken = ""
-        var previous: Character?
-        for character in text {
-            spoken.append(character == "*" && previous.map(isChinese) == true ? "某" : character)
-            previous = character
-        }
-        guard voice != mandarin else { return [(spoken, mandarin)] }
+        guard voice != mandarin else { return [(text, mandarin)] }
         var runs: [(text: String, voice: String)] = []
-        for character in spoken {
+        for character in text {
             let own: String? = isChinese(character) ? mandarin : character.isLetter ? voice : nil
             if let last = runs.last, own == nil || own == last.voice {
                 runs[runs.count - 1].text.append(character)
