@@ -53,19 +53,15 @@ public final class StateDirectory: Sendable {
     /// ones are made under kioskd's umask, 077. Links are not followed;
     /// sockets and devices keep their modes.
     static func tighten(_ path: String) {
-        tighten(path, as: S_IFDIR)
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
-            tighten(path + "/" + entry, as: nil)
-        }
-    }
-
-    private static func tighten(_ path: String, as expected: mode_t?) {
-        var info = stat()
-        guard lstat(path, &info) == 0, expected == nil || info.st_mode & S_IFMT == expected else { return }
-        switch info.st_mode & S_IFMT {
-        case S_IFDIR where info.st_mode & 0o7777 != 0o700: chmod(path, 0o700)
-        case S_IFREG where info.st_mode & 0o7777 != 0o600: chmod(path, 0o600)
-        default: break
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for item in [path] + entries.map({ path + "/" + $0 }) {
+            var info = stat()
+            guard lstat(item, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR where info.st_mode & 0o7777 != 0o700: chmod(item, 0o700)
+            case S_IFREG where info.st_mode & 0o7777 != 0o600: chmod(item, 0o600)
+            default: break
+            }
         }
     }
 
