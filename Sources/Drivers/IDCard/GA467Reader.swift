@@ -186,10 +186,11 @@ public final class GA467Reader: CardReader, ConnectionDriver {
         let find: GA467Reply
         if presence == .empty, checked {
             // The reader at rest: polled on the port's own thread until a card answers.
-            guard let answer = try await transport.poll(
-                sending: GA467.encode(.findCard), every: settings.pollInterval, whileAnswer: GA467.noCardAnswer,
-                until: .now + settings.idleWatch, replyTimeout: settings.replyTimeout
-            ) else { return [] }
+            guard let answer = try await answering(.findCard, {
+                try await transport.poll(
+                    sending: GA467.encode(.findCard), every: settings.pollInterval, whileAnswer: GA467.noCardAnswer,
+                    until: .now + settings.idleWatch, replyTimeout: settings.replyTimeout)
+            }) else { return [] }
             find = try await reply(to: .findCard, startingWith: answer, on: transport, deadline: .now + settings.replyTimeout)
         } else {
             find = try await exchange(.findCard, on: transport)
@@ -290,7 +291,8 @@ public final class GA467Reader: CardReader, ConnectionDriver {
         }
     }
 
-    private func answering(_ command: GA467Command, _ io: () async throws -> [UInt8]) async throws -> [UInt8] {
+    /// Runs `io`, saying what a missing answer to `command` means.
+    private func answering<Answer>(_ command: GA467Command, _ io: () async throws -> Answer) async throws -> Answer {
         do {
             return try await io()
         } catch let error as DeviceError where error.code == .timedOut {
