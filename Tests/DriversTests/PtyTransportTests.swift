@@ -122,6 +122,17 @@ struct PtyTransportTests {
 
     @Test("a device unplugged between polls ends the polling at once with disconnected")
     func pollSeesHangUp() async throws {
+        try await interruptedPoll(expecting: .disconnected) { wire, _ in wire.unplug() }
+    }
+
+    @Test("a canceled poll returns at once, between polls")
+    func pollCanceled() async throws {
+        try await interruptedPoll(expecting: .canceled) { _, polling in polling.cancel() }
+    }
+
+    /// Polls every 5 s, does `interrupt` while the polling sleeps, and expects it
+    /// to end within 2 s with `code`.
+    func interruptedPoll(expecting code: DeviceError.Code, _ interrupt: (PtyWire, Task<[UInt8]?, any Error>) -> Void) async throws {
         let wire = try PtyWire(link: temporaryDirectory() + "/device")
         try await serving(ScriptedDevice { _ in Self.idle }, on: wire) {
             let transport = try await Transports.open(DevicePort(parsing: wire.portString))
@@ -132,37 +143,14 @@ struct PtyTransportTests {
                 try await transport.poll(sending: [0x01], every: .seconds(5), whileAnswer: Self.idle, until: .now + .seconds(30), replyTimeout: .seconds(1))
             }
             try await Task.sleep(for: .milliseconds(200))  // asleep between polls
-            wire.unplug()
+            interrupt(wire, polling)
             let result = await polling.result
             #expect(clock.now - start < .seconds(2))
             guard case .failure(let error as DeviceError) = result else {
-                Issue.record("the polling did not notice the unplug: \(result)")
+                Issue.record("the polling did not end with \(code): \(result)")
                 return
             }
-            #expect(error.code == .disconnected)
-        }
-    }
-
-    @Test("a canceled poll returns at once, between polls")
-    func pollCanceled() async throws {
-        let wire = try PtyWire(link: temporaryDirectory() + "/device")
-        try await serving(ScriptedDevice { _ in Self.idle }, on: wire) {
-            let transport = try await Transports.open(DevicePort(parsing: wire.portString))
-            defer { transport.close() }
-            let clock = ContinuousClock()
-            let start = clock.now
-            let polling = Task {
-                try await transport.poll(sending: [0x01], every: .seconds(5), whileAnswer: Self.idle, until: .now + .seconds(30), replyTimeout: .seconds(1))
-            }
-            try await Task.sleep(for: .milliseconds(200))
-            polling.cancel()
-            let result = await polling.result
-            #expect(clock.now - start < .seconds(2))
-            guard case .failure(let error as DeviceError) = result else {
-                Issue.record("the polling was not canceled: \(result)")
-                return
-            }
-            #expect(error.code == .canceled)
+            #expect(error.code == code)
         }
     }
 

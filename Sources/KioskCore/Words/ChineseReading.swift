@@ -187,7 +187,7 @@ public struct ChineseReading: Sendable {
         var end = start + whole.count
 
         // 2026-12-08, 2026年12月8日: a year is said digit by digit.
-        if whole.count == 4, at(end) == "-", let month = Optional(digits(from: end + 1)), (1...2).contains(month.count),
+        if whole.count == 4, at(end) == "-", case let month = digits(from: end + 1), (1...2).contains(month.count),
            at(end + 1 + month.count) == "-", case let day = digits(from: end + 2 + month.count), (1...2).contains(day.count) {
             tokens += Self.digitByDigit(whole, one: "yi1") + ["nian2"] + Self.cardinal(Self.value(month)) + ["yue4"] + Self.cardinal(Self.value(day)) + ["ri4"]
             return end + 2 + month.count + day.count
@@ -204,7 +204,7 @@ public struct ChineseReading: Sendable {
         }
         // A phone, tracking, ID or account number, a code with a leading 0 or letters: digit by digit.
         let inCode = (start > 0 && text[start - 1].isASCII && text[start - 1].isLetter) || (at(end)?.isASCII == true && at(end)?.isLetter == true)
-        if whole.count >= 5 || (whole.count > 1 && whole[0] == 0) || (whole.count > 1 && inCode) {
+        if whole.count >= 5 || (whole.count > 1 && (whole[0] == 0 || inCode)) {
             tokens += Self.digitByDigit(whole, one: "yao1")
             while at(end) == "-", case let more = digits(from: end + 1), !more.isEmpty {  // 0551-65123456
                 tokens += Self.digitByDigit(more, one: "yao1")
