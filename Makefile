@@ -59,13 +59,15 @@ soak: deps
 	$(SWIFT) build
 	/usr/bin/python3 scripts/soak.py --minutes $(SOAK_MINUTES)
 
-# Screenshots of every screen at 1080×1920 for docs/screens.md, taken by the browser tests.
+# Screenshots of every screen at 1080×1920 for docs/screens.md, taken by the browser tests,
+# and the sheet of pictograms for docs/catalogue.md.
 screens: deps
 	@scripts/install-deps.sh test
 	$(SWIFT) build
 	rm -rf docs/screens
 	SCREENSHOTS=docs/screens /usr/bin/python3 Tests/UI/visit_test.py
 	scripts/screens-page.sh > docs/screens.md
+	/usr/bin/python3 scripts/pictogram-sheet.py docs/pictograms.png
 
 # The on-screen keyboard's pinyin table (ui/pinyin.json, committed), from Unicode's Unihan database.
 pinyin:

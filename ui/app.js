@@ -22,7 +22,7 @@ function touch(message) {
 function el(tag, attributes, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes || {})) {
-    if (key === "touch") node.addEventListener("click", () => touch(value));
+    if (key === "touch") { if (value) node.addEventListener("click", () => touch(value)); }
     else if (key === "class") node.className = value;
     else node.setAttribute(key, value);
   }
@@ -30,18 +30,44 @@ function el(tag, attributes, ...children) {
   return node;
 }
 
-const button = (text, message, kind) => el("button", { touch: message, class: kind || "" }, text);
-const back = () => button(t("back"), { type: "back" }, "quiet");
+// Pictograms: the symbols of /pictograms.svg, put into the page once at start
+// and drawn in the colour of the text beside them. The picture is decoration
+// for a reader (the text names the button); `data-pictogram` names it for tests.
+const SVG = "http://www.w3.org/2000/svg";
+function picture(name) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "pictogram");
+  svg.setAttribute("aria-hidden", "true");
+  const use = document.createElementNS(SVG, "use");
+  use.setAttribute("href", "#pictogram-" + name);
+  svg.append(use);
+  return svg;
+}
+function button(text, message, kind, pictogram) {
+  const node = el("button", { touch: message, class: kind || "" }, pictogram ? [picture(pictogram), el("span", {}, text)] : text);
+  if (pictogram) node.dataset.pictogram = pictogram;
+  return node;
+}
+// A large square choice in a grid of them: the picture above, the name under it.
+const tile = (text, message, pictogram) => button(text, message, "tile", pictogram);
+const tiles = (...nodes) => el("div", { class: "tiles" }, nodes);
+// The way on and back, at the foot of every screen of a visit: back and exit on the left, the next step on the right.
+const actions = (...nodes) => el("div", { class: "actions" }, nodes);
+const back = () => button(t("back"), { type: "back" }, "quiet", "back");
+const next = (text, message) => button(text || t("next"), message || { type: "next" }, "primary", "next");
 // A choice among several (delivery, a condition's answer, a rating reason): the chosen one is ticked, not only coloured.
-function option(text, message, chosen, role) {
-  const node = button((chosen ? "✓ " : "") + text, message, chosen ? "chosen" : "");
+function option(text, message, chosen, role, pictogram) {
+  const node = button((chosen ? "✓ " : "") + text, message, chosen ? "chosen" : "", pictogram);
   node.setAttribute("role", role || "radio");
   node.setAttribute("aria-checked", String(!!chosen));
   return node;
 }
 const KINDS = ["consultation", "complaint", "suggestion", "help"];
 const LEVELS = [[1, "very_satisfied"], [2, "satisfied"], [3, "basically_satisfied"], [4, "dissatisfied"], [5, "very_dissatisfied"]];
-const end = () => button(t("end"), { type: "end" }, "quiet");
+const end = () => button(t("end"), { type: "end" }, "quiet", "exit");
+const RATING_FACES = { 1: "face_very_satisfied", 2: "face_satisfied", 3: "face_neutral", 4: "face_dissatisfied", 5: "face_very_dissatisfied" };
+const DELIVERY_PICTURES = { station_pickup: "station", post: "post", electronic: "electronic" };
+const entryTile = e => tile((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code }, e.pictogram);
 
 // On-screen keyboards: a kiosk has no keyboard. Keys edit the field here and
 // keep the visit alive; 确定 hands the value to `done`, which sends it to
@@ -62,7 +88,7 @@ function keyboard(input, layout, done, extra) {
   const pad = el("div", { class: "keyboard", "data-field": input.id });
   let spelling = "", page = 0, mode = layout;
   const key = (label, action, kind) => {
-    const node = el("button", { class: "key " + (kind || ""), "data-field": input.id }, label);
+    const node = el("button", { class: "key " + (kind || ""), "data-field": input.id, "data-key": label }, label);
     node.addEventListener("click", () => { action(); touch({ type: "still_here" }); draw(); });
     return node;
   };
@@ -87,7 +113,7 @@ function keyboard(input, layout, done, extra) {
     } else {
       rows.push(grid([..."1234567890", ...(extra ? [extra] : []), ...(layout === "pinyin" ? ADDRESS_MARKS : [])].map(c => key(c, put(c)))));
     }
-    const enter = el("button", { class: "key primary", "data-field": input.id }, t("confirm"));
+    const enter = el("button", { class: "key primary", "data-field": input.id, "data-key": "enter" }, t("confirm"));
     enter.addEventListener("click", () => { keyboardFor = null; done(input.value); });
     rows.push(grid([
       layout === "pinyin" ? key(mode === "pinyin" ? "123" : t("pinyin"), () => { mode = mode === "pinyin" ? "digits" : "pinyin"; spelling = ""; }, "quiet") : null,
@@ -131,8 +157,8 @@ function keypad(m) {
     el("p", { class: "prompt", id: "query" }, query || t("search_hint")),
     el("div", { class: "keypad" }, keys,
       el("button", { touch: { type: "menu", menu: "search", value: query.slice(0, -1) || " " }, class: "key quiet" }, "⌫")),
-    ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })),
-    back(),
+    tiles(...(m.menu || []).map(entryTile)),
+    actions(back()),
   ];
 }
 
@@ -144,30 +170,32 @@ const screens = {
     el("h1", {}, t("attract_title")),
     el("div", { class: "card-slot", "aria-hidden": "true" }, el("span")),
     el("p", {}, t("attract_hint")),
-    el("div", { class: "row" }, button(t("elderly_mode"), { type: "elderly_mode", on: true }), button(t("other_language"), { type: "language", value: language === "zh" ? "en" : "zh" })),
+    el("div", { class: "row" }, button(t("elderly_mode"), { type: "elderly_mode", on: true }, "", "glasses"),
+      button(t("other_language"), { type: "language", value: language === "zh" ? "en" : "zh" }, "", "language")),
   ],
   home: m => [
     el("h1", {}, t("greeting", { name: m.resident || "" })),
-    button(t("popular"), { type: "menu", menu: "popular" }, "primary"),
-    button(t("by_life_event"), { type: "menu", menu: "life_events" }),
-    button(t("by_department"), { type: "menu", menu: "departments" }),
-    button(t("search"), { type: "menu", menu: "search", value: " " }),
-    button(t("my_cases"), { type: "my_cases" }),
-    button(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }),
-    end(),
+    tiles(
+      tile(t("popular"), { type: "menu", menu: "popular" }, "star"),
+      tile(t("by_life_event"), { type: "menu", menu: "life_events" }, "life_events"),
+      tile(t("by_department"), { type: "menu", menu: "departments" }, "government_building"),
+      tile(t("search"), { type: "menu", menu: "search", value: " " }, "search"),
+      tile(t("my_cases"), { type: "my_cases" }, "folder"),
+      tile(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }, "hotline")),
+    actions(end()),
   ],
   search: m => keypad(m),
   browse: m => m.query !== undefined ? keypad(m)
     // The life events or departments that have services; each opens its list.
     : m.categories ? [el("h1", {}, t(m.categories.some(c => c.kind === "department") ? "choose_department" : "choose_life_event")),
-      ...m.categories.map(c => button(c.name, { type: "menu", menu: c.kind, value: c.id })), back(), end()]
-    : [el("h1", {}, m.heading || t("choose_item")), ...(m.menu || []).map(e => button((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code })), back(), end()],
+      tiles(...m.categories.map(c => tile(c.name, { type: "menu", menu: c.kind, value: c.id }, c.pictogram))), actions(back(), end())]
+    : [el("h1", { "data-subject": "" }, m.heading || t("choose_item")), tiles(...(m.menu || []).map(entryTile)), actions(back(), end())],
   guide: m => {
     const g = m.service;
     const required = g.materials.filter(x => x.required), optional = g.materials.filter(x => !x.required);
     const material = x => el("li", {}, el("strong", {}, x.name), " · " + x.particulars);
     return [
-      el("h1", {}, g.name),
+      el("h1", {}, picture(g.pictogram), el("span", {}, g.name)),
       el("h2", {}, t("conditions")), el("ul", { class: "plain", id: "guide-conditions" }, g.conditions.map(c => el("li", { class: "condition-" + c.standing }, c.text))),
       el("h2", {}, t("materials_needed")), el("ul", { class: "plain", id: "guide-materials" }, required.length ? required.map(material) : el("li", {}, t("no_materials"))),
       optional.length ? [el("h2", {}, t("materials_optional")), el("ul", { class: "plain" }, optional.map(material))] : null,
@@ -176,26 +204,27 @@ const screens = {
       el("p", {}, t("fee_line", { fee: g.fee }) + " · " + t("delivery_line", { delivery: g.delivery.map(d => t("delivery_" + d)).join("、") })),
       el("p", {}, t("ask_line", { phone: g.consultation_phone, complaint: g.complaint_phone })),
       g.legal_basis.length ? el("p", { class: "small" }, t("legal_basis", { basis: g.legal_basis.join("；") })) : null,
-      button(t("next"), { type: "next" }, "primary"), button(t("print_guide"), { type: "print_guide" }), back(), end(),
+      button(t("print_guide"), { type: "print_guide" }, "", "printer"),
+      actions(back(), end(), next()),
     ];
   },
   conditions: m => [
     el("h1", {}, t("conditions_title")),
-    ...m.service.conditions.map((c, index) => el("div", { class: "condition" },
+    ...m.service.conditions.map((c, index) => el("div", { class: "condition", "data-condition": String(index) },
       el("p", {}, c.text),
       c.standing === "checked" ? el("p", { class: "checked" }, t("checked_by_card"))
         : el("div", { class: "row", role: "radiogroup" },
-          option(t("condition_yes"), { type: "confirm_condition", index, met: true }, c.standing === "confirmed"),
-          option(t("condition_no"), { type: "confirm_condition", index, met: false }, c.standing === "denied")))),
-    button(t("next"), { type: "next" }, "primary"), back(), end(),
+          option(t("condition_yes"), { type: "confirm_condition", index, met: true }, c.standing === "confirmed", "radio", "yes"),
+          option(t("condition_no"), { type: "confirm_condition", index, met: false }, c.standing === "denied", "radio", "no")))),
+    actions(back(), end(), next()),
   ],
   ineligible: m => [
     el("h1", {}, t("ineligible_title")),
     el("p", { class: "message", role: "alert", id: "ineligible-reason" }, m.ineligible.reason),
-    m.ineligible.instead ? button(t("apply_instead", { name: m.ineligible.instead.name }), { type: "choose", code: m.ineligible.instead.code }, "primary") : null,
-    button(t("print_guide"), { type: "print_guide" }),
-    button(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }),
-    back(), end(),
+    m.ineligible.instead ? button(t("apply_instead", { name: m.ineligible.instead.name }), { type: "choose", code: m.ineligible.instead.code }, "primary", m.ineligible.instead.pictogram) : null,
+    button(t("print_guide"), { type: "print_guide" }, "", "printer"),
+    button(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }, "", "hotline"),
+    actions(back(), end()),
   ],
   form: m => [
     el("h1", {}, t("form_title")),
@@ -218,49 +247,50 @@ const screens = {
       input.addEventListener("change", () => send(input.value));
       return [label, ...typed(input, f.kind in DIGIT_KINDS ? "digits" : "pinyin", send, DIGIT_KINDS[f.kind]), problem];
     }),
-    button(t("next"), { type: "next" }, "primary"), back(), end(),
+    actions(back(), end(), next()),
   ],
   materials: m => [
     el("h1", {}, t("materials_title")),
-    m.online ? button(t("ecert_consent"), { type: "consent_ecertificates" }) : null,
-    ...m.materials.map(x => el("div", {},
+    m.online ? button(t("ecert_consent"), { type: "consent_ecertificates" }, "", "e_certificate") : null,
+    ...m.materials.map(x => el("div", { class: "material", "data-material": x.id },
       el("p", { class: x.status === "needed" ? "status-needed" : "status-done" }, x.name + (x.pages ? t("scanned_pages", { pages: x.pages }) : "")),
       // Each page as a thumbnail; a tap shows it large, to keep, delete or scan again.
       x.thumbnails ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("button", { class: "thumbnail-button", touch: { type: "view_page", material: x.id, index: i },
         "aria-label": t("view_page", { name: x.name, page: i + 1 }) }, el("img", { src, alt: t("page_alt", { name: x.name, page: i + 1 }), class: "thumbnail" })))) : null,
-      x.status === "needed" ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }),
-        x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }) : null)
-        : x.status === "scanned" ? el("div", { class: "row" }, button(t("scan_more"), { type: "scan", material: x.id }), button(t("rescan"), { type: "rescan", material: x.id })) : null)),
-    button(t("check_complete"), { type: "next" }, "primary"), back(), end(),
+      x.status === "needed" ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }, "", "scan"),
+        x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }, "", "cloud") : null)
+        : x.status === "scanned" ? el("div", { class: "row" }, button(t("scan_more"), { type: "scan", material: x.id }, "", "add_page"),
+          button(t("rescan"), { type: "rescan", material: x.id }, "", "rescan")) : null)),
+    actions(back(), end(), next(t("check_complete"))),
   ],
   page: m => [
-    el("h1", {}, t("page_title", { name: m.page.name, page: m.page.index + 1, pages: m.page.pages })),
+    el("h1", { "data-subject": "" }, t("page_title", { name: m.page.name, page: m.page.index + 1, pages: m.page.pages })),
     el("img", { src: m.page.image, alt: t("page_alt", { name: m.page.name, page: m.page.index + 1 }), class: "page-large", id: "page-large" }),
-    el("div", { class: "row" }, button(t("discard_page"), { type: "discard_page", material: m.page.material, index: m.page.index }),
-      button(t("rescan"), { type: "rescan", material: m.page.material })),
-    button(t("keep_page"), { type: "back" }, "primary"),
+    el("div", { class: "row" }, button(t("discard_page"), { type: "discard_page", material: m.page.material, index: m.page.index }, "", "delete"),
+      button(t("rescan"), { type: "rescan", material: m.page.material }, "", "rescan")),
+    button(t("keep_page"), { type: "back" }, "primary", "yes"),
   ],
   scanning: m => [el("h1", {}, t("scanning_title")),
     m.scan_progress ? el("p", { id: "scan-progress" }, t(m.scan_progress.percent >= 0 ? "scan_progress" : "scan_page", m.scan_progress)) : null,
-    el("p", {}, t("scanning_hint")), back()],
+    el("p", {}, t("scanning_hint")), actions(back())],
   incomplete: m => [
     el("h1", {}, t("incomplete_title")), el("ul", { class: "plain" }, m.missing.map(x => el("li", {}, x))),
     el("p", {}, t("incomplete_hint")),
-    button(t("print_notice"), { type: "print_notice" }, "primary"),
-    ...(m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d })), back(), end(),
+    button(t("print_notice"), { type: "print_notice" }, "primary", "printer"),
+    ...(m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d }, "", "calendar")), actions(back(), end()),
   ],
   review: m => {
     const delivery = m.delivery || { options: [] };
     const parts = [el("h1", {}, t("review_title")), el("p", {}, m.service.name),
       el("ul", { class: "plain" }, m.materials.map(x => el("li", {}, t("material_line", { name: x.name, status: t(x.status === "needed" ? "not_provided" : "provided") })))),
       el("h2", {}, t("delivery_question")),
-      el("div", { class: "options", role: "radiogroup", id: "delivery" }, delivery.options.map(d => option(t("delivery_" + d), { type: "delivery", value: d }, d === delivery.chosen)))];
+      el("div", { class: "options", role: "radiogroup", id: "delivery" }, delivery.options.map(d => option(t("delivery_" + d), { type: "delivery", value: d }, d === delivery.chosen, "radio", DELIVERY_PICTURES[d])))];
     if (delivery.chosen === "post") {
       // Prefilled from the card's address; the resident corrects it on the keyboard.
       const address = el("input", { id: "postal-address", value: delivery.postal_address || "" });
       parts.push(el("label", { for: "postal-address" }, t("postal_address")), ...typed(address, "pinyin", value => touch({ type: "postal_address", value })));
     }
-    return [...parts, button(t("submit"), { type: "submit" }, "primary"), back(), end()];
+    return [...parts, actions(back(), end(), button(t("submit"), { type: "submit" }, "primary", "submit"))];
   },
   submitting: () => [el("h1", {}, t("submitting_title"))],
   receipt: m => [
@@ -268,29 +298,31 @@ const screens = {
     el("p", {}, t("promise_date", { promise: m.receipt.promise })), el("p", {}, t("delivery", { delivery: m.receipt.delivery })),
     m.receipt.postal_address ? el("p", { id: "receipt-address" }, t("postal_address_line", { address: m.receipt.postal_address })) : null,
     el("img", { id: "receipt-qr", src: "/api/receipt-qr.png?at=" + Date.now(), alt: t("qr_alt"), width: "264", height: "264" }),
-    button(t("print_again"), { type: "print_again" }),
-    m.receipt.form_for_signature ? button(t("print_form"), { type: "print_form" }) : null,
-    button(t("to_rating"), { type: "next" }, "primary"),
+    button(t("print_again"), { type: "print_again" }, "", "printer"),
+    m.receipt.form_for_signature ? button(t("print_form"), { type: "print_form" }, "", "sign_form") : null,
+    actions(next(t("to_rating"))),
   ],
   rating: m => {
     const r = m.rating || { reasons: [], chosen: [] };
-    const levels = LEVELS.map(([level, key]) => r.level === level ? option(t(key), { type: "rate", level }, true)
-      : button(t(key), { type: "rate", level }));
-    if (!r.level) return [el("h1", {}, t("rating_title")), ...levels, button(t("skip"), { type: "skip_rating" }, "quiet")];
+    const levels = LEVELS.map(([level, key]) => r.level === level ? option(t(key), { type: "rate", level }, true, "radio", RATING_FACES[level])
+      : button(t(key), { type: "rate", level }, "", RATING_FACES[level]));
+    const skip = button(t("skip"), { type: "skip_rating" }, "quiet", "skip");
+    if (!r.level) return [el("h1", {}, t("rating_title")), el("div", { class: "faces" }, levels), actions(skip)];
     const comment = el("textarea", { id: "rating-comment", rows: "3", maxlength: String(r.comment_limit) });
-    const send = el("button", { class: "primary" }, t("submit_rating"));
+    // The comment is read from its box when sent, so this one is not a plain touch.
+    const send = button(t("submit_rating"), null, "primary", "submit");
     send.addEventListener("click", () => touch({ type: "rate", level: r.level, reasons: r.chosen, comment: comment.value || undefined }));
     const close = () => document.querySelectorAll(".keyboard-holder").forEach(h => h.replaceChildren());
-    return [el("h1", {}, t("rating_title")), ...levels,
+    return [el("h1", {}, t("rating_title")), el("div", { class: "faces" }, levels),
       el("h2", {}, t("rating_reasons")),
       el("div", { class: "options", id: "rating-reasons" }, r.reasons.map(reason => option(reason, { type: "rating_reason", reason }, r.chosen.includes(reason), "checkbox"))),
       el("label", { for: "rating-comment" }, t("rating_comment")), ...typed(comment, "pinyin", close),
-      send, button(t("skip"), { type: "skip_rating" }, "quiet")];
+      actions(skip, send)];
   },
-  done: () => [el("h1", {}, t("thanks")), button(t("another_matter"), { type: "next" }), end()],
-  my_cases: m => [el("h1", {}, t("my_cases")), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), back(), end()],
-  paused: () => [el("h1", {}, t("paused_title")), end()],
-  reserved: () => [el("h1", {}, t("reserved_title")), el("p", {}, t("reserved_hint")), button(t("print_notice"), { type: "print_notice" }, "primary"), back(), end()],
+  done: () => [el("h1", {}, t("thanks")), actions(end(), button(t("another_matter"), { type: "next" }, "primary", "again"))],
+  my_cases: m => [el("h1", {}, t("my_cases")), ...(m.cases || []).map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), actions(back(), end())],
+  paused: () => [el("h1", {}, t("paused_title")), actions(end())],
+  reserved: () => [el("h1", {}, t("reserved_title")), el("p", {}, t("reserved_hint")), button(t("print_notice"), { type: "print_notice" }, "primary", "printer"), actions(back(), end())],
   consultation: m => {
     const text = el("textarea", { id: "consultation-text", rows: "4", maxlength: "500" });
     const phone = el("input", { id: "consultation-phone" });
@@ -356,9 +388,40 @@ function say(model) {
 // 呼叫工作人员 on every screen; an agent at the kiosk answers with the same button.
 document.getElementById("call-staff").addEventListener("click", event =>
   touch({ type: event.currentTarget.dataset.staff === "answer" ? "staff_answered" : "call_staff" }));
-document.getElementById("repeat").addEventListener("click", () => { voice.currentTime = 0; voice.play().catch(() => {}); touch({ type: "still_here" }); });
+function replay() { voice.currentTime = 0; voice.play().catch(() => {}); touch({ type: "still_here" }); }
+document.getElementById("repeat").addEventListener("click", replay);
 document.getElementById("stop").addEventListener("click", () => { voice.pause(); touch({ type: "still_here" }); });
 volume.addEventListener("input", () => { voice.volume = volume.value / 100; });
+
+// The sentence kioskd said is shown once, as the screen's heading (tap it to hear it
+// again). Where the speech reads the screen out (a guide, a receipt) the screen's
+// own title stays; where the heading names a subject (a life event, a page) the
+// sentence goes under it. A refusal is already on screen as the message.
+const READ_OUT = new Set(["attract", "guide", "receipt"]);
+function spokenOnce(model, parts) {
+  const heading = parts.find(part => part.tagName === "H1");
+  const said = model.prompt;
+  if (!said || READ_OUT.has(model.screen) || [model.message, model.notice, model.ineligible && model.ineligible.reason].includes(said)) return parts;
+  const sentence = el("button", { class: "spoken", id: "prompt", "aria-label": t("repeat") + "：" + said }, picture("speaker"), el("span", {}, said));
+  sentence.addEventListener("click", replay);
+  if (!heading) return [el("h1", {}, sentence), ...parts];
+  const at = parts.indexOf(heading);
+  if (heading.hasAttribute("data-subject")) return [...parts.slice(0, at + 1), el("p", { class: "prompt" }, sentence), ...parts.slice(at + 1)];
+  heading.replaceChildren(sentence);
+  return parts;
+}
+
+// Where the resident is in a visit: 第2步，共5步 on every screen from choosing a matter to the receipt.
+const STEPS = [["home", "browse", "search"], ["guide", "conditions", "ineligible"], ["form"],
+  ["materials", "scanning", "page", "incomplete", "reserved"], ["review", "submitting", "receipt"]];
+const STEP_NAMES = ["step_choose", "step_read", "step_fill", "step_provide", "step_submit"];
+function stepIndicator(screen) {
+  const index = STEPS.findIndex(screens => screens.includes(screen));
+  if (index < 0) return null;
+  return el("div", { class: "steps", id: "step", "data-step": String(index + 1) },
+    el("ol", { "aria-hidden": "true" }, STEP_NAMES.map((name, i) => el("li", { class: i < index ? "done" : i === index ? "current" : "" }, t(name)))),
+    el("p", {}, t("step_of", { n: index + 1, count: STEPS.length, name: t(STEP_NAMES[index]) })));
+}
 
 function render(model) {
   if (model.error) return;
@@ -366,12 +429,12 @@ function render(model) {
   document.documentElement.lang = language === "en" ? "en" : "zh-CN";
   document.getElementById("station").textContent = t("station");
   document.getElementById("idle-text").textContent = t("idle_question");
-  document.querySelector("#idle button").textContent = t("still_here");
-  document.getElementById("repeat").textContent = t("repeat");
+  document.querySelector("#idle button span").textContent = t("still_here");
+  document.querySelector("#repeat span").textContent = t("repeat");
   const call = document.getElementById("call-staff");
   call.dataset.staff = model.staff_called ? (model.agent ? "answer" : "called") : "idle";
-  call.textContent = t({ idle: "call_staff", called: "staff_called", answer: "staff_answer" }[call.dataset.staff]);
-  document.getElementById("stop").textContent = t("stop");
+  call.querySelector("span").textContent = t({ idle: "call_staff", called: "staff_called", answer: "staff_answer" }[call.dataset.staff]);
+  document.querySelector("#stop span").textContent = t("stop");
   document.querySelector("label[for=volume]").textContent = t("volume");
   if (model.screen === "attract" && !model.elderly_mode) {
     // A new resident starts at the usual volume, whatever the last one chose.
@@ -388,13 +451,12 @@ function render(model) {
   // What is being typed survives a redraw of the same screen (PINs excepted).
   const typing = main.dataset.screen === model.screen
     ? [...main.querySelectorAll("input, textarea")].filter(e => e.id && e.type !== "password" && e.type !== "range").map(e => [e.id, e.value]) : [];
+  const parts = draw(model).flat().filter(Boolean);
   main.replaceChildren(...[
-    // A refusal is spoken and shown as the message: not twice.
-    model.prompt && model.screen !== "attract" && ![model.message, model.notice, model.ineligible && model.ineligible.reason].includes(model.prompt)
-      ? el("p", { class: "prompt" }, model.prompt) : null,
+    stepIndicator(model.screen),
     model.message ? el("p", { class: "message", role: "alert" }, model.message) : null,
     model.notice ? el("p", { class: "message", role: "alert" }, model.notice) : null,
-    ...draw(model).flat(),
+    ...spokenOnce(model, parts),
   ].filter(Boolean));
   for (const [id, value] of typing) {
     const box = document.getElementById(id);
@@ -415,6 +477,7 @@ function connect() {
 document.getElementById("idle").querySelector("button").addEventListener("click", () => touch({ type: "still_here" }));
 document.addEventListener("contextmenu", event => event.preventDefault());
 Promise.all([...["zh", "en"].map(code => fetch(`/strings/${code}.json`).then(r => r.json()).then(strings => { catalogues[code] = strings; })),
-  fetch("/pinyin.json").then(r => r.json()).then(table => { pinyinTable = table; })])
+  fetch("/pinyin.json").then(r => r.json()).then(table => { pinyinTable = table; }),
+  fetch("/pictograms.svg").then(r => r.text()).then(sprite => { document.getElementById("pictograms").innerHTML = sprite; })])
   .catch(() => {})
   .finally(connect);

@@ -48,6 +48,35 @@ struct CatalogueTests {
         #expect(catalogue.entries(lifeEvent: "birth").first?.name == "出生一件事")
     }
 
+    @Test("Every pictogram a catalogue may name is drawn in ui/pictograms.svg with a text alternative, and each menu's pictures differ")
+    func pictograms() throws {
+        let sprite = String(decoding: Shipped.bytes("ui/pictograms.svg"), as: UTF8.self)
+        let symbols = sprite.split(separator: "<symbol ").dropFirst()
+        var drawn: [String: String] = [:]
+        for symbol in symbols {
+            // Prefixed, so no element of the page shares a pictogram's id (the header's #station, the footer's #stop).
+            let symbolID = symbol.split(separator: "\"")[1]
+            #expect(symbolID.hasPrefix("pictogram-"), "\(symbolID)")
+            let id = symbolID.dropFirst("pictogram-".count)
+            let title = symbol.split(separator: "<title>").dropFirst().first?.split(separator: "</title>").first ?? ""
+            #expect(!title.trimmingCharacters(in: .whitespaces).isEmpty, "\(id) has no <title>")
+            #expect(drawn.updateValue(String(title), forKey: String(id)) == nil, "\(id) is drawn twice")
+        }
+        #expect(Set(drawn.keys) == Pictogram.names, "ui/pictograms.svg and Pictogram.names differ")
+        #expect(Pictogram.catalogue.count + Pictogram.screen.count == Pictogram.names.count)
+
+        // A resident choosing by picture needs a different picture for each tile on a screen.
+        let catalogue = Shipped.catalogue
+        var menus: [(String, [String])] = [("life events", catalogue.lifeEventsInUse.map(\.pictogram)),
+                                           ("departments", catalogue.departmentsInUse.map(\.pictogram)),
+                                           ("常用", catalogue.popular.map(\.pictogram))]
+        menus += catalogue.lifeEvents.map { ($0.name, catalogue.entries(lifeEvent: $0.id).map(\.pictogram)) }
+        menus += catalogue.departments.map { ($0.name, catalogue.entries(department: $0.id).map(\.pictogram)) }
+        for (menu, pictures) in menus {
+            #expect(Set(pictures).count == pictures.count, "\(menu) shows one picture twice: \(pictures)")
+        }
+    }
+
     /// The shipped file with one edit, and the line the edit is on.
     func edited(_ anchor: String, _ find: String, _ replacement: String) -> (bytes: [UInt8], line: Int) {
         let text = String(decoding: Shipped.bytes("data/catalogue.json"), as: UTF8.self)
@@ -74,6 +103,9 @@ struct CatalogueTests {
         ("高龄津贴申领", "\"visits\": 1", "\"visits\": 2", "0500012000 高龄津贴申领", "visits", "from 0 to 1"),
         ("高龄津贴申领", "\"station_pickup\"\n", "\"electronic\"\n", "0500012000 高龄津贴申领", "delivery[1]", "\"station_pickup\", \"post\" or \"electronic\", each once"),
         ("高龄津贴申领", "\"applicants\": [\n        \"person\"", "\"applicants\": [\n        \"people\"", "0500012000 高龄津贴申领", "applicants[0]", "\"people\" is not"),
+        ("最低生活保障申请", "\"pictogram\": \"rice_bowl\"", "\"pictogram\": \"rice-bowl\"", "0500007000 最低生活保障申请", "pictogram", "near it: rice_bowl"),
+        ("\"life_events\"", "\"pictogram\": \"baby\"", "\"pictogram\": \"infant\"", nil, "life_events[0].pictogram", "not one of kioskd's pictograms"),
+        ("\"departments\"", "\"pictogram\": \"briefcase\",\n", "", nil, "departments[0].pictogram", "missing"),
     ] as [(String, String, String, String?, String, String)])
     func badFile(_ anchor: String, _ find: String, _ replacement: String, _ item: String?, _ field: String, _ words: String) throws {
         let (bytes, line) = edited(anchor, find, replacement)

@@ -87,7 +87,7 @@ struct SessionJourneyTests {
         driver.tap(zhang)
         driver.touch(.menu(.lifeEvent("birth")))
         guard case .browse(_, let entries) = driver.state.screen else { Issue.record("no menu"); return }
-        #expect(entries.first == MenuEntry(code: "YJS-BIRTH-01", name: "出生一件事", isBundle: true))
+        #expect(entries.first == MenuEntry(code: "YJS-BIRTH-01", name: "出生一件事", isBundle: true, pictogram: "bundle_birth"))
         driver.touch(.choose(code: "YJS-BIRTH-01"))
         driver.touch(.next)
         driver.confirmConditions()
@@ -295,7 +295,7 @@ struct SessionJourneyTests {
     @Test("By life event and by department: the lists offer only those with services; back from one's services returns to its list")
     func categoryMenus() {
         var catalogue = Shipped.catalogue
-        catalogue.lifeEvents.append(Category(id: "marriage", name: "婚姻"))  // nothing in the catalogue under it
+        catalogue.lifeEvents.append(Category(id: "marriage", name: "婚姻", pictogram: "family"))  // nothing in the catalogue under it
         #expect(catalogue.lifeEventsInUse.map(\.id) == Shipped.catalogue.lifeEvents.map(\.id))
         #expect(catalogue.departmentsInUse.count == Shipped.catalogue.departments.count && !catalogue.departmentsInUse.isEmpty)
         var driver = Driver(online: false)

@@ -180,8 +180,9 @@ class Kiosk:
     def tap(self, text, exact=False):
         def press():
             # Found and pressed in one go: a push may redraw the screen between the two.
+            # Not the spoken heading (a tap on it says it again), which may quote a button's words.
             self.press(next(b for b in self.driver.find_elements(By.TAG_NAME, "button")
-                            if (b.text == text if exact else text in b.text) and b.is_displayed()))
+                            if (b.text == text if exact else text in b.text) and b.is_displayed() and b.get_attribute("id") != "prompt"))
             return True
         wait("a button '%s' on %s" % (text, self.screen()), press)
 
@@ -359,6 +360,97 @@ class Kiosk:
             if pages != [replaced]:
                 fail("the platform holds %d 户口簿 page(s), not the one scanned again" % len(pages))
         return shown, printed
+
+
+def by_pictures(kiosk):
+    """A resident who reads little: a whole visit chosen by pictures alone (data-pictogram, never a button's words),
+    the speech of every screen fetched, and the step of the visit shown on each of its screens."""
+    steps = {"home": 1, "browse": 1, "guide": 2, "conditions": 2, "form": 3, "materials": 4, "review": 5, "receipt": 5}
+
+    def arrive(name):
+        kiosk.reach(name)
+        kiosk.hear(name)
+        step = kiosk.driver.find_elements(By.ID, "step")
+        shown = int(step[0].get_attribute("data-step")) if step else None
+        if shown != steps.get(name):
+            fail("the %s screen shows step %r of the visit, not %r" % (name, shown, steps.get(name)))
+
+    def pick(selector):
+        """The one visible button with this picture (scoped by a container where a screen repeats one), drawn, then pressed."""
+        seen = []
+
+        def press():
+            shown = [b for b in kiosk.driver.find_elements(By.CSS_SELECTOR, "#screen " + selector) if b.is_displayed()]
+            seen[:] = [len(shown)]
+            if len(shown) != 1:
+                return False
+            name = shown[0].get_attribute("data-pictogram")
+            drawn = kiosk.driver.execute_script(
+                "const s = arguments[0].querySelector('svg.pictogram'), u = s && s.querySelector('use');"
+                "const box = s && s.getBoundingClientRect(), ink = u && u.getBoundingClientRect();"
+                "return !!(u && u.getAttribute('href') === '#pictogram-' + arguments[1] && document.querySelector('symbol#pictogram-' + arguments[1] + ' title')"
+                "  && box.width >= 32 && box.height >= 32 && ink.width * ink.height > 0)",
+                shown[0], name)
+            seen.append(drawn)
+            if not drawn:
+                return False
+            kiosk.press(shown[0])
+            return True
+        try:
+            wait("the picture %s on %s" % (selector, kiosk.screen()), press)
+        except AssertionError:
+            fail("no single button with the picture %s drawn on %s (buttons matching, drawn: %r)" % (selector, kiosk.screen(), seen))
+
+    def digits(field, number):
+        for digit in list(number) + ["enter"]:
+            wait("the key %s of %s" % (digit, field), lambda: kiosk.press(kiosk.driver.find_element(By.CSS_SELECTOR, '[data-field="%s"][data-key="%s"]' % (field, digit))) or True)
+        wait("%s kept by kioskd" % field, lambda: next(f for f in kiosk.screen_json()["form"] if f["id"] == field)["value"] == number)
+
+    arrive("attract")
+    kiosk.card("put", ZHAO["card"])
+    arrive("home")
+    pick('[data-pictogram="life_events"]')
+    wait("the life events", lambda: kiosk.screen_json().get("categories"))
+    arrive("browse")
+    pick('[data-pictogram="elderly"]')
+    wait("the services of 养老", lambda: kiosk.screen_json().get("menu"))
+    kiosk.hear("browse")
+    pick('[data-pictogram="longevity_peach"]')
+    arrive("guide")
+    pick('[data-pictogram="next"]')
+    if wait("the next screen", lambda: kiosk.screen() in ("conditions", "form") and kiosk.screen()) == "conditions":
+        arrive("conditions")
+        for index, condition in enumerate(kiosk.screen_json()["service"]["conditions"]):
+            if condition["standing"] == "ask":
+                pick('[data-condition="%d"] [data-pictogram="yes"]' % index)
+        pick('[data-pictogram="next"]')
+    arrive("form")
+    digits("phone", "13912345678")
+    digits("bank_account", "6222020200112233446")
+    pick('[data-pictogram="next"]')
+    arrive("materials")
+    for material in kiosk.screen_json()["materials"]:
+        pick('[data-material="%s"] [data-pictogram="scan"]' % material["id"])
+        wait("%s scanned" % material["name"], lambda: next(m for m in kiosk.screen_json()["materials"] if m["id"] == material["id"])["status"] == "scanned", 30)
+    pick('[data-pictogram="next"]')
+    arrive("review")
+    pick('[data-pictogram="station"]')
+    wait("到本站领取 chosen", lambda: kiosk.screen_json()["delivery"]["chosen"] == "station_pickup")
+    pick('[data-pictogram="submit"]')
+    arrive("receipt")
+    tracking = kiosk.screen_json()["receipt"]["tracking_number"]
+    pick('[data-pictogram="next"]')
+    arrive("rating")
+    pick('[data-pictogram="face_satisfied"]')
+    wait("满意 chosen", lambda: kiosk.screen_json()["rating"]["level"] == 2)
+    pick('[data-pictogram="submit"]')
+    arrive("done")
+    pick('[data-pictogram="exit"]')
+    kiosk.take_card()
+    if kiosk.payload(tracking)["form"].get("delivery") != "station_pickup":
+        fail("the platform holds %s with delivery %r, not the 到本站领取 chosen by its picture" % (tracking, kiosk.payload(tracking)["form"].get("delivery")))
+    kiosk.nothing_left_of(ZHAO, also=[tracking])
+    return tracking
 
 
 def visit(kiosk, elderly, first=False):
@@ -676,10 +768,13 @@ def form_typing(kiosk):
     kiosk.nothing_left_of(WANG, also=["李梅"])
 
 
-def english_prompt(kiosk, words):
-    """On an English screen the session's own sentence is English: only the catalogue's names and the resident's may be Chinese."""
+def english_prompt(kiosk, words, read_out=False):
+    """On an English screen the session's own sentence is English: only the catalogue's names and the resident's may be Chinese.
+    It is the screen's heading, except where it reads the screen out (read_out: a guide)."""
     def shown():
-        prompts = kiosk.driver.find_elements(By.CSS_SELECTOR, "#screen .prompt")
+        if read_out:
+            return kiosk.screen_json().get("prompt") or ""
+        prompts = kiosk.driver.find_elements(By.ID, "prompt")
         return prompts[0].text if prompts else ""
     wait("the English prompt %r (on screen: %r)" % (words, shown()), lambda: words in shown())
     said = json.load(urllib.request.urlopen(BASE + "/api/screen"))["prompt"]
@@ -707,7 +802,7 @@ def english(kiosk):
     kiosk.tap("养老", exact=True)  # the catalogue's own name
     kiosk.tap("高龄津贴申领")  # the catalogue's own name: the catalogue is Chinese
     kiosk.reach("guide")
-    english_prompt(kiosk, "Conditions: ")
+    english_prompt(kiosk, "Conditions: ", read_out=True)
     kiosk.tap("Next")
     kiosk.reach("form")
     english_prompt(kiosk, "Fields with a lock come from your ID card")
@@ -786,6 +881,7 @@ def main():
         if after[("kioskd_queue_applications", (("state", "acknowledged"),))] != 1 or after[("kioskd_device_state", (("device", "receipt_printer"), ("state", "online")))] != 1:
             fail("/metrics does not show one acknowledged application and the receipt printer online")
         second = visit(kiosk, elderly=True)
+        pictured = by_pictures(kiosk)
         age_rule(kiosk)
         incomplete_notice(kiosk)
         every_card(kiosk)
@@ -803,10 +899,11 @@ def main():
             visit(kiosk, elderly=False)
             visit(kiosk, elderly=True)
         kiosk.resize(1080, 1920)
-        print("ui: visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, the age rule, a 一次性告知单, "
+        print("ui: visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, a visit chosen by pictures alone %s, "
+              "the age rule, a 一次性告知单, "
               "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, pinyin typing and a choice, English, idle wipe, "
               "the card reminder after each visit, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
-              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
+              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, pictured, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
             # What the screen showed, for whoever reads the failure.

@@ -43,9 +43,12 @@ public struct Catalogue: Sendable, Equatable {
 public struct Category: Sendable, Equatable, Hashable {
     public var id: String
     public var name: String
-    public init(id: String, name: String) {
+    /// The picture its menu entry shows (a ``Pictogram`` name).
+    public var pictogram: String
+    public init(id: String, name: String, pictogram: String) {
         self.id = id
         self.name = name
+        self.pictogram = pictogram
     }
 }
 
@@ -56,10 +59,13 @@ public struct Department: Sendable, Equatable, Hashable {
     public var name: String
     /// 实施主体编码 (统一社会信用代码).
     public var creditCode: String
-    public init(id: String, name: String, creditCode: String) {
+    /// The picture its menu entry shows (a ``Pictogram`` name).
+    public var pictogram: String
+    public init(id: String, name: String, creditCode: String, pictogram: String) {
         self.id = id
         self.name = name
         self.creditCode = creditCode
+        self.pictogram = pictogram
     }
 }
 

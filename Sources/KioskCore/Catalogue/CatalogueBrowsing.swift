@@ -3,25 +3,38 @@ public struct MenuEntry: Sendable, Equatable, Hashable {
     public var code: String
     public var name: String
     public var isBundle: Bool
-    public init(code: String, name: String, isBundle: Bool) {
+    /// The picture shown beside the name (a ``Pictogram`` name).
+    public var pictogram: String
+    public init(code: String, name: String, isBundle: Bool, pictogram: String) {
         self.code = code
         self.name = name
         self.isBundle = isBundle
+        self.pictogram = pictogram
     }
+}
+
+extension ServiceItem {
+    /// This item as a menu shows it.
+    public var menuEntry: MenuEntry { MenuEntry(code: code, name: name, isBundle: false, pictogram: pictogram) }
+}
+
+extension ServiceBundle {
+    /// This bundle as a menu shows it.
+    public var menuEntry: MenuEntry { MenuEntry(code: code, name: name, isBundle: true, pictogram: pictogram) }
 }
 
 extension Catalogue {
     /// 常用: the high-frequency items and bundles, bundles first, then by rank.
     public var popular: [MenuEntry] {
-        let ranked = bundles.compactMap { bundle in bundle.popularity.map { (0, $0, MenuEntry(code: bundle.code, name: bundle.name, isBundle: true)) } }
-            + items.compactMap { item in item.popularity.map { (1, $0, MenuEntry(code: item.code, name: item.name, isBundle: false)) } }
+        let ranked = bundles.compactMap { bundle in bundle.popularity.map { (0, $0, bundle.menuEntry) } }
+            + items.compactMap { item in item.popularity.map { (1, $0, item.menuEntry) } }
         return ranked.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
     }
 
     /// What is listed under a life event: its bundles, then its items.
     public func entries(lifeEvent: String) -> [MenuEntry] {
-        bundles.filter { $0.lifeEvents.contains(lifeEvent) }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: true) }
-            + items.filter { $0.lifeEvents.contains(lifeEvent) }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) }
+        bundles.filter { $0.lifeEvents.contains(lifeEvent) }.map(\.menuEntry)
+            + items.filter { $0.lifeEvents.contains(lifeEvent) }.map(\.menuEntry)
     }
 
     /// The life events with at least one service, in the catalogue's order.
@@ -29,12 +42,12 @@ extension Catalogue {
 
     /// The departments with at least one service, in the catalogue's order.
     public var departmentsInUse: [Category] {
-        departments.filter { department in items.contains { $0.department == department.id } }.map { Category(id: $0.id, name: $0.name) }
+        departments.filter { department in items.contains { $0.department == department.id } }.map { Category(id: $0.id, name: $0.name, pictogram: $0.pictogram) }
     }
 
     /// A department's items.
     public func entries(department: String) -> [MenuEntry] {
-        items.filter { $0.department == department }.map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) }
+        items.filter { $0.department == department }.map(\.menuEntry)
     }
 
     /// Searches by keyword (养老, 低保) or by pinyin initials typed on the
@@ -51,9 +64,9 @@ extension Catalogue {
             return name.contains(text) || keywords.contains { $0.contains(text) || text.contains($0) }
         }
         let found = bundles.filter { matches(name: $0.name, keywords: $0.keywords, initials: $0.pinyinInitials) }
-            .map { (0, $0.popularity ?? 1000, MenuEntry(code: $0.code, name: $0.name, isBundle: true)) }
+            .map { (0, $0.popularity ?? 1000, $0.menuEntry) }
             + items.enumerated().filter { matches(name: $0.element.name, keywords: $0.element.keywords, initials: $0.element.pinyinInitials) }
-            .map { (1, $0.element.popularity ?? 1000 + $0.offset, MenuEntry(code: $0.element.code, name: $0.element.name, isBundle: false)) }
+            .map { (1, $0.element.popularity ?? 1000 + $0.offset, $0.element.menuEntry) }
         return found.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
     }
 

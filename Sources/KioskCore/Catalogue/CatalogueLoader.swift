@@ -16,16 +16,16 @@ extension Catalogue {
             throw top.fail("must be up to 32 letters, digits, dots and hyphens, like 2026.11.3", key: "version", at: top.node["version"])
         }
         let lifeEvents = try top.objects("life_events", allowEmpty: false).map { (reader) throws(DataFileError) -> Category in
-            try reader.onlyKeys(["id", "name"])
-            return Category(id: try reader.identifier("id"), name: try reader.string("name"))
+            try reader.onlyKeys(["id", "name", "pictogram"])
+            return Category(id: try reader.identifier("id"), name: try reader.string("name"), pictogram: try reader.pictogram("pictogram"))
         }
         let departments = try top.objects("departments", allowEmpty: false).map { (reader) throws(DataFileError) -> Department in
-            try reader.onlyKeys(["id", "name", "credit_code"])
+            try reader.onlyKeys(["id", "name", "credit_code", "pictogram"])
             let code = try reader.string("credit_code")
             guard (try? UnifiedSocialCreditCode(code)) != nil else {
                 throw reader.fail("must be a valid 18-character 统一社会信用代码 (its check character included), not \"\(code)\"", key: "credit_code", at: reader.node["credit_code"])
             }
-            return Department(id: try reader.identifier("id"), name: try reader.string("name"), creditCode: code)
+            return Department(id: try reader.identifier("id"), name: try reader.string("name"), creditCode: code, pictogram: try reader.pictogram("pictogram"))
         }
         try unique(lifeEvents.map(\.id), in: top, list: "life_events")
         try unique(departments.map(\.id), in: top, list: "departments")
@@ -76,7 +76,7 @@ extension Catalogue {
         try reader.onlyKeys([
             "code", "implementation_code", "name", "type", "level", "department", "applicants", "conditions", "materials", "form",
             "statutory_limit", "promised_limit", "fee", "delivery", "proxy_allowed", "visits", "legal_basis", "consultation_phone",
-            "complaint_phone", "life_events", "keywords", "pinyin_initials", "popularity", "result",
+            "complaint_phone", "life_events", "keywords", "pinyin_initials", "popularity", "result", "pictogram",
         ])
         let type: ItemType = try reader.choice("type")
         guard code.count == 10, code.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isUppercase) }) else {
@@ -155,7 +155,7 @@ extension Catalogue {
             legalBasis: try reader.strings("legal_basis", allowEmpty: false), consultationPhone: try reader.phone("consultation_phone"),
             complaintPhone: try reader.phone("complaint_phone"), lifeEvents: itemLifeEvents, keywords: try reader.strings("keywords"),
             pinyinInitials: try reader.initials("pinyin_initials"), popularity: try reader.optionalInt("popularity", in: 1...999),
-            result: try reader.string("result"))
+            result: try reader.string("result"), pictogram: try reader.pictogram("pictogram"))
     }
 
     private static func readBundle(_ base: FieldReader, items: [ServiceItem], lifeEvents: Set<String>) throws(DataFileError) -> ServiceBundle {
@@ -164,7 +164,7 @@ extension Catalogue {
         // From here on errors name the entry, and paths start inside it.
         reader.item = code + ((try? reader.string("name")).map { " \($0)" } ?? "")
         reader.path = ""
-        try reader.onlyKeys(["code", "name", "summary", "items", "life_events", "keywords", "pinyin_initials", "popularity"])
+        try reader.onlyKeys(["code", "name", "summary", "items", "life_events", "keywords", "pinyin_initials", "popularity", "pictogram"])
         guard code.count <= 24, code.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isUppercase || $0 == "-") }) else {
             throw reader.fail("must be up to 24 upper-case letters, digits and hyphens", key: "code", at: reader.node["code"])
         }
@@ -191,7 +191,7 @@ extension Catalogue {
         return ServiceBundle(
             code: code, name: try reader.string("name"), summary: try reader.string("summary"), items: codes, lifeEvents: bundleLifeEvents,
             keywords: try reader.strings("keywords"), pinyinInitials: try reader.initials("pinyin_initials"),
-            popularity: try reader.optionalInt("popularity", in: 1...999))
+            popularity: try reader.optionalInt("popularity", in: 1...999), pictogram: try reader.pictogram("pictogram"))
     }
 }
 
@@ -203,6 +203,17 @@ extension FieldReader {
             throw fail("must be up to 40 lower-case letters, digits and underscores, not \"\(text)\"", key: key, at: node[key])
         }
         return text
+    }
+
+    /// A name from the pictogram set (``Pictogram/names``), so every menu entry has a picture to show.
+    func pictogram(_ key: String) throws(DataFileError) -> String {
+        let name = try string(key)
+        guard Pictogram.names.contains(name) else {
+            let near = Pictogram.names.filter { $0.hasPrefix(String(name.prefix(3))) }.sorted().prefix(5)
+            throw fail("\"\(name)\" is not one of kioskd's pictograms (docs/catalogue.md, \"Pictograms\")" + (near.isEmpty ? "" : "; near it: " + near.joined(separator: ", ")),
+                       key: key, at: node[key])
+        }
+        return name
     }
 
     func phone(_ key: String) throws(DataFileError) -> String {

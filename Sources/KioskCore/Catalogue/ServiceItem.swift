@@ -44,12 +44,14 @@ public struct ServiceItem: Sendable, Equatable, Hashable {
     public var popularity: Int?
     /// The result (结果名称), e.g. 低保证.
     public var result: String
+    /// The picture its menu entry shows (a ``Pictogram`` name), e.g. `rice_bowl` for 低保.
+    public var pictogram: String
 
     public init(code: String, implementationCode: String, name: String, type: ItemType, level: Int, department: String,
                 applicants: [ApplicantKind], conditions: [Condition], materials: [Material], form: [FormField],
                 statutoryLimit: TimeLimit, promisedLimit: TimeLimit, fee: Fee, delivery: [DeliveryMethod], proxyAllowed: Bool,
                 visits: Int, legalBasis: [String], consultationPhone: String, complaintPhone: String, lifeEvents: [String],
-                keywords: [String], pinyinInitials: String, popularity: Int?, result: String) {
+                keywords: [String], pinyinInitials: String, popularity: Int?, result: String, pictogram: String) {
         self.code = code
         self.implementationCode = implementationCode
         self.name = name
@@ -74,6 +76,7 @@ public struct ServiceItem: Sendable, Equatable, Hashable {
         self.pinyinInitials = pinyinInitials
         self.popularity = popularity
         self.result = result
+        self.pictogram = pictogram
     }
 
     /// 即办件 when handled on the spot, else 承诺件.
@@ -94,8 +97,11 @@ public struct ServiceBundle: Sendable, Equatable, Hashable {
     public var keywords: [String]
     public var pinyinInitials: String
     public var popularity: Int?
+    /// The picture its menu entry shows (a ``Pictogram`` name).
+    public var pictogram: String
 
-    public init(code: String, name: String, summary: String, items: [String], lifeEvents: [String], keywords: [String], pinyinInitials: String, popularity: Int?) {
+    public init(code: String, name: String, summary: String, items: [String], lifeEvents: [String], keywords: [String], pinyinInitials: String, popularity: Int?,
+                pictogram: String) {
         self.code = code
         self.name = name
         self.summary = summary
@@ -104,6 +110,7 @@ public struct ServiceBundle: Sendable, Equatable, Hashable {
         self.keywords = keywords
         self.pinyinInitials = pinyinInitials
         self.popularity = popularity
+        self.pictogram = pictogram
     }
 }
 
@@ -123,6 +130,14 @@ public enum ServiceChoice: Sendable, Equatable, Hashable {
         switch self {
         case .item(let item): item.name
         case .bundle(let bundle, _): bundle.name
+        }
+    }
+
+    /// The picture its menu entry shows.
+    public var pictogram: String {
+        switch self {
+        case .item(let item): item.pictogram
+        case .bundle(let bundle, _): bundle.pictogram
         }
     }
 

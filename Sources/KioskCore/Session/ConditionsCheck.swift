@@ -26,7 +26,7 @@ extension SessionReducer {
 
     /// Ends the choice on the ineligible screen: why, and what to do instead (another item, the agent, the phone); said.
     func refuse(_ state: inout SessionState, _ condition: Condition, reason: SessionText) -> [SessionEffect] {
-        let instead = condition.instead.flatMap { code in catalogue.item(code).map { MenuEntry(code: $0.code, name: $0.name, isBundle: false) } }
+        let instead = condition.instead.flatMap { code in catalogue.item(code)?.menuEntry }
         let text = SessionText(.ineligible, [
             "reason": .text(reason), "service": .verbatim(state.visit?.choice?.name ?? ""),
             "instead": instead.map { .text(SessionText(.ineligibleInstead, ["item": .verbatim($0.name)])) } ?? .verbatim(""),

@@ -77,15 +77,15 @@ struct ScreenModel: Encodable, Equatable {
             let catalogue = reducer.catalogue
             switch shown {
             case .search(let words): query = words
-            case .lifeEvents: categories = catalogue.lifeEventsInUse.map { CategoryEntry(kind: "life_event", id: $0.id, name: $0.name) }
-            case .departments: categories = catalogue.departmentsInUse.map { CategoryEntry(kind: "department", id: $0.id, name: $0.name) }
+            case .lifeEvents: categories = catalogue.lifeEventsInUse.map { CategoryEntry(kind: "life_event", id: $0.id, name: $0.name, pictogram: $0.pictogram) }
+            case .departments: categories = catalogue.departmentsInUse.map { CategoryEntry(kind: "department", id: $0.id, name: $0.name, pictogram: $0.pictogram) }
             case .lifeEvent(let id): heading = catalogue.lifeEvents.first { $0.id == id }?.name
             case .department(let id): heading = catalogue.department(id)?.name
             case .popular: break
             }
-            menu = entries.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) }
+            menu = entries.map(Entry.init)
         case .ineligible(let reason, let instead):
-            ineligible = Ineligible(reason: words.render(reason), instead: instead.map { Entry(code: $0.code, name: $0.name, bundle: $0.isBundle) })
+            ineligible = Ineligible(reason: words.render(reason), instead: instead.map(Entry.init))
         case .incomplete(let missing, let dates):
             self.missing = missing.map { words.render($0.text) }
             reservationDates = dates.map(\.description)

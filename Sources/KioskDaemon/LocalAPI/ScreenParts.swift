@@ -6,6 +6,11 @@ extension ScreenModel {
         var code: String
         var name: String
         var bundle: Bool
+        /// The symbol of ui/pictograms.svg shown beside the name.
+        var pictogram: String
+        init(_ entry: MenuEntry) {
+            (code, name, bundle, pictogram) = (entry.code, entry.name, entry.isBundle, entry.pictogram)
+        }
     }
     struct Field: Encodable, Equatable {
         var id: String
@@ -36,6 +41,7 @@ extension ScreenModel {
     struct ServiceGuide: Encodable, Equatable {
         var code: String
         var name: String
+        var pictogram: String
         var conditions: [ConditionLine]
         var materials: [GuideMaterial]
         var promisedWorkingDays: Int
@@ -116,6 +122,7 @@ extension ScreenModel {
         var kind: String
         var id: String
         var name: String
+        var pictogram: String
     }
     /// While scanning: the page being read and how much of it (-1: unknown).
     struct ScanProgress: Encodable, Equatable {
@@ -136,7 +143,7 @@ extension ScreenModel {
         }
         let first = choice.items.first
         return ServiceGuide(
-            code: choice.code, name: choice.name, conditions: conditions,
+            code: choice.code, name: choice.name, pictogram: choice.pictogram, conditions: conditions,
             materials: choice.materials.map { GuideMaterial(name: $0.name, particulars: $0.particulars, required: $0.required) },
             promisedWorkingDays: choice.promisedWorkingDays, statutoryWorkingDays: choice.items.map(\.statutoryLimit.workingDays).max() ?? 0,
             immediate: choice.promisedWorkingDays == 0, fee: first?.fee.text ?? "不收费", delivery: choice.delivery.map(\.rawValue),
