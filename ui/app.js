@@ -69,6 +69,18 @@ const RATING_FACES = { 1: "face_very_satisfied", 2: "face_satisfied", 3: "face_n
 const DELIVERY_PICTURES = { station_pickup: "station", post: "post", electronic: "electronic" };
 const entryTile = e => tile((e.bundle ? t("bundle_mark") : "") + e.name, { type: "choose", code: e.code }, e.pictogram);
 
+// Elderly mode asks one thing at a time: at most four choices on a screen.
+// A longer list shows a few at a time and 更多 for the rest, in turn.
+const ELDERLY_CHOICES = 4;
+let elderly = false, lastModel = null, shownFrom = {};
+function few(group, nodes, room = ELDERLY_CHOICES) {
+  if (!elderly || nodes.length <= room) return nodes;
+  const per = room - 1, from = (shownFrom[group] || 0) % nodes.length;
+  const more = button(t("more"), null, nodes[0].classList.contains("tile") ? "tile" : "", "more");
+  more.addEventListener("click", () => { shownFrom[group] = from + per >= nodes.length ? 0 : from + per; touch({ type: "still_here" }); render(lastModel); });
+  return [...nodes.slice(from, from + per), more];
+}
+
 // On-screen keyboards: a kiosk has no keyboard. Keys edit the field here and
 // keep the visit alive; 确定 hands the value to `done`, which sends it to
 // kioskd. One keyboard shows at a time, under the field last tapped.
@@ -157,7 +169,7 @@ function keypad(m) {
     el("p", { class: "prompt", id: "query" }, query || t("search_hint")),
     el("div", { class: "keypad" }, keys,
       el("button", { touch: { type: "menu", menu: "search", value: query.slice(0, -1) || " " }, class: "key quiet" }, "⌫")),
-    tiles(...(m.menu || []).map(entryTile)),
+    tiles(...few("results", (m.menu || []).map(entryTile))),
     actions(back()),
   ];
 }
@@ -175,21 +187,23 @@ const screens = {
   ],
   home: m => [
     el("h1", {}, t("greeting", { name: m.resident || "" })),
-    tiles(
+    tiles(...few("home", [
       tile(t("popular"), { type: "menu", menu: "popular" }, "star"),
       tile(t("by_life_event"), { type: "menu", menu: "life_events" }, "life_events"),
+      tile(t("my_cases"), { type: "my_cases" }, "folder"),
       tile(t("by_department"), { type: "menu", menu: "departments" }, "government_building"),
       tile(t("search"), { type: "menu", menu: "search", value: " " }, "search"),
-      tile(t("my_cases"), { type: "my_cases" }, "folder"),
-      tile(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }, "hotline")),
+      tile(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }, "hotline")], m.elderly_offered ? 3 : 4)),
+    // Elderly mode came on by itself (the card says 60 or older): one tap turns it off.
+    m.elderly_offered ? button(t("decline_elderly"), { type: "elderly_mode", on: false }, "quiet", "glasses") : null,
     actions(end()),
   ],
   search: m => keypad(m),
   browse: m => m.query !== undefined ? keypad(m)
     // The life events or departments that have services; each opens its list.
     : m.categories ? [el("h1", {}, t(m.categories.some(c => c.kind === "department") ? "choose_department" : "choose_life_event")),
-      tiles(...m.categories.map(c => tile(c.name, { type: "menu", menu: c.kind, value: c.id }, c.pictogram))), actions(back(), end())]
-    : [el("h1", { "data-subject": "" }, m.heading || t("choose_item")), tiles(...(m.menu || []).map(entryTile)), actions(back(), end())],
+      tiles(...few("categories", m.categories.map(c => tile(c.name, { type: "menu", menu: c.kind, value: c.id }, c.pictogram)))), actions(back(), end())]
+    : [el("h1", { "data-subject": "" }, m.heading || t("choose_item")), tiles(...few("menu", (m.menu || []).map(entryTile))), actions(back(), end())],
   guide: m => {
     const g = m.service;
     const required = g.materials.filter(x => x.required), optional = g.materials.filter(x => !x.required);
@@ -208,16 +222,21 @@ const screens = {
       actions(back(), end(), next()),
     ];
   },
-  conditions: m => [
+  conditions: m => {
+    // Elderly mode: one question on the screen, the first still open; the others are only read.
+    const asking = elderly ? m.service.conditions.findIndex(c => c.standing === "ask") : -1;
+    return [
     el("h1", {}, t("conditions_title")),
     ...m.service.conditions.map((c, index) => el("div", { class: "condition", "data-condition": String(index) },
       el("p", {}, c.text),
       c.standing === "checked" ? el("p", { class: "checked" }, t("checked_by_card"))
+        : elderly && index !== asking ? el("p", { class: c.standing === "confirmed" ? "checked" : "" }, c.standing === "confirmed" ? t("condition_yes") : "")
         : el("div", { class: "row", role: "radiogroup" },
           option(t("condition_yes"), { type: "confirm_condition", index, met: true }, c.standing === "confirmed", "radio", "yes"),
           option(t("condition_no"), { type: "confirm_condition", index, met: false }, c.standing === "denied", "radio", "no")))),
     actions(back(), end(), next()),
-  ],
+  ];
+  },
   ineligible: m => [
     el("h1", {}, t("ineligible_title")),
     el("p", { class: "message", role: "alert", id: "ineligible-reason" }, m.ineligible.reason),
@@ -226,20 +245,25 @@ const screens = {
     button(t("hotline_12345"), { type: "start_consultation", kind: "consultation" }, "", "hotline"),
     actions(back(), end()),
   ],
-  form: m => [
+  form: m => {
+    // Elderly mode: one field to fill at a time (the first empty or wrong one); the card's and those filled are only shown.
+    const open = f => !f.locked && (!f.value || f.problem);
+    const current = elderly ? (m.form.find(f => open(f) && f.required) || m.form.find(open) || {}).id : undefined;
+    return [
     el("h1", {}, t("form_title")),
     ...m.form.map(f => {
       const label = el("label", { for: f.id }, f.label + (f.required ? t("required") : ""));
       const problem = f.problem ? el("p", { class: "problem" }, f.problem) : null;
+      if (elderly && !f.locked && f.id !== current) return f.value ? [label, el("p", { id: f.id }, f.value)] : null;
       // A choice is tapped, never typed; the chosen one is ticked, not only coloured.
       if (f.kind === "choice" && !f.locked) {
-        return [label, el("div", { class: "options", role: "radiogroup", id: f.id }, f.options.map(option => {
+        return [label, el("div", { class: "options", role: "radiogroup", id: f.id }, few(f.id, f.options.map(option => {
           const chosen = option === f.value;
           const node = button((chosen ? "✓ " : "") + option, { type: "set_field", id: f.id, value: option }, chosen ? "chosen" : "");
           node.setAttribute("role", "radio");
           node.setAttribute("aria-checked", String(chosen));
           return node;
-        })), problem];
+        }))), problem];
       }
       const input = el("input", { id: f.id, value: f.value });
       if (f.locked) return [label, (input.setAttribute("readonly", ""), input), problem];
@@ -248,21 +272,27 @@ const screens = {
       return [label, ...typed(input, f.kind in DIGIT_KINDS ? "digits" : "pinyin", send, DIGIT_KINDS[f.kind]), problem];
     }),
     actions(back(), end(), next()),
-  ],
-  materials: m => [
+  ];
+  },
+  materials: m => {
+    // Elderly mode: one material at a time, the first still needed; once all are there, only their pages to look at.
+    const current = elderly ? (m.materials.find(x => x.status === "needed") || {}).id : undefined;
+    const acts = x => !elderly || x.id === current;
+    return [
     el("h1", {}, t("materials_title")),
-    m.online ? button(t("ecert_consent"), { type: "consent_ecertificates" }, "", "e_certificate") : null,
+    m.online && (!elderly || current) ? button(t("ecert_consent"), { type: "consent_ecertificates" }, "", "e_certificate") : null,
     ...m.materials.map(x => el("div", { class: "material", "data-material": x.id },
       el("p", { class: x.status === "needed" ? "status-needed" : "status-done" }, x.name + (x.pages ? t("scanned_pages", { pages: x.pages }) : "")),
       // Each page as a thumbnail; a tap shows it large, to keep, delete or scan again.
-      x.thumbnails ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("button", { class: "thumbnail-button", touch: { type: "view_page", material: x.id, index: i },
+      x.thumbnails && (!elderly || !current) ? el("div", { class: "thumbnails" }, x.thumbnails.map((src, i) => el("button", { class: "thumbnail-button", touch: { type: "view_page", material: x.id, index: i },
         "aria-label": t("view_page", { name: x.name, page: i + 1 }) }, el("img", { src, alt: t("page_alt", { name: x.name, page: i + 1 }), class: "thumbnail" })))) : null,
-      x.status === "needed" ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }, "", "scan"),
+      x.status === "needed" && acts(x) ? el("div", { class: "row" }, button(t("scan"), { type: "scan", material: x.id }, "", "scan"),
         x.platform_may_obtain ? button(t("leave_to_platform"), { type: "leave_to_platform", material: x.id }, "", "cloud") : null)
-        : x.status === "scanned" ? el("div", { class: "row" }, button(t("scan_more"), { type: "scan", material: x.id }, "", "add_page"),
+        : x.status === "scanned" && !elderly ? el("div", { class: "row" }, button(t("scan_more"), { type: "scan", material: x.id }, "", "add_page"),
           button(t("rescan"), { type: "rescan", material: x.id }, "", "rescan")) : null)),
     actions(back(), end(), next(t("check_complete"))),
-  ],
+  ];
+  },
   page: m => [
     el("h1", { "data-subject": "" }, t("page_title", { name: m.page.name, page: m.page.index + 1, pages: m.page.pages })),
     el("img", { src: m.page.image, alt: t("page_alt", { name: m.page.name, page: m.page.index + 1 }), class: "page-large", id: "page-large" }),
@@ -277,7 +307,7 @@ const screens = {
     el("h1", {}, t("incomplete_title")), el("ul", { class: "plain" }, m.missing.map(x => el("li", {}, x))),
     el("p", {}, t("incomplete_hint")),
     button(t("print_notice"), { type: "print_notice" }, "primary", "printer"),
-    ...(m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d }, "", "calendar")), actions(back(), end()),
+    ...few("dates", (m.reservation_dates || []).map(d => button(t("reserve", { date: d }), { type: "reserve", date: d }, "", "calendar")), 3), actions(back(), end()),
   ],
   review: m => {
     const delivery = m.delivery || { options: [] };
@@ -307,15 +337,16 @@ const screens = {
     const levels = LEVELS.map(([level, key]) => r.level === level ? option(t(key), { type: "rate", level }, true, "radio", RATING_FACES[level])
       : button(t(key), { type: "rate", level }, "", RATING_FACES[level]));
     const skip = button(t("skip"), { type: "skip_rating" }, "quiet", "skip");
-    if (!r.level) return [el("h1", {}, t("rating_title")), el("div", { class: "faces" }, levels), actions(skip)];
+    if (!r.level) return [el("h1", {}, t("rating_title")), el("div", { class: "faces" }, few("faces", levels)), actions(skip)];
     const comment = el("textarea", { id: "rating-comment", rows: "3", maxlength: String(r.comment_limit) });
     // The comment is read from its box when sent, so this one is not a plain touch.
     const send = button(t("submit_rating"), null, "primary", "submit");
     send.addEventListener("click", () => touch({ type: "rate", level: r.level, reasons: r.chosen, comment: comment.value || undefined }));
     const close = () => document.querySelectorAll(".keyboard-holder").forEach(h => h.replaceChildren());
-    return [el("h1", {}, t("rating_title")), el("div", { class: "faces" }, levels),
+    // Elderly mode: the level chosen stays in view, its reasons a few at a time.
+    return [el("h1", {}, t("rating_title")), el("div", { class: "faces" }, elderly ? levels[r.level - 1] : levels),
       el("h2", {}, t("rating_reasons")),
-      el("div", { class: "options", id: "rating-reasons" }, r.reasons.map(reason => option(reason, { type: "rating_reason", reason }, r.chosen.includes(reason), "checkbox"))),
+      el("div", { class: "options", id: "rating-reasons" }, few("reasons", r.reasons.map(reason => option(reason, { type: "rating_reason", reason }, r.chosen.includes(reason), "checkbox")), 3)),
       el("label", { for: "rating-comment" }, t("rating_comment")), ...typed(comment, "pinyin", close),
       actions(skip, send)];
   },
@@ -425,6 +456,11 @@ function stepIndicator(screen) {
 
 function render(model) {
   if (model.error) return;
+  // A new screen (or another list on the same one) starts its lists at the top.
+  const place = [model.screen, model.heading, !!model.categories, model.query].join("\u0000");
+  if (!lastModel || place !== [lastModel.screen, lastModel.heading, !!lastModel.categories, lastModel.query].join("\u0000")) shownFrom = {};
+  lastModel = model;
+  elderly = !!model.elderly_mode;
   language = model.language === "en" ? "en" : "zh";
   document.documentElement.lang = language === "en" ? "en" : "zh-CN";
   document.getElementById("station").textContent = t("station");

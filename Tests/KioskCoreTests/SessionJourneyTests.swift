@@ -6,8 +6,8 @@ import Testing
 struct SessionJourneyTests {
     let zhang = resident()
 
-    func startItem(_ driver: inout Driver, search: String, code: String) {
-        driver.tap(zhang)
+    func startItem(_ driver: inout Driver, search: String, code: String, as applicant: ResidentIdentity? = nil) {
+        driver.tap(applicant ?? zhang)
         driver.touch(.menu(.search(search)))
         driver.touch(.choose(code: code))
         #expect(driver.state.screen == .guide)
@@ -366,7 +366,8 @@ struct SessionJourneyTests {
     @Test("Idle: a warning at least 20 s ahead, a touch extends it again and again, then the session ends and nothing personal is left")
     func idleTimeout() throws {
         var driver = Driver(online: false)
-        startItem(&driver, search: "临时救助", code: "0500008000")
+        let li = resident("李秀英", birth: "19700707", sequence: "022")  // 56: no elderly mode, the standard 120 s
+        startItem(&driver, search: "临时救助", code: "0500008000", as: li)
         driver.scan("hardship_proof", pages: 2, marker: 0xC7)
         #expect(driver.wait(89).isEmpty)
         let warning = driver.wait(1)
@@ -381,9 +382,55 @@ struct SessionJourneyTests {
         #expect(ending.contains(.sessionEnded(.idleTimeout)))
         #expect(driver.state.screen == .attract && driver.state.visit == nil)
         let strings = everyString(in: driver.state)
-        for secret in [zhang.name, zhang.number, zhang.address!, "示例内容", "6222020200112233446", "c7,c7,c7"] {
+        for secret in [li.name, li.number, li.address!, "示例内容", "6222020200112233446", "c7,c7,c7"] {
             #expect(!strings.contains { $0.contains(secret) }, "\(secret) left in the state")
         }
+    }
+
+    @Test("Elderly mode comes on by itself for a card of 60 or older, one tap declines it; in it the timeout is longer and each choice is confirmed aloud")
+    func elderlyOffer() throws {
+        var driver = Driver(online: false)
+        let sixty = resident("刘桂芳", birth: "19661127", sequence: "042")  // 60 on 2026-11-27, the test's day
+        driver.tap(sixty)
+        #expect(driver.state.elderlyMode && driver.state.elderlyOffered)
+        #expect(driver.spoken.last?.hasPrefix("刘*芳，您好。已为您打开长辈模式") == true && driver.spoken.last?.contains("不用长辈模式") == true)
+        #expect(driver.wait(150).isEmpty, "120 s is not the end for an older resident")
+        #expect(!driver.wait(130).isEmpty && driver.state.idleWarningShown, "warned before the elderly timeout (300 s)")
+        driver.touch(.stillHere)
+        driver.touch(.elderlyMode(false))
+        #expect(!driver.state.elderlyMode && !driver.state.elderlyOffered && driver.spoken.last == "已退出长辈模式。")
+        driver.touch(.endSession)
+
+        let younger = resident("李秀英", birth: "19661128", sequence: "022")  // 59 for one more day
+        driver.send(.cardRemoved(now: driver.now + 1))
+        driver.tap(younger)
+        #expect(!driver.state.elderlyMode && !driver.state.elderlyOffered)
+        driver.touch(.endSession)
+        #expect(!driver.state.elderlyMode)
+
+        // In elderly mode the choices that change nothing on screen are said back.
+        var elderly = Driver(online: false)
+        elderly.tap(zhang)
+        elderly.touch(.menu(.search("高龄")))
+        elderly.touch(.choose(code: "0500012000"))
+        elderly.touch(.next)
+        #expect(elderly.state.elderlyMode && elderly.state.screen == .form)
+        elderly.touch(.setField(id: "phone", value: "13912345678"))
+        #expect(elderly.spoken.last == "联系电话已填好。")
+        elderly.fillForm()
+        elderly.touch(.next)
+        elderly.scan("hukou_book", pages: 1)
+        elderly.scan("bank_card", pages: 1)
+        elderly.touch(.next)
+        elderly.touch(.delivery(.stationPickup))
+        #expect(elderly.spoken.last == "您选择了到本站领取。")
+        // An agent's visit is the agent's screen: no offer.
+        var proxy = Driver(online: false)
+        proxy.tap(agentCard)
+        proxy.touch(.agentPIN("246810"))
+        proxy.send(.agentPINChecked(request: proxy.pendingID!, result: .accepted))
+        proxy.tap(zhang)
+        #expect(!proxy.state.elderlyMode)
     }
 
     @Test("The card removed mid-journey ends the session, or pauses it for the same card, as configured")

@@ -285,7 +285,7 @@ struct VisitRulesTests {
 
         var walkedOff = Driver(online: false)
         walkedOff.tap(zhang)
-        _ = walkedOff.wait(130)
+        _ = walkedOff.wait(310)  // 86: elderly mode, 300 s
         #expect(walkedOff.state.screen == .attract && walkedOff.notice == "请取走您的身份证。", "after the idle timeout too")
         walkedOff.tap(resident("李四", birth: "19700707", sequence: "011"))
         #expect(walkedOff.state.screen == .home && walkedOff.notice == nil, "another card in its place: the next resident's visit")

@@ -183,7 +183,7 @@ struct ConfigTests {
         #expect(complete.platform.clientKey == "/k.pem")
     }
 
-    @Test("station code, backoff and purge times are checked; the platform key follows state_dir")
+    @Test("station code, backoff, purge times and the elderly timeout are checked; the platform key follows state_dir")
     func stationAndOutbox() async throws {
         let file = configFile("station:\n  code: \"34-01\"\nplatform:\n  retry_base_seconds: 30\n  retry_cap_seconds: 10\noutbox:\n  purge_after_hours: 1\n")
         let found = await problems(file: file)
@@ -191,6 +191,8 @@ struct ConfigTests {
         let inverted = await problems(file: configFile("platform:\n  retry_base_seconds: 30\n  retry_cap_seconds: 10\n"))
         #expect(inverted.count == 1)
         #expect(inverted.first?.contains("is below platform.retry_base_seconds") == true)
+        let hurried = await problems(file: configFile("session:\n  idle_timeout_seconds: 400\n  elderly_idle_timeout_seconds: 200\n"))
+        #expect(hurried.count == 1 && hurried.first?.contains("session.elderly_idle_timeout_seconds") == true && hurried.first?.contains("is less than session.idle_timeout_seconds") == true)
 
         let config = try await ConfigLoader.load(file: configFile("outbox:\n  purge_after_hours: 0.5\n"), environment: [:], stateDirectory: "/srv/k")
         #expect(config.outbox.purgeAfter == .seconds(1800))

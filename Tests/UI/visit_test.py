@@ -71,6 +71,12 @@ for (const e of document.querySelectorAll('body *')) {
     if (line / size < 1.3) problems.push(`text "${e.textContent.trim().slice(0, 20)}" has line spacing ${(line / size).toFixed(2)}`);
   }
 }
+// Elderly mode asks one thing at a time: at most four choices on a screen. A choice is a button that picks
+// something; the way on and back (.actions), the spoken heading and a keyboard's keys are not choices.
+if (elderly) {
+  const choices = [...document.querySelectorAll('main button')].filter(b => visible(b) && !b.closest('.actions, .keyboard, .keypad') && b.id !== 'prompt');
+  if (choices.length > 4) problems.push(`${choices.length} choices in elderly mode, over 4: ${choices.map(b => b.textContent.trim().slice(0, 8)).join(' | ')}`);
+}
 // Nothing may push the page sideways or hang off its edge, at any resolution.
 if (document.documentElement.scrollWidth > innerWidth + 1) problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${innerWidth} px window: it scrolls sideways`);
 for (const e of document.querySelectorAll('main button, main input, main img, main p, main h1, main h2')) {
@@ -142,6 +148,14 @@ class Kiosk:
             self.measure(key)
             self.hear(name)
 
+    def home(self):
+        """The home screen; elderly mode that came on by itself (the card says 60 or older) declined with its one tap,
+        unless the resident chose it on the attract screen."""
+        self.reach("home")
+        if self.screen_json().get("elderly_offered"):
+            self.tap("不用长辈模式" if self.driver.execute_script("return document.documentElement.lang") != "en" else "Normal mode")
+            wait("elderly mode declined", lambda: not self.driver.execute_script("return document.body.classList.contains('elderly')"))
+
     def measure(self, key):
         """Targets, contrast, elderly text and overflow of what is on screen now, and its picture."""
         self.checked.add(key)
@@ -181,8 +195,16 @@ class Kiosk:
         def press():
             # Found and pressed in one go: a push may redraw the screen between the two.
             # Not the spoken heading (a tap on it says it again), which may quote a button's words.
-            self.press(next(b for b in self.driver.find_elements(By.TAG_NAME, "button")
-                            if (b.text == text if exact else text in b.text) and b.is_displayed() and b.get_attribute("id") != "prompt"))
+            found = [b for b in self.driver.find_elements(By.TAG_NAME, "button")
+                     if (b.text == text if exact else text in b.text) and b.is_displayed() and b.get_attribute("id") != "prompt"]
+            if not found:
+                # In elderly mode a long list shows a few at a time: 更多 brings the next ones.
+                more = [b for b in self.driver.find_elements(By.CSS_SELECTOR, '#screen button[data-pictogram="more"]') if b.is_displayed()]
+                if more:
+                    self.press(more[0])
+                    time.sleep(0.2)
+                return False
+            self.press(found[0])
             return True
         wait("a button '%s' on %s" % (text, self.screen()), press)
 
@@ -409,6 +431,9 @@ def by_pictures(kiosk):
     arrive("attract")
     kiosk.card("put", ZHAO["card"])
     arrive("home")
+    # 赵淑兰 is 85: elderly mode came on by itself; she declines it by its picture too.
+    pick('[data-pictogram="glasses"]')
+    wait("elderly mode declined", lambda: not kiosk.screen_json()["elderly_mode"])
     pick('[data-pictogram="life_events"]')
     wait("the life events", lambda: kiosk.screen_json().get("categories"))
     arrive("browse")
@@ -463,6 +488,7 @@ def visit(kiosk, elderly, first=False):
     kiosk.reach("home")
     if ZHAO["masked"] not in kiosk.driver.page_source:
         fail("the home screen does not greet the resident by masked name")
+    kiosk.home()
     if elderly:
         kiosk.tap("按生活事件找")
         kiosk.reach("browse")
@@ -526,11 +552,49 @@ def visit(kiosk, elderly, first=False):
     return shown
 
 
+def elderly_offer(kiosk):
+    """A card of someone 60 or older (王建国, 68): elderly mode comes on by itself, said and shown with a one-tap way out;
+    then one thing at a time (a condition, a field), at most four choices on every screen, each screen measured."""
+    kiosk.reach("attract")
+    kiosk.card("put", WANG["card"])
+    kiosk.reach("home")
+    if not kiosk.driver.execute_script("return document.body.classList.contains('elderly')") or not kiosk.screen_json().get("elderly_offered"):
+        fail("elderly mode did not come on for a 68-year-old's card")
+    if "已为您打开长辈模式" not in kiosk.screen_json()["prompt"]:
+        fail("the resident is not told elderly mode came on: %r" % kiosk.screen_json()["prompt"])
+    kiosk.measure("home-elderly-offered")
+    if not [b for b in kiosk.driver.find_elements(By.CSS_SELECTOR, "#screen button") if b.text == "不用长辈模式" and b.is_displayed()]:
+        fail("no one-tap way out of elderly mode on the home screen")
+    kiosk.tap("按生活事件找")
+    kiosk.tap("养老", exact=True)
+    kiosk.tap("城乡居民基本养老保险待遇领取")
+    kiosk.reach("guide")
+    kiosk.tap("下一步")
+    kiosk.reach("conditions")
+    # One condition asked at a time, each answered with 符合.
+    while any(c["standing"] == "ask" for c in kiosk.screen_json()["service"]["conditions"]):
+        asked = [d for d in kiosk.driver.find_elements(By.CSS_SELECTOR, ".condition") if d.find_elements(By.TAG_NAME, "button")]
+        if len(asked) != 1:
+            fail("%d conditions asked at once in elderly mode" % len(asked))
+        before = len([c for c in kiosk.screen_json()["service"]["conditions"] if c["standing"] == "ask"])
+        kiosk.press(asked[0].find_elements(By.TAG_NAME, "button")[0])
+        wait("the condition answered", lambda: len([c for c in kiosk.screen_json()["service"]["conditions"] if c["standing"] == "ask"]) < before)
+        kiosk.measure("conditions-elderly-%d" % before)
+    kiosk.tap("下一步")
+    kiosk.reach("form")
+    editable = [e.get_attribute("id") for e in kiosk.driver.find_elements(By.CSS_SELECTOR, "#screen input:not([readonly])")]
+    if editable != ["phone"]:
+        fail("elderly mode shows these fields to fill at once: %r" % editable)
+    kiosk.tap("退出")
+    kiosk.take_card()
+    kiosk.nothing_left_of(WANG)
+
+
 def age_rule(kiosk):
     """A 68-year-old asks for 高龄津贴 (80 and over): told why, by screen and voice, with what to apply for instead; nothing submitted."""
     before = metrics()
     kiosk.card("put", WANG["card"])
-    kiosk.reach("home")
+    kiosk.home()
     kiosk.tap("按生活事件找")
     kiosk.tap("养老", exact=True)
     kiosk.tap("高龄津贴申领")
@@ -560,7 +624,7 @@ def every_card(kiosk):
         fail("only %d card profiles to visit with" % len(profiles))
     for position, (name, card) in enumerate(profiles):
         kiosk.card("put", name)
-        kiosk.reach("home")
+        kiosk.home()
         kiosk.tap("按拼音首字母查找")
         for letter in "SHBZK":
             kiosk.tap(letter, exact=True)
@@ -618,7 +682,7 @@ def every_card(kiosk):
 def incomplete_notice(kiosk):
     """An incomplete case leaves with a 一次性告知单 printed: what is missing and where to get it, the station's phone, the guide's QR code."""
     kiosk.card("put", ZHAO["card"])
-    kiosk.reach("home")
+    kiosk.home()
     kiosk.tap("按拼音首字母查找")
     for letter in "ZDSH":
         kiosk.tap(letter, exact=True)
@@ -657,7 +721,7 @@ def proxy_visit(kiosk):
     if ZHAO["masked"] not in kiosk.driver.page_source:
         fail("the consent screen does not show whom the agent acts for")
     kiosk.tap("我同意")
-    kiosk.reach("home")
+    kiosk.home()
     # By department this time: 高龄津贴 is the 民政局's; back from its list returns to the departments.
     kiosk.tap("按部门找")
     kiosk.tap("蜀山区民政局")
@@ -705,7 +769,7 @@ def proxy_visit(kiosk):
     kiosk.erase("credit-code")
     kiosk.keys("credit-code", list(code) + ["确定"])
     kiosk.key("enterprise-name", "确定")
-    kiosk.reach("home")
+    kiosk.home()
     kiosk.tap("退出")
     kiosk.reach("agent_console")
     kiosk.tap("退出登录")
@@ -717,7 +781,7 @@ def proxy_visit(kiosk):
 def consultation(kiosk):
     """A complaint to 12345: the kind chosen on the screen, the text typed in pinyin; the platform receives it as a complaint."""
     kiosk.card("put", WANG["card"])
-    kiosk.reach("home")
+    kiosk.home()
     kiosk.tap("12345")
     kiosk.reach("consultation")
     kiosk.tap("投诉", exact=True)
@@ -742,7 +806,7 @@ def form_typing(kiosk):
     kiosk.tap("长辈模式")
     wait("elderly mode", lambda: kiosk.driver.execute_script("return document.body.classList.contains('elderly')"))
     kiosk.card("put", WANG["card"])
-    kiosk.reach("home")
+    kiosk.home()
     kiosk.tap("按生活事件找")
     kiosk.tap("出生", exact=True)
     kiosk.tap("生育登记", exact=True)
@@ -750,18 +814,25 @@ def form_typing(kiosk):
     kiosk.tap("下一步")
     kiosk.confirm_conditions()
     kiosk.reach("form")
+    # Elderly mode asks one field at a time, in the form's order: the phone first.
+    kiosk.keys("phone", list("13912345678") + ["确定"])
+    wait("the spouse's name asked next", lambda: kiosk.driver.find_element(By.ID, "spouse_name").tag_name == "input")
     # 李 is on the third page of li's characters.
     kiosk.write("spouse_name", [("li", "李")])
     kiosk.keys("spouse_name", "mei")
     kiosk.measure("form-pinyin-elderly")  # the keyboard with its candidates, measured like any screen (elderly: 60×60 and larger text)
     kiosk.key("spouse_name", "梅")
     kiosk.key("spouse_name", "确定")
+    # Elderly mode asks one field at a time: the spouse's ID number comes next, then the choice.
+    wait("the spouse's ID number asked next", lambda: kiosk.driver.find_element(By.ID, "spouse_id").tag_name == "input")
+    kiosk.keys("spouse_id", list("340104196005060026") + ["确定"])
     kiosk.tap("二孩", exact=True)
     field = lambda id: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == id)
     wait("the name and the choice kept by kioskd", lambda: field("spouse_name")["value"] == "李梅" and field("child_order")["value"] == "二孩")
-    # The page draws the choice when kioskd pushes the screen, which may come a moment after /api/screen has it.
-    ticked = lambda: [b.text for b in kiosk.driver.find_elements(By.CSS_SELECTOR, '#child_order button[aria-checked="true"]')]
-    wait("the chosen option ticked (colour is not the only cue), not %r" % ticked(), lambda: ticked() == ["✓ 二孩"])
+    # The page draws the choice when kioskd pushes the screen, which may come a moment after /api/screen has it:
+    # in elderly mode the form moves on to the next field and shows the choice made as its value.
+    shown = lambda: kiosk.driver.find_element(By.ID, "child_order").text
+    wait("the choice shown as the field's value, not %r" % shown(), lambda: shown() == "二孩")
     # Leaving is one tap from the form, as from every screen of a visit.
     kiosk.tap("退出")
     kiosk.take_card()
@@ -798,6 +869,7 @@ def english(kiosk):
     wait("English greeting", lambda: "Hello, " + ZHAO["masked"] in kiosk.driver.find_element(By.ID, "screen").text)
     kiosk.reach("home")
     english_prompt(kiosk, "Hello, ")
+    kiosk.home()
     kiosk.tap("By life event")
     kiosk.tap("养老", exact=True)  # the catalogue's own name
     kiosk.tap("高龄津贴申领")  # the catalogue's own name: the catalogue is Chinese
@@ -814,7 +886,7 @@ def english(kiosk):
 
 def idle_timeout(kiosk):
     kiosk.card("put", ZHAO["card"])
-    kiosk.reach("home")
+    kiosk.home()
     kiosk.tap("按生活事件找")
     kiosk.tap("养老", exact=True)
     kiosk.tap("高龄津贴申领")
@@ -848,6 +920,7 @@ def main():
     with open(agents, "w") as f:
         json.dump({"agents": [{"id": "agent01", "name": AGENT["name"], "card_number": AGENT["number"], "pin_hash": pin_hash}]}, f)
     env = dict(os.environ, STATE_DIR=state, KIOSKD_SESSION_AGENTS_FILE=agents, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
+               KIOSKD_SESSION_ELDERLY_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
                KIOSKD_SESSION_IDLE_WARNING_SECONDS="20", **PORTS)
     log = open(os.path.join(state, "demo.log"), "w")
     demo = subprocess.Popen([os.path.join(ROOT, "scripts/demo.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -882,6 +955,7 @@ def main():
             fail("/metrics does not show one acknowledged application and the receipt printer online")
         second = visit(kiosk, elderly=True)
         pictured = by_pictures(kiosk)
+        elderly_offer(kiosk)
         age_rule(kiosk)
         incomplete_notice(kiosk)
         every_card(kiosk)
@@ -900,7 +974,7 @@ def main():
             visit(kiosk, elderly=True)
         kiosk.resize(1080, 1920)
         print("ui: visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, a visit chosen by pictures alone %s, "
-              "the age rule, a 一次性告知单, "
+              "elderly mode offered to a 68-year-old, the age rule, a 一次性告知单, "
               "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, pinyin typing and a choice, English, idle wipe, "
               "the card reminder after each visit, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
               "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, pictured, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))

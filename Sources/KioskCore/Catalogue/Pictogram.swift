@@ -20,7 +20,7 @@ public enum Pictogram {
         "star", "life_events", "search", "folder", "hotline", "exit", "back", "next", "scan", "add_page", "rescan", "delete", "cloud",
         "e_certificate", "printer", "sign_form", "yes", "no", "station", "post", "electronic", "submit", "face_very_satisfied",
         "face_satisfied", "face_neutral", "face_dissatisfied", "face_very_dissatisfied", "skip", "speaker", "stop", "call_staff",
-        "glasses", "language", "again", "calendar",
+        "glasses", "language", "again", "more", "calendar",
     ]
 
     /// Every name `ui/pictograms.svg` draws.

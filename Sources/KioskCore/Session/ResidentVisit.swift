@@ -37,6 +37,11 @@ extension SessionReducer {
         visit.resident = identity
         state.visit = visit
         state.screen = .home
+        if !state.elderlyMode, identity.age(on: ChinaTime.date(state.now)) >= SessionSettings.elderlyAge {
+            state.elderlyMode = true
+            state.elderlyOffered = true
+            return [say(.greetingElderly, ["name": .verbatim(identity.maskedName)])]
+        }
         return [say(.greeting, ["name": .verbatim(identity.maskedName)])]
     }
 
@@ -129,7 +134,8 @@ extension SessionReducer {
             guard let field = state.visit?.choice?.formFields.first(where: { $0.id == id }), field.isTypeable else { return [] }
             state.visit?.typed[id] = value.trimmingSpaces
             state.visit?.fieldProblems[id] = field.problem(with: value)
-            return state.visit?.fieldProblems[id].map { [say(.fieldProblem, ["label": .verbatim(field.label), "problem": .text($0)])] } ?? []
+            if let problem = state.visit?.fieldProblems[id] { return [say(.fieldProblem, ["label": .verbatim(field.label), "problem": .text(problem)])] }
+            return state.elderlyMode && !value.trimmingSpaces.isEmpty ? [say(.fieldConfirmed, ["label": .verbatim(field.label)])] : []
         case (.next, .form):
             let problems = formProblems(state)
             state.visit?.fieldProblems = Dictionary(problems.map { ($0.id, $0.problem) }, uniquingKeysWith: { a, _ in a })
@@ -157,7 +163,7 @@ extension SessionReducer {
             state.visit?.delivery = method
             let cardAddress = state.visit?.resident?.address
             if method == .post, state.visit?.postalAddress == nil { state.visit?.postalAddress = cardAddress }
-            return []
+            return state.elderlyMode ? [say(.chosenConfirmed, ["choice": .text(SessionText(method.phrase))])] : []
         case (.postalAddress(let address), .review):
             state.visit?.postalAddress = address.trimmingSpaces.isEmpty ? nil : address.trimmingSpaces
             return []

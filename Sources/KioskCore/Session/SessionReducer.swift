@@ -130,6 +130,7 @@ public struct SessionReducer: Sendable {
         }
         state.screen = .attract
         state.elderlyMode = false
+        state.elderlyOffered = false
         state.language = "zh"
         effects += [.stopSpeaking, .sessionEnded(reason)]
         guard cardLeft, let card = state.cardOnReader else { return effects }
@@ -152,7 +153,9 @@ public struct SessionReducer: Sendable {
             return [.audit(AuditNote(action: "staff_answered", actor: actor(state)))]
         case .elderlyMode(let on):
             state.elderlyMode = on
-            return [say(on ? .elderlyOn : .elderlyOff)]
+            state.elderlyOffered = false
+            // Before a card it is the attract screen's choice; during a visit, a switch of the screen the resident is on.
+            return [say(on ? (state.visit == nil ? .elderlyOn : .elderlyOnDuringVisit) : .elderlyOff)]
         case .language(let code):
             guard code == "zh" || code == "en" else { return [] }
             state.language = code
@@ -211,7 +214,7 @@ public struct SessionReducer: Sendable {
 extension SessionSettings {
     /// Seconds without a touch before the session ends: an agent's, or a resident's.
     public func idleTimeout(for state: SessionState) -> Double {
-        state.agent != nil ? agentIdleTimeout : idleTimeout
+        state.agent != nil ? agentIdleTimeout : state.elderlyMode ? elderlyIdleTimeout : idleTimeout
     }
 }
 

@@ -110,6 +110,8 @@ public struct Visit: Sendable, Equatable {
 public struct SessionState: Sendable, Equatable {
     public var screen: Screen = .attract
     public var elderlyMode = false
+    /// Elderly mode was switched on by itself because the card says the resident is 60 or older; the screen offers to decline it.
+    public var elderlyOffered = false
     /// `zh` or `en`.
     public var language = "zh"
     /// Whether the platform is reachable (network up/down events); survives sessions.

@@ -25,13 +25,16 @@ public struct SessionSettings: Sendable, Equatable {
     public var idleWarning: Double
     /// Seconds without a touch before an agent is logged out.
     public var agentIdleTimeout: Double
+    /// Seconds without a touch before a resident session in elderly mode ends: an older resident reads and decides more slowly.
+    public var elderlyIdleTimeout: Double
     public var cardRemoval: CardRemoval
     /// Agents registered at this station, by card number.
     public var agents: [RegisteredAgent]
 
     public init(stationCode: String, stationName: String, stationPhone: String = "12345", regionCode: String, trackingURLBase: String, guideURLBase: String = "",
                 idleTimeout: Double = 120,
-                idleWarning: Double = 30, agentIdleTimeout: Double = 600, cardRemoval: CardRemoval = .end, agents: [RegisteredAgent] = []) {
+                idleWarning: Double = 30, agentIdleTimeout: Double = 600, elderlyIdleTimeout: Double = 300, cardRemoval: CardRemoval = .end,
+                agents: [RegisteredAgent] = []) {
         self.stationCode = stationCode
         self.stationName = stationName
         self.stationPhone = stationPhone
@@ -41,6 +44,7 @@ public struct SessionSettings: Sendable, Equatable {
         self.idleTimeout = idleTimeout
         self.idleWarning = max(20, min(idleWarning, idleTimeout))
         self.agentIdleTimeout = agentIdleTimeout
+        self.elderlyIdleTimeout = max(elderlyIdleTimeout, idleTimeout)
         self.cardRemoval = cardRemoval
         self.agents = agents
     }
@@ -48,6 +52,12 @@ public struct SessionSettings: Sendable, Equatable {
 
 /// A station agent (代办员) as the configuration registers them: their ID
 /// card is their agent card. The PIN's hash is checked outside the reducer.
+extension SessionSettings {
+    /// From this age (周岁, by the card) elderly mode is switched on by itself, with one tap to decline: 60, as China's
+    /// 老年人权益保障法 and the MIIT 2021 适老化 rules count older people.
+    public static let elderlyAge = 60
+}
+
 public struct RegisteredAgent: Sendable, Equatable, Hashable {
     /// A short id for the audit log (e.g. `agent01`).
     public var id: String

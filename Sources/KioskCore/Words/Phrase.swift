@@ -29,7 +29,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// 请取走您的身份证。 / 谢谢，欢迎再来。
     case takeYourCard, cardTakenThanks
     case cardRefusedExpired, cardRefusedDamaged, cardUnreadable
-    case elderlyOn, elderlyOff
+    case elderlyOn, elderlyOnDuringVisit, elderlyOff, greetingElderly, chosenConfirmed, fieldConfirmed
     /// 本机暂停服务：{reason}。请联系工作人员，电话{phone}。
     case outOfService
     /// Why: the kiosk's records are incomplete.

@@ -69,6 +69,7 @@ public enum ConfigLoader {
         ("session.idle_timeout_seconds", "seconds from 30 to 1800"),
         ("session.idle_warning_seconds", "seconds from 20 to 300, less than session.idle_timeout_seconds"),
         ("session.agent_idle_timeout_seconds", "seconds from 60 to 7200"),
+        ("session.elderly_idle_timeout_seconds", "seconds from 30 to 3600, not less than session.idle_timeout_seconds"),
         ("session.card_removed", "end or pause"),
         ("session.agents_file", "the agents file (JSON, `kioskctl agent check`), or empty for no agents"),
         ("admin.socket", "the admin socket's path, or empty for STATE_DIR/admin.sock"),
@@ -211,6 +212,7 @@ public enum ConfigLoader {
         config.session.idleTimeout = values.value("session.idle_timeout_seconds", default: config.session.idleTimeout) { seconds($0, in: 30...1800) }
         config.session.idleWarning = values.value("session.idle_warning_seconds", default: config.session.idleWarning) { seconds($0, in: 20...300) }
         config.session.agentIdleTimeout = values.value("session.agent_idle_timeout_seconds", default: config.session.agentIdleTimeout) { seconds($0, in: 60...7200) }
+        config.session.elderlyIdleTimeout = values.value("session.elderly_idle_timeout_seconds", default: config.session.elderlyIdleTimeout) { seconds($0, in: 30...3600) }
         config.session.cardRemoved = values.value("session.card_removed", default: config.session.cardRemoved) { SessionSettings.CardRemoval(rawValue: $0) }
         config.session.agentsFile = values.value("session.agents_file", default: nil) { $0.isEmpty ? nil : $0 }
         let defaultSocket = config.admin.socket
@@ -236,6 +238,9 @@ public enum ConfigLoader {
             ])
         }
         var problems: [String] = []
+        if config.session.elderlyIdleTimeout < config.session.idleTimeout {
+            problems.append("session.elderly_idle_timeout_seconds\(values.origin("session.elderly_idle_timeout_seconds")) is less than session.idle_timeout_seconds: an older resident gets at least as long as anyone, so raise it or lower the other")
+        }
         if config.session.idleWarning >= config.session.idleTimeout {
             problems.append("session.idle_warning_seconds\(values.origin("session.idle_warning_seconds")) is not less than session.idle_timeout_seconds: the warning comes that long before the end, so it must be shorter than the timeout")
         }

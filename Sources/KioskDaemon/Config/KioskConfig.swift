@@ -138,6 +138,8 @@ public struct SessionConfig: Sendable, Equatable {
     public var idleWarning = Duration.seconds(30)
     /// An agent is logged out after this long without a touch.
     public var agentIdleTimeout = Duration.seconds(600)
+    /// A resident in elderly mode (session.elderly_idle_timeout_seconds).
+    public var elderlyIdleTimeout = Duration.seconds(300)
     /// What the card leaving the reader mid-journey does.
     public var cardRemoved = SessionSettings.CardRemoval.end
     /// The registered agents and their PIN hashes; nil: no agents.

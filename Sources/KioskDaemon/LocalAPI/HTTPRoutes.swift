@@ -83,7 +83,7 @@ enum HTTPRoutes {
             let model = await session.model
             guard let prompt = model.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }
             do {
-                let wav = try await speech.wav(for: prompt, voice: SpeechRenderer.voice(for: model.language))
+                let wav = try await speech.wav(for: prompt, voice: SpeechRenderer.voice(for: model.language), rate: SpeechRenderer.rate(elderly: model.elderlyMode))
                 return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: wav)))
             } catch {
                 return try json(Refusal(error: "\(error)"), status: .serviceUnavailable)

@@ -8,6 +8,8 @@ import KioskCore
 struct ScreenModel: Encodable, Equatable {
     var screen: String
     var elderlyMode: Bool
+    /// Elderly mode came on by itself (the card says 60 or older): the home screen offers to decline it.
+    var elderlyOffered: Bool
     var language: String
     var online: Bool
     /// On the attract screen while the kiosk takes no visit: why, and whom to call (暂停服务).
@@ -53,6 +55,7 @@ struct ScreenModel: Encodable, Equatable {
     init(_ state: SessionState, prompt: SessionText?, reducer: SessionReducer, words: Phrasebook) {
         self.prompt = prompt.map(words.render)
         elderlyMode = state.elderlyMode
+        elderlyOffered = state.elderlyOffered
         staffCalled = state.staffCalledAt != nil
         language = state.language
         online = state.online

@@ -15,7 +15,7 @@ public final class SpeechRenderer: Sendable {
 
     private let executable: String
     private let reading: ChineseReading
-    private let cache = Mutex<[(text: String, voice: String, wav: [UInt8])]>([])
+    private let cache = Mutex<[(text: String, voice: String, rate: Int, wav: [UInt8])]>([])
 
     public init(reading: ChineseReading, executable: String = "/usr/bin/espeak-ng") {
         self.reading = reading
@@ -30,9 +30,12 @@ public final class SpeechRenderer: Sendable {
     /// espeak-ng's voice for a screen language.
     public static func voice(for language: String) -> String { language == "en" ? "en" : mandarin }
 
-    /// The WAV for `text` in `voice`.
-    public func wav(for text: String, voice: String = mandarin) async throws -> [UInt8] {
-        if let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice }?.wav }) { return hit }
+    /// Words a minute: 150, slower than espeak's default of 175, for everyone; slower still in elderly mode.
+    public static func rate(elderly: Bool) -> Int { elderly ? 120 : 150 }
+
+    /// The WAV for `text` in `voice`, at `rate` words a minute.
+    public func wav(for text: String, voice: String = mandarin, rate: Int = rate(elderly: false)) async throws -> [UInt8] {
+        if let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice && $0.rate == rate }?.wav }) { return hit }
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
         }
@@ -40,14 +43,14 @@ public final class SpeechRenderer: Sendable {
         var samples: [UInt8] = []
         var header: [UInt8] = []
         for run in Self.runs(text, voice: voice) {
-            let part = try await synthesize(run.voice == Self.mandarin ? reading.pinyin(run.text) : run.text, voice: run.voice)
+            let part = try await synthesize(run.voice == Self.mandarin ? reading.pinyin(run.text) : run.text, voice: run.voice, rate: rate)
             guard part.count >= 44 else { continue }
             if header.isEmpty { header = Array(part[0..<44]) }
             samples += part[44...]
         }
         guard let wav = Self.fixHeader(header + samples) else { throw Failure(description: "espeak-ng wrote no WAV for the prompt") }
         cache.withLock { cache in
-            cache.insert((text, voice, wav), at: 0)
+            cache.insert((text, voice, rate, wav), at: 0)
             if cache.count > 16 { cache.removeLast() }
         }
         return wav
@@ -78,15 +81,14 @@ public final class SpeechRenderer: Sendable {
     }
 
     /// One espeak-ng rendering (its streamed WAV, lengths not filled in).
-    private func synthesize(_ text: String, voice: String) async throws -> [UInt8] {
+    private func synthesize(_ text: String, voice: String, rate: Int) async throws -> [UInt8] {
         let executable = self.executable
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
-                // 150 words a minute: slower than espeak's default, for elderly listeners.
                 // The text on standard input: an argument starting with - would be taken for an option.
-                process.arguments = ["-v", voice, "-s", "150", "--stdout"]
+                process.arguments = ["-v", voice, "-s", String(rate), "--stdout"]
                 let input = Pipe(), output = Pipe()
                 process.standardInput = input
                 process.standardOutput = output

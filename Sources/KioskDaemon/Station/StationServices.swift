@@ -62,6 +62,7 @@ public final class StationServices: Sendable {
             regionCode: String(config.station.code.prefix(9)),
             trackingURLBase: config.services.trackingURL, guideURLBase: config.services.guideURL, idleTimeout: config.session.idleTimeout.seconds,
             idleWarning: config.session.idleWarning.seconds, agentIdleTimeout: config.session.agentIdleTimeout.seconds,
+            elderlyIdleTimeout: config.session.elderlyIdleTimeout.seconds,
             cardRemoval: config.session.cardRemoved, agents: agents.agents)
         keep(config.services.catalogue, version: catalogue.version)
         let soon = ChinaTime.date(Date().timeIntervalSince1970 + 60 * 86_400)
