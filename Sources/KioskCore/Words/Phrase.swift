@@ -29,7 +29,11 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// 请取走您的身份证。 / 谢谢，欢迎再来。
     case takeYourCard, cardTakenThanks
     case cardRefusedExpired, cardRefusedDamaged, cardUnreadable
-    case elderlyOn, elderlyOnDuringVisit, elderlyOff, greetingElderly, chosenConfirmed, fieldConfirmed
+    case elderlyOn, elderlyOnDuringVisit, elderlyOff
+    /// {name}，您好。已为您打开长辈模式… (a card of 60 or older)
+    case greetingElderly
+    /// 您选择了{choice}。 / {label}已填好。 (said back in elderly mode)
+    case chosenConfirmed, fieldConfirmed
     /// 本机暂停服务：{reason}。请联系工作人员，电话{phone}。
     case outOfService
     /// Why: the kiosk's records are incomplete.
