@@ -230,7 +230,7 @@ const screens = {
     ...m.service.conditions.map((c, index) => el("div", { class: "condition", "data-condition": String(index) },
       el("p", {}, c.text),
       c.standing === "checked" ? el("p", { class: "checked" }, t("checked_by_card"))
-        : elderly && index !== asking ? el("p", { class: c.standing === "confirmed" ? "checked" : "" }, c.standing === "confirmed" ? t("condition_yes") : "")
+        : elderly && index !== asking ? (c.standing === "confirmed" ? el("p", { class: "checked" }, t("condition_yes")) : null)
         : el("div", { class: "row", role: "radiogroup" },
           option(t("condition_yes"), { type: "confirm_condition", index, met: true }, c.standing === "confirmed", "radio", "yes"),
           option(t("condition_no"), { type: "confirm_condition", index, met: false }, c.standing === "denied", "radio", "no")))),
@@ -257,13 +257,7 @@ const screens = {
       if (elderly && !f.locked && f.id !== current) return f.value ? [label, el("p", { id: f.id }, f.value)] : null;
       // A choice is tapped, never typed; the chosen one is ticked, not only coloured.
       if (f.kind === "choice" && !f.locked) {
-        return [label, el("div", { class: "options", role: "radiogroup", id: f.id }, few(f.id, f.options.map(option => {
-          const chosen = option === f.value;
-          const node = button((chosen ? "✓ " : "") + option, { type: "set_field", id: f.id, value: option }, chosen ? "chosen" : "");
-          node.setAttribute("role", "radio");
-          node.setAttribute("aria-checked", String(chosen));
-          return node;
-        }))), problem];
+        return [label, el("div", { class: "options", role: "radiogroup", id: f.id }, few(f.id, f.options.map(choice => option(choice, { type: "set_field", id: f.id, value: choice }, choice === f.value)))), problem];
       }
       const input = el("input", { id: f.id, value: f.value });
       if (f.locked) return [label, (input.setAttribute("readonly", ""), input), problem];
@@ -447,7 +441,7 @@ const STEPS = [["home", "browse", "search"], ["guide", "conditions", "ineligible
   ["materials", "scanning", "page", "incomplete", "reserved"], ["review", "submitting", "receipt"]];
 const STEP_NAMES = ["step_choose", "step_read", "step_fill", "step_provide", "step_submit"];
 function stepIndicator(screen) {
-  const index = STEPS.findIndex(screens => screens.includes(screen));
+  const index = STEPS.findIndex(step => step.includes(screen));
   if (index < 0) return null;
   return el("div", { class: "steps", id: "step", "data-step": String(index + 1) },
     el("ol", { "aria-hidden": "true" }, STEP_NAMES.map((name, i) => el("li", { class: i < index ? "done" : i === index ? "current" : "" }, t(name)))),
@@ -457,8 +451,8 @@ function stepIndicator(screen) {
 function render(model) {
   if (model.error) return;
   // A new screen (or another list on the same one) starts its lists at the top.
-  const place = [model.screen, model.heading, !!model.categories, model.query].join("\u0000");
-  if (!lastModel || place !== [lastModel.screen, lastModel.heading, !!lastModel.categories, lastModel.query].join("\u0000")) shownFrom = {};
+  const place = m => m && [m.screen, m.heading, !!m.categories, m.query].join("\u0000");
+  if (place(model) !== place(lastModel)) shownFrom = {};
   lastModel = model;
   elderly = !!model.elderly_mode;
   language = model.language === "en" ? "en" : "zh";
@@ -478,7 +472,7 @@ function render(model) {
     voice.volume = DEFAULT_VOLUME / 100;
   }
   say(model);
-  document.body.classList.toggle("elderly", !!model.elderly_mode);
+  document.body.classList.toggle("elderly", elderly);
   document.getElementById("link").textContent = model.online ? t("online") : t("offline");
   document.getElementById("idle").hidden = !model.idle_warning;
   document.getElementById("idle-countdown").textContent =
