@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
         .systemLibrary(name: "CSane", pkgConfig: "sane-backends", providers: [.apt(["libsane-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Zinnia, the handwriting recogniser (its model: Debian's tegaki-zinnia-simplified-chinese).
+        .systemLibrary(name: "CZinnia", pkgConfig: "zinnia", providers: [.apt(["libzinnia-dev"])]),
         // libjpeg through a C wrapper: its errors longjmp, which Swift cannot.
         .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("jpeg")]),
 
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "Drivers",
             dependencies: [
-                "KioskCore", "SystemIO", "CLibUSB", "CCups", "CSane", "CZlib", "CImageCodecs",
+                "KioskCore", "SystemIO", "CLibUSB", "CCups", "CSane", "CZlib", "CImageCodecs", "CZinnia",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

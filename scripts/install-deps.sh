@@ -7,7 +7,8 @@ set -eu
 # unifont: the bitmap font kioskd draws rare characters with; fonts-droid-fallback: the
 # TrueType font whose glyphs A4 PDFs embed, so their Chinese is text (runtime needs).
 # libqrencode and libpng: the receipt printer simulator's own QR and PNG encoders.
-build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjpeg62-turbo-dev zlib1g-dev unifont fonts-droid-fallback libqrencode-dev libpng-dev"
+# libzinnia and its Simplified Chinese model read what residents write on the screen's pad.
+build="pkg-config libusb-1.0-0-dev libsqlite3-dev libcups2-dev libsane-dev libjpeg62-turbo-dev zlib1g-dev unifont fonts-droid-fallback libqrencode-dev libpng-dev libzinnia-dev tegaki-zinnia-simplified-chinese"
 # A real cupsd with the cups-pdf printer, pdftotext to read what it printed,
 # zbarimg to decode QR codes the printer simulator drew; SANE's scanimage (its
 # test backend ships with libsane1) and the sane-airscan eSCL backend;

@@ -86,19 +86,92 @@ function few(group, nodes, room = ELDERLY_CHOICES) {
 // kioskd. One keyboard shows at a time, under the field last tapped.
 //   digits  0–9 and the field's extra key (a phone's "-", an ID number's X)
 //   code    digits and the capitals a unified social credit code uses
-//   pinyin  letters spell a syllable, and its characters (most used first,
-//           ui/pinyin.json) are tapped into the field; 123 gives digits and
-//           the punctuation of an address
+//   chinese four ways to put characters in, switched on its top row:
+//           拼音  letters spell a syllable, and its characters (most used
+//                 first, ui/pinyin.json) are tapped into the field
+//           手写  a character written with a finger in the box is read by
+//                 kioskd (POST /api/handwriting); its candidates are tapped in
+//           123   digits and the punctuation of an address
+//           姓氏  the 100 commonest surnames (ui/surnames.json), for a name
 const DIGIT_KINDS = { phone: "-", bank_account: "", number: "", id_number: "X", date: "-" };
 const CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const ADDRESS_MARKS = ["-", "号", "栋", "单元", "室", "，", "。"];
-const CANDIDATES_SHOWN = 8;
-let pinyinTable = {};
+const CANDIDATES_SHOWN = 8, SURNAMES_SHOWN = 20;
+let pinyinTable = {}, surnames = [], writingPad = false;
 let keyboardFor = null;  // the id of the field whose keyboard is open
+// The way of writing Chinese a resident last chose stays for the visit's other fields;
+// elderly mode starts on the writing pad, for those who never learned pinyin.
+let chineseMode = null;
+
+// The writing box: strokes are caught as the finger moves (in the box's own
+// 0–400 units) and, at each lift, all of them so far go to kioskd, which
+// answers with the likeliest characters. Only the answer to the latest lift is shown.
+const BOX = 400;
+function writingBox(field, changed) {
+  const canvas = el("canvas", { class: "writing", width: String(BOX), height: String(BOX), "data-field": field, "data-read": "0" });
+  const pen = canvas.getContext("2d");
+  const box = { canvas, candidates: [], strokes: [] };
+  let asked = 0;
+  function paint() {
+    pen.clearRect(0, 0, BOX, BOX);
+    // 田字格: the guide lines a character is written in at school.
+    pen.setLineDash([10, 10]); pen.lineWidth = 2; pen.strokeStyle = "#b8c7d9";
+    pen.beginPath(); pen.moveTo(BOX / 2, 0); pen.lineTo(BOX / 2, BOX); pen.moveTo(0, BOX / 2); pen.lineTo(BOX, BOX / 2); pen.stroke();
+    pen.setLineDash([]); pen.lineWidth = 12; pen.lineCap = pen.lineJoin = "round"; pen.strokeStyle = "#1a1a1a";
+    for (const stroke of box.strokes) {
+      pen.beginPath(); stroke.forEach(([x, y], i) => (i ? pen.lineTo(x, y) : pen.moveTo(x, y)));
+      if (stroke.length === 1) pen.lineTo(stroke[0][0] + 0.1, stroke[0][1]);
+      pen.stroke();
+    }
+  }
+  const at = event => {
+    const r = canvas.getBoundingClientRect();
+    const clamp = v => Math.max(0, Math.min(BOX, Math.round(v)));
+    return [clamp((event.clientX - r.left) * BOX / r.width), clamp((event.clientY - r.top) * BOX / r.height)];
+  };
+  let drawing = null;
+  canvas.addEventListener("pointerdown", event => {
+    event.preventDefault();
+    try { canvas.setPointerCapture(event.pointerId); } catch (_) { /* a pointer the page did not see go down */ }
+    drawing = [at(event)]; box.strokes.push(drawing); paint();
+  });
+  canvas.addEventListener("pointermove", event => {
+    if (!drawing) return;
+    const [x, y] = at(event), [px, py] = drawing[drawing.length - 1];
+    if (Math.abs(x - px) + Math.abs(y - py) >= 3) { drawing.push([x, y]); paint(); }
+  });
+  const lift = event => {
+    if (!drawing) return;
+    const last = at(event), [px, py] = drawing[drawing.length - 1];
+    if (last[0] !== px || last[1] !== py) drawing.push(last);
+    drawing = null; paint(); read();
+  };
+  canvas.addEventListener("pointerup", lift);
+  canvas.addEventListener("pointercancel", lift);
+  function read() {
+    const number = ++asked, strokes = box.strokes.length;
+    touch({ type: "still_here" });
+    fetch("/api/handwriting", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ width: BOX, height: BOX, strokes: box.strokes }) })
+      .then(r => r.ok ? r.json() : { candidates: [] })
+      .then(answer => {
+        if (number !== asked) return;
+        box.candidates = answer.candidates || [];
+        canvas.dataset.read = String(strokes);
+        changed();
+      }).catch(() => {});
+  }
+  box.clear = () => { asked++; box.strokes = []; box.candidates = []; canvas.dataset.read = "0"; paint(); };
+  paint();
+  return box;
+}
 
 function keyboard(input, layout, done, extra) {
   const pad = el("div", { class: "keyboard", "data-field": input.id });
-  let spelling = "", page = 0, mode = layout;
+  const chinese = layout === "pinyin" || layout === "name";
+  let spelling = "", page = 0;
+  let mode = !chinese ? layout : layout === "name" && !input.value && surnames.length ? "surnames"
+    : chineseMode || (elderly && writingPad ? "write" : "pinyin");
+  const writing = writingBox(input.id, () => draw());
   const key = (label, action, kind) => {
     const node = el("button", { class: "key " + (kind || ""), "data-field": input.id, "data-key": label }, label);
     node.addEventListener("click", () => { action(); touch({ type: "still_here" }); draw(); });
@@ -112,25 +185,39 @@ function keyboard(input, layout, done, extra) {
   const candidates = () => spelling ? [...new Set([...(pinyinTable[spelling] || ""),
     ...Object.keys(pinyinTable).filter(s => s !== spelling && s.startsWith(spelling)).map(s => pinyinTable[s]).join("")])] : [];
   const grid = (keys, kind) => el("div", { class: "keys" + (kind ? " " + kind : "") }, keys);
+  const switchTo = to => () => { mode = to; spelling = ""; page = 0; writing.clear(); if (to !== "surnames" && to !== "digits") chineseMode = to; };
+  const paging = (count, per) => [page > 0 ? key("‹", () => page--) : null, (page + 1) * per < count ? key("›", () => page++) : null];
   function draw() {
     const rows = [];
-    if (mode === "pinyin") {
+    if (chinese) {
+      rows.push(grid([key(t("pinyin"), switchTo("pinyin"), mode === "pinyin" ? "mode chosen" : "mode"),
+        writingPad ? key(t("handwriting"), switchTo("write"), mode === "write" ? "mode chosen" : "mode") : null,
+        key("123", switchTo("digits"), mode === "digits" ? "mode chosen" : "mode"),
+        layout === "name" && surnames.length ? key(t("surnames"), switchTo("surnames"), mode === "surnames" ? "mode chosen" : "mode") : null], "modes"));
+    }
+    if (mode === "write") {
+      rows.push(el("p", { class: "spelling" }, t("handwriting_hint")));
+      rows.push(grid(writing.candidates.map(c => key(c, () => { input.value += c; writing.clear(); }, "candidate"))));
+      rows.push(writing.canvas);
+    } else if (mode === "surnames") {
+      rows.push(el("p", { class: "spelling" }, t("surnames_hint")));
+      rows.push(grid([...surnames.slice(page * SURNAMES_SHOWN, (page + 1) * SURNAMES_SHOWN).map(c =>
+        key(c, () => { input.value += c; mode = chineseMode || (elderly && writingPad ? "write" : "pinyin"); page = 0; }, "candidate")),
+        ...paging(surnames.length, SURNAMES_SHOWN)]));
+    } else if (mode === "pinyin") {
       const all = candidates(), shown = all.slice(page * CANDIDATES_SHOWN, (page + 1) * CANDIDATES_SHOWN);
       rows.push(el("p", { class: "spelling" }, spelling || t("pinyin_hint")));
       if (spelling) rows.push(grid([...shown.map(c => key(c, () => { input.value += c; spelling = ""; page = 0; }, "candidate")),
-        page > 0 ? key("‹", () => page--) : null, (page + 1) * CANDIDATES_SHOWN < all.length ? key("›", () => page++) : null]));
+        ...paging(all.length, CANDIDATES_SHOWN)]));
       rows.push(grid([..."qwertyuiopasdfghjklzxcvbnm"].map(letter => key(letter, () => { spelling += letter; page = 0; }))));
     } else if (mode === "code") {
       rows.push(grid([...CODE_CHARACTERS].map(c => key(c, put(c)))));
     } else {
-      rows.push(grid([..."1234567890", ...(extra ? [extra] : []), ...(layout === "pinyin" ? ADDRESS_MARKS : [])].map(c => key(c, put(c)))));
+      rows.push(grid([..."1234567890", ...(extra ? [extra] : []), ...(chinese ? ADDRESS_MARKS : [])].map(c => key(c, put(c)))));
     }
     const enter = el("button", { class: "key primary", "data-field": input.id, "data-key": "enter" }, t("confirm"));
     enter.addEventListener("click", () => { keyboardFor = null; done(input.value); });
-    rows.push(grid([
-      layout === "pinyin" ? key(mode === "pinyin" ? "123" : t("pinyin"), () => { mode = mode === "pinyin" ? "digits" : "pinyin"; spelling = ""; }, "quiet") : null,
-      key("⌫", erase, "quiet"), enter,
-    ], "last"));
+    rows.push(grid([mode === "write" ? key(t("rewrite"), () => writing.clear(), "quiet") : null, key("⌫", erase, "quiet"), enter], "last"));
     pad.replaceChildren(...rows);
   }
   draw();
@@ -263,7 +350,7 @@ const screens = {
       if (f.locked) return [label, (input.setAttribute("readonly", ""), input), problem];
       const send = value => touch({ type: "set_field", id: f.id, value });
       input.addEventListener("change", () => send(input.value));
-      return [label, ...typed(input, f.kind in DIGIT_KINDS ? "digits" : "pinyin", send, DIGIT_KINDS[f.kind]), problem];
+      return [label, ...typed(input, f.kind in DIGIT_KINDS ? "digits" : f.kind === "name" ? "name" : "pinyin", send, DIGIT_KINDS[f.kind]), problem];
     }),
     actions(back(), end(), next()),
   ];
@@ -466,6 +553,7 @@ function render(model) {
   call.querySelector("span").textContent = t({ idle: "call_staff", called: "staff_called", answer: "staff_answer" }[call.dataset.staff]);
   document.querySelector("#stop span").textContent = t("stop");
   document.querySelector("label[for=volume]").textContent = t("volume");
+  if (model.screen === "attract") chineseMode = null;  // the next resident chooses afresh
   if (model.screen === "attract" && !model.elderly_mode) {
     // A new resident starts at the usual volume, whatever the last one chose.
     volume.value = DEFAULT_VOLUME;
@@ -508,6 +596,8 @@ document.getElementById("idle").querySelector("button").addEventListener("click"
 document.addEventListener("contextmenu", event => event.preventDefault());
 Promise.all([...["zh", "en"].map(code => fetch(`/strings/${code}.json`).then(r => r.json()).then(strings => { catalogues[code] = strings; })),
   fetch("/pinyin.json").then(r => r.json()).then(table => { pinyinTable = table; }),
+  fetch("/surnames.json").then(r => r.json()).then(list => { surnames = [...list.surnames]; }),
+  fetch("/api/handwriting").then(r => { writingPad = r.ok; }),
   fetch("/pictograms.svg").then(r => r.text()).then(sprite => { document.getElementById("pictograms").innerHTML = sprite; })])
   .catch(() => {})
   .finally(connect);

@@ -132,6 +132,7 @@ struct Driver {
 func sampleValue(_ field: FormField) -> String {
     switch field.kind {
     case .text: "示例内容"
+    case .personName: "李秀英"
     case .address: "安徽省合肥市蜀山区示例路8号"
     case .number: String(max(field.minimum ?? 1, 1))
     case .phone: "13800000000"

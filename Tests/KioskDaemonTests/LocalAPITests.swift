@@ -1,5 +1,6 @@
 import AgentAuth
 import Crypto
+import Drivers
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -101,4 +102,40 @@ struct LocalAPITests {
 /// What a page on the WebSocket received, shared with the test.
 final class PushedScreens: Sendable {
     let texts = Mutex<[String]>([])
+}
+
+@Suite("The writing pad's reader on the local API")
+struct HandwritingAPITests {
+    @Test("POST /api/handwriting reads the strokes; bad strokes are refused with what to send; without a model there is no pad")
+    func handwriting() async throws {
+        let app = Application(router: HTTPRoutes.router(health: nil, handwriting: try ZinniaReader()))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/handwriting", method: .get) { #expect($0.status == .ok) }
+            // 王 in a 400-unit box, stroke by stroke as the page sends it.
+            let king = #"{"width": 400, "height": 400, "strokes": [[[80,80],[200,80],[320,80]], [[100,200],[300,200]], [[200,80],[200,330]], [[48,336],[352,336]]]}"#
+            try await client.execute(uri: "/api/handwriting", method: .post, body: ByteBuffer(string: king)) { response in
+                #expect(response.status == .ok)
+                let answer = try JSONDecoder().decode([String: [String]].self, from: Data(buffer: response.body))
+                #expect(answer["candidates"]?.first == "王", "\(answer)")
+                #expect(answer["candidates"]?.count == 10)
+            }
+            for (body, message) in [
+                ("王", "not a handwritten character"),
+                (#"{"width": 400, "height": 400, "strokes": [[[80, 80, 3]]]}"#, "a point is [x, y], not 3 numbers"),
+                (#"{"width": 400, "height": 400, "strokes": [[[800, 80]]]}"#, "leaves the pad at (800, 80)"),
+                (#"{"width": 400, "height": 400, "strokes": []}"#, "nothing is written"),
+            ] {
+                try await client.execute(uri: "/api/handwriting", method: .post, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(String(buffer: response.body).contains(message), "\(String(buffer: response.body))")
+                }
+            }
+        }
+        try await Application(router: HTTPRoutes.router(health: nil)).test(.router) { client in
+            try await client.execute(uri: "/api/handwriting", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("handwriting.model"))
+            }
+        }
+    }
 }

@@ -222,6 +222,8 @@ public struct FormField: Sendable, Equatable, Hashable {
         /// A bank card number (13–19 digits, Luhn checked).
         case bankAccount = "bank_account"
         case address
+        /// A person's name: typed like text, and the keyboard offers the commonest surnames first.
+        case personName = "name"
     }
 
     /// Where a prefilled value comes from.

@@ -6,7 +6,7 @@ extension FormField {
         if text.isEmpty { return required ? SessionText(.fieldRequired) : nil }
         if let maxLength, text.count > maxLength { return SessionText(.fieldTooLong, ["max": .number(maxLength)]) }
         switch kind {
-        case .text:
+        case .text, .personName:
             return nil
         case .address:
             return text.count < 5 ? SessionText(.fieldAddress) : nil

@@ -32,6 +32,7 @@ public enum ConfigLoader {
         ("http.listen", "HOST:PORT, e.g. 127.0.0.1:8080"),
         ("http.allow_remote", "true or false"),
         ("http.ui_dir", "the folder holding the touchscreen page (index.html)"),
+        ("handwriting.model", "a Zinnia handwriting model file, or empty to show no writing pad"),
         ("state_dir", "a directory path, e.g. /var/lib/kioskd"),
         ("log.level", "one of trace, debug, info, notice, warning, error, critical"),
         ("shutdown.grace_seconds", "a number of seconds from 0 to 300"),
@@ -197,6 +198,7 @@ public enum ConfigLoader {
             Double(text).flatMap { (1...3650).contains($0) ? .seconds(Int($0 * 86_400)) : nil }
         }
         config.uiDirectory = values.value("http.ui_dir", default: config.uiDirectory) { $0.isEmpty ? nil : $0 }
+        config.handwritingModel = values.value("handwriting.model", default: config.handwritingModel) { Optional($0.isEmpty ? nil : $0) }
         config.services.catalogue = values.value("services.catalogue", default: config.services.catalogue) { $0.isEmpty ? nil : $0 }
         config.services.calendar = values.value("services.calendar", default: config.services.calendar) { $0.isEmpty ? nil : $0 }
         config.services.catalogueRefresh = values.value("services.catalogue_refresh_hours", default: config.services.catalogueRefresh) { text in

@@ -17,6 +17,8 @@ public struct KioskConfig: Sendable, Equatable {
     public var allowRemote = false
     /// The touchscreen page's files (index.html, app.js, style.css).
     public var uiDirectory = "./ui"
+    /// The Zinnia model the writing pad's strokes are read with; nil shows no pad.
+    public var handwritingModel: String? = ZinniaReader.debianModel
     /// Where kioskd keeps its state (the lock, applications, simulator links).
     public var stateDirectory = "./var"
     /// The least severe log level written.

@@ -9,12 +9,13 @@ import KioskCore
 /// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
     static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
-                       metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
+                       handwriting: (any HandwritingReader)? = nil, metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         // The touchscreen page's files (ui/); without them, / is the maintainer's status page.
         let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
         if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
         if let session { addSessionRoutes(router, session) }
+        addHandwritingRoutes(router, handwriting)
         if let metrics {
             // Prometheus text exposition: counts and states, nothing personal, nothing to change (that is the admin socket's).
             router.get("/metrics") { _, _ -> Response in
@@ -96,6 +97,30 @@ enum HTTPRoutes {
             }
             await session.touch(touch)
             return try json(await session.model)
+        }
+    }
+
+    /// The writing pad's reader: `GET /api/handwriting` says whether there is
+    /// one (the page shows its pad only then); `POST` reads one character's strokes.
+    static func addHandwritingRoutes(_ router: Router<BasicRequestContext>, _ reader: (any HandwritingReader)?) {
+        router.get("/api/handwriting") { _, _ -> Response in
+            guard reader != nil else { return try json(Refusal(error: "no handwriting model: see handwriting.model in docs/configuration.md"), status: .notFound) }
+            return try json(["pad": true])
+        }
+        router.post("/api/handwriting") { request, _ -> Response in
+            guard let reader else { return try json(Refusal(error: "no handwriting model: see handwriting.model in docs/configuration.md"), status: .notFound) }
+            let body = try await request.body.collect(upTo: 256 * 1024)
+            let character: HandwrittenCharacter
+            do {
+                character = try HandwritingMessage.decode(body)
+            } catch {
+                return try json(Refusal(error: "\(error): see POST /api/handwriting in docs/local-api.md"), status: .badRequest)
+            }
+            // Reading takes tens of milliseconds a stroke: off the threads that serve the screen.
+            let candidates = await withCheckedContinuation { done in
+                DispatchQueue.global(qos: .userInitiated).async { done.resume(returning: reader.candidates(for: character, count: HandwritingMessage.shown)) }
+            }
+            return try json(["candidates": candidates])
         }
     }
 

@@ -30,6 +30,19 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
+    /// The writing pad's reader, or nil (no pad on screen) when none is configured or its model will not open.
+    private func handwritingReader() -> (any HandwritingReader)? {
+        guard let model = config.handwritingModel else { return nil }
+        do {
+            let reader = try ZinniaReader(model: model)
+            logger.info("writing pad: Zinnia with \(model), \(reader.characters) characters")
+            return reader
+        } catch {
+            logger.error("no writing pad: \(error)")
+            return nil
+        }
+    }
+
     /// Runs until SIGTERM or SIGINT.
     public func run() async throws {
         let startedAt = ContinuousClock.now
@@ -73,7 +86,8 @@ public struct Daemon: Sendable {
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
-            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, metrics: { admin.refreshedMetrics() }),
+            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: handwritingReader(),
+                                      metrics: { admin.refreshedMetrics() }),
             server: HTTPRoutes.webSocket(session: session),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
             onServerRunning: { channel in
