@@ -125,7 +125,7 @@ bench: deps
 	$(SWIFT) build $(RELEASE) --product hardware-sim
 	$(SWIFT) build
 	mkdir -p bench
-	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && \
+	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && .build/release/kioskd-bench handwriting && \
 	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_bench.py; } 2>&1 | tee bench/run.log
 	scripts/bench-table.py bench/run.log > bench/results.md
 	@cat bench/results.md

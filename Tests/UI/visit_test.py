@@ -45,6 +45,21 @@ AGENT = {"card": "zhou-ping-agent", "name": "周平", "number": "340104197909230
 CARDS = os.path.join(ROOT, "hardware-sim/cards")
 AGENT_PIN = "246810"
 IDLE_SECONDS = 30
+# Characters written in the standard stroke order, as point lists in a 0–100 box (not from any recogniser's model).
+WRITTEN = json.load(open(os.path.join(ROOT, "Tests/Handwriting/strokes.json")))
+WRITTEN_BY_CHARACTER = {c["character"]: c["strokes"] for c in WRITTEN["characters"]}
+# A finger on the writing box: each stroke's points as pointer events, at the box's place on the screen.
+HANDWRITE = r"""
+const [box, strokes, size] = arguments;
+const r = box.getBoundingClientRect();
+const at = (type, [x, y]) => box.dispatchEvent(new PointerEvent(type, { pointerId: 7, pointerType: "touch", isPrimary: true, bubbles: true,
+  clientX: r.left + x * r.width / size, clientY: r.top + y * r.height / size }));
+for (const stroke of strokes) {
+  at("pointerdown", stroke[0]);
+  for (const point of stroke.slice(1)) at("pointermove", point);
+  at("pointerup", stroke[stroke.length - 1]);
+}
+"""
 
 # Measured on every screen: targets, contrast, and in elderly mode text size and spacing.
 MEASURE = r"""
@@ -228,6 +243,7 @@ class Kiosk:
 
     def write(self, field, pinyin):
         """Chinese on the pinyin keyboard: spell each character's syllable, then tap the character, paging on with › until it shows."""
+        self.keys(field, ["拼音"])
         for syllable, character in pinyin:
             self.keys(field, syllable)
             for _ in range(10):
@@ -242,6 +258,24 @@ class Kiosk:
         if not self.driver.find_element(By.ID, field).get_attribute("value").endswith(text):
             fail("%s reads %r after writing %r in pinyin" % (field, self.driver.find_element(By.ID, field).get_attribute("value"), text))
         return text
+
+    def handwritten(self, field, strokes):
+        """Writes one character with a finger in the field's writing box; the candidates kioskd read, best first."""
+        box = self.driver.find_element(By.CSS_SELECTOR, 'canvas.writing[data-field="%s"]' % field)
+        self.driver.execute_script(HANDWRITE, box, strokes, WRITTEN["size"])
+        wait("the %d strokes read" % len(strokes), lambda: box.get_attribute("data-read") == str(len(strokes)))
+        return [b.text for b in self.driver.find_elements(By.CSS_SELECTOR, 'button.candidate[data-field="%s"]' % field)]
+
+    def handwrite(self, field, text):
+        """Chinese in the writing box, a character at a time, each tapped among the candidates."""
+        self.keys(field, ["手写"])
+        for character in text:
+            shown = self.handwritten(field, WRITTEN_BY_CHARACTER[character])
+            if character not in shown[:5]:
+                fail("%s written in the box is not among the first five candidates: %s" % (character, "".join(shown)))
+            self.key(field, character)
+        if not self.driver.find_element(By.ID, field).get_attribute("value").endswith(text):
+            fail("%s reads %r after writing %r by hand" % (field, self.driver.find_element(By.ID, field).get_attribute("value"), text))
 
     def erase(self, field):
         """⌫ until the field is empty."""
@@ -636,8 +670,9 @@ def every_card(kiosk):
         form = {f["id"]: f for f in kiosk.screen_json()["form"]}
         if card.get("type") and form["applicant_id"]["label"] == "公民身份号码":
             fail("%s: the form calls the number of a %s a 公民身份号码" % (name, card["type"]))
-        if form["applicant_id"]["value"] != card["number"] or not form["applicant_id"]["locked"]:
-            fail("%s: the card's number is not on the form" % name)
+        masked = card["number"][:4] + "*" * (len(card["number"]) - 8) + card["number"][-4:]
+        if form["applicant_id"]["value"] != masked or not form["applicant_id"]["locked"]:
+            fail("%s: the card's number is not on the form masked as %s, but %r" % (name, masked, form["applicant_id"]["value"]))
         kiosk.keys("phone", list("13912345678") + ["确定"])
         kiosk.tap("遗失", exact=True)
         wait("the form filled", lambda: {f["id"]: f["value"] for f in kiosk.screen_json()["form"]}["reason"] == "遗失")
@@ -817,18 +852,29 @@ def form_typing(kiosk):
     # Elderly mode asks one field at a time, in the form's order: the phone first.
     kiosk.keys("phone", list("13912345678") + ["确定"])
     wait("the spouse's name asked next", lambda: kiosk.driver.find_element(By.ID, "spouse_name").tag_name == "input")
-    # 李 is on the third page of li's characters.
-    kiosk.write("spouse_name", [("li", "李")])
-    kiosk.keys("spouse_name", "mei")
-    kiosk.measure("form-pinyin-elderly")  # the keyboard with its candidates, measured like any screen (elderly: 60×60 and larger text)
-    kiosk.key("spouse_name", "梅")
+    # A name's keyboard opens on the commonest surnames; elderly mode then goes on to the writing box.
+    kiosk.keys("spouse_name", [])
+    kiosk.measure("form-surnames-elderly")  # each keyboard measured like any screen (elderly: larger targets and text)
+    kiosk.key("spouse_name", "李")
+    rates = handwriting_fixture(kiosk, "spouse_name")
+    kiosk.handwrite("spouse_name", "秀")
+    kiosk.measure("form-writing-elderly")
+    kiosk.handwrite("spouse_name", "英")
+    # A slip: the wrong character is taken out with ⌫ and written again.
+    kiosk.handwrite("spouse_name", "王")
+    kiosk.key("spouse_name", "⌫")
+    kiosk.keys("spouse_name", ["拼音", "m", "e", "i"])
+    kiosk.measure("form-pinyin-elderly")
+    kiosk.key("spouse_name", "⌫")
+    kiosk.key("spouse_name", "⌫")
+    kiosk.key("spouse_name", "⌫")
     kiosk.key("spouse_name", "确定")
     # Elderly mode asks one field at a time: the spouse's ID number comes next, then the choice.
     wait("the spouse's ID number asked next", lambda: kiosk.driver.find_element(By.ID, "spouse_id").tag_name == "input")
     kiosk.keys("spouse_id", list("340104196005060026") + ["确定"])
     kiosk.tap("二孩", exact=True)
     field = lambda id: next(f for f in json.load(urllib.request.urlopen(BASE + "/api/screen"))["form"] if f["id"] == id)
-    wait("the name and the choice kept by kioskd", lambda: field("spouse_name")["value"] == "李梅" and field("child_order")["value"] == "二孩")
+    wait("the name and the choice kept by kioskd", lambda: field("spouse_name")["value"] == "李秀英" and field("child_order")["value"] == "二孩")
     # The page draws the choice when kioskd pushes the screen, which may come a moment after /api/screen has it:
     # in elderly mode the form moves on to the next field and shows the choice made as its value.
     shown = lambda: kiosk.driver.find_element(By.ID, "child_order").text
@@ -836,7 +882,24 @@ def form_typing(kiosk):
     # Leaving is one tap from the form, as from every screen of a visit.
     kiosk.tap("退出")
     kiosk.take_card()
-    kiosk.nothing_left_of(WANG, also=["李梅"])
+    kiosk.nothing_left_of(WANG, also=["李秀英"])
+    return rates
+
+
+def handwriting_fixture(kiosk, field):
+    """Every character of Tests/Handwriting/strokes.json written in the field's box, through the page to kioskd and back:
+    how often the right one is the first candidate, and among the first five."""
+    kiosk.keys(field, ["手写"])
+    ranks = []
+    for written in WRITTEN["characters"]:
+        shown = kiosk.handwritten(field, written["strokes"])
+        ranks.append(shown.index(written["character"]) + 1 if written["character"] in shown else None)
+        kiosk.key(field, "重写")
+    first, five = sum(r == 1 for r in ranks), sum(r is not None and r <= 5 for r in ranks)
+    # The floor measured with Debian's model, which does not know some characters in the standard order (docs/handwriting.md).
+    if five < 0.85 * len(ranks):
+        fail("only %d of %d handwritten characters had the right one among the first five candidates" % (five, len(ranks)))
+    return first, five, len(ranks)
 
 
 def english_prompt(kiosk, words, read_out=False):
@@ -961,7 +1024,7 @@ def main():
         every_card(kiosk)
         proxy_visit(kiosk)
         consultation(kiosk)
-        form_typing(kiosk)
+        written = form_typing(kiosk)
         english(kiosk)
         before = metrics()
         idle_timeout(kiosk)
@@ -975,9 +1038,10 @@ def main():
         kiosk.resize(1080, 1920)
         print("ui: visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, a visit chosen by pictures alone %s, "
               "elderly mode offered to a 68-year-old, the age rule, a 一次性告知单, "
-              "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, pinyin typing and a choice, English, idle wipe, "
+              "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, "
+              "a name from the surnames and the writing box (the box read %d/%d first, %d/%d in the first five), pinyin, a choice, English, idle wipe, "
               "the card reminder after each visit, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
-              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, pictured, len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
+              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, pictured, written[0], written[2], written[1], written[2], len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
             # What the screen showed, for whoever reads the failure.
