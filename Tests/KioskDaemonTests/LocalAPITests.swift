@@ -3,6 +3,7 @@ import Crypto
 import Drivers
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import KioskCore
@@ -62,8 +63,11 @@ struct LocalAPITests {
             #expect((browse["menu"] as? [[String: Any]])?.first?["name"] as? String == "高龄津贴申领")
             let form = try #require(all.first { $0["screen"] as? String == "form" })
             let fields = try #require(form["form"] as? [[String: Any]])
-            #expect(fields.first { $0["id"] as? String == "applicant_name" }?["value"] as? String == "张秀兰")
+            // The card's values are shown masked: the page never holds the whole name or number.
+            #expect(fields.first { $0["id"] as? String == "applicant_name" }?["value"] as? String == "张*兰")
             #expect(fields.first { $0["id"] as? String == "applicant_name" }?["locked"] as? Bool == true)
+            #expect(fields.first { $0["id"] as? String == "applicant_id" }?["value"] as? String == Masking.idNumber(resident.number))
+            #expect(!pushed.texts.withLock { $0.joined() }.contains(resident.number), "the whole ID number pushed to the page")
             #expect(all.contains { ($0["error"] as? String)?.contains("not a touch") == true }, "a bad message is answered, not ignored")
             let last = try #require(all.last)
             #expect(last["screen"] as? String == "attract")
@@ -76,7 +80,7 @@ struct LocalAPITests {
                 let model = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect(model?["screen"] as? String == "attract")
             }
-            try await client.execute(uri: "/api/touch", method: .post, body: ByteBuffer(string: #"{"type": "elderly_mode", "on": true}"#)) { response in
+            try await client.execute(uri: "/api/touch", method: .post, headers: json, body: ByteBuffer(string: #"{"type": "elderly_mode", "on": true}"#)) { response in
                 let model = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect(model?["elderly_mode"] as? Bool == true)
                 #expect((model?["prompt"] as? String)?.contains("长辈模式") == true)
@@ -91,11 +95,84 @@ struct LocalAPITests {
                 #expect(response.status == .ok && String(buffer: response.body).contains("new WebSocket"))
                 #expect(response.headers[.cacheControl] == "no-store")
             }
-            try await client.execute(uri: "/api/touch", method: .post, body: ByteBuffer(string: "garbage")) { response in
+            try await client.execute(uri: "/api/touch", method: .post, headers: json, body: ByteBuffer(string: "garbage")) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("docs/local-api.md"))
             }
         }
+    }
+}
+
+private let json: HTTPFields = [.contentType: "application/json"]
+
+@Suite("The local API is the screen's alone: another origin's page cannot use it through the screen's browser", .timeLimit(.minutes(1)))
+struct ScreenOnlyTests {
+    @Test("A name that resolves here, a foreign Origin (also on /ws) and a text/plain touch are refused; /healthz and /metrics stay open to tools")
+    func foreignPages() async throws {
+        let folder = temporaryDirectory()
+        let station = try TestStation(folder)
+        defer { try? station.outbox.close() }
+        let app = Application(router: HTTPRoutes.router(health: nil, session: station.runtime, metrics: { "kioskd_up 1\n" }),
+                              server: HTTPRoutes.webSocket(session: station.runtime),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // HummingbirdTesting's client says Host: localhost.
+            let own: HTTPFields = [.origin: "http://localhost", .contentType: "application/json"]
+            try await client.execute(uri: "/api/touch", method: .post, headers: own, body: ByteBuffer(string: #"{"type": "still_here"}"#)) { #expect($0.status == .ok) }
+            let refused: [(String, HTTPFields, HTTPResponse.Status, String)] = [
+                ("/api/touch", [.origin: "http://evil.example", .contentType: "application/json"], .forbidden, "is not kioskd's own page"),
+                ("/api/touch", [.origin: "http://127.0.0.1:9999", .contentType: "application/json"], .forbidden, "is not kioskd's own page"),
+                ("/api/touch", [.contentType: "text/plain"], .unsupportedMediaType, "application/json"),
+                ("/api/touch", [:], .unsupportedMediaType, "application/json"),
+                ("/api/handwriting", [.contentType: "application/x-www-form-urlencoded"], .unsupportedMediaType, "application/json"),
+                // A second Host, as a name that resolves here would bring.
+                ("/api/touch", [HTTPField.Name("Host")!: "kiosk.attacker.example", .contentType: "application/json"], .forbidden, "more than one Host"),
+            ]
+            for (uri, headers, status, message) in refused {
+                try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: #"{"type": "elderly_mode", "on": true}"#)) { response in
+                    #expect(response.status == status, "\(uri) \(headers)")
+                    #expect(String(buffer: response.body).contains(message))
+                }
+            }
+            try await client.execute(uri: "/api/screen", method: .get) { response in
+                let model = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(model?["elderly_mode"] as? Bool == false, "a refused touch changed the session")
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.origin: "http://evil.example"]) { #expect($0.status == .ok) }
+            // The WebSocket: kioskd's own page is upgraded, another origin's is not.
+            var foreign = WebSocketClientConfiguration()
+            foreign.additionalHeaders = [.origin: "http://evil.example"]
+            await #expect(throws: (any Error).self) {
+                try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws", configuration: foreign, logger: Logger(label: "test")) { _, _, _ in }
+            }
+            var ownPage = WebSocketClientConfiguration()
+            ownPage.additionalHeaders = [.origin: "http://127.0.0.1:\(port)"]
+            let first = Mutex<String?>(nil)
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws", configuration: ownPage, logger: Logger(label: "test")) { inbound, _, _ in
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { first.withLock { $0 = text }; return }
+                }
+            }
+            #expect(first.withLock { $0 }?.contains(#""screen":"attract""#) == true)
+        }
+    }
+}
+
+extension ScreenOnlyTests {
+    @Test("Host: an address or localhost, with or without a port; never a name, however it begins")
+    func hosts() {
+        func request(_ authority: String) -> HTTPRequest { HTTPRequest(method: .get, scheme: nil, authority: authority, path: "/api/screen") }
+        for allowed in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST", "192.168.1.20", "[::1]:8080", "10.0.0.7:80"] {
+            #expect(ScreenOnly.refusal(request(allowed)) == nil, "\(allowed)")
+        }
+        for refused in ["kiosk.attacker.example:8080", "127.0.0.1.attacker.example", "localhost.attacker.example:8080", "127.0.0.1:80x",
+                        "256.0.0.1:8080", "1.2.3:8080", "[::1", "[]:80"] {
+            #expect(ScreenOnly.refusal(request(refused))?.contains("is not kioskd's address") == true, "\(refused)")
+        }
+        var health = request("kiosk.attacker.example")
+        health.path = "/healthz"
+        #expect(ScreenOnly.refusal(health) == nil, "/healthz stays open to tools")
     }
 }
 
@@ -113,7 +190,7 @@ struct HandwritingAPITests {
             try await client.execute(uri: "/api/handwriting", method: .get) { #expect($0.status == .ok) }
             // 王 in a 400-unit box, stroke by stroke as the page sends it.
             let king = #"{"width": 400, "height": 400, "strokes": [[[80,80],[200,80],[320,80]], [[100,200],[300,200]], [[200,80],[200,330]], [[48,336],[352,336]]]}"#
-            try await client.execute(uri: "/api/handwriting", method: .post, body: ByteBuffer(string: king)) { response in
+            try await client.execute(uri: "/api/handwriting", method: .post, headers: json, body: ByteBuffer(string: king)) { response in
                 #expect(response.status == .ok)
                 let answer = try JSONDecoder().decode([String: [String]].self, from: Data(buffer: response.body))
                 #expect(answer["candidates"]?.first == "王", "\(answer)")
@@ -125,7 +202,7 @@ struct HandwritingAPITests {
                 (#"{"width": 400, "height": 400, "strokes": [[[800, 80]]]}"#, "leaves the pad at (800, 80)"),
                 (#"{"width": 400, "height": 400, "strokes": []}"#, "nothing is written"),
             ] {
-                try await client.execute(uri: "/api/handwriting", method: .post, body: ByteBuffer(string: body)) { response in
+                try await client.execute(uri: "/api/handwriting", method: .post, headers: json, body: ByteBuffer(string: body)) { response in
                     #expect(response.status == .badRequest)
                     #expect(String(buffer: response.body).contains(message), "\(String(buffer: response.body))")
                 }

@@ -14,6 +14,22 @@ public enum Masking {
         return String(characters.prefix(9)) + String(repeating: "*", count: max(0, characters.count - 9))
     }
 
+    /// Keeps the year: `1958-**-**` (the whole date is half of what an ID number says).
+    public static func birthDate(_ text: String) -> String {
+        let characters = Array(text.trimmingEdges())
+        return String(characters.prefix(4)) + String(characters.dropFirst(4).map { $0.isNumber ? "*" : $0 })
+    }
+
+    /// A card's value as a screen shows it: the name, number and birth date masked; the rest as it is.
+    public static func shown(_ value: String, from source: FormField.IdentitySource) -> String {
+        switch source {
+        case .name: name(value)
+        case .idNumber: idNumber(value)
+        case .birthDate: birthDate(value)
+        case .gender, .nation, .address: value
+        }
+    }
+
     /// Keeps the first and last character: `张*三`, `欧**红`; a two-character name keeps the first: `李*`.
     /// Latin names keep the first letter of each word: `J*** S****`.
     public static func name(_ text: String) -> String {

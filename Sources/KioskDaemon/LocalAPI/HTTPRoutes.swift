@@ -11,6 +11,7 @@ enum HTTPRoutes {
     static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
                        handwriting: (any HandwritingReader)? = nil, metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: ScreenOnlyMiddleware())
         // The touchscreen page's files (ui/); without them, / is the maintainer's status page.
         let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
         if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
@@ -128,7 +129,8 @@ enum HTTPRoutes {
     /// current one first); each text message from the page is a touch.
     static func webSocket(session: SessionRuntime) -> HTTPServerBuilder {
         .http1WebSocketUpgrade { request, _, _ in
-            guard request.path == "/ws" else { return .dontUpgrade }
+            // Another origin's page is refused here: the request goes on to the router, which answers 403.
+            guard request.path == "/ws", ScreenOnly.refusal(request) == nil else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in
                 let screens = await session.subscribe()
                 try await withThrowingTaskGroup(of: Void.self) { group in

@@ -113,7 +113,10 @@ struct ScreenModel: Encodable, Equatable {
             let held = visit?.resident?.certificate
             if let held, held != .residentID { certificate = held.chinese }
             form = choice.formFields.map { field in
-                Field(id: field.id, label: field.label(holding: held), kind: field.kind.rawValue, required: field.required, value: values[field.id] ?? "",
+                // What the card filled in is shown masked, as everywhere on screen: the page never holds the whole number.
+                let value = values[field.id] ?? ""
+                return Field(id: field.id, label: field.label(holding: held), kind: field.kind.rawValue, required: field.required,
+                      value: field.fromIdentity.map { Masking.shown(value, from: $0) } ?? value,
                       problem: visit?.fieldProblems[field.id].map(words.render), locked: field.fromIdentity != nil && field.fromIdentity != .address,
                       options: field.options.isEmpty ? nil : field.options, hint: field.hint)
             }

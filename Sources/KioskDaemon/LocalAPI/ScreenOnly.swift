@@ -1,0 +1,65 @@
+import Hummingbird
+import HTTPTypes
+
+/// What a web page elsewhere cannot make the screen's browser do to kioskd:
+/// - a name that resolves to this machine (DNS rebinding) is not a Host: only
+///   an address or `localhost` is;
+/// - another origin's page is refused wherever the browser says whose it is
+///   (`Origin` must be kioskd's own, the scheme and the Host it was reached at);
+/// - a touch or strokes come only as `application/json`, which a page
+///   elsewhere cannot send without asking first.
+/// `/healthz` and `/metrics` stay open to tools: nothing personal is in them.
+enum ScreenOnly {
+    static let open: Set<String> = ["/healthz", "/metrics"]
+
+    /// Why the request is refused, or nil.
+    static func refusal(_ request: HTTPRequest) -> String? {
+        if open.contains(String(request.path?.prefix { $0 != "?" } ?? "")) { return nil }
+        let hosts = [request.authority].compactMap { $0 } + request.headerFields[values: hostField]
+        guard hosts.count <= 1 else { return "more than one Host" }
+        let host = hosts.first ?? ""
+        if !host.isEmpty, !isAddressOrLocalhost(host) {
+            return "Host \(host) is not kioskd's address: open the screen at http://127.0.0.1:PORT/"
+        }
+        // A browser's page says http://HOST:PORT; a WebSocket library that is not a browser may say ws://HOST.
+        let own = ["http://" + host, "ws://" + (host.split(separator: ":").first.map(String.init) ?? host)]
+        if let foreign = request.headerFields[values: .origin].first(where: { !own.contains($0) }) {
+            return "Origin \(foreign) is not kioskd's own page"
+        }
+        if request.method == .post, request.headerFields[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() != "application/json" {
+            return "send the body as Content-Type: application/json"
+        }
+        return nil
+    }
+
+    private static let hostField = HTTPField.Name("Host")!
+
+    /// `127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`, `192.168.1.20` — not `kiosk.example:8080`.
+    static func isAddressOrLocalhost(_ authority: String) -> Bool {
+        var host = Substring(authority)
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            host = host[host.index(after: host.startIndex)..<close]
+            return !host.isEmpty && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        if let colon = host.lastIndex(of: ":") {
+            guard host[host.index(after: colon)...].allSatisfy(digit) else { return false }
+            host = host[..<colon]
+        }
+        if host.lowercased() == "localhost" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in part.count <= 3 && part.allSatisfy(digit) && (Int(part) ?? 256) <= 255 }
+    }
+
+    private static func digit(_ character: Character) -> Bool { ("0"..."9").contains(character) }
+}
+
+struct ScreenOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let reason = ScreenOnly.refusal(request.head) {
+            let status: HTTPResponse.Status = reason.hasPrefix("send the body") ? .unsupportedMediaType : .forbidden
+            return try HTTPRoutes.json(HTTPRoutes.Refusal(error: reason), status: status)
+        }
+        return try await next(request, context)
+    }
+}
