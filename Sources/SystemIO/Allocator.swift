@@ -27,3 +27,23 @@ private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
 @_silgen_name("malloc_trim")
 private func malloc_trim(_ pad: Int) -> Int32
+
+/// A resident's identity and scans pass through kioskd's memory: no core dump
+/// may carry them, whatever the system's settings (docs/operations.md).
+public enum CoreDumps {
+    /// Makes this process non-dumpable (no core file; /proc/PID owned by root, closed
+    /// to ptrace by its own user) and sets its core size limit to 0. False if either failed.
+    @discardableResult
+    public static func forbid() -> Bool {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        let limited = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none) == 0
+        return prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0) == 0 && limited
+    }
+
+    /// Whether a crash would leave a core dump of this process.
+    public static var allowed: Bool { prctl(3 /* PR_GET_DUMPABLE */, 0, 0, 0, 0) != 0 }
+}
+
+// prctl is variadic in sys/prctl.h; the kernel reads its five arguments as unsigned longs.
+@_silgen_name("prctl")
+private func prctl(_ option: Int32, _ argument2: UInt, _ argument3: UInt, _ argument4: UInt, _ argument5: UInt) -> Int32

@@ -13,6 +13,9 @@ enum KioskdMain {
         ExitWithoutDestructors.install()
         Allocator.configure()
         umask(0o077)  // what kioskd writes is its own: residents' applications, keys, the lookup salt
+        if !CoreDumps.forbid() {
+            FileHandle.standardError.write(Data("kioskd: could not turn off core dumps (prctl PR_SET_DUMPABLE, RLIMIT_CORE): a crash may leave residents' data in a core file\n".utf8))
+        }
         await Kioskd.main()
     }
 }
