@@ -1,5 +1,5 @@
 # kioskd — two commands on a fresh Debian 12 machine:
-#   make demo   run kioskd with every device simulated; UI on http://127.0.0.1:8080
+#   make demo   run kioskd with every device simulated; UI on http://127.0.0.1:8080 (the address with its key is printed)
 #   make test   build and run every test
 # Each installs the Debian packages it needs the first time (apt-get as root, sudo otherwise).
 

@@ -35,9 +35,7 @@ def result(name, figure, baseline, ratio, goal, passed):
 
 
 def api(station, path, body=None):
-    request = urllib.request.Request("http://%s%s" % (station.listen, path), data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(request, timeout=60))
+    return station.api(path, body)
 
 
 def wait_screen(station, names, seconds=30):

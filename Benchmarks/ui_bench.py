@@ -95,6 +95,16 @@ def card_to_greeting(driver, reader, rounds=40, warm_up=3):
     return delays, sorted(wires)[len(wires) // 2]
 
 
+def screen_key(state):
+    """The key kioskd made at this start: the screen opens /?key=…; this script's own requests send it as a bearer token."""
+    with open(os.path.join(state, "screen-key")) as f:
+        key = f.read().strip()
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Authorization", "Bearer " + key)]
+    urllib.request.install_opener(opener)
+    return key
+
+
 def main():
     state = tempfile.mkdtemp(prefix="kioskd-bench-ui-")
     build = os.environ.get("DEMO_BIN", ".build/release")
@@ -116,7 +126,7 @@ def main():
         options.binary_location = "/usr/bin/chromium"
         driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
         driver.set_script_timeout(10)
-        driver.get(BASE + "/")
+        driver.get(BASE + "/?key=" + screen_key(state))
         wait_for("the attract screen", lambda: screen(driver) == "attract")
         reader = Control(os.path.join(state, "sim/idcard_reader.control"))
         delays, wire = card_to_greeting(driver, reader)

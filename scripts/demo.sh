@@ -30,12 +30,19 @@ while [ ! -s "$state/sim/platform-public.pem" ] && [ "$tries" -lt 100 ] && kill 
   sleep 0.1
   tries=$((tries + 1))
 done
-echo "kioskd demo: touchscreen UI on http://$listen  (health: http://$listen/healthz)"
+# kioskd makes the screen's key anew at each start; the address to open carries it.
+rm -f "$state/screen-key"
 KIOSKD_DEVICES_RECEIPT_PRINTER_PORT="tcp:127.0.0.1:$printer_port" \
 KIOSKD_DEVICES_SCANNER_SANE_CONFIG_DIR="$state/sane.d" \
 KIOSKD_PLATFORM_URL="http://$platform_listen" \
   "$bin/kioskd" run --state-dir "$state" --listen "$listen" &
 kioskd=$!
+tries=0
+while [ ! -s "$state/screen-key" ] && [ "$tries" -lt 300 ] && kill -0 "$kioskd" 2>/dev/null; do
+  sleep 0.1
+  tries=$((tries + 1))
+done
+[ -s "$state/screen-key" ] && echo "kioskd demo: touchscreen UI on http://$listen/?key=$(cat "$state/screen-key")  (health: http://$listen/healthz)"
 
 # Background jobs of a script ignore SIGINT, so forward Ctrl-C and SIGTERM
 # as SIGTERM: kioskd then shuts down gracefully.

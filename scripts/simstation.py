@@ -2,7 +2,7 @@
 scripts/demo.sh sets them up, for the scripts that start and stop kioskd
 themselves: the soak (scripts/soak.py) and the daemon benchmark
 (Benchmarks/daemon_bench.py)."""
-import os, signal, socket, subprocess, time, urllib.request
+import json, os, signal, socket, subprocess, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,14 +52,25 @@ class Station:
         return subprocess.run([os.path.join(self.bin, "hardware-sim"), "control", "--socket", os.path.join(self.sim, device + ".control"), *words],
                               capture_output=True, text=True, timeout=30).stdout.strip()
 
+    def api(self, path, body=None, timeout=60, state_dir=None):
+        """The local API as the screen uses it, with the key kioskd wrote at its last start (STATE/screen-key)."""
+        with open(os.path.join(state_dir or self.state, "screen-key")) as f:
+            key = f.read().strip()
+        request = urllib.request.Request("http://%s%s" % (self.listen, path), data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": "Bearer " + key})
+        return json.load(urllib.request.urlopen(request, timeout=timeout))
+
     def start_kioskd(self, state_dir, env=None, log=subprocess.DEVNULL):
         """Starts kioskd; returns it and the seconds from spawn to the touchscreen's screen answering (polled every 2 ms)."""
+        # The key is new at each start: the old one must not be read for it.
+        if os.path.exists(os.path.join(state_dir, "screen-key")):
+            os.remove(os.path.join(state_dir, "screen-key"))
         started = time.perf_counter()
         process = subprocess.Popen([os.path.join(self.bin, "kioskd"), "run", "--state-dir", state_dir, "--listen", self.listen],
                                    cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT)
         while True:
             try:
-                urllib.request.urlopen("http://%s/api/screen" % self.listen, timeout=1).read()
+                self.api("/api/screen", timeout=1, state_dir=state_dir)
                 return process, time.perf_counter() - started
             except OSError:
                 if process.poll() is not None or time.perf_counter() - started > 30:

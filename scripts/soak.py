@@ -134,7 +134,7 @@ def main():
 
     def screen():
         try:
-            return json.load(urllib.request.urlopen("http://%s/api/screen" % listen, timeout=2)).get("screen")
+            return station.api("/api/screen", timeout=2).get("screen")
         except (OSError, ValueError):
             return None
 

@@ -259,6 +259,20 @@ struct MetricsCommand: ParsableCommand {
     }
 }
 
+struct ScreenURLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "screen-url",
+        abstract: "The address the kiosk's screen opens, with this start's key (http://127.0.0.1:8080/?key=…).",
+        discussion: "The local API answers only the screen: a browser opened at this address gets the key as a cookie. It changes at each start of kioskd.")
+    @OptionGroup var admin: AdminSocketOption
+
+    func run() throws {
+        let url = try admin.single("screen-url", key: "url") as? String ?? ""
+        if admin.json { return try printJSONObject(["url": url]) }
+        print(url)
+    }
+}
+
 /// One line redrawn in place on a terminal: `[=====     ] 3/7 printing a test receipt`.
 struct ProgressLine {
     let enabled: Bool

@@ -18,7 +18,7 @@ struct Kioskctl: AsyncParsableCommand {
         commandName: "kioskctl",
         abstract: "Maintainer's tool for kioskd: devices, ports, the ID-card reader, printers, the scanner, the outbox, versions.",
         version: KioskVersion.current,
-        subcommands: [StatusCommand.self, DevicesCommand.self, SelftestCommand.self, LogsCommand.self, MetricsCommand.self, ConfigCommand.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, QueueCommand.self, AuditCommand.self, CatalogueCommand.self, AgentCommand.self, SpeechCommand.self, Version.self])
+        subcommands: [StatusCommand.self, DevicesCommand.self, SelftestCommand.self, LogsCommand.self, MetricsCommand.self, ScreenURLCommand.self, ConfigCommand.self, Port.self, IDCardCommand.self, PrinterCommand.self, ScanCommand.self, QueueCommand.self, AuditCommand.self, CatalogueCommand.self, AgentCommand.self, SpeechCommand.self, Version.self])
 }
 
 /// Prints `value` as JSON on standard output.

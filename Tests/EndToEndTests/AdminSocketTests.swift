@@ -11,13 +11,14 @@ import Glibc
 struct AdminSocketTests {
     /// `make demo` on free ports, with kioskctl pointed at its socket.
     final class Demo: Sendable {
-        let state = temporaryDirectory("admin-demo-\(UUID().uuidString.prefix(8))")
+        let state: String
         let base: String
         let child: Child
         var socket: String { state + "/admin.sock" }
         var kioskctl: [String: String] { ["KIOSKD_ADMIN_SOCKET": socket] }
 
-        init() throws {
+        init(state: String = temporaryDirectory("admin-demo-\(UUID().uuidString.prefix(8))")) throws {
+            self.state = state
             let listen = "127.0.0.1:\(freePort())"
             base = "http://\(listen)"
             child = try Child(
@@ -98,8 +99,8 @@ struct AdminSocketTests {
         #expect(await eventually(within: .seconds(5)) { follower.stdout.contains(#""message":"admin: status""#) }, "follow: \(follower.stdout) \(follower.stderr)")
         follower.signal(SIGTERM)
 
-        // Nothing administrative over TCP: the loopback host has no admin routes.
-        #expect(await get(demo.base + "/admin/selftest")?.status == 404)
+        // Nothing administrative over TCP: the loopback host has no admin routes, not even for the screen.
+        #expect(await get(demo.base + "/admin/selftest", key: screenKey(demo.state))?.status == 404)
 
         await demo.stop()
         #expect(!FileManager.default.fileExists(atPath: demo.socket), "the admin socket was left behind")
@@ -147,7 +148,7 @@ struct AdminSocketTests {
         #expect(busy.status == 1 && busy.stderr.contains("someone is using the kiosk"), "\(busy)")
 
         // 呼叫工作人员: kioskctl status, the metric and the platform's heartbeat show it within 2 s; the visit's end clears it.
-        _ = try await post(demo.base + "/api/touch", json: #"{"type": "call_staff"}"#)
+        _ = try await post(demo.base + "/api/touch", json: #"{"type": "call_staff"}"#, key: screenKey(demo.state))
         #expect(await eventually(within: .seconds(2)) {
             let status = (try? await demo.ctl("status", "--json")).map { Self.json($0.stdout) } ?? [:]
             return status["staff_called_seconds"] is Int
@@ -156,7 +157,7 @@ struct AdminSocketTests {
         #expect(try await demo.ctl("metrics").stdout.contains("kioskd_staff_called 1"))
         #expect(await eventually(within: .seconds(2)) { ((try? await demo.simulator("platform", "heartbeat")) ?? "").contains("staff_called_seconds") },
                 "the heartbeat did not carry the call at once")
-        _ = try await post(demo.base + "/api/touch", json: #"{"type": "end"}"#)
+        _ = try await post(demo.base + "/api/touch", json: #"{"type": "end"}"#, key: screenKey(demo.state))
         #expect(await eventually(within: .seconds(2)) { (try? await demo.ctl("metrics").stdout.contains("kioskd_staff_called 0")) ?? false })
 
         // The heartbeat carried the same summary to the platform, nothing personal in it.
@@ -224,6 +225,48 @@ struct AdminSocketTests {
         let owner = try await demo.ctl("status")
         #expect(owner.status == 0)
         await demo.stop()
+    }
+
+    @Test("Another user on the machine cannot read the screen's key and gets 401 from the local API; the screen's address sets it as an HttpOnly cookie",
+          .enabled(if: getuid() == 0, "needs root to run a client as another user"))
+    func strangerRefused() async throws {
+        let demo = try Demo()
+        #expect(await demo.ready(), "the demo did not come up: \(demo.child.stderr)")
+        let key = try #require(screenKey(demo.state))
+        let url = try await demo.ctl("screen-url")
+        #expect(url.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == demo.base + "/?key=" + key, "\(url)")
+        let asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        chmod(demo.state, 0o711)  // so that only the key file's own mode stands in the way
+        let read = try await run("/usr/bin/setpriv", asNobody + ["/bin/cat", demo.state + "/screen-key"])
+        #expect(read.status != 0 && read.stderr.contains("Permission denied"), "\(read)")
+        for path in ["/", "/app.js", "/api/screen", "/api/speech", "/api/handwriting", "/api/receipt-qr.png", "/api/page/id_card/0", "/ws"] {
+            let answer = try await run("/usr/bin/setpriv", asNobody + ["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", demo.base + path])
+            #expect(answer.stdout == "401", "\(path): \(answer)")
+        }
+        let touch = try await run("/usr/bin/setpriv", asNobody + ["/usr/bin/curl", "-s", "-H", "Content-Type: application/json", "-d", #"{"type": "elderly_mode", "on": true}"#,
+                                                                 demo.base + "/api/touch"])
+        #expect(touch.stdout.contains("kioskctl screen-url"), "\(touch)")
+        for path in ["/healthz", "/metrics"] {
+            let answer = try await run("/usr/bin/setpriv", asNobody + ["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", demo.base + path])
+            #expect(answer.stdout == "200", "\(path) stays open to tools: \(answer)")
+        }
+        // The screen's first load: a cookie the page's script cannot read, sent only to kioskd's own pages, and the key out of the address.
+        let first = try await run("/usr/bin/curl", ["-s", "-D", "-", demo.base + "/?key=" + key])
+        #expect(first.stdout.contains(#"http-equiv="refresh" content="0; url=/""#), "\(first.stdout)")
+        #expect(first.stdout.hasPrefix("HTTP/1.1 200"), "\(first.stdout)")
+        #expect(first.stdout.contains("kioskd_screen=\(key); Path=/; HttpOnly; SameSite=Strict"), "\(first.stdout)")
+        let wrong = try await run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", demo.base + "/?key=" + String(key.reversed())])
+        #expect(wrong.stdout == "401")
+        let withCookie = try await run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-b", "kioskd_screen=" + key, demo.base + "/api/screen"])
+        #expect(withCookie.stdout == "200")
+        await demo.stop()
+        // A new start makes a new key; the old one no longer opens anything.
+        let again = try Demo(state: demo.state)
+        #expect(await again.ready())
+        #expect(screenKey(again.state) != key)
+        #expect(await get(again.base + "/api/screen", key: key)?.status == 401)
+        #expect(await get(again.base + "/api/screen", key: screenKey(again.state))?.status == 200)
+        await again.stop()
     }
 
     @Test("kioskctl config check: the shipped example passes; a typo and a bad value fail with the key, the line and exit 78")

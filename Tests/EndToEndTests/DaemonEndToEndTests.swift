@@ -412,7 +412,7 @@ struct DaemonEndToEndTests {
         let detail = await health(base)?.components.first { $0.name == "outbox" }?.detail ?? ""
         #expect(detail.contains("new applications are refused") && detail.contains("only up to 1") && detail.contains("kioskctl queue accept-loss"), "\(detail)")
         #expect(await health(base)?.status == "degraded")
-        let screen = try #require(await get(base + "/api/screen"))
+        let screen = try #require(await get(base + "/api/screen", key: screenKey(state)))
         let model = try JSONSerialization.jsonObject(with: screen.body) as? [String: Any]
         #expect((model?["out_of_service"] as? String)?.contains("本机暂停服务") == true, "\(model ?? [:])")
         kioskd.signal(SIGTERM)

@@ -86,18 +86,25 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
 /// A TCP port nobody listens on right now (TestSupport's, outside the ephemeral range).
 func freePort() -> Int { Int(TCPListening.unusedPort()) }
 
-/// GET a URL; nil when nothing answers.
-func get(_ url: String) async -> (status: Int, body: Data)? {
+/// The key kioskd made at its last start, which the local API asks of every client but the screen's browser.
+func screenKey(_ state: String) -> String? {
+    (try? String(contentsOfFile: state + "/screen-key", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// GET a URL (with the screen's key, if given); nil when nothing answers.
+func get(_ url: String, key: String? = nil) async -> (status: Int, body: Data)? {
     var request = URLRequest(url: URL(string: url)!)
     request.timeoutInterval = 2
+    if let key { request.setValue("Bearer " + key, forHTTPHeaderField: "Authorization") }
     guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
     return (http.statusCode, data)
 }
 
-/// POST a JSON body to a URL; nil when nothing answers.
-func post(_ url: String, json: String) async throws -> (status: Int, body: Data)? {
+/// POST a JSON body to a URL (with the screen's key, if given); nil when nothing answers.
+func post(_ url: String, json: String, key: String? = nil) async throws -> (status: Int, body: Data)? {
     var request = URLRequest(url: URL(string: url)!)
     request.httpMethod = "POST"
+    if let key { request.setValue("Bearer " + key, forHTTPHeaderField: "Authorization") }
     request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     request.httpBody = Data(json.utf8)
     request.timeoutInterval = 5

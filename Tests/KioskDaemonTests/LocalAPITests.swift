@@ -160,6 +160,40 @@ struct ScreenOnlyTests {
 }
 
 extension ScreenOnlyTests {
+    @Test("With a screen key, the WebSocket and the API need it: as the cookie or a bearer token, compared whole")
+    func screenKey() async throws {
+        let folder = temporaryDirectory()
+        let station = try TestStation(folder)
+        defer { try? station.outbox.close() }
+        let key = ScreenKey.random()
+        #expect(key.value.count == 64 && key.value.allSatisfy(\.isHexDigit) && key != ScreenKey.random())
+        let app = Application(router: HTTPRoutes.router(health: nil, session: station.runtime, screenKey: key),
+                              server: HTTPRoutes.webSocket(session: station.runtime, screenKey: key),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let cases: [(HTTPFields, HTTPResponse.Status)] = [
+                ([:], .unauthorized),
+                ([.authorization: "Bearer " + key.value], .ok),
+                ([.authorization: "Bearer " + key.value.dropLast() + "0"], .unauthorized),
+                ([.authorization: "Bearer " + key.value.prefix(32)], .unauthorized),
+                ([.cookie: "other=1; kioskd_screen=" + key.value], .ok),
+                ([.cookie: "kioskd_screen=" + key.value + "0"], .unauthorized),
+            ]
+            for (headers, status) in cases {
+                try await client.execute(uri: "/api/screen", method: .get, headers: headers) { #expect($0.status == status, "\(headers)") }
+            }
+            await #expect(throws: (any Error).self) {
+                try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws", logger: Logger(label: "test")) { _, _, _ in }
+            }
+            var withKey = WebSocketClientConfiguration()
+            withKey.additionalHeaders = [.cookie: "kioskd_screen=" + key.value]
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/ws", configuration: withKey, logger: Logger(label: "test")) { inbound, _, _ in
+                for try await _ in inbound.messages(maxSize: 1 << 20) { return }
+            }
+        }
+    }
+
     @Test("Host: an address or localhost, with or without a port; never a name, however it begins")
     func hosts() {
         func request(_ authority: String) -> HTTPRequest { HTTPRequest(method: .get, scheme: nil, authority: authority, path: "/api/screen") }

@@ -972,6 +972,16 @@ def idle_timeout(kiosk):
     kiosk.nothing_left_of(ZHAO, also=["13800000000"])
 
 
+def screen_key(state):
+    """The key kioskd made at this start: the screen opens /?key=…; this script's own requests send it as a bearer token."""
+    with open(os.path.join(state, "screen-key")) as f:
+        key = f.read().strip()
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Authorization", "Bearer " + key)]
+    urllib.request.install_opener(opener)
+    return key
+
+
 def main():
     state = tempfile.mkdtemp(prefix="kioskd-ui-")
     shots = os.environ.get("SCREENSHOTS")
@@ -998,8 +1008,12 @@ def main():
         driver = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
         # A portrait kiosk screen: the page gets exactly 1080×1920 CSS px.
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1080, "height": 1920, "deviceScaleFactor": 1, "mobile": False})
-        driver.get(BASE + "/")
+        driver.get(BASE + "/?key=" + screen_key(state))
         kiosk = Kiosk(driver, state, shots)
+        # The key went into an HttpOnly cookie and out of the address bar.
+        wait("the screen's key out of the address bar", lambda: driver.current_url == BASE + "/")
+        if driver.execute_script("return document.cookie"):
+            fail("the page's script can read a cookie: %r" % driver.execute_script("return document.cookie"))
         started = time.time()
         # The counters move as a visit happens: read /metrics around the first one.
         before = metrics()

@@ -37,6 +37,8 @@ struct AdminCommands: Sendable {
     let services: StationServices
     let metrics: KioskMetrics
     let logs: LogRing
+    /// The screen's address with its key (`kioskctl screen-url`): for the maintainer who starts a screen by hand.
+    let screenURL: @Sendable () -> String
     let heartbeat = HeartbeatRecord()
 
     typealias Write = @Sendable ([String: Any]) async throws -> Void
@@ -63,6 +65,9 @@ struct AdminCommands: Sendable {
         case "metrics":
             try await write(["metrics": refreshedMetrics()])
             try await write(["end": true, "ok": true])
+        case "screen-url":
+            try await write(["url": screenURL()])
+            try await write(["end": true, "ok": true])
         case "logs":
             let count = request.lines ?? 50
             if request.follow == true {
@@ -83,7 +88,7 @@ struct AdminCommands: Sendable {
             let passed = try await selftest(withCard: request.withCard == true, write: write)
             try await write(["end": true, "ok": passed])
         default:
-            try await write(["end": true, "ok": false, "error": "unknown command \"\(request.command)\": this kioskd knows status, devices, selftest, drain, logs and metrics (is kioskctl newer than kioskd?)"])
+            try await write(["end": true, "ok": false, "error": "unknown command \"\(request.command)\": this kioskd knows status, devices, selftest, drain, logs, metrics and screen-url (is kioskctl newer than kioskd?)"])
         }
     }
 

@@ -32,6 +32,8 @@ public enum ConfigLoader {
         ("http.listen", "HOST:PORT, e.g. 127.0.0.1:8080"),
         ("http.allow_remote", "true or false"),
         ("http.ui_dir", "the folder holding the touchscreen page (index.html)"),
+        ("http.screen_key_file", "where kioskd writes the screen's key at each start (a file path), or empty for STATE_DIR/screen-key"),
+        ("http.screen_key_group", "a group that exists on this machine (the screen's user's), allowed to read the screen key; or empty for kioskd's user only"),
         ("handwriting.model", "a Zinnia handwriting model file, or empty to show no writing pad"),
         ("state_dir", "a directory path, e.g. /var/lib/kioskd"),
         ("log.level", "one of trace, debug, info, notice, warning, error, critical"),
@@ -198,6 +200,11 @@ public enum ConfigLoader {
             Double(text).flatMap { (1...3650).contains($0) ? .seconds(Int($0 * 86_400)) : nil }
         }
         config.uiDirectory = values.value("http.ui_dir", default: config.uiDirectory) { $0.isEmpty ? nil : $0 }
+        config.screenKeyFile = values.value("http.screen_key_file", default: nil) { Optional($0.isEmpty ? nil : $0) }
+        config.screenKeyGroup = values.value("http.screen_key_group", default: nil) { text -> String?? in
+            if text.isEmpty { return .some(nil) }
+            return getgrnam(text) != nil ? text : nil
+        }
         config.handwritingModel = values.value("handwriting.model", default: config.handwritingModel) { Optional($0.isEmpty ? nil : $0) }
         config.services.catalogue = values.value("services.catalogue", default: config.services.catalogue) { $0.isEmpty ? nil : $0 }
         config.services.calendar = values.value("services.calendar", default: config.services.calendar) { $0.isEmpty ? nil : $0 }

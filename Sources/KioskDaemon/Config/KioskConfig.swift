@@ -17,6 +17,10 @@ public struct KioskConfig: Sendable, Equatable {
     public var allowRemote = false
     /// The touchscreen page's files (index.html, app.js, style.css).
     public var uiDirectory = "./ui"
+    /// Where the screen's key is written at each start; nil for STATE_DIR/screen-key.
+    public var screenKeyFile: String?
+    /// The group (the screen's user's) that may read the screen key; nil for kioskd's user only.
+    public var screenKeyGroup: String?
     /// The Zinnia model the writing pad's strokes are read with; nil shows no pad.
     public var handwritingModel: String? = ZinniaReader.debianModel
     /// Where kioskd keeps its state (the lock, applications, simulator links).

@@ -9,9 +9,10 @@ import KioskCore
 /// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
     static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
-                       handwriting: (any HandwritingReader)? = nil, metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
+                       handwriting: (any HandwritingReader)? = nil, screenKey: ScreenKey? = nil,
+                       metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: ScreenOnlyMiddleware())
+        router.add(middleware: ScreenOnlyMiddleware(key: screenKey))
         // The touchscreen page's files (ui/); without them, / is the maintainer's status page.
         let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
         if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
@@ -127,10 +128,10 @@ enum HTTPRoutes {
 
     /// The WebSocket at `/ws`: each screen is pushed as JSON as it changes (the
     /// current one first); each text message from the page is a touch.
-    static func webSocket(session: SessionRuntime) -> HTTPServerBuilder {
+    static func webSocket(session: SessionRuntime, screenKey: ScreenKey? = nil) -> HTTPServerBuilder {
         .http1WebSocketUpgrade { request, _, _ in
-            // Another origin's page is refused here: the request goes on to the router, which answers 403.
-            guard request.path == "/ws", ScreenOnly.refusal(request) == nil else { return .dontUpgrade }
+            // Another origin's page, or one without the key, is refused here: the request goes on to the router, which answers 403 or 401.
+            guard request.path == "/ws", ScreenOnly.admitsWebSocket(request, key: screenKey) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in
                 let screens = await session.subscribe()
                 try await withThrowingTaskGroup(of: Void.self) { group in

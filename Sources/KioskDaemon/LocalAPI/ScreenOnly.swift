@@ -54,12 +54,42 @@ enum ScreenOnly {
     private static func digit(_ character: Character) -> Bool { ("0"..."9").contains(character) }
 }
 
+extension ScreenOnly {
+    static func isOpen(_ request: HTTPRequest) -> Bool { open.contains(String(request.path?.prefix { $0 != "?" } ?? "")) }
+
+    /// Whether a WebSocket may be opened: kioskd's own page, with the key.
+    static func admitsWebSocket(_ request: HTTPRequest, key: ScreenKey?) -> Bool {
+        refusal(request) == nil && (key?.admits(request) ?? true)
+    }
+}
+
 struct ScreenOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Nil only where a test drives the routes without one.
+    let key: ScreenKey?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let reason = ScreenOnly.refusal(request.head) {
             let status: HTTPResponse.Status = reason.hasPrefix("send the body") ? .unsupportedMediaType : .forbidden
             return try HTTPRoutes.json(HTTPRoutes.Refusal(error: reason), status: status)
         }
-        return try await next(request, context)
+        guard let key, !ScreenOnly.isOpen(request.head), !key.admits(request.head) else { return try await next(request, context) }
+        if request.method == .get, key.offered(in: request.head) {
+            // The screen's first load: the key goes into the cookie, and out of the address bar. The page
+            // itself moves on (not a redirect), so that the next load starts at kioskd's own page: a
+            // SameSite=Strict cookie is not sent on a navigation that began elsewhere (a start page on file://).
+            let page = #"<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=/"><title>kioskd</title>"#
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .setCookie: key.setCookie, .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        let why = """
+            this is the kiosk screen's: open it at the address `kioskctl screen-url` prints (make demo prints it too); \
+            a tool sends Authorization: Bearer and the key in http.screen_key_file
+            """
+        if request.uri.path == "/" {
+            // Someone opened the screen's address by hand: say so on the page itself.
+            return Response(status: .unauthorized, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=utf-8><title>kioskd</title><p>\(HTTPRoutes.escape(why))</p>\n")))
+        }
+        return try HTTPRoutes.json(HTTPRoutes.Refusal(error: why), status: .unauthorized)
     }
 }

@@ -52,6 +52,9 @@ public struct Daemon: Sendable {
             setenv("SANE_CONFIG_DIR", sane, 1)
         }
         logger.info("kioskd \(KioskVersion.current) starting; state in \(stateDirectory.path)")
+        // The local API is the screen's alone: a new key each start, readable only by kioskd and the screen.
+        let screenKey = ScreenKey.random()
+        try screenKey.write(to: config.screenKeyFile ?? stateDirectory.path + "/screen-key", group: config.screenKeyGroup)
         let services = try StationServices(config: config, stateDirectory: stateDirectory.path, logger: logger)
         let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, metrics: metrics, logger: logger)
 
@@ -80,15 +83,16 @@ public struct Daemon: Sendable {
             startedAt: startedAt, listening: { listening.withLock { $0 } })
         let watches = devices.map { DeviceWatch(name: $0.name, device: $0.device, settings: $0.settings) }
         let admin = AdminCommands(config: config, health: health, watches: watches, session: session, uplink: uplink,
-                                  services: services, metrics: metrics, logs: LogRing.shared)
+                                  services: services, metrics: metrics, logs: LogRing.shared,
+                                  screenURL: { "http://\(listening.withLock { $0 })/?key=\(screenKey.value)" })
         let notifier = self.notifier
         let logger = self.logger
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
             router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: handwritingReader(),
-                                      metrics: { admin.refreshedMetrics() }),
-            server: HTTPRoutes.webSocket(session: session),
+                                      screenKey: screenKey, metrics: { admin.refreshedMetrics() }),
+            server: HTTPRoutes.webSocket(session: session, screenKey: screenKey),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

@@ -18,6 +18,8 @@ public struct Residents: Sendable {
         public var kiosk: String
         /// The simulators' folder (their control sockets): `hardware-sim station --dir`.
         public var simulators: String
+        /// The file kioskd writes its screen key to; read for each request, as a restart makes a new key.
+        public var screenKeyFile: String?
         public var count = 10
         public var seed: UInt64 = 1
         /// Resident card profiles to choose from (the simulator's `cards/` names).
@@ -320,6 +322,10 @@ public struct Residents: Sendable {
 
     /// One request to kioskd; a kioskd that does not answer is said in words.
     private func exchange(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        var request = request
+        if let file = options.screenKeyFile, let key = try? String(contentsOfFile: file, encoding: .utf8) {
+            request.setValue("Bearer " + key.trimmingCharacters(in: .whitespacesAndNewlines), forHTTPHeaderField: "Authorization")
+        }
         do {
             return try await session.data(for: request)
         } catch let error as URLError {

@@ -37,6 +37,8 @@ struct ResidentsCommand: AsyncParsableCommand {
 
     @Option(help: "A kiosk's local API (default http://127.0.0.1:8080; repeat for several kiosks).") var kiosk: [String] = []
     @Option(help: "Its simulators' folder (default var/sim), in the same order as --kiosk.") var simulators: [String] = []
+    @Option(name: .customLong("screen-key"), help: "The file kioskd writes its screen key to (default: beside the simulators' folder, STATE_DIR/screen-key), in the same order as --kiosk.")
+    var screenKey: [String] = []
     @Option(help: "Visits in all.") var count = 10
     @Option(help: "Residents at once (at most one per kiosk).") var concurrency = 1
     @Option(help: "Seed: the same seed plays the same residents.") var seed: UInt64 = 1
@@ -51,6 +53,7 @@ struct ResidentsCommand: AsyncParsableCommand {
     func validate() throws {
         let kiosks = kiosk.isEmpty ? 1 : kiosk.count
         guard simulators.isEmpty || simulators.count == kiosks else { throw ValidationError("give --simulators once per --kiosk, in the same order") }
+        guard screenKey.isEmpty || screenKey.count == kiosks else { throw ValidationError("give --screen-key once per --kiosk, in the same order") }
         guard concurrency >= 1, concurrency <= kiosks else {
             throw ValidationError("one kiosk serves one resident at a time: --concurrency \(concurrency) needs \(concurrency) kiosks (--kiosk and --simulators once each)")
         }
@@ -65,6 +68,7 @@ struct ResidentsCommand: AsyncParsableCommand {
         let visits = await withTaskGroup(of: [Residents.Visit].self) { group in
             for lane in 0..<concurrency {
                 var options = Residents.Options(kiosk: kiosks[lane], simulators: folders[lane])
+                options.screenKeyFile = screenKey.isEmpty ? URL(fileURLWithPath: folders[lane]).deletingLastPathComponent().appendingPathComponent("screen-key").path : screenKey[lane]
                 options.count = count / concurrency + (lane < count % concurrency ? 1 : 0)
                 options.seed = seed &+ UInt64(lane)
                 options.agent = agentCard.map { ($0, agentPIN ?? "") }
