@@ -46,14 +46,28 @@ public enum PINHasher {
 public final class AgentPINChecker: Sendable {
     private let directory: AgentDirectory
     private let lockout = Mutex(AgentLockout())
+    private let store = Mutex<(any AgentLockoutStore)?>(nil)
 
     public init(directory: AgentDirectory) { self.directory = directory }
 
+    /// Takes up the lock-out as `store` kept it (a restart does not unlock anyone), and keeps each change there from now on.
+    public func keep(in store: any AgentLockoutStore) throws {
+        let records = try store.agentLockouts()
+        lockout.withLock { $0 = AgentLockout(limit: $0.limit, lockSeconds: $0.lockSeconds, records: records) }
+        self.store.withLock { $0 = store }
+    }
+
     /// Checks a PIN at `now` (Unix seconds). An unknown agent is simply wrong.
-    public func check(agentID: String, pin: String, now: Double) -> AgentPINResult {
+    public func check(agentID: String, pin: String, now: Double) throws -> AgentPINResult {
         if let until = lockout.withLock({ $0.locked(agentID, now: now) }) { return .locked(until: until) }
         // The slow hash runs outside the lock.
         let correct = directory.pinHash(for: agentID).map { PINHasher.verify(pin: pin, against: $0) } ?? false
-        return lockout.withLock { $0.record(agentID, correct: correct, now: now) }
+        let (result, record) = lockout.withLock { ($0.record(agentID, correct: correct, now: now), $0.record(of: agentID)) }
+        // Kept before the answer: a wrong try counts even if kioskd dies the next moment.
+        try store.withLock { $0 }?.keep(record)
+        return result
     }
+
+    /// The agents locked out at `now`, and until when: for `kioskctl status`, the metric and the heartbeat.
+    public func lockedAgents(now: Double) -> [(agentID: String, until: Double)] { lockout.withLock { $0.lockedAgents(now: now) } }
 }

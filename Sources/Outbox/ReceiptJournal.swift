@@ -28,3 +28,21 @@ extension Outbox: ReceiptJournal {
         }
     }
 }
+
+/// The agents' PIN lock-out, kept with the applications (and as durably: FULL sync).
+extension Outbox: AgentLockoutStore {
+    public func agentLockouts() throws -> [AgentLockoutRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT agent_id, failures, locked_until, locks FROM agent_lockout").map { row in
+                AgentLockoutRecord(agentID: row["agent_id"], failures: row["failures"], lockedUntil: row["locked_until"], locks: row["locks"])
+            }
+        }
+    }
+
+    public func keep(_ record: AgentLockoutRecord) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO agent_lockout (agent_id, failures, locked_until, locks) VALUES (?, ?, ?, ?)",
+                           arguments: [record.agentID, record.failures, record.lockedUntil, record.locks])
+        }
+    }
+}

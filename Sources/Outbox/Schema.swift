@@ -86,6 +86,12 @@ extension Outbox {
                 CREATE TABLE receipt_print (receipt_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("2026-12-05 agent lock-outs") { db in
+            // Wrong PINs and locks outlive a restart: a thief cannot reset them by pulling the plug.
+            try db.execute(sql: """
+                CREATE TABLE agent_lockout (agent_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until REAL, locks INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 }

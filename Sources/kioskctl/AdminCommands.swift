@@ -101,6 +101,9 @@ struct StatusCommand: ParsableCommand {
         if let waited = status["staff_called_seconds"] as? Int {
             print("STAFF CALLED: someone at the kiosk has waited \(ageText(seconds: Double(waited))) for staff (呼叫工作人员)")
         }
+        for locked in status["agents_locked"] as? [[String: Any]] ?? [] {
+            print("AGENT LOCKED: \(locked["agent"] ?? "?") after wrong PINs, for \(ageText(seconds: Double(locked["seconds_left"] as? Int ?? 0))) more (each lock in a row lasts twice the last)")
+        }
         print("platform:  \(link["url"] ?? "?") — " + ((link["up"] as? Bool) == true ? "online" : "offline: \(link["problem"] as? String ?? "not reached yet")"))
         if let beat = status["last_heartbeat"] as? [String: Any] {
             print("heartbeat: \(beat["at"] ?? "") " + ((beat["sent"] as? Bool) == true ? "sent" : "not sent: \(beat["problem"] as? String ?? "")"))

@@ -5,6 +5,7 @@ import HardwareSim
 import KioskCore
 @testable import KioskDaemon
 import Logging
+import Outbox
 import TestSupport
 import Testing
 import Uplink
@@ -135,13 +136,52 @@ struct StationServicesTests {
         let directory = AgentDirectory(entries: [.init(agent: RegisteredAgent(id: "agent01", cardNumber: "340104198001010311", name: "王建国"), pinHash: hash)])
         let checker = AgentPINChecker(directory: directory)
         let t0 = 1_795_744_800.0
-        #expect(checker.check(agentID: "agent01", pin: "000001", now: t0) == .wrong(triesLeft: 4))
-        #expect(checker.check(agentID: "agent01", pin: "246810", now: t0 + 1) == .accepted, "a right PIN resets the count")
-        for attempt in 1...4 { #expect(checker.check(agentID: "agent01", pin: "000001", now: t0 + Double(attempt)) == .wrong(triesLeft: 5 - attempt)) }
-        #expect(checker.check(agentID: "agent01", pin: "000001", now: t0 + 5) == .locked(until: t0 + 5 + 900))
-        #expect(checker.check(agentID: "agent01", pin: "246810", now: t0 + 600) == .locked(until: t0 + 905))
-        #expect(checker.check(agentID: "agent01", pin: "246810", now: t0 + 906) == .accepted)
-        #expect(checker.check(agentID: "nobody", pin: "246810", now: t0) == .wrong(triesLeft: 4))
+        #expect(try checker.check(agentID: "agent01", pin: "000001", now: t0) == .wrong(triesLeft: 4))
+        #expect(try checker.check(agentID: "agent01", pin: "246810", now: t0 + 1) == .accepted, "a right PIN resets the count")
+        for attempt in 1...4 { #expect(try checker.check(agentID: "agent01", pin: "000001", now: t0 + Double(attempt)) == .wrong(triesLeft: 5 - attempt)) }
+        #expect(try checker.check(agentID: "agent01", pin: "000001", now: t0 + 5) == .locked(until: t0 + 5 + 900))
+        #expect(try checker.check(agentID: "agent01", pin: "246810", now: t0 + 600) == .locked(until: t0 + 905))
+        #expect(try checker.check(agentID: "agent01", pin: "246810", now: t0 + 906) == .accepted)
+        #expect(try checker.check(agentID: "nobody", pin: "246810", now: t0) == .wrong(triesLeft: 4))
+    }
+
+    @Test("The lock-out is kept in the outbox's database: a restart (a new checker on the reopened outbox) leaves the agent locked; locks in a row double")
+    func lockoutKept() throws {
+        let folder = temporaryDirectory()
+        let key = Curve25519.KeyAgreement.PrivateKey().publicKey
+        let hash = try PINHasher.hash(pin: "246810", logN: 14)
+        let directory = AgentDirectory(entries: [.init(agent: RegisteredAgent(id: "agent01", cardNumber: "340104198001010311", name: "王建国"), pinHash: hash)])
+        let t0 = 1_795_744_800.0
+        var outbox: Outbox?
+        /// kioskd starting again: the outbox reopened, a new checker taking up what it kept.
+        func restarted() throws -> AgentPINChecker {
+            try outbox?.close()
+            outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(key), settings: .init(stationCode: "340104001"))
+            let checker = AgentPINChecker(directory: directory)
+            try checker.keep(in: try #require(outbox))
+            return checker
+        }
+        defer { try? outbox?.close() }
+        var checker = try restarted()
+        for attempt in 0..<4 { _ = try checker.check(agentID: "agent01", pin: "000001", now: t0 + Double(attempt)) }
+        checker = try restarted()
+        // Four wrong tries survived the restart: the fifth locks.
+        #expect(try checker.check(agentID: "agent01", pin: "000001", now: t0 + 10) == .locked(until: t0 + 10 + 900))
+        checker = try restarted()
+        #expect(checker.lockedAgents(now: t0 + 20).map(\.agentID) == ["agent01"])
+        #expect(try checker.check(agentID: "agent01", pin: "246810", now: t0 + 600) == .locked(until: t0 + 910), "the right PIN inside the lock, after a restart")
+        // The lock runs out; five wrong tries again lock for twice as long.
+        for attempt in 0..<4 { #expect(try checker.check(agentID: "agent01", pin: "000001", now: t0 + 1000 + Double(attempt)) == .wrong(triesLeft: 4 - attempt)) }
+        #expect(try checker.check(agentID: "agent01", pin: "000001", now: t0 + 1010) == .locked(until: t0 + 1010 + 1800))
+        checker = try restarted()
+        #expect(try checker.check(agentID: "agent01", pin: "246810", now: t0 + 1010 + 1801) == .accepted)
+        #expect(checker.lockedAgents(now: t0 + 5000).isEmpty)
+        // A right PIN forgives: the next lock is the first again.
+        for attempt in 0..<5 { _ = try checker.check(agentID: "agent01", pin: "000001", now: t0 + 6000 + Double(attempt)) }
+        #expect(checker.lockedAgents(now: t0 + 6005).first?.until == t0 + 6004 + 900)
+        // Doubling stops at a day.
+        var lockout = AgentLockout(records: [AgentLockoutRecord(agentID: "a", failures: 4, locks: 12)])
+        #expect(lockout.record("a", correct: false, now: 0) == .locked(until: AgentLockout.longestLock))
     }
 
     @Test("Session settings: a bad card_removed and a warning longer than the timeout are refused")

@@ -78,43 +78,76 @@ public struct PINHashFormat: Sendable, Equatable {
 }
 
 /// Wrong PINs lock an agent out: after `limit` wrong tries in a row, for
-/// `lockSeconds` (5 and 15 minutes). It outlives sessions (a thief cannot
-/// reset it by walking away) and is kept per agent. Time is given, not read.
+/// `lockSeconds` (5 and 15 minutes), and each lock that follows another with
+/// no right PIN between lasts twice the last, up to a day. It outlives
+/// sessions (a thief cannot reset it by walking away) and, kept in the state
+/// database (``AgentLockoutStore``), restarts. Kept per agent; time is given, not read.
 public struct AgentLockout: Sendable, Equatable {
     public var limit = 5
     public var lockSeconds: Double = 15 * 60
-    private var failures: [String: Int] = [:]
-    private var lockedUntil: [String: Double] = [:]
+    public static let longestLock: Double = 24 * 3600
+    private var records: [String: AgentLockoutRecord] = [:]
 
-    public init(limit: Int = 5, lockSeconds: Double = 15 * 60) {
+    public init(limit: Int = 5, lockSeconds: Double = 15 * 60, records: [AgentLockoutRecord] = []) {
         self.limit = limit
         self.lockSeconds = lockSeconds
+        for record in records { self.records[record.agentID] = record }
     }
 
     /// Until when the agent is locked out, if they are at `now`.
     public func locked(_ agentID: String, now: Double) -> Double? {
-        lockedUntil[agentID].flatMap { $0 > now ? $0 : nil }
+        records[agentID]?.lockedUntil.flatMap { $0 > now ? $0 : nil }
     }
+
+    /// Every agent locked out at `now`, and until when.
+    public func lockedAgents(now: Double) -> [(agentID: String, until: Double)] {
+        records.values.compactMap { record in locked(record.agentID, now: now).map { (record.agentID, $0) } }.sorted { $0.agentID < $1.agentID }
+    }
+
+    /// The agent's standing, as kept.
+    public func record(of agentID: String) -> AgentLockoutRecord { records[agentID] ?? AgentLockoutRecord(agentID: agentID) }
 
     /// Records a check's outcome and says what to tell the agent. While
     /// locked, even the right PIN is refused (and not counted).
     public mutating func record(_ agentID: String, correct: Bool, now: Double) -> AgentPINResult {
         if let until = locked(agentID, now: now) { return .locked(until: until) }
-        if lockedUntil[agentID] != nil {
-            // The lock ran out: a fresh start.
-            lockedUntil[agentID] = nil
-            failures[agentID] = 0
-        }
+        var record = record(of: agentID)
+        // A lock that ran out: the tries start again; the next lock remembers this one.
+        if record.lockedUntil != nil { (record.lockedUntil, record.failures) = (nil, 0) }
+        defer { records[agentID] = record }
         if correct {
-            failures[agentID] = 0
+            record = AgentLockoutRecord(agentID: agentID)
             return .accepted
         }
-        let count = (failures[agentID] ?? 0) + 1
-        failures[agentID] = count
-        if count >= limit {
-            lockedUntil[agentID] = now + lockSeconds
-            return .locked(until: now + lockSeconds)
-        }
-        return .wrong(triesLeft: limit - count)
+        record.failures += 1
+        guard record.failures >= limit else { return .wrong(triesLeft: limit - record.failures) }
+        let until = now + min(lockSeconds * Double(1 << min(record.locks, 16)), Self.longestLock)
+        record.locks += 1
+        record.lockedUntil = until
+        return .locked(until: until)
     }
+}
+
+/// One agent's standing in the lock-out, as the state database keeps it.
+public struct AgentLockoutRecord: Sendable, Equatable {
+    public var agentID: String
+    /// Wrong PINs in a row since the last right one or the last lock.
+    public var failures: Int
+    /// Until when the agent is locked out (Unix seconds), if a lock was set.
+    public var lockedUntil: Double?
+    /// Locks in a row with no right PIN between: the next lasts 2^locks × the first.
+    public var locks: Int
+
+    public init(agentID: String, failures: Int = 0, lockedUntil: Double? = nil, locks: Int = 0) {
+        self.agentID = agentID
+        self.failures = failures
+        self.lockedUntil = lockedUntil
+        self.locks = locks
+    }
+}
+
+/// Where the lock-out is kept across restarts (the outbox's database).
+public protocol AgentLockoutStore: Sendable {
+    func agentLockouts() throws -> [AgentLockoutRecord]
+    func keep(_ record: AgentLockoutRecord) throws
 }

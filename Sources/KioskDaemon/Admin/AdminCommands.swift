@@ -107,12 +107,18 @@ struct AdminCommands: Sendable {
         var screen: String
         /// Seconds someone at the kiosk has waited for staff (呼叫工作人员); absent when nobody calls.
         var staffCalledSeconds: Int?
+        /// Agents locked out by wrong PINs now, and for how many more seconds; absent when none is.
+        var agentsLocked: [LockedAgent]?
         var link: Link
         var queue: Queue?
         var components: [ComponentHealth]
         var auditHead: String?
         /// The last heartbeat to the platform (none yet in the first seconds).
         var lastHeartbeat: HeartbeatRecord.Outcome?
+        struct LockedAgent: Codable, Sendable {
+            var agent: String
+            var secondsLeft: Int
+        }
         struct Link: Codable, Sendable {
             var url: String
             var up: Bool
@@ -137,7 +143,7 @@ struct AdminCommands: Sendable {
         return Status(
             version: summary.version, uptimeSeconds: summary.uptimeSeconds, health: summary.status,
             station: "\(config.station.code) \(config.station.name)", catalogueVersion: services.catalogue.version,
-            screen: await session.screenName, staffCalledSeconds: await session.staffCalledSeconds,
+            screen: await session.screenName, staffCalledSeconds: await session.staffCalledSeconds, agentsLocked: lockedAgents(),
             link: .init(url: uplink.platformURL, up: uplink.forwarder.linkUp, problem: uplink.forwarder.linkUp ? nil : uplink.forwarder.linkProblem),
             queue: queue.map {
                 .init(queued: $0.counts[.queued] ?? 0, acknowledged: $0.counts[.acknowledged] ?? 0, deadLetters: $0.counts[.deadLetter] ?? 0,
@@ -197,11 +203,18 @@ struct AdminCommands: Sendable {
         return ["ok": false, "sent": total - queued, "queued": queued, "error": "\(queued) of \(total) still queued after \(Int(timeout)) s: \(why). They go on their own when it answers"]
     }
 
+    /// Agents locked out by wrong PINs now.
+    func lockedAgents() -> [Status.LockedAgent]? {
+        let now = Date().timeIntervalSince1970
+        let locked = services.pinChecker.lockedAgents(now: now).map { Status.LockedAgent(agent: $0.agentID, secondsLeft: Int(($0.until - now).rounded(.up))) }
+        return locked.isEmpty ? nil : locked
+    }
+
     // MARK: metrics
 
     func refreshedMetrics() -> String {
         metrics.refresh(queue: try? uplink.outbox.summary(), link: uplink.forwarder.linkUp,
-                        devices: watches.map { ($0.name, $0.device?.status) })
+                        devices: watches.map { ($0.name, $0.device?.status) }, agentsLocked: lockedAgents()?.count ?? 0)
         return metrics.exposition()
     }
 

@@ -31,6 +31,7 @@ public final class KioskMetrics: Sendable {
     private let queueBytes: Gauge
     private let linkUp: Gauge
     private let staffCalled: Gauge
+    private let agentsLocked: Gauge
     /// Signalled when someone calls for staff: the heartbeat goes at once.
     let staffCallRaised = Wakeup()
 
@@ -71,6 +72,7 @@ public final class KioskMetrics: Sendable {
         queueBytes = registry.makeGauge(descriptor: .named("kioskd_queue_bytes_waiting", help: "Sealed bytes waiting for the platform."))
         linkUp = registry.makeGauge(descriptor: .named("kioskd_platform_link_up", help: "1 when the platform answered last time."))
         staffCalled = registry.makeGauge(descriptor: .named("kioskd_staff_called", help: "1 while someone at the kiosk waits for staff (呼叫工作人员)."))
+        agentsLocked = registry.makeGauge(descriptor: .named("kioskd_agents_locked", help: "Agents locked out by wrong PINs now."))
     }
 
     // MARK: Events
@@ -117,7 +119,8 @@ public final class KioskMetrics: Sendable {
     // MARK: States, read on request
 
     /// Sets the state gauges from the queue, the link and each device.
-    func refresh(queue: Outbox.Summary?, link: Bool, devices: [(name: String, status: DeviceStatus?)]) {
+    func refresh(queue: Outbox.Summary?, link: Bool, devices: [(name: String, status: DeviceStatus?)], agentsLocked locked: Int = 0) {
+        agentsLocked.set(to: Double(locked))
         if let queue {
             for (state, gauge) in queueDepth { gauge.set(to: Double(queue.counts[state] ?? 0)) }
             queueOldest.set(to: queue.oldestQueuedSeconds ?? 0)

@@ -264,9 +264,17 @@ public actor SessionRuntime {
                 send(.requestFailed(request: request, reason: SessionText(.lookupFailed)))
             }
         case .verifyAgentPIN(let request, let agentID, let pin):
-            let pins = self.pins, time = now()
+            let pins = self.pins, time = now(), logger = self.logger
             // The check is slow on purpose (scrypt): off the actor.
-            Task.detached { await self.send(.agentPINChecked(request: request, result: pins.check(agentID: agentID, pin: pin, now: time))) }
+            Task.detached {
+                do {
+                    await self.send(.agentPINChecked(request: request, result: try pins.check(agentID: agentID, pin: pin, now: time)))
+                } catch {
+                    // A try that cannot be kept does not log anyone in.
+                    logger.error("an agent's PIN try could not be kept in the state database, so it is refused: \(error)")
+                    await self.send(.requestFailed(request: request, reason: SessionText(.lookupFailed)))
+                }
+            }
         case .lookupECertificates(let request, let number, let types):
             guard let platform else {
                 send(.eCertificateLookupFailed(request: request, reason: SessionText(.eCertificatesUnavailable)))

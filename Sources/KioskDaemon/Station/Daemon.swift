@@ -57,6 +57,10 @@ public struct Daemon: Sendable {
         try screenKey.write(to: config.screenKeyFile ?? stateDirectory.path + "/screen-key", group: config.screenKeyGroup)
         let services = try StationServices(config: config, stateDirectory: stateDirectory.path, logger: logger)
         let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, metrics: metrics, logger: logger)
+        // Agents locked out before a restart stay locked.
+        do { try services.pinChecker.keep(in: uplink.outbox) } catch {
+            throw StartupError("cannot read the agents' PIN lock-out from the outbox: \(error)")
+        }
 
         var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
         for settings in config.devices {
