@@ -18,6 +18,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from simstation import screen_key  # noqa: E402
 PORTS = {"DEMO_LISTEN": "127.0.0.1:18080", "DEMO_PRINTER_PORT": "19100", "DEMO_SCANNER_LISTEN": "127.0.0.1:18090", "DEMO_PLATFORM_LISTEN": "127.0.0.1:18091"}
 BASE = "http://" + PORTS["DEMO_LISTEN"]
 BAUD = 115200
@@ -93,16 +95,6 @@ def card_to_greeting(driver, reader, rounds=40, warm_up=3):
             delays.append(painted - placed)
             wires.append(wire)
     return delays, sorted(wires)[len(wires) // 2]
-
-
-def screen_key(state):
-    """The key kioskd made at this start: the screen opens /?key=…; this script's own requests send it as a bearer token."""
-    with open(os.path.join(state, "screen-key")) as f:
-        key = f.read().strip()
-    opener = urllib.request.build_opener()
-    opener.addheaders = [("Authorization", "Bearer " + key)]
-    urllib.request.install_opener(opener)
-    return key
 
 
 def main():

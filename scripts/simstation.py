@@ -1,7 +1,8 @@
 """A station of simulated devices with kioskd beside it, set up as
 scripts/demo.sh sets them up, for the scripts that start and stop kioskd
 themselves: the soak (scripts/soak.py) and the daemon benchmark
-(Benchmarks/daemon_bench.py)."""
+(Benchmarks/daemon_bench.py); and the screen key, for every script that
+drives the local API (the browser test and benchmark too)."""
 import json, os, signal, socket, subprocess, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -11,6 +12,17 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def screen_key(state):
+    """The key kioskd made at its last start under `state` (the local API asks it of everyone but the screen's
+    browser, which opens /?key=…); from now on this process's urllib requests send it as a bearer token."""
+    with open(os.path.join(state, "screen-key")) as f:
+        key = f.read().strip()
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Authorization", "Bearer " + key)]
+    urllib.request.install_opener(opener)
+    return key
 
 
 def rss_kb(pid, field="VmRSS"):

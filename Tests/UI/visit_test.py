@@ -34,6 +34,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from simstation import screen_key  # noqa: E402
 PORTS = {"DEMO_LISTEN": "127.0.0.1:18080", "DEMO_PRINTER_PORT": "19100", "DEMO_SCANNER_LISTEN": "127.0.0.1:18090", "DEMO_PLATFORM_LISTEN": "127.0.0.1:18091"}
 BASE = "http://" + PORTS["DEMO_LISTEN"]
 SIM = os.path.join(ROOT, ".build/debug/hardware-sim")
@@ -970,16 +972,6 @@ def idle_timeout(kiosk):
     # The resident walked away: the card left behind is asked for until it is taken.
     kiosk.take_card()
     kiosk.nothing_left_of(ZHAO, also=["13800000000"])
-
-
-def screen_key(state):
-    """The key kioskd made at this start: the screen opens /?key=…; this script's own requests send it as a bearer token."""
-    with open(os.path.join(state, "screen-key")) as f:
-        key = f.read().strip()
-    opener = urllib.request.build_opener()
-    opener.addheaders = [("Authorization", "Bearer " + key)]
-    urllib.request.install_opener(opener)
-    return key
 
 
 def main():
