@@ -59,6 +59,19 @@ struct ZinniaReaderTests {
         }
     }
 
+    @Test("The model is open only while someone writes: closed again after the last reading, and opened again for the next")
+    func openOnDemand() async throws {
+        let reader = try ZinniaReader(keepOpen: .milliseconds(200))
+        #expect(reader.characters > 6000)
+        #expect(!reader.isOpen, "checked at start, then let go: a kiosk at rest does not carry 26 MB of model")
+        let fixture = try WrittenFixture.load()
+        let king = try fixture.handwritten(try #require(fixture.characters.first { $0.character == "王" }))
+        #expect(reader.read(king, count: 1).first?.character == "王")
+        #expect(reader.isOpen)
+        #expect(await eventually(within: .seconds(3)) { !reader.isOpen }, "closed after the last reading")
+        #expect(reader.read(king, count: 1).first?.character == "王", "opened again")
+    }
+
     @Test("A model that is missing or is not a model: an error that says what to install or set")
     func badModel() throws {
         #expect { try ZinniaReader(model: "/nonexistent/handwriting.model") } throws: { error in
