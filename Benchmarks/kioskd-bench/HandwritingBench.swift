@@ -45,10 +45,7 @@ struct HandwritingBench: AsyncParsableCommand {
             }
         }
         let count = written.count
-        func perCharacter(_ total: Duration) -> Double {
-            let each = total / (count * rounds)
-            return Double(each.components.seconds) * 1000 + Double(each.components.attoseconds) / 1e15
-        }
+        func perCharacter(_ total: Duration) -> Double { total.seconds * 1000 / Double(count * rounds) }
         let (shownMs, writtenMs) = (perCharacter(shownTime), perCharacter(writtenTime))
         let topFive = Double(five) / Double(count)
         print("handwriting: \(count) characters; first candidate \(first), among the first five \(five) (\(String(format: "%.0f", topFive * 100))%); not among them: \(missed.joined())")

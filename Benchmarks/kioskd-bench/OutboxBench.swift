@@ -95,7 +95,7 @@ struct OutboxBench: AsyncParsableCommand {
             fsyncRates.append(try rawFsyncRate(path: folder + "/fsync-probe", count: rows))
             let clock = ContinuousClock.now
             for _ in 0..<rows { _ = try await single.enqueue(Self.application(pages: [])) }
-            singleRates.append(Double(rows) / seconds(ContinuousClock.now - clock))
+            singleRates.append(Double(rows) / (ContinuousClock.now - clock).seconds)
         }
         let fsyncRate = fsyncRates.sorted()[2], singleRate = singleRates.sorted()[2]
         // The same on a RAM disk, where a commit costs no I/O: kioskd's own CPU time per enqueue.
@@ -107,7 +107,7 @@ struct OutboxBench: AsyncParsableCommand {
             for _ in 0..<500 { _ = try await inMemory.enqueue(Self.application(pages: [])) }
             let clock = ContinuousClock.now
             for _ in 0..<1000 { _ = try await inMemory.enqueue(Self.application(pages: [])) }
-            cpuPerEnqueue = seconds(ContinuousClock.now - clock) / 1000
+            cpuPerEnqueue = (ContinuousClock.now - clock).seconds / 1000
             try inMemory.close()
         }
         let concurrent = 64, grouped = 4000
@@ -121,7 +121,7 @@ struct OutboxBench: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        let groupRate = Double(grouped) / seconds(ContinuousClock.now - clock)
+        let groupRate = Double(grouped) / (ContinuousClock.now - clock).seconds
         let transactions = single.committedTransactions - transactionsBefore
         try single.close()
         print("single-row enqueue (no pages), 5 × \(rows) in a row after 500 to warm up, medians")
@@ -288,11 +288,11 @@ struct OutboxBench: AsyncParsableCommand {
         }
         try outbox.close()
         for queue in queues { try queue.close() }
-        let curlRate = Double(bytes) / seconds(median(curlTimes)), ourRate = Double(bytes) / seconds(median(forwardTimes))
+        let curlRate = Double(bytes) / median(curlTimes).seconds, ourRate = Double(bytes) / median(forwardTimes).seconds
         print("drain \(applications) applications (\(bytes / 1_000_000) MB sealed) to a fresh platform simulator over loopback")
         print("  baseline: curl, the same uploads and submissions:    \(String(format: "%.0f", curlRate / 1e6)) MB/s")
         print("  kioskd:   Forwarder:                                 \(String(format: "%.0f", ourRate / 1e6)) MB/s (median of \(rounds) rounds each, alternating)")
-        func list(_ times: [Duration]) -> String { times.map { String(format: "%.0f", Double(bytes) / seconds($0) / 1e6) }.joined(separator: " ") }
+        func list(_ times: [Duration]) -> String { times.map { String(format: "%.0f", Double(bytes) / $0.seconds / 1e6) }.joined(separator: " ") }
         print("  each round, MB/s: curl \(list(curlTimes)); Forwarder \(list(forwardTimes))")
         print("  ratio \(String(format: "%.2f", ourRate / curlRate)) (goal ≥ 0.80) \(ourRate / curlRate >= 0.8 ? "PASS" : "MISS")")
         result("drain to the platform", figure: String(format: "%.0f MB/s", ourRate / 1e6), baseline: String(format: "curl %.0f MB/s", curlRate / 1e6), ratio: ourRate / curlRate, goal: "≥ 0.80", pass: ourRate / curlRate >= 0.8)
@@ -319,10 +319,6 @@ struct OutboxBench: AsyncParsableCommand {
         }
         return best.type == "tmpfs" ? "tmpfs: fsync costs nothing here, the ratios mean little" : best.type
     }
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 /// Incompressible bytes, quickly (a SplitMix64 stream seeded from the system: pages need not be secret).
@@ -374,7 +370,7 @@ func rawFsyncRate(path: String, count: Int) throws -> Double {
         _ = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(index % 1024 * 4096)) }
         fsync(fd)
     }
-    return Double(count) / seconds(ContinuousClock.now - start)
+    return Double(count) / (ContinuousClock.now - start).seconds
 }
 
 /// Where an enqueue's CPU time goes (`--only profile`; no goal, for tuning).
@@ -382,7 +378,7 @@ func profileSealing(_ key: Curve25519.KeyAgreement.PrivateKey) throws {
     func time(_ label: String, _ n: Int, _ body: () throws -> Void) rethrows {
         let start = ContinuousClock.now
         for _ in 0..<n { try body() }
-        print("  \(label): \(String(format: "%.1f", seconds(ContinuousClock.now - start) / Double(n) * 1e6)) µs")
+        print("  \(label): \(String(format: "%.1f", (ContinuousClock.now - start).seconds / Double(n) * 1e6)) µs")
     }
     let page = randomBytes(1 << 20)
     let symmetric = SymmetricKey(size: .bits256)

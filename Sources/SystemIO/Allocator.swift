@@ -39,9 +39,6 @@ public enum CoreDumps {
         let limited = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none) == 0
         return prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0) == 0 && limited
     }
-
-    /// Whether a crash would leave a core dump of this process.
-    public static var allowed: Bool { prctl(3 /* PR_GET_DUMPABLE */, 0, 0, 0, 0) != 0 }
 }
 
 // prctl is variadic in sys/prctl.h; the kernel reads its five arguments as unsigned longs.

@@ -205,8 +205,13 @@ public func connectUnix(path: String) throws(IOFailure) -> Int32 {
 /// (127.0.0.0/8, ::1), never a name that merely starts like one (`127.attacker.example`).
 public func isLoopbackHost(_ host: String) -> Bool {
     if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+    return isIPv4Address(host) && host.hasPrefix("127.")
+}
+
+/// Whether `host` is a dotted-quad IPv4 address (`192.168.1.20`), not a name that looks like one.
+public func isIPv4Address(_ host: some StringProtocol) -> Bool {
     let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in
+    return parts.count == 4 && parts.allSatisfy { part in
         !part.isEmpty && part.count <= 3 && part.utf8.allSatisfy { (48...57).contains($0) } && (Int(part) ?? 256) <= 255
     }
 }

@@ -22,9 +22,7 @@ struct LocalAPITests {
         let station = try TestStation(folder)
         let session = station.runtime
         defer { try? station.outbox.close() }
-        let app = Application(router: HTTPRoutes.router(health: nil, session: session, uiDirectory: ConfigTests.repositoryRoot + "/ui"),
-                              server: HTTPRoutes.webSocket(session: session),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = localAPI(session, uiDirectory: ConfigTests.repositoryRoot + "/ui")
         let resident = SessionRuntimePlatformTests.resident
 
         try await app.test(.live) { client in
@@ -105,6 +103,14 @@ struct LocalAPITests {
 
 private let json: HTTPFields = [.contentType: "application/json"]
 
+/// The local API over `session` on a free loopback port, routes and WebSocket as `Daemon` serves them.
+private func localAPI(_ session: SessionRuntime, uiDirectory: String? = nil, screenKey: ScreenKey? = nil,
+                      metrics: (@Sendable () -> String)? = nil) -> some ApplicationProtocol {
+    Application(router: HTTPRoutes.router(health: nil, session: session, uiDirectory: uiDirectory, screenKey: screenKey, metrics: metrics),
+                server: HTTPRoutes.webSocket(session: session, screenKey: screenKey),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+}
+
 @Suite("The local API is the screen's alone: another origin's page cannot use it through the screen's browser", .timeLimit(.minutes(1)))
 struct ScreenOnlyTests {
     @Test("A name that resolves here, a foreign Origin (also on /ws) and a text/plain touch are refused; /healthz and /metrics stay open to tools")
@@ -112,9 +118,7 @@ struct ScreenOnlyTests {
         let folder = temporaryDirectory()
         let station = try TestStation(folder)
         defer { try? station.outbox.close() }
-        let app = Application(router: HTTPRoutes.router(health: nil, session: station.runtime, metrics: { "kioskd_up 1\n" }),
-                              server: HTTPRoutes.webSocket(session: station.runtime),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = localAPI(station.runtime, metrics: { "kioskd_up 1\n" })
         try await app.test(.live) { client in
             let port = try #require(client.port)
             // HummingbirdTesting's client says Host: localhost.
@@ -167,9 +171,7 @@ extension ScreenOnlyTests {
         defer { try? station.outbox.close() }
         let key = ScreenKey.random()
         #expect(key.value.count == 64 && key.value.allSatisfy(\.isHexDigit) && key != ScreenKey.random())
-        let app = Application(router: HTTPRoutes.router(health: nil, session: station.runtime, screenKey: key),
-                              server: HTTPRoutes.webSocket(session: station.runtime, screenKey: key),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = localAPI(station.runtime, screenKey: key)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let cases: [(HTTPFields, HTTPResponse.Status)] = [
@@ -202,7 +204,7 @@ extension ScreenOnlyTests {
         }
         for refused in ["kiosk.attacker.example:8080", "127.0.0.1.attacker.example", "localhost.attacker.example:8080", "127.0.0.1:80x",
                         "256.0.0.1:8080", "1.2.3:8080", "[::1", "[]:80"] {
-            #expect(ScreenOnly.refusal(request(refused))?.contains("is not kioskd's address") == true, "\(refused)")
+            #expect(ScreenOnly.refusal(request(refused))?.reason.contains("is not kioskd's address") == true, "\(refused)")
         }
         var health = request("kiosk.attacker.example")
         health.path = "/healthz"

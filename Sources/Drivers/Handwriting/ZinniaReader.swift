@@ -49,8 +49,7 @@ public final class ZinniaReader: HandwritingReader, @unchecked Sendable {
                 zinnia_result_value(result, index).map { HandwritingCandidate(character: String(cString: $0), score: Double(zinnia_result_score(result, index))) }
             }, state.readings)
         }
-        let seconds = Double(keepOpen.components.seconds) + Double(keepOpen.components.attoseconds) / 1e18
-        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + seconds) { [weak self] in self?.close(ifLastReading: reading) }
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + keepOpen.seconds) { [weak self] in self?.close(ifLastReading: reading) }
         return candidates
     }
 

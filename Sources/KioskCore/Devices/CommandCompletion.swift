@@ -31,6 +31,9 @@ public enum CommandCompletion<Value: Sendable>: Sendable {
 }
 
 extension Duration {
+    /// The duration in seconds, for settings and figures kept as Double.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
     /// `1.5 s`, `250 ms`: for messages a maintainer reads.
     public var formatted: String {
         let (seconds, attoseconds) = components

@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import SystemIO
 
 /// What a web page elsewhere cannot make the screen's browser do to kioskd:
 /// - a name that resolves to this machine (DNS rebinding) is not a Host: only
@@ -12,22 +13,24 @@ import HTTPTypes
 enum ScreenOnly {
     static let open: Set<String> = ["/healthz", "/metrics"]
 
-    /// Why the request is refused, or nil.
-    static func refusal(_ request: HTTPRequest) -> String? {
-        if open.contains(String(request.path?.prefix { $0 != "?" } ?? "")) { return nil }
+    static func isOpen(_ request: HTTPRequest) -> Bool { open.contains(String(request.path?.prefix { $0 != "?" } ?? "")) }
+
+    /// Why the request is refused, and the answer's status; nil when it is not.
+    static func refusal(_ request: HTTPRequest) -> (status: HTTPResponse.Status, reason: String)? {
+        if isOpen(request) { return nil }
         let hosts = [request.authority].compactMap { $0 } + request.headerFields[values: hostField]
-        guard hosts.count <= 1 else { return "more than one Host" }
+        guard hosts.count <= 1 else { return (.forbidden, "more than one Host") }
         let host = hosts.first ?? ""
         if !host.isEmpty, !isAddressOrLocalhost(host) {
-            return "Host \(host) is not kioskd's address: open the screen at http://127.0.0.1:PORT/"
+            return (.forbidden, "Host \(host) is not kioskd's address: open the screen at http://127.0.0.1:PORT/")
         }
         // A browser's page says http://HOST:PORT; a WebSocket library that is not a browser may say ws://HOST.
         let own = ["http://" + host, "ws://" + (host.split(separator: ":").first.map(String.init) ?? host)]
         if let foreign = request.headerFields[values: .origin].first(where: { !own.contains($0) }) {
-            return "Origin \(foreign) is not kioskd's own page"
+            return (.forbidden, "Origin \(foreign) is not kioskd's own page")
         }
         if request.method == .post, request.headerFields[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() != "application/json" {
-            return "send the body as Content-Type: application/json"
+            return (.unsupportedMediaType, "send the body as Content-Type: application/json")
         }
         return nil
     }
@@ -43,20 +46,14 @@ enum ScreenOnly {
             return !host.isEmpty && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
         }
         if let colon = host.lastIndex(of: ":") {
-            guard host[host.index(after: colon)...].allSatisfy(digit) else { return false }
+            guard host[host.index(after: colon)...].allSatisfy({ ("0"..."9").contains($0) }) else { return false }
             host = host[..<colon]
         }
-        if host.lowercased() == "localhost" { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in part.count <= 3 && part.allSatisfy(digit) && (Int(part) ?? 256) <= 255 }
+        return host.lowercased() == "localhost" || isIPv4Address(host)
     }
-
-    private static func digit(_ character: Character) -> Bool { ("0"..."9").contains(character) }
 }
 
 extension ScreenOnly {
-    static func isOpen(_ request: HTTPRequest) -> Bool { open.contains(String(request.path?.prefix { $0 != "?" } ?? "")) }
-
     /// Whether a WebSocket may be opened: kioskd's own page, with the key.
     static func admitsWebSocket(_ request: HTTPRequest, key: ScreenKey?) -> Bool {
         refusal(request) == nil && (key?.admits(request) ?? true)
@@ -68,9 +65,8 @@ struct ScreenOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: ScreenKey?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let reason = ScreenOnly.refusal(request.head) {
-            let status: HTTPResponse.Status = reason.hasPrefix("send the body") ? .unsupportedMediaType : .forbidden
-            return try HTTPRoutes.json(HTTPRoutes.Refusal(error: reason), status: status)
+        if let refused = ScreenOnly.refusal(request.head) {
+            return try HTTPRoutes.json(HTTPRoutes.Refusal(error: refused.reason), status: refused.status)
         }
         guard let key, !ScreenOnly.isOpen(request.head), !key.admits(request.head) else { return try await next(request, context) }
         if request.method == .get, key.offered(in: request.head) {

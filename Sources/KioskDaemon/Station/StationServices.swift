@@ -141,11 +141,6 @@ public final class StationServices: Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, for settings kept as Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 /// Asks the platform for a newer catalogue now and then, and offers what it
 /// gets to ``StationServices`` (which refuses a bad one and keeps the last
 /// good). Offline, it waits for the link like the forwarder does.
