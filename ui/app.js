@@ -102,6 +102,7 @@ let keyboardFor = null;  // the id of the field whose keyboard is open
 // The way of writing Chinese a resident last chose stays for the visit's other fields;
 // elderly mode starts on the writing pad, for those who never learned pinyin.
 let chineseMode = null;
+const usualChineseMode = () => chineseMode || (elderly && writingPad ? "write" : "pinyin");
 
 // The writing box: strokes are caught as the finger moves (in the box's own
 // 0–400 units) and, at each lift, all of them so far go to kioskd, which
@@ -170,7 +171,7 @@ function keyboard(input, layout, done, extra) {
   const chinese = layout === "pinyin" || layout === "name";
   let spelling = "", page = 0;
   let mode = !chinese ? layout : layout === "name" && !input.value && surnames.length ? "surnames"
-    : chineseMode || (elderly && writingPad ? "write" : "pinyin");
+    : usualChineseMode();
   const writing = writingBox(input.id, () => draw());
   const key = (label, action, kind) => {
     const node = el("button", { class: "key " + (kind || ""), "data-field": input.id, "data-key": label }, label);
@@ -186,14 +187,13 @@ function keyboard(input, layout, done, extra) {
     ...Object.keys(pinyinTable).filter(s => s !== spelling && s.startsWith(spelling)).map(s => pinyinTable[s]).join("")])] : [];
   const grid = (keys, kind) => el("div", { class: "keys" + (kind ? " " + kind : "") }, keys);
   const switchTo = to => () => { mode = to; spelling = ""; page = 0; writing.clear(); if (to !== "surnames" && to !== "digits") chineseMode = to; };
+  const modeKey = (label, to) => key(label, switchTo(to), mode === to ? "mode chosen" : "mode");
   const paging = (count, per) => [page > 0 ? key("‹", () => page--) : null, (page + 1) * per < count ? key("›", () => page++) : null];
   function draw() {
     const rows = [];
     if (chinese) {
-      rows.push(grid([key(t("pinyin"), switchTo("pinyin"), mode === "pinyin" ? "mode chosen" : "mode"),
-        writingPad ? key(t("handwriting"), switchTo("write"), mode === "write" ? "mode chosen" : "mode") : null,
-        key("123", switchTo("digits"), mode === "digits" ? "mode chosen" : "mode"),
-        layout === "name" && surnames.length ? key(t("surnames"), switchTo("surnames"), mode === "surnames" ? "mode chosen" : "mode") : null], "modes"));
+      rows.push(grid([modeKey(t("pinyin"), "pinyin"), writingPad ? modeKey(t("handwriting"), "write") : null, modeKey("123", "digits"),
+        layout === "name" && surnames.length ? modeKey(t("surnames"), "surnames") : null], "modes"));
     }
     if (mode === "write") {
       rows.push(el("p", { class: "spelling" }, t("handwriting_hint")));
@@ -202,7 +202,7 @@ function keyboard(input, layout, done, extra) {
     } else if (mode === "surnames") {
       rows.push(el("p", { class: "spelling" }, t("surnames_hint")));
       rows.push(grid([...surnames.slice(page * SURNAMES_SHOWN, (page + 1) * SURNAMES_SHOWN).map(c =>
-        key(c, () => { input.value += c; mode = chineseMode || (elderly && writingPad ? "write" : "pinyin"); page = 0; }, "candidate")),
+        key(c, () => { input.value += c; mode = usualChineseMode(); page = 0; }, "candidate")),
         ...paging(surnames.length, SURNAMES_SHOWN)]));
     } else if (mode === "pinyin") {
       const all = candidates(), shown = all.slice(page * CANDIDATES_SHOWN, (page + 1) * CANDIDATES_SHOWN);
