@@ -13,7 +13,7 @@ extension Outbox: ApplicationStore {
 
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
-        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(Self.queued) }
+        try readable("SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
     }
 
     /// Keeps a resident's rating of a case until the platform has it. One per
@@ -50,10 +50,7 @@ extension Outbox: ApplicationStore {
 
     /// A resident's applications at this station, newest first, found by their lookup key (我的办件).
     public func cases(applicantKey: String, limit: Int = 50) throws -> [QueuedApplication] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [applicantKey, limit])
-                .map(Self.queued)
-        }
+        try readable("SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", [applicantKey, limit])
     }
 
     /// The station's applications for an agent, newest first (masked; nothing personal).
@@ -63,25 +60,64 @@ extension Outbox: ApplicationStore {
 
     /// Applications the platform does not have yet (queued and dead letters), oldest first.
     public func unsettled(limit: Int = 50) throws -> [QueuedApplication] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", arguments: [limit]).map(Self.queued)
-        }
+        try readable("SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", [limit])
     }
 
-    /// An application row as the station may see it; a row whose tracking number
-    /// does not read as one (damaged, or edited by hand) is an error, not a crash.
-    static func queued(_ row: Row) throws -> QueuedApplication {
-        let text: String = row["tracking_number"]
-        let trackingNumber: TrackingNumber
-        do { trackingNumber = try TrackingNumber(text) } catch {
-            throw OutboxError(.damagedRow, "the outbox holds an application row whose tracking number \"\(text.prefix(40))\" is not one (\(error)): the database was damaged or edited by hand; see `kioskctl audit verify`")
+    /// The application rows a query finds, as the station may see them. A row
+    /// that does not read (damaged, or edited by hand) is left out of the list
+    /// and flagged, so one bad row neither hides the others nor crashes kioskd.
+    func readable(_ sql: String, _ arguments: StatementArguments) throws -> [QueuedApplication] {
+        var damaged: [Int64: String] = [:]
+        let applications = try pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> QueuedApplication? in
+                do { return try Self.queued(row) } catch {
+                    if let id = row["id"] as Int64? { damaged[id] = "\(error)" }
+                    return nil
+                }
+            }
         }
-        return QueuedApplication(
-            trackingNumber: trackingNumber, idempotencyKey: row["idempotency_key"], serviceCode: row["service_code"],
-            serviceName: row["service_name"], applicantMasked: row["applicant_masked"], state: ApplicationState(rawValue: row["state"]) ?? .queued,
-            createdAt: row["created_at"], attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], lastError: row["last_error"],
-            caseNumber: row["case_number"], platformStatus: row["platform_status"], platformStatusDetail: row["platform_status_detail"],
-            bytes: row["bytes"], sealedPayloadPresent: (row["envelope"] as Data?) != nil, problem: row["problem"])
+        try flagDamaged(damaged)
+        return applications
+    }
+
+    /// Marks damaged application rows as a maintainer's problem: the forwarder
+    /// leaves them, `kioskctl status` counts them, the others go on.
+    func flagDamaged(_ damaged: [Int64: String]) throws {
+        guard !damaged.isEmpty else { return }
+        let newlyFlagged = try pool.write { db in
+            try damaged.reduce(0) { flagged, item in
+                try db.execute(sql: "UPDATE application SET problem = ? WHERE id = ? AND problem IS NULL", arguments: [item.value, item.key])
+                return flagged + db.changesCount
+            }
+        }
+        guard newlyFlagged > 0 else { return }
+        logger.error("\(damaged.count) application row(s) do not read and were flagged (ids \(damaged.keys.sorted().map(String.init).joined(separator: ", "))): the database was damaged or edited by hand; see `kioskctl queue` and `kioskctl audit verify`")
+    }
+
+    /// An application row as the station may see it; a row that does not read
+    /// (a value missing or of the wrong kind, a tracking number that is not one)
+    /// is an error, not a crash.
+    static func queued(_ row: Row) throws -> QueuedApplication {
+        do {
+            let text: String = try row.decode(forColumn: "tracking_number")
+            guard let trackingNumber = try? TrackingNumber(text) else {
+                throw OutboxError(.damagedRow, "its tracking number \"\(text.prefix(40))\" is not one")
+            }
+            let state: String = try row.decode(forColumn: "state")
+            return QueuedApplication(
+                trackingNumber: trackingNumber, idempotencyKey: try row.decode(forColumn: "idempotency_key"),
+                serviceCode: try row.decode(forColumn: "service_code"), serviceName: try row.decode(forColumn: "service_name"),
+                applicantMasked: try row.decode(forColumn: "applicant_masked"), state: ApplicationState(rawValue: state) ?? .queued,
+                createdAt: try row.decode(forColumn: "created_at"), attempts: try row.decode(forColumn: "attempts"),
+                nextAttemptAt: try row.decode(forColumn: "next_attempt_at"), lastError: try row.decode(forColumn: "last_error"),
+                caseNumber: try row.decode(forColumn: "case_number"), platformStatus: try row.decode(forColumn: "platform_status"),
+                platformStatusDetail: try row.decode(forColumn: "platform_status_detail"), bytes: try row.decode(forColumn: "bytes"),
+                sealedPayloadPresent: try row.decode(Data?.self, forColumn: "envelope") != nil, problem: try row.decode(forColumn: "problem"))
+        } catch {
+            let id = (try? row.decode(Int64?.self, forColumn: "id")).flatMap { $0 }.map(String.init) ?? "?"
+            let what = (error as? OutboxError)?.description ?? "\(error)"
+            throw OutboxError(.damagedRow, "application row \(id) does not read (\(what)): the database was damaged or edited by hand; see `kioskctl audit verify`")
+        }
     }
 
     /// Counts by state, the oldest queued application's age, bytes waiting, the last error.

@@ -166,6 +166,35 @@ struct OutboxTests {
         #expect(try outbox.summary().flagged == 1)
     }
 
+    @Test("rows edited by hand (a number where a tracking number belongs, text where a time belongs) are flagged and left out; the others are listed and still fall due")
+    func tamperedRows() async throws {
+        let folder = temporaryDirectory()
+        let outbox = try openOutbox(folder)
+        let first = try await outbox.enqueue(submission("王建国", pages: 1))
+        let second = try await outbox.enqueue(submission("李秀英", pages: 1))
+        let kept = try await outbox.enqueue(submission("张伟", pages: 1))
+        let editor = try DatabaseQueue(path: folder + "/outbox.sqlite")
+        try await editor.write { db in
+            try db.execute(sql: "UPDATE application SET tracking_number = 42 WHERE tracking_number = ?", arguments: [first.value])
+            try db.execute(sql: "UPDATE application SET created_at = 'yesterday' WHERE tracking_number = ?", arguments: [second.value])
+        }
+        try editor.close()
+
+        // The second's tracking number and sealed parts are whole: it still goes.
+        #expect(try outbox.due() == [second, kept])
+        #expect(try outbox.applications().map(\.trackingNumber) == [kept])
+        #expect(try outbox.stationCases().map(\.trackingNumber) == [kept])
+        #expect(try outbox.unsettled().map(\.trackingNumber) == [kept])
+        #expect(try outbox.summary().flagged == 2)
+        let problems = try await DatabaseQueue(path: folder + "/outbox.sqlite").read { db in
+            try String.fetchAll(db, sql: "SELECT problem FROM application WHERE problem IS NOT NULL ORDER BY id")
+        }
+        #expect(problems.count == 2)
+        #expect(problems.allSatisfy { $0.contains("edited by hand") }, "\(problems)")
+        #expect(problems.first?.contains("\"42\"") == true, "\(problems)")
+        #expect(throws: OutboxError.self) { try outbox.application(second) }
+    }
+
     @Test("concurrent enqueues are committed together, each with its own tracking number")
     func groupCommit() async throws {
         let folder = temporaryDirectory()
