@@ -215,3 +215,17 @@ public func isIPv4Address(_ host: some StringProtocol) -> Bool {
         !part.isEmpty && part.count <= 3 && part.utf8.allSatisfy { (48...57).contains($0) } && (Int(part) ?? 256) <= 255
     }
 }
+
+/// Who is at the other end of a Unix socket, as the kernel saw them connect:
+/// Linux's `struct ucred` (SO_PEERCRED), which Glibc's module leaves out.
+public struct PeerCredentials: Sendable {
+    public var pid: pid_t = 0
+    public var uid: uid_t = 0
+    public var gid: gid_t = 0
+
+    public init() {}
+
+    /// `getsockopt`'s level and name for it.
+    public static let level = SOL_SOCKET
+    public static let option = SO_PEERCRED
+}

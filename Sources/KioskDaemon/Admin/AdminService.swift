@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import SystemIO
 
 /// The admin socket: `kioskctl` connects, sends one JSON request line, and
 /// reads JSON lines until one says `"end": true`. A Unix socket, never TCP:
@@ -15,6 +16,16 @@ struct AdminService: Service {
     let group: String?
     let commands: AdminCommands
     let logger: Logger
+    /// `admin.group`'s id (nil when it is not set or does not exist), for the peer check.
+    private let groupID: gid_t?
+
+    init(path: String, group: String?, commands: AdminCommands, logger: Logger) {
+        self.path = path
+        self.group = group
+        self.commands = commands
+        self.logger = logger
+        groupID = group.flatMap { getgrnam($0)?.pointee.gr_gid }
+    }
 
     func run() async throws {
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
@@ -50,8 +61,8 @@ struct AdminService: Service {
     private func restrict() throws {
         var mode: mode_t = 0o600
         if let group {
-            guard let entry = getgrnam(group) else { throw StartupError("admin.group \"\(group)\" does not exist: create it (groupadd \(group)) or leave admin.group empty") }
-            guard chown(path, getuid(), entry.pointee.gr_gid) == 0 else {
+            guard let groupID else { throw StartupError("admin.group \"\(group)\" does not exist: create it (groupadd \(group)) or leave admin.group empty") }
+            guard chown(path, getuid(), groupID) == 0 else {
                 throw StartupError("cannot give the admin socket to group \(group): \(String(cString: strerror(errno)))")
             }
             mode = 0o660
@@ -59,7 +70,29 @@ struct AdminService: Service {
         guard chmod(path, mode) == 0 else { throw StartupError("cannot set the admin socket's mode: \(String(cString: strerror(errno)))") }
     }
 
+    /// The file's mode is the first gate; the second is who is really at the
+    /// other end (`SO_PEERCRED`), so a mode loosened by hand, or a socket
+    /// passed on, admits no one else: root, kioskd's own user, or a process
+    /// in `admin.group`.
+    private func refusal(_ channel: any Channel) async -> String? {
+        guard let provider = channel as? SocketOptionProvider,
+              let peer: PeerCredentials = try? await provider.unsafeGetSocketOption(level: SocketOptionLevel(PeerCredentials.level), name: SocketOptionName(PeerCredentials.option)).get()
+        else { return "kioskd could not tell who is connecting to the admin socket, so it answers no one it cannot name" }
+        if peer.uid == 0 || peer.uid == geteuid() { return nil }
+        if let gid = groupID, peer.gid == gid || Self.supplementaryGroups(of: peer.pid).contains(gid) { return nil }
+        logger.warning("admin: refused a connection from uid \(peer.uid), which is neither kioskd's user nor in admin.group")
+        return "user \(peer.uid) may not administer this kiosk: run kioskctl as kioskd's user or with sudo, or ask for a place in admin.group (\(group ?? "not set"))"
+    }
+
+    /// The groups a process holds beside its own (the Groups line of /proc/PID/status).
+    private static func supplementaryGroups(of pid: pid_t) -> [gid_t] {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") }) else { return [] }
+        return line.dropFirst("Groups:".count).split(whereSeparator: \.isWhitespace).compactMap { gid_t($0) }
+    }
+
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let refused = await refusal(connection.channel)
         try? await connection.executeThenClose { inbound, outbound in
             var pending = ByteBuffer()
             var line: String?
@@ -75,6 +108,10 @@ struct AdminService: Service {
                 var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 data.append(UInt8(ascii: "\n"))
                 try await outbound.write(ByteBuffer(bytes: data))
+            }
+            if let refused {
+                try await write(["end": true, "ok": false, "error": refused])
+                return
             }
             guard let line, let request = try? JSONDecoder().decode(AdminRequest.self, from: Data(line.utf8)) else {
                 try await write(["end": true, "ok": false, "error": "not a request: the admin socket takes one JSON object per line, e.g. {\"command\":\"status\"}"])
