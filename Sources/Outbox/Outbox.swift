@@ -140,6 +140,7 @@ public final class Outbox: Sendable {
         }
         configuration.busyMode = .timeout(10)
         do {
+            if owner { try Self.checkIntact(directory) }
             pool = try DatabasePool(path: directory + "/outbox.sqlite", configuration: configuration)
             // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran: set FULL again.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
@@ -150,6 +151,10 @@ public final class Outbox: Sendable {
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
             throw OutboxError.diskFull
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            throw OutboxError.damaged(directory, error.message ?? "\(error.resultCode)")
+        } catch let error as OutboxError {
+            throw error
         } catch {
             throw OutboxError(.cannotOpen, "cannot open the outbox database in \(directory): \(error)")
         }
@@ -166,6 +171,21 @@ public final class Outbox: Sendable {
         }
         self.issued = issued
         self.wentBack = wentBack
+    }
+
+    /// Refuses a damaged database before the pool opens it: opening a pool
+    /// writes (GRDB makes sure the WAL exists), and damage must be left
+    /// exactly as it was found for whoever recovers it. Read-only, so nothing
+    /// is written to the file.
+    private static func checkIntact(_ directory: String) throws {
+        let path = directory + "/outbox.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: readOnly)
+        defer { try? queue.close() }
+        let check = try queue.read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
+        if check != ["ok"] { throw OutboxError.damaged(directory, check.prefix(3).joined(separator: "; ")) }
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL), for the test that it holds.

@@ -31,6 +31,8 @@ public struct OutboxError: Error, CustomStringConvertible, Sendable {
         /// The outbox holds less than this station issued (lost, or restored from an
         /// older copy): nothing new is accepted, so no tracking number is issued twice.
         public static let wentBack = Code("went_back")
+        /// The database file itself is damaged: it is left as it is, and kioskd does not start on it.
+        public static let damagedDatabase = Code("damaged_database")
         /// A stored row cannot be read as what it should be (damaged or tampered with).
         public static let damagedRow = Code("damaged_row")
 
@@ -47,6 +49,16 @@ public struct OutboxError: Error, CustomStringConvertible, Sendable {
     public init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description
+    }
+
+    /// A damaged database file, and how to recover without losing what it holds.
+    static func damaged(_ directory: String, _ detail: String) -> OutboxError {
+        OutboxError(.damagedDatabase, """
+            the outbox database \(directory)/outbox.sqlite is damaged (SQLite: \(detail)). kioskd has left it exactly as it is and \
+            will not start on it. Copy the folder \(directory) aside for the supplier (it may hold applications not yet sent), then \
+            restore the outbox from the station's latest backup; without one, move the damaged folder away: kioskd then starts a \
+            new outbox and takes no application until `kioskctl queue accept-loss` (docs/outbox.md)
+            """)
     }
 
     /// The disk is full: said the same way wherever it is noticed.

@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
             try await Daemon(config: settings, metrics: metrics).run()
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("kioskd cannot start: \(error.description)\n".utf8))
-            throw ExitCode.failure
+            throw error.exitStatus.map { ExitCode($0) } ?? ExitCode.failure
         }
     }
 }

@@ -378,6 +378,38 @@ struct DaemonEndToEndTests {
         #expect(broken.stderr.contains("#3: entry 3 (") && broken.stderr.contains("was altered"), "\(broken.stderr)")
     }
 
+    @Test("a damaged outbox database (a page overwritten, or not a database at all) is refused with exit 65, which the unit does not restart on, says how to recover, and is left byte for byte")
+    func damagedDatabase() async throws {
+        let folder = temporaryDirectory()
+        let state = folder + "/state"
+        try Curve25519.KeyAgreement.PrivateKey().publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
+        let environment = ["KIOSKD_PLATFORM_PUBLIC_KEY": folder + "/platform.pem",
+                           "KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"]
+        let churned = try await run(binDirectory + "/kioskd", ["churn", "--state-dir", state, "--applications", "3", "--max-page-bytes", "2000"],
+                                    environment: environment)
+        #expect(churned.status == 0, "\(churned.stderr)")
+        let database = state + "/outbox/outbox.sqlite"
+        // Everything into the database file itself, as after any clean stop.
+        let checkpoint = try DatabaseQueue(path: database)
+        try await checkpoint.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try checkpoint.close()
+        let unit = try String(contentsOfFile: repositoryRoot + "/deploy/systemd/kioskd.service", encoding: .utf8)
+        #expect(unit.contains("RestartPreventExitStatus=78 65"))
+        var original = try Data(contentsOf: URL(fileURLWithPath: database))
+        #expect(original.count > 8192)
+        // A page of the applications table overwritten, as a failing card would; then a file that is no database at all.
+        original.replaceSubrange(4096..<8192, with: Data(repeating: 0x5A, count: 4096))
+        for damaged in [original, Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })] {
+            try damaged.write(to: URL(fileURLWithPath: database))
+            let refused = try await run(binDirectory + "/kioskd", ["run", "--state-dir", state, "--listen", "127.0.0.1:\(freePort())"], environment: environment)
+            #expect(refused.status == 65, "\(refused.status): \(refused.stderr)")
+            #expect(refused.stderr.contains("is damaged") && refused.stderr.contains("left it exactly as it is") && refused.stderr.contains("backup")
+                    && refused.stderr.contains("kioskctl queue accept-loss"), "\(refused.stderr)")
+            let after = try Data(contentsOf: URL(fileURLWithPath: database))
+            #expect(after == damaged, "kioskd changed the damaged database: \(after.count) bytes, first difference at \(zip(after, damaged).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1)")
+        }
+    }
+
     @Test("an outbox that went back (restored from an older copy, then emptied): kioskd pauses instead of reusing numbers; accept-loss, and numbers go on above")
     func outboxWentBack() async throws {
         let folder = temporaryDirectory()

@@ -92,6 +92,16 @@ public final class StateDirectory: Sendable {
 public struct StartupError: Error, CustomStringConvertible {
     /// What is wrong and what to do.
     public var description: String
+    /// The exit status that says it; nil for the usual 1, which systemd restarts on.
+    public var exitStatus: Int32?
 
-    init(_ description: String) { self.description = description }
+    init(_ description: String, exitStatus: Int32? = nil) {
+        self.description = description
+        self.exitStatus = exitStatus
+    }
+
+    /// sysexits.h EX_DATAERR: kioskd's own data is damaged. The unit does not
+    /// restart on it (RestartPreventExitStatus), since a restart would meet
+    /// the same damage and hide it behind a loop.
+    public static let damagedData: Int32 = 65
 }

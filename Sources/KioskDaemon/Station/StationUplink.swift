@@ -41,6 +41,8 @@ final class StationUplink: Sendable {
         if let now { settings.now = now }
         do {
             outbox = try Outbox(directory: stateDirectory.path + "/outbox", platformKey: key, settings: settings, logger: logger)
+        } catch let error as OutboxError where error.code == .damagedDatabase {
+            throw StartupError("\(error)", exitStatus: StartupError.damagedData)
         } catch {
             throw StartupError("the outbox cannot be opened: \(error)")
         }
