@@ -229,3 +229,20 @@ public struct PeerCredentials: Sendable {
     public static let level = SOL_SOCKET
     public static let option = SO_PEERCRED
 }
+
+/// The process's limit on open file descriptors (RLIMIT_NOFILE).
+public enum DescriptorLimit {
+    /// Raises the soft limit to the hard one (systemd's default soft limit is
+    /// 1,024, kept for old select() users; kioskd uses none) and returns it.
+    @discardableResult
+    public static func raise() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+}

@@ -8,7 +8,10 @@ demo and one browser serve every scenario:
   pages scanned through the eSCL scanner simulator, submitted; the receipt
   the printer simulator printed carries the tracking number shown on screen;
   rated; after the end nothing of the resident is left in the DOM,
-  localStorage, sessionStorage or cookies;
+  localStorage, sessionStorage or cookies. It runs while a hostile neighbour
+  (flood.py) holds 2,000 idle and 200 slow-header connections to kioskd,
+  which runs under a 1,024-descriptor limit: kioskd closes them, the visit
+  completes, and kioskd answers afterwards;
 - the same visit in elderly mode (长辈模式);
 - an agent's proxy visit: agent card and PIN, the resident's card and consent;
 - the idle timeout: after it, nothing of the resident left either; the
@@ -26,7 +29,7 @@ docs/screens/).
 Run by `make test` after the Swift tests built the binaries; exits non-zero
 with what was expected on the first failure.
 """
-import glob, json, os, re, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
+import glob, json, os, re, resource, shutil, signal, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 from selenium import webdriver
@@ -514,6 +517,35 @@ def by_pictures(kiosk):
     return tracking
 
 
+DESCRIPTOR_LIMIT = 1024
+
+
+class Flood:
+    """2,000 idle and 200 slow-header connections to kioskd from another
+    process, each reopened when kioskd closes it, while a visit runs."""
+
+    def __init__(self, state):
+        self.kioskd = int(subprocess.run(["pgrep", "-f", "kioskd run --state-dir %s" % state], capture_output=True, text=True).stdout.split()[0])
+        self.process = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/UI/flood.py"), PORTS["DEMO_LISTEN"], "2000", "200"],
+                                        stdout=subprocess.PIPE, text=True)
+        if self.process.stdout.readline().strip() != "flooding":
+            fail("the flood did not start: status %s" % self.process.wait(10))
+
+    def descriptors(self):
+        return len(os.listdir("/proc/%d/fd" % self.kioskd))
+
+    def stop(self):
+        held = self.descriptors()
+        self.process.send_signal(signal.SIGTERM)
+        stats = json.loads(self.process.communicate(timeout=30)[0].strip().splitlines()[-1])
+        if stats["closed_by_kioskd"] < 2000:
+            fail("kioskd closed only %d of the flood's connections: %s" % (stats["closed_by_kioskd"], stats))
+        if held >= DESCRIPTOR_LIMIT - 64:
+            fail("kioskd held %d descriptors under the flood, close to its limit of %d" % (held, DESCRIPTOR_LIMIT))
+        stats["kioskd_descriptors"] = held
+        return stats
+
+
 def visit(kiosk, elderly, first=False):
     kiosk.reach("attract")
     if elderly:
@@ -988,7 +1020,9 @@ def main():
                KIOSKD_SESSION_ELDERLY_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
                KIOSKD_SESSION_IDLE_WARNING_SECONDS="20", **PORTS)
     log = open(os.path.join(state, "demo.log"), "w")
-    demo = subprocess.Popen([os.path.join(ROOT, "scripts/demo.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # systemd's default soft limit, which a flood of connections once took kioskd past.
+    demo = subprocess.Popen([os.path.join(ROOT, "scripts/demo.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (DESCRIPTOR_LIMIT, DESCRIPTOR_LIMIT)))
     driver = None
     try:
         wait("kioskd's devices online", lambda: all(c["status"] in ("ok", "online") for c in json.load(urllib.request.urlopen(BASE + "/healthz"))["components"]
@@ -1009,8 +1043,12 @@ def main():
         started = time.time()
         # The counters move as a visit happens: read /metrics around the first one.
         before = metrics()
+        flood = Flood(state)
         first = visit(kiosk, elderly=False, first=True)
         wait("the visit's application forwarded", lambda: metrics()[("kioskd_applications_forwarded_total", ())] > before[("kioskd_applications_forwarded_total", ())], 30)
+        flooded = flood.stop()
+        if demo.poll() is not None:
+            fail("kioskd's demo ended during the flood (status %s): see %s/demo.log" % (demo.returncode, state))
         after = metrics()
         moved(before, after, "kioskd_sessions_started_total", by="resident")
         moved(before, after, "kioskd_sessions_completed_total")
@@ -1042,7 +1080,8 @@ def main():
             visit(kiosk, elderly=False)
             visit(kiosk, elderly=True)
         kiosk.resize(1080, 1920)
-        print("ui: visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, a visit chosen by pictures alone %s, "
+        print("ui: under a flood of %(opened)d connections (%(closed_by_kioskd)d closed by kioskd, which held %(kioskd_descriptors)d descriptors of its 1,024), " % flooded
+              + "visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, a visit chosen by pictures alone %s, "
               "elderly mode offered to a 68-year-old, the age rule, a 一次性告知单, "
               "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, "
               "a name from the surnames and the writing box (the box read %d/%d first, %d/%d in the first five), pinyin, a choice, English, idle wipe, "

@@ -31,6 +31,7 @@ public enum ConfigLoader {
     static let settings: [(key: String, expected: String)] = [
         ("http.listen", "HOST:PORT, e.g. 127.0.0.1:8080"),
         ("http.allow_remote", "true or false"),
+        ("http.max_connections", "a whole number from 16 to 4096"),
         ("http.ui_dir", "the folder holding the touchscreen page (index.html)"),
         ("http.screen_key_file", "where kioskd writes the screen's key at each start (a file path), or empty for STATE_DIR/screen-key"),
         ("http.screen_key_group", "a group that exists on this machine (the screen's user's), allowed to read the screen key; or empty for kioskd's user only"),
@@ -146,6 +147,7 @@ public enum ConfigLoader {
             config.listen = values.value("http.listen", default: config.listen) { ListenAddress(parsing: $0) }
         }
         config.allowRemote = values.value("http.allow_remote", default: false, parse: parseBool)
+        config.maxConnections = values.value("http.max_connections", default: config.maxConnections) { Int($0).flatMap { (16...4096).contains($0) ? $0 : nil } }
         config.logLevel = values.value("log.level", default: .info) { Logger.Level(rawValue: $0.lowercased()) }
         config.shutdownGrace = values.value("shutdown.grace_seconds", default: .seconds(10)) { text in
             guard let seconds = Double(text), (0...300).contains(seconds) else { return nil }

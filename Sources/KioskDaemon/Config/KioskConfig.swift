@@ -15,6 +15,10 @@ public struct KioskConfig: Sendable, Equatable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
     /// Whether a non-loopback `listen` address is allowed.
     public var allowRemote = false
+    /// The most connections the local API holds open at once (fewer if the
+    /// descriptor limit does not allow them); beyond it the oldest without the
+    /// screen's key are closed.
+    public var maxConnections = 256
     /// The touchscreen page's files (index.html, app.js, style.css).
     public var uiDirectory = "./ui"
     /// Where the screen's key is written at each start; nil for STATE_DIR/screen-key.

@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import KioskCore
+import Logging
+import NIOCore
 
 /// The local HTTP host: `/healthz`, the local API the touchscreen (and tests
 /// and tools) drive a visit through — `GET /api/screen`, `POST /api/touch`
@@ -128,8 +130,24 @@ enum HTTPRoutes {
 
     /// The WebSocket at `/ws`: each screen is pushed as JSON as it changes (the
     /// current one first); each text message from the page is a touch.
-    static func webSocket(session: SessionRuntime, screenKey: ScreenKey? = nil) -> HTTPServerBuilder {
-        .http1WebSocketUpgrade { request, _, _ in
+    /// With `connections`, every connection is counted and bounded by it
+    /// (see ``ConnectionGuard``).
+    static func webSocket(session: SessionRuntime, screenKey: ScreenKey? = nil, connections: ConnectionGuard? = nil) -> HTTPServerBuilder {
+        guard let connections else { return .http1WebSocketUpgrade(shouldUpgrade: screenSocket(session: session, screenKey: screenKey)) }
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(additionalChannelHandlers: [RequestWatch(connections)], idleTimeout: ConnectionGuard.headerTimeout))
+        let shouldUpgrade = screenSocket(session: session, screenKey: screenKey)
+        return HTTPServerBuilder { responder in
+            GuardedChannel(inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration) { request, channel, logger in
+                connections.requested(on: channel, head: request)
+                return try await shouldUpgrade(request, channel, logger)
+            }, connections: connections)
+        }
+    }
+
+    private static func screenSocket(session: SessionRuntime, screenKey: ScreenKey?)
+        -> @Sendable (HTTPRequest, any Channel, Logger) async throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        { request, _, _ in
             // Another origin's page, or one without the key, is refused here: the request goes on to the router, which answers 403 or 401.
             guard request.path == "/ws", ScreenOnly.admitsWebSocket(request, key: screenKey) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in

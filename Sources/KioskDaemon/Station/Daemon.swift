@@ -2,11 +2,13 @@ import Drivers
 import AgentAuth
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import KioskCore
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import SystemIO
 
 /// kioskd: takes the state directory, opens the outbox, starts each
 /// configured device and the forwarder, serves the local HTTP host, tells
@@ -41,6 +43,27 @@ public struct Daemon: Sendable {
             logger.error("no writing pad: \(error)")
             return nil
         }
+    }
+
+    /// Descriptors kept for everything but the local API's connections:
+    /// devices, the databases, attachments, speech and printing children.
+    static let descriptorReserve = 256
+    /// Connections the guard may briefly hold past its limit while it closes one.
+    static let connectionSlack = 32
+
+    /// The local API's connection limits, from `http.max_connections` and the
+    /// descriptor limit (raised to its hard ceiling first).
+    func connectionGuard(screenKey: ScreenKey) throws -> ConnectionGuard {
+        let descriptors = DescriptorLimit.raise()
+        let fits = descriptors - Self.descriptorReserve - Self.connectionSlack
+        guard fits >= 16 else {
+            throw StartupError("kioskd may open only \(descriptors) files, too few to serve the screen: raise LimitNOFILE in kioskd.service (it sets 8192), or ulimit -n, to at least \(Self.descriptorReserve + Self.connectionSlack + 16)")
+        }
+        let limit = min(config.maxConnections, fits)
+        if limit < config.maxConnections {
+            logger.warning("kioskd may open only \(descriptors) files: the screen's API keeps \(limit) connections, not http.max_connections \(config.maxConnections). Raise LimitNOFILE to keep them all")
+        }
+        return ConnectionGuard(limit: limit, perClient: max(8, limit / 2), key: screenKey, logger: logger)
     }
 
     /// Runs until SIGTERM or SIGINT.
@@ -81,6 +104,7 @@ public struct Daemon: Sendable {
             pins: services.pinChecker, lookup: try ApplicantLookup(saltFile: stateDirectory.path + "/lookup-salt"), platform: uplink.client, metrics: metrics, logger: logger)
         let reader = devices.lazy.compactMap { $0.device as? any CardReader }.first
 
+        let connections = try connectionGuard(screenKey: screenKey)
         let listening = Mutex<String>(config.listen.description)
         let health = HealthSource(
             devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier,
@@ -96,8 +120,10 @@ public struct Daemon: Sendable {
         let app = Application(
             router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: handwritingReader(),
                                       screenKey: screenKey, metrics: { admin.refreshedMetrics() }),
-            server: HTTPRoutes.webSocket(session: session, screenKey: screenKey),
-            configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
+            server: HTTPRoutes.webSocket(session: session, screenKey: screenKey, connections: connections),
+            // The guard keeps connections within the limit; this stops accepting if it ever could not.
+            configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(connections.limit + Self.connectionSlack)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let address = ListenAddress(host: host, port: port)
@@ -107,7 +133,9 @@ public struct Daemon: Sendable {
                 notifier.notify("READY=1\nSTATUS=serving on \(address)\nMAINPID=\(getpid())")
                 ready.open()
             },
-            logger: logger)
+            // Hummingbird logs an error for each connection closed before its first request, which a flood
+            // makes thousands of: it says only what is critical, and the guard reports floods itself.
+            logger: { var quiet = logger; quiet.logLevel = .critical; return quiet }())
 
         let group = ServiceGroup(
             configuration: .init(
