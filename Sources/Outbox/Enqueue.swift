@@ -49,7 +49,7 @@ extension Outbox {
     ///   nothing was saved and no receipt may be printed.
     public func enqueue(_ submission: ApplicationSubmission) async throws -> TrackingNumber {
         guard let platformKey else {
-            throw OutboxError(.noPlatformKey, "applications cannot be sealed: the platform's public key (platform.public_key) was not readable when kioskd started; install it and restart kioskd. Nothing was saved and no receipt was printed")
+            throw OutboxError(.noPlatformKey, "applications cannot be sealed: the platform's public key (platform.public_key) is not installed or not readable; install it (kioskd takes it within seconds). Nothing was saved and no receipt was printed")
         }
         if let wentBack { throw OutboxError(.wentBack, wentBack) }
         let now = settings.now()

@@ -71,7 +71,8 @@ public final class Outbox: Sendable {
     let pool: DatabasePool
     let settings: Settings
     /// Nil without the platform's key: then nothing can be sealed.
-    let platformKey: PlatformPublicKey?
+    private let installedKey: Mutex<PlatformPublicKey?>
+    var platformKey: PlatformPublicKey? { installedKey.withLock { $0 } }
     /// The highest number handed to an enqueue, by day (YYYYMMDD), committed or
     /// not yet: the next is above it and above the database's (numbers are
     /// minted before sealing, which binds them).
@@ -120,7 +121,7 @@ public final class Outbox: Sendable {
     private init(directory: String, platformKey: PlatformPublicKey?, settings: Settings, logger: Logger, owner: Bool) throws {
         self.directory = directory
         attachmentsDirectory = directory + "/attachments"
-        self.platformKey = platformKey
+        installedKey = Mutex(platformKey)
         self.settings = settings
         self.logger = logger
         if owner {
@@ -197,9 +198,14 @@ public final class Outbox: Sendable {
     /// consent to an e-certificate lookup, a complainant's contact.
     public func seal(record: [UInt8], binding: String) throws -> [UInt8] {
         guard let platformKey else {
-            throw OutboxError(.noPlatformKey, "nothing can be sealed: the platform's public key (platform.public_key) was not readable when kioskd started")
+            throw OutboxError(.noPlatformKey, "nothing can be sealed: the platform's public key (platform.public_key) is not installed or not readable")
         }
         return Array(try Sealer.sealRecord(Data(record), binding: binding, sender: platformKey.sender(info: Sealer.recordInfo)))
+    }
+
+    /// Installs the platform's key an outbox opened without: from now on applications are sealed to it.
+    public func install(platformKey key: PlatformPublicKey) {
+        installedKey.withLock { $0 = key }
     }
 
     /// Whether applications can be sealed (the platform's key was given).

@@ -378,6 +378,37 @@ struct DaemonEndToEndTests {
         #expect(broken.stderr.contains("#3: entry 3 (") && broken.stderr.contains("was altered"), "\(broken.stderr)")
     }
 
+    @Test("without the platform's key the attract screen says 暂停服务 with why and the station's phone, /healthz says why; installing the key resumes the kiosk by itself")
+    func pausedWithoutPlatformKey() async throws {
+        let folder = temporaryDirectory()
+        let state = folder + "/state"
+        let keyFile = folder + "/platform.pem"
+        let listen = "127.0.0.1:\(freePort())"
+        let base = "http://\(listen)"
+        let kioskd = try Child(binDirectory + "/kioskd", ["run", "--state-dir", state, "--listen", listen], environment: [
+            "KIOSKD_PLATFORM_PUBLIC_KEY": keyFile, "KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"])
+        defer { kioskd.signal(SIGKILL) }
+        #expect(await eventually(within: .seconds(10)) { await health(base)?.status(of: "outbox") == "no_platform_key" }, "\(kioskd.stderr)")
+        let detail = await health(base)?.components.first { $0.name == "outbox" }?.detail ?? ""
+        #expect(detail.contains("new applications are refused") && detail.contains(keyFile), "\(detail)")
+        let key = try #require(screenKey(state))
+        func screen() async throws -> [String: Any] {
+            let answer = try #require(await get(base + "/api/screen", key: key))
+            return try #require(try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])
+        }
+        #expect(await eventually(within: .seconds(5)) { ((try? await screen())?["out_of_service"] as? String)?.contains("密钥") == true })
+        let paused = try await screen()
+        let said = paused["out_of_service"] as? String ?? ""
+        #expect(said.contains("本机暂停服务") && said.contains("安装平台的密钥") && said.contains("电话"), "\(said)")
+        #expect(paused["screen"] as? String == "attract")
+
+        // The maintainer installs the key: within seconds the kiosk takes visits again, without a restart.
+        try Curve25519.KeyAgreement.PrivateKey().publicKey.pemRepresentation.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        #expect(await eventually(within: .seconds(10)) { (try? await screen()).map { $0["out_of_service"] == nil } == true })
+        #expect(await eventually(within: .seconds(5)) { await health(base)?.status(of: "outbox") == "ok" })
+        #expect(kioskd.stderr.contains("the platform's public key is installed"), "\(kioskd.stderr)")
+    }
+
     @Test("a damaged outbox database (a page overwritten, or not a database at all) is refused with exit 65, which the unit does not restart on, says how to recover, and is left byte for byte")
     func damagedDatabase() async throws {
         let folder = temporaryDirectory()

@@ -38,6 +38,10 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case outOfService
     /// Why: the kiosk's records are incomplete.
     case outOfServiceOutbox
+    /// Why: the platform's key is not installed, so nothing can be sent.
+    case outOfServiceKey
+    /// Why: the kiosk's storage is full.
+    case outOfServiceDisk
     /// 您还在办理吗？{seconds}秒后…
     case idleWarning
 

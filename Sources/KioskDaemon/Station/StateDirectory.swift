@@ -78,6 +78,9 @@ public final class StateDirectory: Sendable {
         guard access(path, W_OK) == 0 else {
             return ComponentHealth(name: "state_dir", status: "error", detail: "\(path) is not writable: fix its permissions")
         }
+        if free < Self.pauseSpace {
+            return ComponentHealth(name: "state_dir", status: "full", detail: "\(path): only \(freeText) free, too little to save an application: the kiosk is paused (no visit starts) until some space is freed")
+        }
         if free < Self.lowSpace {
             return ComponentHealth(name: "state_dir", status: "low_space", detail: "\(path): only \(freeText) free; applications need room until they are forwarded: free some space")
         }
@@ -86,6 +89,14 @@ public final class StateDirectory: Sendable {
 
     /// Below this, `/healthz` warns: a day of a busy station's scans.
     static let lowSpace: UInt64 = 512 * 1024 * 1024
+    /// Below this, no visit starts: room for a few visits' scans and the database's journal.
+    static let pauseSpace: UInt64 = 64 * 1024 * 1024
+
+    /// Whether the kiosk should take no visit: the disk cannot hold one more application, or the folder is not writable.
+    var pauses: Bool {
+        let health = check()
+        return health.status == "full" || health.status == "error"
+    }
 }
 
 /// A reason kioskd cannot start, worded for the maintainer who reads it.

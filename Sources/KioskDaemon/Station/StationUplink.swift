@@ -3,6 +3,7 @@ import KioskCore
 import Logging
 import Outbox
 import ServiceLifecycle
+import Synchronization
 import SystemIO
 import Uplink
 
@@ -13,11 +14,42 @@ final class StationUplink: Sendable {
     let forwarder: Forwarder
     let platformURL: String
     let client: HTTPPlatformClient
-    /// Why applications cannot be sealed, when the platform's key was unreadable.
-    let keyProblem: String?
+    /// Why applications cannot be sealed while the platform's key is missing or unreadable; nil once it is installed.
+    var keyProblem: String? { keyState.withLock { $0.problem } }
+    private let keyState: Mutex<(problem: String?, lastTry: ContinuousClock.Instant)>
+    private let keyPath: String
+    private let stateDirectory: StateDirectory
+    private let logger: Logger
 
-    /// Why the kiosk takes no new visit, in the resident's words, or nil: the outbox went back.
-    var outOfService: SessionText? { outbox.wentBack == nil ? nil : SessionText(.outOfServiceOutbox) }
+    /// Why the kiosk takes no new visit, in the resident's words, or nil. A
+    /// visit that could not end in a saved application does not start: the
+    /// outbox went back, the platform's key is missing (looked for again every
+    /// few seconds, so installing it resumes the kiosk), or the state disk is
+    /// full or not writable (resumes when there is room).
+    var outOfService: SessionText? {
+        if outbox.wentBack != nil { return SessionText(.outOfServiceOutbox) }
+        if lookForKey() != nil { return SessionText(.outOfServiceKey) }
+        if stateDirectory.pauses { return SessionText(.outOfServiceDisk) }
+        return nil
+    }
+
+    /// The key's problem, after reading its file again if the last try was a while ago.
+    private func lookForKey() -> String? {
+        let now = ContinuousClock.now
+        let due = keyState.withLock { state -> Bool in
+            guard state.problem != nil, now - state.lastTry >= Self.keyRetry else { return false }
+            state.lastTry = now
+            return true
+        }
+        guard due else { return keyProblem }
+        guard let found = try? PlatformPublicKey(pemFile: keyPath) else { return keyProblem }
+        outbox.install(platformKey: found)
+        keyState.withLock { $0.problem = nil }
+        logger.notice("the platform's public key is installed (\(keyPath)): new applications are taken again")
+        return nil
+    }
+
+    static let keyRetry = Duration.seconds(5)
 
     /// Opens the outbox and prepares the platform client.
     /// - Throws: A ``StartupError`` that says what to do.
@@ -33,7 +65,10 @@ final class StationUplink: Sendable {
             logger.error("new applications will be refused until the platform's public key is installed: \(error)")
             key = nil
         }
-        self.keyProblem = keyProblem
+        keyState = Mutex((keyProblem, ContinuousClock.now))
+        keyPath = config.platform.publicKey
+        self.stateDirectory = stateDirectory
+        self.logger = logger
         var settings = Outbox.Settings(stationCode: config.station.code)
         settings.purgeAfter = config.outbox.purgeAfter.seconds
         settings.retention = config.outbox.retention.seconds
