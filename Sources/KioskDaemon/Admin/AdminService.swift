@@ -79,16 +79,21 @@ struct AdminService: Service {
               let peer: PeerCredentials = try? await provider.unsafeGetSocketOption(level: SocketOptionLevel(PeerCredentials.level), name: SocketOptionName(PeerCredentials.option)).get()
         else { return "kioskd could not tell who is connecting to the admin socket, so it answers no one it cannot name" }
         if peer.uid == 0 || peer.uid == geteuid() { return nil }
-        if let gid = groupID, peer.gid == gid || Self.supplementaryGroups(of: peer.pid).contains(gid) { return nil }
+        if let gid = groupID, peer.gid == gid || Self.groups(of: peer.uid, primary: peer.gid).contains(gid) { return nil }
         logger.warning("admin: refused a connection from uid \(peer.uid), which is neither kioskd's user nor in admin.group")
         return "user \(peer.uid) may not administer this kiosk: run kioskctl as kioskd's user or with sudo, or ask for a place in admin.group (\(group ?? "not set"))"
     }
 
-    /// The groups a process holds beside its own (the Groups line of /proc/PID/status).
-    private static func supplementaryGroups(of pid: pid_t) -> [gid_t] {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") }) else { return [] }
-        return line.dropFirst("Groups:".count).split(whereSeparator: \.isWhitespace).compactMap { gid_t($0) }
+    /// The groups a user belongs to, from the user database (kioskd may not
+    /// see other users' processes in /proc: the unit sets ProtectProc).
+    private static func groups(of uid: uid_t, primary: gid_t) -> [gid_t] {
+        var entry = passwd(), found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16 * 1024)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else { return [] }
+        var count: Int32 = 256
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        guard getgrouplist(name, primary, &groups, &count) >= 0 else { return [] }
+        return Array(groups.prefix(Int(count)))
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
