@@ -46,6 +46,7 @@ test: deps
 	$(SWIFT) test --skip-build --no-parallel
 	Tests/Contract/schemathesis.sh
 	/usr/bin/python3 Tests/Speech/speech_test.py
+	/usr/bin/python3 Tests/Sandbox/unit_test.py
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
 	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12

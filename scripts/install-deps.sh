@@ -24,6 +24,8 @@ contract="python3-venv"
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
 # /metrics is read back by the Prometheus project's own text-format parser.
 monitoring="python3-prometheus-client"
+# The units' sandbox: systemd-analyze scores them; kioskd runs under strace to check it fits them.
+sandbox="systemd strace"
 # The screens speak Mandarin (espeak-ng's cmn-latn-pinyin voice), or English on an English screen.
 speech="espeak-ng"
 # Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from.
@@ -33,7 +35,7 @@ data="unicode-data"
 release="libcurl4-openssl-dev"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract" ;;
+  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract $sandbox" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   data)  wanted="$data" ;;
   release) wanted="$build $release" ;;
