@@ -47,6 +47,7 @@ test: deps
 	Tests/Contract/schemathesis.sh
 	/usr/bin/python3 Tests/Speech/speech_test.py
 	/usr/bin/python3 Tests/Sandbox/unit_test.py
+	/usr/bin/python3 Tests/Hostile/lockout_test.py
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
 	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12

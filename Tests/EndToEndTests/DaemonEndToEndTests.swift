@@ -409,6 +409,38 @@ struct DaemonEndToEndTests {
         #expect(kioskd.stderr.contains("the platform's public key is installed"), "\(kioskd.stderr)")
     }
 
+    @Test("a state disk too full to save an application pauses the kiosk (暂停服务, /healthz state_dir full); freeing space resumes it", .enabled(if: getuid() == 0, "mounts a small tmpfs"))
+    func pausedWhenDiskFull() async throws {
+        let folder = temporaryDirectory()
+        let state = folder + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        #expect(try await run("/bin/mount", ["-t", "tmpfs", "-o", "size=96m", "tmpfs", state]).status == 0)
+        defer { _ = try? runTool("/bin/umount", ["-l", state]) }
+        try Curve25519.KeyAgreement.PrivateKey().publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
+        let listen = "127.0.0.1:\(freePort())"
+        let base = "http://\(listen)"
+        let kioskd = try Child(binDirectory + "/kioskd", ["run", "--state-dir", state, "--listen", listen], environment: [
+            "KIOSKD_PLATFORM_PUBLIC_KEY": folder + "/platform.pem", "KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"])
+        defer { kioskd.signal(SIGKILL) }
+        #expect(await eventually(within: .seconds(10)) { await health(base)?.status(of: "state_dir") == "low_space" }, "\(kioskd.stderr)")
+        let key = try #require(screenKey(state))
+        func outOfService() async -> String? {
+            guard let answer = try? await get(base + "/api/screen", key: key),
+                  let model = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else { return "unreadable" }
+            return model["out_of_service"] as? String
+        }
+        #expect(await outOfService() == nil)
+        // Something else fills the disk.
+        let filler = state + "/filler"
+        #expect(FileManager.default.createFile(atPath: filler, contents: Data(repeating: 1, count: 40 * 1024 * 1024)))
+        #expect(await eventually(within: .seconds(5)) { await outOfService()?.contains("存储空间已满") == true })
+        #expect(await health(base)?.status(of: "state_dir") == "full")
+        let detail = await health(base)?.components.first { $0.name == "state_dir" }?.detail ?? ""
+        #expect(detail.contains("the kiosk is paused") && detail.contains("free"), "\(detail)")
+        try FileManager.default.removeItem(atPath: filler)
+        #expect(await eventually(within: .seconds(5)) { await outOfService() == nil })
+    }
+
     @Test("a damaged outbox database (a page overwritten, or not a database at all) is refused with exit 65, which the unit does not restart on, says how to recover, and is left byte for byte")
     func damagedDatabase() async throws {
         let folder = temporaryDirectory()

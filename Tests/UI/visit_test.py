@@ -9,7 +9,7 @@ demo and one browser serve every scenario:
   the printer simulator printed carries the tracking number shown on screen;
   rated; after the end nothing of the resident is left in the DOM,
   localStorage, sessionStorage or cookies. It runs while a hostile neighbour
-  (flood.py) holds 2,000 idle and 200 slow-header connections to kioskd,
+  (flood.py, run as nobody) holds 2,000 idle and 200 slow-header connections to kioskd,
   which runs under a 1,024-descriptor limit: kioskd closes them, the visit
   completes, and kioskd answers afterwards;
 - the same visit in elderly mode (长辈模式);
@@ -522,12 +522,19 @@ DESCRIPTOR_LIMIT = 1024
 
 class Flood:
     """2,000 idle and 200 slow-header connections to kioskd from another
-    process, each reopened when kioskd closes it, while a visit runs."""
+    user's process (nobody, when the test runs as root), each reopened when
+    kioskd closes it, while a visit runs."""
 
     def __init__(self, state):
         self.kioskd = int(subprocess.run(["pgrep", "-f", "kioskd run --state-dir %s" % state], capture_output=True, text=True).stdout.split()[0])
-        self.process = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/UI/flood.py"), PORTS["DEMO_LISTEN"], "2000", "200"],
-                                        stdout=subprocess.PIPE, text=True)
+        command = [sys.executable, os.path.join(ROOT, "Tests/UI/flood.py"), PORTS["DEMO_LISTEN"], "2000", "200"]
+        if os.getuid() == 0:
+            # Another user on the machine, from a copy it may read.
+            folder = tempfile.mkdtemp(prefix="kioskd-flood-")
+            os.chmod(folder, 0o755)
+            shutil.copy(command[1], folder)
+            command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, os.path.join(folder, "flood.py")] + command[2:]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         if self.process.stdout.readline().strip() != "flooding":
             fail("the flood did not start: status %s" % self.process.wait(10))
 
