@@ -19,7 +19,7 @@ from selenium.webdriver.chrome.service import Service
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from simstation import screen_key  # noqa: E402
+from simstation import screen_key, wait_until  # noqa: E402
 PORTS = {"DEMO_LISTEN": "127.0.0.1:18080", "DEMO_PRINTER_PORT": "19100", "DEMO_SCANNER_LISTEN": "127.0.0.1:18090", "DEMO_PLATFORM_LISTEN": "127.0.0.1:18091"}
 BASE = "http://" + PORTS["DEMO_LISTEN"]
 BAUD = 115200
@@ -55,13 +55,7 @@ class Control:
 
 
 def wait_for(what, condition, seconds=20, state=lambda: ""):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise SystemExit("ui_bench: gave up waiting for %s %s" % (what, state()))
+    return wait_until("ui_bench: " + what, condition, seconds, poll=0.01, detail=state)
 
 
 def screen(driver):

@@ -25,6 +25,17 @@ def screen_key(state):
     return key
 
 
+def wait_until(what, condition, seconds=20, poll=0.2, detail=lambda: ""):
+    """condition()'s first true value, asked every `poll` s; after `seconds`, SystemExit naming `what` (and `detail()`)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(poll)
+    raise SystemExit("timed out waiting for %s %s" % (what, detail()))
+
+
 def rss_kb(pid, field="VmRSS"):
     """A process's resident memory in KB: all of it (VmRSS), or its own heap and stacks (RssAnon)."""
     with open("/proc/%d/status" % pid) as f:

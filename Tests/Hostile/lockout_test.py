@@ -13,7 +13,7 @@ import json, os, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from simstation import Station  # noqa: E402
+from simstation import Station, wait_until as wait  # noqa: E402
 
 BIN = os.path.join(ROOT, ".build/debug")
 AGENT = {"card": "zhou-ping-agent", "number": "34010419790923031X", "name": "周平"}
@@ -23,16 +23,6 @@ PIN = "246810"
 def fail(message):
     print("lockout FAILED: " + message, file=sys.stderr)
     sys.exit(1)
-
-
-def wait(what, condition, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    fail("timed out waiting for " + what)
 
 
 def main():
