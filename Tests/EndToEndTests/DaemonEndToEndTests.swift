@@ -441,6 +441,46 @@ struct DaemonEndToEndTests {
         #expect(await eventually(within: .seconds(5)) { await outOfService() == nil })
     }
 
+    @Test("an outbox that cannot be opened (a file where its folder belongs) pauses the kiosk: the page, /api/screen and /healthz say why, SIGTERM stops it cleanly; once the outbox opens, kioskd starts by itself")
+    func pausedWhileOutboxUnopened() async throws {
+        let folder = temporaryDirectory()
+        let state = folder + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: state + "/outbox", contents: Data("restored by hand as a file".utf8))
+        try Curve25519.KeyAgreement.PrivateKey().publicKey.pemRepresentation.write(toFile: folder + "/platform.pem", atomically: true, encoding: .utf8)
+        let environment = ["KIOSKD_PLATFORM_PUBLIC_KEY": folder + "/platform.pem", "KIOSKD_DEVICES_IDCARD_READER_PORT": "none", "KIOSKD_DEVICES_RECEIPT_PRINTER_PORT": "none"]
+        func start() throws -> (Child, String) {
+            let listen = "127.0.0.1:\(freePort())"
+            return (try Child(binDirectory + "/kioskd", ["run", "--state-dir", state, "--listen", listen], environment: environment), "http://\(listen)")
+        }
+        func outOfService(_ base: String) async -> String? {
+            guard let key = screenKey(state), let answer = try? await get(base + "/api/screen", key: key),
+                  let model = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any] else { return "unreadable" }
+            return model["out_of_service"] as? String
+        }
+
+        let (first, firstBase) = try start()
+        #expect(await eventually(within: .seconds(10)) { await health(firstBase)?.status(of: "outbox") == "cannot_open" }, "\(first.stderr)")
+        let detail = await health(firstBase)?.components.first { $0.name == "outbox" }?.detail ?? ""
+        #expect(detail.contains("cannot create the outbox folder") && detail.contains("starts by itself"), "\(detail)")
+        let said = await outOfService(firstBase) ?? ""
+        #expect(said.contains("本机暂停服务") && said.contains("无法打开") && said.contains("电话"), "\(said)")
+        let page = try await get(firstBase + "/", key: screenKey(state))
+        #expect(page?.status == 200 && String(decoding: page?.body ?? Data(), as: UTF8.self).contains("<html"), "the screen's page is served while paused")
+        #expect(await get(firstBase + "/api/screen")?.status == 401, "the key is still asked for")
+        first.signal(SIGTERM)
+        #expect(await first.exitStatus(within: .seconds(15)) == 0, "\(first.stderr)")
+
+        let (second, base) = try start()
+        defer { second.signal(SIGKILL) }
+        #expect(await eventually(within: .seconds(10)) { await outOfService(base)?.contains("无法打开") == true }, "\(second.stderr)")
+        // The maintainer moves the file away: kioskd opens the outbox and starts as usual, on the same address.
+        try FileManager.default.removeItem(atPath: state + "/outbox")
+        #expect(await eventually(within: .seconds(15)) { await health(base)?.status(of: "outbox") == "ok" }, "\(second.stderr)")
+        #expect(await outOfService(base) == nil)
+        #expect(second.stderr.contains("the outbox opened: the kiosk is no longer paused"), "\(second.stderr)")
+    }
+
     @Test("a damaged outbox database (a page overwritten, or not a database at all) is refused with exit 65, which the unit does not restart on, says how to recover, and is left byte for byte")
     func damagedDatabase() async throws {
         let folder = temporaryDirectory()

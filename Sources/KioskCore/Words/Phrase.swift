@@ -42,6 +42,8 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case outOfServiceKey
     /// Why: the kiosk's storage is full.
     case outOfServiceDisk
+    /// Why: the kiosk's records of applications cannot be opened.
+    case outOfServiceUnopened
     /// 您还在办理吗？{seconds}秒后…
     case idleWarning
 

@@ -66,6 +66,25 @@ public struct Daemon: Sendable {
         return ConnectionGuard(limit: limit, perClient: max(8, limit / 2), key: screenKey, logger: logger)
     }
 
+    /// The outbox and the platform link; while the outbox cannot be opened,
+    /// a paused screen (``PausedStart``) until it can. Nil when kioskd was
+    /// stopped meanwhile.
+    func openUplink(stateDirectory: StateDirectory, screenKey: ScreenKey, services: StationServices, phrasebooks: Phrasebooks) async throws -> StationUplink? {
+        let open: @Sendable () throws -> StationUplink = { [config, metrics, logger] in try StationUplink(config: config, stateDirectory: stateDirectory, metrics: metrics, logger: logger) }
+        do {
+            return try open()
+        } catch let error as StartupError where error.pausesKiosk {
+            logger.critical("the kiosk is paused: \(error). kioskd tries again every \(Self.pausedRetry.formatted) and starts by itself once the outbox opens")
+            let paused = PausedStart(config: config, screenKey: screenKey, stateDirectory: stateDirectory, problem: error.description,
+                                     reducer: services.reducer(), phrasebooks: phrasebooks, notifier: notifier, logger: logger)
+            let uplink = try await paused.serve(every: Self.pausedRetry) { try? open() }
+            if uplink != nil { logger.notice("the outbox opened: the kiosk is no longer paused") }
+            return uplink
+        }
+    }
+
+    static let pausedRetry = Duration.seconds(5)
+
     /// Runs until SIGTERM or SIGINT.
     public func run() async throws {
         let startedAt = ContinuousClock.now
@@ -79,7 +98,11 @@ public struct Daemon: Sendable {
         let screenKey = ScreenKey.random()
         try screenKey.write(to: config.screenKeyFile ?? stateDirectory.path + "/screen-key", group: config.screenKeyGroup)
         let services = try StationServices(config: config, stateDirectory: stateDirectory.path, logger: logger)
-        let uplink = try StationUplink(config: config, stateDirectory: stateDirectory, metrics: metrics, logger: logger)
+        let phrasebooks = try Phrasebooks.load(uiDirectory: config.uiDirectory, logger: logger)
+        guard let uplink = try await openUplink(stateDirectory: stateDirectory, screenKey: screenKey, services: services, phrasebooks: phrasebooks) else {
+            logger.notice("kioskd stopped while paused")
+            return
+        }
         // Agents locked out before a restart stay locked.
         do { try services.pinChecker.keep(in: uplink.outbox) } catch {
             throw StartupError("cannot read the agents' PIN lock-out from the outbox: \(error)")
@@ -97,7 +120,7 @@ public struct Daemon: Sendable {
 
         // The session runs against the real parts; the screen that drives it comes with the touchscreen.
         let session = SessionRuntime(
-            reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: config.uiDirectory, logger: logger), store: uplink.outbox,
+            reducer: services.reducer(), phrasebooks: phrasebooks, store: uplink.outbox,
             printer: devices.lazy.compactMap { $0.device as? any ReceiptPrinter }.first,
             documentPrinter: devices.lazy.compactMap { $0.device as? any DocumentPrinter }.first,
             scanner: devices.lazy.compactMap { $0.device as? any PageScanner }.first,

@@ -78,6 +78,8 @@ final class StationUplink: Sendable {
             outbox = try Outbox(directory: stateDirectory.path + "/outbox", platformKey: key, settings: settings, logger: logger)
         } catch let error as OutboxError where error.code == .damagedDatabase {
             throw StartupError("\(error)", exitStatus: StartupError.damagedData)
+        } catch let error as OutboxError where error.code == .cannotOpen || error.code == .diskFull {
+            throw StartupError("the outbox cannot be opened: \(error)", pausesKiosk: true)
         } catch {
             throw StartupError("the outbox cannot be opened: \(error)")
         }
