@@ -51,9 +51,6 @@ final class ConnectionGuard: Sendable {
         self.logger = logger
     }
 
-    /// Connections open now, and connections closed to keep within the limits since start.
-    var counts: (open: Int, refused: Int) { state.withLock { ($0.open.count, $0.refused) } }
-
     /// The handler each HTTP connection's pipeline carries.
     func watch() -> ConnectionWatch { ConnectionWatch(guard: self) }
 
