@@ -79,6 +79,10 @@ public final class Outbox: Sendable {
     let minted = Mutex<[String: Int]>([:])
     let logger: Logger
     let commits = Mutex(PendingCommits())
+    /// Whether this kioskd owns the outbox (kioskctl attaches to it).
+    private let owner: Bool
+    /// Whether opening read the whole database for damage (not for a new one, or one unchanged since a clean close).
+    public let checkedIntegrity: Bool
     let transactions = Mutex(0)
     let issued: IssuedMark?
 
@@ -124,6 +128,7 @@ public final class Outbox: Sendable {
         installedKey = Mutex(platformKey)
         self.settings = settings
         self.logger = logger
+        self.owner = owner
         if owner {
             // The folders' names durable before anything is written in them (a kiosk's first day too).
             do { try DurableFiles.createDirectories(attachmentsDirectory, mode: 0o700) } catch {
@@ -141,7 +146,7 @@ public final class Outbox: Sendable {
         }
         configuration.busyMode = .timeout(10)
         do {
-            if owner { try Self.checkIntact(directory) }
+            checkedIntegrity = owner ? try Self.checkIntact(directory) : false
             pool = try DatabasePool(path: directory + "/outbox.sqlite", configuration: configuration)
             // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran: set FULL again.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
@@ -178,15 +183,17 @@ public final class Outbox: Sendable {
     /// writes (GRDB makes sure the WAL exists), and damage must be left
     /// exactly as it was found for whoever recovers it. Read-only, so nothing
     /// is written to the file.
-    private static func checkIntact(_ directory: String) throws {
+    /// Skipped (false) for a new database and for one unchanged since a clean close (``CleanClose``).
+    private static func checkIntact(_ directory: String) throws -> Bool {
         let path = directory + "/outbox.sqlite"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        guard FileManager.default.fileExists(atPath: path), !CleanClose.unchanged(directory) else { return false }
         var readOnly = Configuration()
         readOnly.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: readOnly)
         defer { try? queue.close() }
         let check = try queue.read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
         if check != ["ok"] { throw OutboxError.damaged(directory, check.prefix(3).joined(separator: "; ")) }
+        return true
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL), for the test that it holds.
@@ -212,7 +219,12 @@ public final class Outbox: Sendable {
     public var canSeal: Bool { platformKey != nil }
 
     /// Closes the database cleanly (kioskd's shutdown).
-    public func close() throws { try pool.close() }
+    public func close() throws {
+        // Everything into the database file and the log emptied, so the next start finds the file as noted.
+        let checkpointed = owner && (try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }) != nil
+        try pool.close()
+        if checkpointed { CleanClose.record(directory) }
+    }
 
     // MARK: Reconcile
 

@@ -195,6 +195,39 @@ struct OutboxTests {
         #expect(throws: OutboxError.self) { try outbox.application(second) }
     }
 
+    @Test("opening reads the whole database for damage unless it is unchanged since kioskd closed it cleanly; anything else that touched it brings the check back")
+    func integrityCheckAfterCleanClose() async throws {
+        let folder = temporaryDirectory()
+        var outbox = try openOutbox(folder)
+        #expect(!outbox.checkedIntegrity, "a new database has nothing to check")
+        _ = try await outbox.enqueue(submission(pages: 1))
+        try outbox.close()
+
+        outbox = try openOutbox(folder)
+        #expect(!outbox.checkedIntegrity, "unchanged since a clean close")
+        try outbox.close()
+
+        // Touched by something else (a copy, an editor, a restore): its time changes, and the check runs.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: folder + "/outbox.sqlite")
+        outbox = try openOutbox(folder)
+        #expect(outbox.checkedIntegrity)
+        try outbox.close()
+
+        // Not closed cleanly (a power cut, a crash): the write-ahead log is left behind, and the check runs.
+        outbox = try openOutbox(folder)
+        _ = try await outbox.enqueue(submission(pages: 1))
+        let unclean = temporaryDirectory()
+        for name in ["outbox.sqlite", "outbox.sqlite-wal", "outbox.closed-cleanly"] {
+            try FileManager.default.copyItem(atPath: folder + "/" + name, toPath: unclean + "/" + name)
+        }
+        try FileManager.default.copyItem(atPath: folder + "/attachments", toPath: unclean + "/attachments")
+        try outbox.close()
+        let reopened = try openOutbox(unclean)
+        #expect(reopened.checkedIntegrity)
+        #expect(try reopened.summary().counts[.queued] == 2)
+        try reopened.close()
+    }
+
     @Test("concurrent enqueues are committed together, each with its own tracking number")
     func groupCommit() async throws {
         let folder = temporaryDirectory()
