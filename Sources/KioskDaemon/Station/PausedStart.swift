@@ -36,13 +36,17 @@ struct PausedStart {
         model = ScreenModel(state, prompt: nil, reducer: reducer, words: phrasebooks[state.language])
     }
 
+    static let connections = 64
+
     /// Serves the paused screen until `retry` gives a value, tried every
     /// `interval`; nil when kioskd was told to stop meanwhile.
     func serve<Value: Sendable>(every interval: Duration, retry: @escaping @Sendable () -> Value?) async throws -> Value? {
         let ready = Latch()
         let notifier = notifier, listen = config.listen
         let app = Application(router: router(), server: webSocket(),
-                              configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd"),
+                              // A paused screen needs few connections: past these, new ones wait, and nothing runs out of descriptors.
+                              configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "kioskd",
+                                                   availableConnectionsDelegate: MaximumAvailableConnections(Self.connections)),
                               onServerRunning: { _ in
                                   // systemd is told kioskd is up (else it would stop it for not starting): it is, paused.
                                   notifier.notify("READY=1\nSTATUS=paused: the outbox cannot be opened; a paused screen on \(listen)\nMAINPID=\(getpid())")
