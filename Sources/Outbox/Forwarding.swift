@@ -52,11 +52,11 @@ extension Outbox: ForwardingQueue {
     /// Queued applications whose next attempt is due, oldest first; flagged ones are left to a maintainer.
     public func due(limit: Int = 20) throws -> [TrackingNumber] {
         let now = settings.now()
-        return try trackingNumbers("""
+        return try readable("""
             SELECT id, tracking_number FROM application
             WHERE state = 'queued' AND problem IS NULL AND envelope IS NOT NULL AND COALESCE(next_attempt_at, 0) <= ?
             ORDER BY next_attempt_at, id LIMIT ?
-            """, [now, limit])
+            """, [now, limit], Self.trackingNumber)
     }
 
     /// When the next queued application falls due (nil when none waits).
@@ -141,28 +141,10 @@ extension Outbox: ForwardingQueue {
 
     /// Acknowledged applications whose status may still change (not 办结 or 退回).
     public func openCases(limit: Int = 100) throws -> [TrackingNumber] {
-        try trackingNumbers("""
+        try readable("""
             SELECT id, tracking_number FROM application WHERE state = 'acknowledged' AND COALESCE(platform_status, '') NOT IN ('办结', '退回')
             ORDER BY acknowledged_at LIMIT ?
-            """, [limit])
-    }
-
-    /// The tracking numbers (with their row ids) a query finds; one that does
-    /// not read is flagged and left out, so the rest still forward.
-    private func trackingNumbers(_ sql: String, _ arguments: StatementArguments) throws -> [TrackingNumber] {
-        var damaged: [Int64: String] = [:]
-        let numbers = try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> TrackingNumber? in
-                let text = try? row.decode(String.self, forColumn: "tracking_number")
-                if let number = text.flatMap({ try? TrackingNumber($0) }) { return number }
-                if let id = row["id"] as Int64? {
-                    damaged[id] = "application row \(id)'s tracking number \"\(text?.prefix(40) ?? "(not text)")\" is not one: the database was damaged or edited by hand; see `kioskctl audit verify`"
-                }
-                return nil
-            }
-        }
-        try flagDamaged(damaged)
-        return numbers
+            """, [limit], Self.trackingNumber)
     }
 
     /// The platform's latest word on a case.

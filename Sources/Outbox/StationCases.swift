@@ -13,7 +13,7 @@ extension Outbox: ApplicationStore {
 
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
-        try readable("SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", [limit])
+        try readable("SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", [limit], Self.queued)
     }
 
     /// Keeps a resident's rating of a case until the platform has it. One per
@@ -50,7 +50,7 @@ extension Outbox: ApplicationStore {
 
     /// A resident's applications at this station, newest first, found by their lookup key (我的办件).
     public func cases(applicantKey: String, limit: Int = 50) throws -> [QueuedApplication] {
-        try readable("SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", [applicantKey, limit])
+        try readable("SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", [applicantKey, limit], Self.queued)
     }
 
     /// The station's applications for an agent, newest first (masked; nothing personal).
@@ -60,24 +60,24 @@ extension Outbox: ApplicationStore {
 
     /// Applications the platform does not have yet (queued and dead letters), oldest first.
     public func unsettled(limit: Int = 50) throws -> [QueuedApplication] {
-        try readable("SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", [limit])
+        try readable("SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", [limit], Self.queued)
     }
 
-    /// The application rows a query finds, as the station may see them. A row
-    /// that does not read (damaged, or edited by hand) is left out of the list
-    /// and flagged, so one bad row neither hides the others nor crashes kioskd.
-    func readable(_ sql: String, _ arguments: StatementArguments) throws -> [QueuedApplication] {
+    /// What a query's rows read as (`decode`: ``queued(_:)``, ``trackingNumber(_:)``).
+    /// A row that does not read (damaged, or edited by hand) is left out and
+    /// flagged, so one bad row neither hides the others nor crashes kioskd.
+    func readable<Value>(_ sql: String, _ arguments: StatementArguments, _ decode: (Row) throws -> Value) throws -> [Value] {
         var damaged: [Int64: String] = [:]
-        let applications = try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> QueuedApplication? in
-                do { return try Self.queued(row) } catch {
+        let values = try pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> Value? in
+                do { return try decode(row) } catch {
                     if let id = row["id"] as Int64? { damaged[id] = "\(error)" }
                     return nil
                 }
             }
         }
         try flagDamaged(damaged)
-        return applications
+        return values
     }
 
     /// Marks damaged application rows as a maintainer's problem: the forwarder
@@ -98,14 +98,10 @@ extension Outbox: ApplicationStore {
     /// (a value missing or of the wrong kind, a tracking number that is not one)
     /// is an error, not a crash.
     static func queued(_ row: Row) throws -> QueuedApplication {
-        do {
-            let text: String = try row.decode(forColumn: "tracking_number")
-            guard let trackingNumber = try? TrackingNumber(text) else {
-                throw OutboxError(.damagedRow, "its tracking number \"\(text.prefix(40))\" is not one")
-            }
+        try reading(row) { row in
             let state: String = try row.decode(forColumn: "state")
             return QueuedApplication(
-                trackingNumber: trackingNumber, idempotencyKey: try row.decode(forColumn: "idempotency_key"),
+                trackingNumber: try parsedTrackingNumber(row), idempotencyKey: try row.decode(forColumn: "idempotency_key"),
                 serviceCode: try row.decode(forColumn: "service_code"), serviceName: try row.decode(forColumn: "service_name"),
                 applicantMasked: try row.decode(forColumn: "applicant_masked"), state: ApplicationState(rawValue: state) ?? .queued,
                 createdAt: try row.decode(forColumn: "created_at"), attempts: try row.decode(forColumn: "attempts"),
@@ -113,7 +109,25 @@ extension Outbox: ApplicationStore {
                 caseNumber: try row.decode(forColumn: "case_number"), platformStatus: try row.decode(forColumn: "platform_status"),
                 platformStatusDetail: try row.decode(forColumn: "platform_status_detail"), bytes: try row.decode(forColumn: "bytes"),
                 sealedPayloadPresent: try row.decode(Data?.self, forColumn: "envelope") != nil, problem: try row.decode(forColumn: "problem"))
-        } catch {
+        }
+    }
+
+    /// A row's tracking number, or an error naming the row.
+    static func trackingNumber(_ row: Row) throws -> TrackingNumber {
+        try reading(row, parsedTrackingNumber)
+    }
+
+    private static func parsedTrackingNumber(_ row: Row) throws -> TrackingNumber {
+        let text: String = try row.decode(forColumn: "tracking_number")
+        guard let trackingNumber = try? TrackingNumber(text) else {
+            throw OutboxError(.damagedRow, "its tracking number \"\(text.prefix(40))\" is not one")
+        }
+        return trackingNumber
+    }
+
+    /// `decode`'s reading of an application row; what goes wrong is a damaged-row error that names the row and what to do.
+    private static func reading<Value>(_ row: Row, _ decode: (Row) throws -> Value) throws -> Value {
+        do { return try decode(row) } catch {
             let id = (try? row.decode(Int64?.self, forColumn: "id")).flatMap { $0 }.map(String.init) ?? "?"
             let what = (error as? OutboxError)?.description ?? "\(error)"
             throw OutboxError(.damagedRow, "application row \(id) does not read (\(what)): the database was damaged or edited by hand; see `kioskctl audit verify`")
