@@ -13,11 +13,7 @@ enum HTTPRoutes {
     static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
                        handwriting: (any HandwritingReader)? = nil, screenKey: ScreenKey? = nil,
                        metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: ScreenOnlyMiddleware(key: screenKey))
-        // The touchscreen page's files (ui/); without them, / is the maintainer's status page.
-        let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
-        if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
+        let (router, ui) = screenRouter(uiDirectory: uiDirectory, screenKey: screenKey)
         if let session { addSessionRoutes(router, session) }
         addHandwritingRoutes(router, handwriting)
         if let metrics {
@@ -28,15 +24,7 @@ enum HTTPRoutes {
             }
         }
         guard let health else { return router }
-        router.get("/healthz") { _, _ -> Response in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let body = try encoder.encode(health.summary())
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
-        }
+        router.get("/healthz") { _, _ in try healthz(health.summary()) }
         router.get(ui == nil ? "/" : "/status") { _, _ -> Response in
             Response(
                 status: .ok,
@@ -44,6 +32,32 @@ enum HTTPRoutes {
                 body: .init(byteBuffer: ByteBuffer(string: statusPage(health.summary()))))
         }
         return router
+    }
+
+    /// A router that answers only the screen's page (``ScreenOnlyMiddleware``), serving the page's
+    /// files (ui/) when `uiDirectory` holds them; that folder, or nil when it does not.
+    static func screenRouter(uiDirectory: String?, screenKey: ScreenKey?) -> (Router<BasicRequestContext>, ui: String?) {
+        let router = Router()
+        router.add(middleware: ScreenOnlyMiddleware(key: screenKey))
+        let ui = uiDirectory.flatMap { FileManager.default.fileExists(atPath: $0 + "/index.html") ? $0 : nil }
+        if let ui { router.add(middleware: FileMiddleware(ui, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true)) }
+        return (router, ui)
+    }
+
+    /// The `/healthz` answer: the summary as readable JSON, never cached.
+    static func healthz(_ summary: HealthSummary) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(summary))))
+    }
+
+    /// Hummingbird logs an error for each connection closed before its first request, which a flood
+    /// makes thousands of: its logger says only what is critical, and ``ConnectionGuard`` reports floods itself.
+    static func serverLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = .critical
+        return quiet
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -156,9 +156,7 @@ public struct Daemon: Sendable {
                 notifier.notify("READY=1\nSTATUS=serving on \(address)\nMAINPID=\(getpid())")
                 ready.open()
             },
-            // Hummingbird logs an error for each connection closed before its first request, which a flood
-            // makes thousands of: it says only what is critical, and the guard reports floods itself.
-            logger: { var quiet = logger; quiet.logLevel = .critical; return quiet }())
+            logger: HTTPRoutes.serverLogger(logger))
 
         let group = ServiceGroup(
             configuration: .init(

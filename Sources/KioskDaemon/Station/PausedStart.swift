@@ -52,7 +52,7 @@ struct PausedStart {
                                   notifier.notify("READY=1\nSTATUS=paused: the outbox cannot be opened; a paused screen on \(listen)\nMAINPID=\(getpid())")
                                   ready.open()
                               },
-                              logger: { var quiet = logger; quiet.logLevel = .critical; return quiet }())
+                              logger: HTTPRoutes.serverLogger(logger))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: notifier.watchdogService(ready: ready, logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -81,11 +81,7 @@ struct PausedStart {
     }
 
     private func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: ScreenOnlyMiddleware(key: screenKey))
-        if FileManager.default.fileExists(atPath: config.uiDirectory + "/index.html") {
-            router.add(middleware: FileMiddleware(config.uiDirectory, cacheControl: .init([(MediaType(type: .any), [.noStore])]), searchForIndexHtml: true))
-        }
+        let (router, _) = HTTPRoutes.screenRouter(uiDirectory: config.uiDirectory, screenKey: screenKey)
         let model = model
         router.get("/api/screen") { _, _ in try HTTPRoutes.json(model) }
         router.get("/healthz") { _, _ -> Response in
@@ -94,11 +90,7 @@ struct PausedStart {
                 stateDirectory.check(),
                 ComponentHealth(name: "outbox", status: "cannot_open", detail: "\(problem); kioskd tries again every few seconds and starts by itself once it opens"),
             ]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(
-                                HealthSummary(status: "degraded", version: KioskVersion.current, uptimeSeconds: 0, components: components)))))
+            return try HTTPRoutes.healthz(HealthSummary(status: "degraded", version: KioskVersion.current, uptimeSeconds: 0, components: components))
         }
         return router
     }
