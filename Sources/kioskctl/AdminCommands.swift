@@ -124,15 +124,36 @@ struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "kioskd's devices: model, port, status, last error, last health check.",
-        discussion: "With --attached (or --usb, --serial, --cups, --sane), lists what this machine sees instead, without kioskd.")
+        discussion: """
+            With --attached (or --usb, --serial, --cups, --sane), lists what this machine sees instead, without kioskd.
+            With --probe, asks each serial port and USB printer or vendor interface (and each --port) a harmless question \
+            in GA 467 and ESC/POS and lists what answered; --write-config writes the ID-card reader's and the receipt \
+            printer's ports into the configuration. Stop kioskd first: it holds the ports.
+            """)
     @OptionGroup var admin: AdminSocketOption
     @Flag(help: "List devices attached to this machine instead (USB, serial ports, CUPS queues, SANE scanners).") var attached = false
     @Flag(help: "With --attached: USB devices.") var usb = false
     @Flag(help: "With --attached: serial ports.") var serial = false
     @Flag(help: "With --attached: CUPS print queues.") var cups = false
     @Flag(help: "With --attached: SANE scanners.") var sane = false
+    @Flag(help: "Find the station's devices by what they answer (GA 467 reader, ESC/POS printer).") var probe = false
+    @Option(name: .customLong("port"), help: "With --probe: ask this port too (serial:…, usb:…, tcp:…); repeatable.") var probePorts: [String] = []
+    @Option(name: .customLong("probe-timeout-ms"), help: "With --probe: how long each question waits for its answer.") var probeTimeout = 500
+    @Flag(name: .customLong("write-config"), help: "With --probe: write the ports that answered into --config.") var writeConfig = false
+    @Option(help: "The configuration --write-config changes.") var config = "/etc/kioskd/kioskd.yaml"
+    @Flag(name: .customLong("write-udev"), help: "With --probe: name each serial device found (/dev/kioskd/idcard-reader, …) by a udev rule in --udev-rules.")
+    var writeUdev = false
+    @Option(name: .customLong("udev-rules"), help: "The rules file --write-udev writes.") var udevRules = "/etc/udev/rules.d/61-kioskd-station.rules"
 
     func run() async throws {
+        if probe || writeConfig || writeUdev {
+            guard (100...10_000).contains(probeTimeout) else {
+                complain("kioskctl: --probe-timeout-ms must be between 100 and 10000")
+                throw ExitCode(64)
+            }
+            return try await DeviceProbeRun(extraPorts: probePorts, timeoutMilliseconds: probeTimeout,
+                                            writeConfig: writeConfig ? config : nil, udevRules: writeUdev ? udevRules : nil, json: admin.json).run()
+        }
         if attached || usb || serial || cups || sane {
             return try await AttachedDevices(usb: usb, serial: serial, cups: cups, sane: sane, json: admin.json).run()
         }
@@ -317,14 +338,14 @@ struct ConfigCommand: AsyncParsableCommand {
                 if json {
                     return try printJSONObject([
                         "file": file, "ok": true, "listen": config.listen.description, "state_dir": config.stateDirectory, "admin_socket": config.admin.socket,
-                        "devices": config.devices.map { ["name": $0.kind.rawValue, "port": $0.port?.description ?? "none", "model": $0.model] },
+                        "devices": config.devices.map { ["name": $0.kind.rawValue, "port": $0.findsPort ? "auto" : $0.port?.description ?? "none", "model": $0.model] },
                     ] as [String: Any])
                 }
                 print("\(file): ok")
                 print("  http.listen: \(config.listen)")
                 print("  state_dir: \(config.stateDirectory)")
                 print("  admin.socket: \(config.admin.socket)" + (config.admin.group.map { " (group \($0))" } ?? " (owner only)"))
-                for device in config.devices { print("  \(device.kind.rawValue): \(device.port?.description ?? "none") (\(device.model))") }
+                for device in config.devices { print("  \(device.kind.rawValue): \(device.findsPort ? "auto" : device.port?.description ?? "none") (\(device.model))") }
             } catch let error as ConfigError {
                 if json {
                     try printJSONObject(["file": file, "ok": false, "problems": error.problems] as [String: Any])

@@ -98,7 +98,7 @@ struct AttachedDevices {
                 throw ExitCode.failure
             }
         }
-        if serial || both { listing.serial = SerialPorts.list() }
+        if serial || both { listing.serial = DeviceProbe.serialPorts() }
         if cups || both {
             do {
                 listing.cups = try CUPSPrinter.queues().map { CUPSEntry(port: "cups:\($0.name)", state: $0.state, reasons: $0.reasons, message: $0.message) }
@@ -138,22 +138,6 @@ struct AttachedDevices {
                 print("  \(queue.port)  \(queue.state)" + (queue.reasons.isEmpty ? "" : " (\(queue.reasons.joined(separator: ", ")))") + (queue.message.map { ": \($0)" } ?? ""))
             }
         }
-    }
-}
-
-/// Serial ports worth showing a maintainer: USB-serial adapters and the
-/// stable /dev/serial/by-id names, not the dozens of phantom ttyS* nodes.
-enum SerialPorts {
-    static func list() -> [String] {
-        let manager = FileManager.default
-        var ports: [String] = []
-        if let byID = try? manager.contentsOfDirectory(atPath: "/dev/serial/by-id") {
-            ports += byID.sorted().map { "/dev/serial/by-id/" + $0 }
-        }
-        if let dev = try? manager.contentsOfDirectory(atPath: "/dev") {
-            ports += dev.filter { $0.hasPrefix("ttyUSB") || $0.hasPrefix("ttyACM") }.sorted().map { "/dev/" + $0 }
-        }
-        return ports
     }
 }
 

@@ -103,8 +103,19 @@ struct ConfigTests {
               listen: [127.0.0.1:8080]
             """)
         let found = await problems(file: file)
-        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, a4_printer, scanner, reconnect"))
+        #expect(found.contains("\(file) line 1: devices is a section; it takes the keys idcard_reader, receipt_printer, a4_printer, scanner, probe_ports, reconnect"))
         #expect(found.contains("\(file) line 3: http.listen must be a single value (HOST:PORT, e.g. 127.0.0.1:8080), not a list or a section"))
+    }
+
+    @Test("port: auto is taken for the reader and the printer only; a bad devices.probe_ports entry is refused with its key and line")
+    func autoPorts() async throws {
+        let config = try await ConfigLoader.load(file: configFile("devices:\n  idcard_reader:\n    port: auto\n  receipt_printer:\n    port: auto\n"), environment: [:])
+        #expect(config.devices.filter(\.findsPort).map(\.kind) == [.idCardReader, .receiptPrinter])
+        #expect(config.devices.filter(\.findsPort).allSatisfy { $0.port == nil })
+        let file = configFile("devices:\n  scanner:\n    port: auto\n  probe_ports: \"tcp:127.0.0.1:9100, serial:\"\n")
+        let found = await problems(file: file)
+        #expect(found.contains { $0.hasPrefix("devices.scanner.port \"auto\" (\(file) line 3) is not valid: only the ID-card reader's and the receipt printer's port") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("devices.probe_ports \"tcp:127.0.0.1:9100, serial:\" (\(file) line 4) is not valid: expected port strings separated by commas") }, "\(found)")
     }
 
     @Test("a file that is not YAML is refused with the line and column")

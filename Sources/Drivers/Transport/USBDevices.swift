@@ -65,18 +65,8 @@ public enum USBDevices {
     /// Lists the USB devices attached now. Strings are read where the device can
     /// be opened (it may need root or the udev rules); otherwise they are nil.
     public static func list() throws(DeviceError) -> [USBDeviceInfo] {
-        let usb = try USBContext.get()
-        var listPointer: UnsafeMutablePointer<OpaquePointer?>?
-        let count = libusb_get_device_list(usb.context, &listPointer)
-        guard count >= 0, let listPointer else {
-            throw DeviceError(.unsupported, "libusb cannot list devices: \(usbErrorName(Int32(count)))")
-        }
-        defer { libusb_free_device_list(listPointer, 1) }
         var devices: [USBDeviceInfo] = []
-        for index in 0..<Int(count) {
-            guard let device = listPointer[index] else { continue }
-            var descriptor = libusb_device_descriptor()
-            guard libusb_get_device_descriptor(device, &descriptor) == 0 else { continue }
+        try forEachDevice { device, descriptor in
             var info = USBDeviceInfo(
                 bus: libusb_get_bus_number(device), address: libusb_get_device_address(device),
                 vendorID: descriptor.idVendor, productID: descriptor.idProduct,
@@ -91,6 +81,24 @@ public enum USBDevices {
             devices.append(info)
         }
         return devices.sorted { ($0.bus, $0.address) < ($1.bus, $1.address) }
+    }
+
+    /// Calls `body` with each attached device and its device descriptor; the device is valid
+    /// only inside the call (the list is freed afterwards).
+    static func forEachDevice(_ body: (OpaquePointer, libusb_device_descriptor) -> Void) throws(DeviceError) {
+        let usb = try USBContext.get()
+        var listPointer: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(usb.context, &listPointer)
+        guard count >= 0, let listPointer else {
+            throw DeviceError(.unsupported, "libusb cannot list devices: \(usbErrorName(Int32(count)))")
+        }
+        defer { libusb_free_device_list(listPointer, 1) }
+        for index in 0..<Int(count) {
+            guard let device = listPointer[index] else { continue }
+            var descriptor = libusb_device_descriptor()
+            guard libusb_get_device_descriptor(device, &descriptor) == 0 else { continue }
+            body(device, descriptor)
+        }
     }
 
     static func readString(_ handle: OpaquePointer, _ index: UInt8) -> String? {

@@ -136,21 +136,7 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
             let setting = interface.altsetting[0]
             let number = Int32(setting.bInterfaceNumber)
             if let wanted = selector.interface, wanted != Int(number) { continue }
-            var input: (UInt8, Bool, Int)?
-            var output: UInt8?
-            for e in 0..<Int(setting.bNumEndpoints) {
-                let endpoint = setting.endpoint[e]
-                let type = endpoint.bmAttributes & 0x03
-                guard type == 2 || type == 3 else { continue }  // bulk or interrupt
-                if endpoint.bEndpointAddress & 0x80 != 0 {
-                    if input == nil { input = (endpoint.bEndpointAddress, type == 3, Int(endpoint.wMaxPacketSize)) }
-                } else if output == nil {
-                    output = endpoint.bEndpointAddress
-                }
-            }
-            if let input, let output {
-                return (number, Endpoints(input: input.0, output: output, inputIsInterrupt: input.1, maxPacket: input.2))
-            }
+            if let endpoints = Endpoints(of: setting) { return (number, endpoints) }
         }
         let which = selector.interface.map { "interface \($0)" } ?? "any interface"
         throw DeviceError(.unsupported, "USB device \(selector.ids) has no bulk or interrupt endpoint pair on \(which): is it the right device?")
@@ -243,5 +229,26 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
             return DeviceError(.disconnected, "USB device \(port) was unplugged: kioskd reconnects when it is back")
         }
         return DeviceError(.disconnected, "USB transfer on \(port) failed: \(usbErrorName(status))")
+    }
+}
+
+// In an extension, so the memberwise initializer stays.
+extension USBTransport.Endpoints {
+    /// The interface setting's first bulk or interrupt endpoint each way; nil without a pair.
+    init?(of setting: libusb_interface_descriptor) {
+        var input: (UInt8, Bool, Int)?
+        var output: UInt8?
+        for e in 0..<Int(setting.bNumEndpoints) {
+            let endpoint = setting.endpoint[e]
+            let type = endpoint.bmAttributes & 0x03
+            guard type == 2 || type == 3 else { continue }  // bulk or interrupt
+            if endpoint.bEndpointAddress & 0x80 != 0 {
+                if input == nil { input = (endpoint.bEndpointAddress, type == 3, Int(endpoint.wMaxPacketSize)) }
+            } else if output == nil {
+                output = endpoint.bEndpointAddress
+            }
+        }
+        guard let input, let output else { return nil }
+        self.init(input: input.0, output: output, inputIsInterrupt: input.1, maxPacket: input.2)
     }
 }

@@ -155,6 +155,11 @@ final class Values {
         return defaultValue
     }
 
+    /// Whether the key says `auto`.
+    func isAuto(_ key: String) -> Bool {
+        reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init)))?.trimmingCharacters(in: .whitespaces) == "auto"
+    }
+
     func port(_ key: String, default defaultValue: DevicePort?) -> DevicePort? {
         guard let text = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))) else { return defaultValue }
         if text == "none" { return nil }

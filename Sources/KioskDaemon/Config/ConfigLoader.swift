@@ -39,16 +39,17 @@ public enum ConfigLoader {
         ("state_dir", "a directory path, e.g. /var/lib/kioskd"),
         ("log.level", "one of trace, debug, info, notice, warning, error, critical"),
         ("shutdown.grace_seconds", "a number of seconds from 0 to 300"),
-        ("devices.idcard_reader.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
+        ("devices.idcard_reader.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT), auto or none"),
         ("devices.idcard_reader.model", "the reader's model name"),
         ("devices.idcard_reader.poll_ms", "milliseconds from 10 to 5000"),
-        ("devices.receipt_printer.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT) or none"),
+        ("devices.receipt_printer.port", "a port string (serial:PATH, usb:VID:PID, tcp:HOST:PORT), auto or none"),
         ("devices.receipt_printer.model", "a receipt printer model: " + ESCPOSProfile.known.map(\.name).joined(separator: ", ")),
         ("devices.a4_printer.port", "cups:QUEUE (a CUPS queue `lpstat -p` lists) or none"),
         ("devices.a4_printer.model", "the printer's model name"),
         ("devices.scanner.port", "sane:DEVICE (a name `scanimage -L` lists) or none"),
         ("devices.scanner.model", "the scanner's model name"),
         ("devices.scanner.sane_config_dir", "a folder holding SANE's dll.conf, or empty for /etc/sane.d"),
+        ("devices.probe_ports", "port strings separated by commas (serial:PATH, usb:VID:PID, tcp:HOST:PORT), or empty"),
         ("devices.reconnect.probe_ms", "milliseconds from 10 to 60000"),
         ("devices.reconnect.retry_max_ms", "milliseconds from 100 to 600000"),
         ("station.code", "the station's code in the province: 6 to 12 digits"),
@@ -156,7 +157,16 @@ public enum ConfigLoader {
         config.devices = config.devices.map { defaults in
             var device = defaults
             let prefix = "devices.\(defaults.kind.rawValue)"
-            device.port = values.port("\(prefix).port", default: defaults.port)
+            if values.isAuto("\(prefix).port") {
+                if defaults.kind == .idCardReader || defaults.kind == .receiptPrinter {
+                    device.port = nil
+                    device.findsPort = true
+                } else {
+                    values.problems.append("\(prefix).port \"auto\"\(values.origin("\(prefix).port")) is not valid: only the ID-card reader's and the receipt printer's port can be found by what they answer; name this one")
+                }
+            } else {
+                device.port = values.port("\(prefix).port", default: defaults.port)
+            }
             device.model = values.value("\(prefix).model", default: defaults.model) { model in
                 if defaults.kind == .receiptPrinter { return ESCPOSProfile.named(model)?.name }
                 return model.isEmpty ? nil : model
@@ -164,6 +174,14 @@ public enum ConfigLoader {
             return device
         }
         config.saneConfigDirectory = values.value("devices.scanner.sane_config_dir", default: nil) { $0.isEmpty ? nil : $0 }
+        config.probePorts = values.value("devices.probe_ports", default: []) { text in
+            var ports: [DevicePort] = []
+            for part in text.split(separator: ",") {
+                guard let port = try? DevicePort(parsing: part.trimmingCharacters(in: .whitespaces)) else { return nil }
+                ports.append(port)
+            }
+            return ports
+        }
         config.cardPollInterval = values.value("devices.idcard_reader.poll_ms", default: GA467Reader.Settings().pollInterval) { text in
             Int(text).flatMap { (10...5000).contains($0) ? .milliseconds($0) : nil }
         }

@@ -41,6 +41,9 @@ public struct KioskConfig: Sendable, Equatable {
     public var cardPollInterval = GA467Reader.Settings().pollInterval
     /// SANE's configuration folder (its dll.conf chooses the backends); nil for the system's.
     public var saneConfigDirectory: String?
+    /// Ports asked besides the machine's serial ports and USB interfaces when a device's port is
+    /// `auto` (a network printer, which no listing finds).
+    public var probePorts: [DevicePort] = []
     /// Which station this is.
     public var station = StationSettings()
     /// The provincial platform and the road to it.
@@ -160,10 +163,13 @@ public struct SessionConfig: Sendable, Equatable {
 public struct DeviceSettings: Sendable, Equatable {
     /// What it is.
     public var kind: DeviceKind
-    /// Where it is attached; nil when the station has none (`port: none`).
+    /// Where it is attached; nil when the station has none (`port: none`), or until kioskd has
+    /// found it (`port: auto`).
     public var port: DevicePort?
     /// Its model, as shown to maintainers.
     public var model: String
+    /// `port: auto`: kioskd asks the machine's ports at start which one it is on (``DeviceProbe``).
+    public var findsPort = false
 }
 
 /// How device ports are watched and reopened.

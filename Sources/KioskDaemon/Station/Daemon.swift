@@ -109,9 +109,11 @@ public struct Daemon: Sendable {
         }
 
         var devices: [(name: String, device: (any Device)?, settings: DeviceSettings)] = []
-        for settings in config.devices {
+        let found = await findPorts(for: config.devices.filter(\.findsPort).map(\.kind))
+        for var settings in config.devices {
+            if settings.findsPort { settings.port = found[settings.kind] }
             guard let port = settings.port else {
-                logger.info("\(settings.kind.displayName): disabled (port: none)")
+                if !settings.findsPort { logger.info("\(settings.kind.displayName): disabled (port: none)") }
                 devices.append((settings.kind.rawValue, nil, settings))
                 continue
             }
@@ -218,5 +220,34 @@ extension Daemon {
         default:
             return connection
         }
+    }
+}
+
+extension Daemon {
+    /// `port: auto`: the ports that answer as each device (``DeviceProbe``), asked once at start:
+    /// `devices.probe_ports` first, then the machine's serial ports and USB interfaces. A device
+    /// no port, or more than one, answered for is left without one, with why in the log (and
+    /// in `/healthz`).
+    func findPorts(for kinds: [DeviceKind]) async -> [DeviceKind: DevicePort] {
+        guard !kinds.isEmpty else { return [:] }
+        var answered: [DeviceKind: [DevicePort]] = [:]
+        for port in DeviceProbe.candidates(given: config.probePorts) {
+            let (answer, at) = await DeviceProbe.identify(port)
+            if let kind = answer.device { answered[kind, default: []].append(at) }
+        }
+        var found: [DeviceKind: DevicePort] = [:]
+        for kind in kinds {
+            let ports = answered[kind] ?? []
+            switch ports.count {
+            case 1:
+                found[kind] = ports[0]
+                logger.notice("\(kind.displayName): found at \(ports[0]) (port: auto)")
+            case 0:
+                logger.error("\(kind.displayName): no port answered as one (port: auto): check its cable and power, then restart kioskd; `kioskctl devices --probe` lists what answered")
+            default:
+                logger.error("\(kind.displayName): \(ports.count) ports answered as one (\(ports.map(\.description).joined(separator: ", "))), so none is used (port: auto): name the one to use in the configuration")
+            }
+        }
+        return found
     }
 }

@@ -71,7 +71,11 @@ struct HealthSource: Sendable {
         components += uplink.health(queue: queue)
         for entry in devices {
             guard let device = entry.device else {
-                components.append(ComponentHealth(name: entry.name, status: "disabled", detail: "port: none in the configuration", model: entry.settings.model))
+                components.append(entry.settings.findsPort
+                    ? ComponentHealth(name: entry.name, status: DeviceState.noDevice.rawValue,
+                                      detail: "port: auto, and no single port answered as one at start: check its cable and power, then restart kioskd (`kioskctl devices --probe` lists what answered)",
+                                      model: entry.settings.model)
+                    : ComponentHealth(name: entry.name, status: "disabled", detail: "port: none in the configuration", model: entry.settings.model))
                 continue
             }
             let status = device.status
