@@ -17,7 +17,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -functi
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/kioskd-code-order.txt -Xlinker --no-warn-symbol-ordering \
 	-Xlinker -T -Xlinker $(CURDIR)/scripts/kioskd-code-layout.ld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all build release test demo bench crash-test power-cut soak screens pinyin speech-readings code-order deps swift-check clean
+.PHONY: all build release deb deb-test shell-test test demo bench crash-test power-cut soak screens pinyin speech-readings code-order deps swift-check clean
 
 all: build
 
@@ -36,6 +36,47 @@ release: deps
 	$(SWIFT) build $(RELEASE) --product kioskd
 	$(SWIFT) build $(RELEASE) --product kioskctl
 
+# The station's Debian packages, from the release build, checked by lintian (docs/packaging.md).
+DEB_DIR ?= dist
+deb: release
+	@scripts/install-deps.sh package
+	rm -rf $(DEB_DIR) && scripts/make-deb.sh $(DEB_DIR)
+	lintian --fail-on error $(DEB_DIR)/*.deb
+
+# The packages installed, upgraded (from a build one version older) with applications waiting,
+# removed and purged in a clean Debian 12 root (root only). DEB_BUILD=debug packages the debug
+# build linked as the release is (static Swift runtime): the same files and scripts, without
+# the release build's quarter of an hour, so CI can afford it.
+DEB_BUILD ?= release
+deb-test: deps
+	@scripts/install-deps.sh package
+	@scripts/install-deps.sh test
+	$(SWIFT) build
+ifeq ($(DEB_BUILD),debug)
+	$(SWIFT) build --static-swift-stdlib --product kioskd
+	$(SWIFT) build --static-swift-stdlib --product kioskctl
+	mkdir -p .build/deb-binaries && cp .build/debug/kioskd .build/debug/kioskctl .build/deb-binaries/
+	# Back to the debug build the tests and make demo run (the Swift runtime shared).
+	$(SWIFT) build
+else
+	$(MAKE) release
+	mkdir -p .build/deb-binaries && cp .build/release/kioskd .build/release/kioskctl .build/deb-binaries/
+endif
+	rm -rf $(DEB_DIR)
+	DEB_BINARIES=.build/deb-binaries DEB_COMPRESSION=gzip DEB_VERSION=$$(scripts/make-deb.sh --version)~previous scripts/make-deb.sh $(DEB_DIR)/previous
+	DEB_BINARIES=.build/deb-binaries DEB_COMPRESSION=gzip scripts/make-deb.sh $(DEB_DIR)
+	/usr/bin/python3 Tests/Package/install_test.py $(DEB_DIR)/previous/kioskd_*.deb $$(ls $(DEB_DIR)/kioskd_*.deb)
+
+# The kiosk shell (kioskd-screen.service: cage and Chromium with the unit's flags and the
+# package's browser policy) run as kiosk-screen on a headless display; the keys that leave a
+# kiosk pressed on it (root; docs/packaging.md, "The kiosk shell"). Not in make test yet: it
+# fails on Ctrl+T, Ctrl+W, Alt+F4 and Ctrl+Shift+N, which the unit does not stop.
+shell-test: deps
+	@scripts/install-deps.sh test
+	@scripts/install-deps.sh shell
+	$(SWIFT) build
+	/usr/bin/python3 Tests/Screen/cage_test.py
+
 test: deps
 	@scripts/install-deps.sh test
 	@scripts/start-cups.sh
@@ -48,6 +89,7 @@ test: deps
 	/usr/bin/python3 Tests/Speech/speech_test.py
 	/usr/bin/python3 Tests/Sandbox/unit_test.py
 	/usr/bin/python3 Tests/Hostile/lockout_test.py
+	/usr/bin/python3 Tests/Devices/udev_test.py
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
 	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12

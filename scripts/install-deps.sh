@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, once: a package already
 # installed is not touched, so a second run costs one dpkg query.
-#   scripts/install-deps.sh build|test|demo|data|release
+#   scripts/install-deps.sh build|test|demo|data|release|package|shell
 set -eu
 
 # unifont: the bitmap font kioskd draws rare characters with; fonts-droid-fallback: the
@@ -26,6 +26,9 @@ browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
 monitoring="python3-prometheus-client"
 # The units' sandbox: systemd-analyze scores them; kioskd runs under strace to check it fits them.
 sandbox="systemd strace"
+# Stable device names: umockdev's testbed (from Python through GObject introspection) provides a
+# USB-serial reader's sysfs and tty; udev's udevadm applies the rules to it.
+devices="udev umockdev gir1.2-umockdev-1.0 python3-gi"
 # The screens speak Mandarin (espeak-ng's cmn-latn-pinyin voice), or English on an English screen.
 speech="espeak-ng"
 # Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from.
@@ -33,13 +36,20 @@ data="unicode-data"
 # The release build links Foundation in (--static-swift-stdlib); hardware-sim's URLSession
 # (FoundationNetworking) then links against libcurl.
 release="libcurl4-openssl-dev"
+# The Debian packages: built with dpkg's tools, checked by lintian, installed in a root mmdebstrap makes.
+package="dpkg-dev lintian mmdebstrap"
+# The kiosk shell as it runs on a station (cage, Chromium on Wayland, Xwayland), on a headless
+# sway it nests in, with grim for screenshots and PIL to compare them.
+shell="cage xwayland sway grim python3-pil"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract $sandbox" ;;
+  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract $sandbox $devices" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   data)  wanted="$data" ;;
   release) wanted="$build $release" ;;
-  *) echo "install-deps: unknown group '$1' (expected build, test, demo, data or release)" >&2; exit 2 ;;
+  package) wanted="$package" ;;
+  shell) wanted="$shell" ;;
+  *) echo "install-deps: unknown group '$1' (expected build, test, demo, data, release, package or shell)" >&2; exit 2 ;;
 esac
 
 missing=""
