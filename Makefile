@@ -90,6 +90,7 @@ test: deps
 	/usr/bin/python3 Tests/Sandbox/unit_test.py
 	/usr/bin/python3 Tests/Hostile/lockout_test.py
 	/usr/bin/python3 Tests/Devices/udev_test.py
+	/usr/bin/python3 Tests/Devices/usb_test.py
 	/usr/bin/python3 Tests/UI/visit_test.py
 	/usr/bin/python3 Tests/PowerCut/lazyfs_test.py
 	/usr/bin/python3 Tests/PowerCut/power_cut_test.py --cycles 12

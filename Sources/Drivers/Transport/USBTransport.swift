@@ -192,9 +192,11 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
         }) ?? false
     }
 
+    /// Waits for a transfer in flight to end (at most one 100 ms slice), so the interface is
+    /// released and its kernel driver given back before a short-lived kioskctl exits.
     func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        io.async { self.release() }
+        io.sync { self.release() }
     }
 
     private func release() {
@@ -206,7 +208,13 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
         let token = USBCancelFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                io.async { continuation.resume(with: Result { try body(token) }) }
+                io.async {
+                    continuation.resume(with: Result {
+                        // The handle is freed once closed: nothing queued behind the close may use it.
+                        if self.closed.load(ordering: .acquiring) { throw DeviceError(.disconnected, "\(self.port) was closed") }
+                        return try body(token)
+                    })
+                }
             }
         } onCancel: {
             token.cancel()
