@@ -91,12 +91,14 @@ echo /etc/kioskd/kioskd.yaml > "$root/DEBIAN/conffiles"
 (cd "$work" && dpkg-shlibdeps -Tdebian/kioskd.substvars kioskd/usr/bin/kioskd kioskd/usr/bin/kioskctl)
 (cd "$work" && dpkg-gencontrol -pkioskd -Pkioskd -Tdebian/kioskd.substvars)
 
-# kioskd-screen: the touchscreen's unit and its browser's policy.
+# kioskd-screen: the touchscreen's unit, its browser's policy and the rule that keeps keyboards off it.
 screen=$work/kioskd-screen
 install_file 0644 deploy/systemd/kioskd-screen.service "$screen/lib/systemd/system/kioskd-screen.service"
 install_file 0644 deploy/chromium/kioskd-screen.json "$screen/etc/chromium/policies/managed/kioskd-screen.json"
+install_file 0644 deploy/udev/70-kioskd-screen-keyboards.rules "$screen/lib/udev/rules.d/70-kioskd-screen-keyboards.rules"
 docs kioskd-screen "$screen"
 mkdir -p "$screen/DEBIAN"
+for script in postinst postrm; do install_file 0755 "deploy/debian/kioskd-screen.$script" "$screen/DEBIAN/$script"; done
 echo /etc/chromium/policies/managed/kioskd-screen.json > "$screen/DEBIAN/conffiles"
 (cd "$work" && dpkg-gencontrol -pkioskd-screen -Pkioskd-screen)
 

@@ -14,7 +14,10 @@ on the other end (bytes copied both ways), so:
     rules installed in /run/udev/rules.d, shows the link
     /dev/kioskd/idcard-reader and kioskd's group on the node;
   - a bridge without a serial number (as most CH340s are) is named by the
-    USB socket it is plugged into instead.
+    USB socket it is plugged into instead;
+  - the screen's rule (deploy/udev/70-kioskd-screen-keyboards.rules) marks a
+    USB keyboard LIBINPUT_IGNORE_DEVICE, so no key reaches cage, and leaves
+    the touchscreen alone.
 
 Needs root (udev's runtime rules folder). Run by make test.
 
@@ -138,6 +141,45 @@ def probe_and_name(folder, serial_line):
         testbed.remove_device(TTY)
 
 
+INPUT = "/sys/devices/pci0000:00/0000:00:14.0/usb1/%s/%s:1.0/0003:%s.0001/input/input%d"
+
+
+def input_device(port, ids, number, name, capabilities, properties):
+    """An input device and its event node, with the capabilities udev's input_id reads to type it."""
+    path = INPUT % (port, port, ids, number)
+    attributes = "".join("A: capabilities/%s=%s\n" % item for item in capabilities.items())
+    return path + "/event%d" % number, (
+        "P: %s\nE: SUBSYSTEM=input\nE: PRODUCT=3/%s/111\nA: name=%s\n%sA: properties=%s\n\n"
+        "P: %s/event%d\nN: input/event%d\nE: DEVNAME=/dev/input/event%d\nE: SUBSYSTEM=input\nE: MAJOR=13\nE: MINOR=%d\nA: dev=13:%d\n") % (
+            path.removeprefix("/sys"), ids.lower().replace(":", "/"), name, attributes, properties,
+            path.removeprefix("/sys"), number, number, number, 64 + number, 64 + number)
+
+
+def keyboards_ignored():
+    """The screen's rule: udev marks a USB keyboard for libinput (so cage) to ignore, and not the touchscreen."""
+    testbed = UMockdev.Testbed.new()
+    keyboard, keyboard_record = input_device("1-5", "413C:2113", 7, "Dell KB216 Wired Keyboard", {
+        "ev": "120013", "key": "1000000000007 ff9f207ac14057ff febeffdfffefffff fffffffffffffffe", "msc": "10", "led": "7"}, "0")
+    touch, touch_record = input_device("1-6", "0EEF:0001", 8, "eGalax Inc. USB TouchController", {
+        "ev": "b", "key": "400 0 0 0 0 0", "abs": "3"}, "2")
+    if not (testbed.add_from_string(keyboard_record) and testbed.add_from_string(touch_record)):
+        fail("umockdev did not take the input devices")
+    os.makedirs(RUNTIME_RULES, exist_ok=True)
+    installed = os.path.join(RUNTIME_RULES, "70-kioskd-screen-keyboards.rules")
+    shutil.copy(os.path.join(ROOT, "deploy/udev/70-kioskd-screen-keyboards.rules"), installed)
+    try:
+        seen = {path: subprocess.run(["udevadm", "test", "--action=add", path], capture_output=True, text=True, timeout=60).stdout
+                for path in (keyboard, touch)}
+    finally:
+        os.remove(installed)
+    properties = {path: dict(line.split("=", 1) for line in out.splitlines() if re.match(r"^[A-Z_]+=", line)) for path, out in seen.items()}
+    if properties[keyboard].get("ID_INPUT_KEYBOARD") != "1" or properties[keyboard].get("LIBINPUT_IGNORE_DEVICE") != "1":
+        fail("udevadm test does not mark the keyboard for libinput to ignore: %s" % properties[keyboard])
+    if properties[touch].get("ID_INPUT_TOUCHSCREEN") != "1" or "LIBINPUT_IGNORE_DEVICE" in properties[touch]:
+        fail("udevadm test marks the touchscreen ignored, or does not see it as one: %s" % properties[touch])
+    print("udev test: a USB keyboard LIBINPUT_IGNORE_DEVICE=1, the touchscreen kept")
+
+
 def main():
     if os.geteuid() != 0:
         fail("needs root: it installs rules in " + RUNTIME_RULES + " for udevadm test")
@@ -149,6 +191,7 @@ def main():
         second = os.path.join(folder, "no-serial")
         os.makedirs(second)
         probe_and_name(second, None)
+        keyboards_ignored()
         print("udev test passed: the reader found by what it answers, named /dev/kioskd/idcard-reader by its serial number or its USB socket")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
