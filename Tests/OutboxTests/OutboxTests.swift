@@ -104,6 +104,47 @@ struct OutboxTests {
         }
     }
 
+    @Test("an outbox as the previous release left it (before rating comments, the printer's journal and lock-outs) is brought forward on opening, its applications kept and still open for the platform")
+    func migratesForward() async throws {
+        let folder = temporaryDirectory()
+        var outbox = try openOutbox(folder)
+        let first = try await outbox.enqueue(submission(seed: 1))
+        let second = try await outbox.enqueue(submission("李秀英", pages: 1, seed: 2))
+        try outbox.close()
+
+        // The database as the release of 2026-12-03 wrote it: the two migrations since then undone
+        // (each only added what is dropped here), and GRDB's record of them gone.
+        let since = ["2026-12-04 rating comments and the receipt printer's journal", "2026-12-05 agent lock-outs"]
+        #expect(Array(Outbox.migrator.migrations.suffix(2)) == since, "a new migration: undo it here too, so this is still the previous release's database")
+        let older = try DatabaseQueue(path: folder + "/outbox.sqlite")
+        try await older.write { db in
+            try db.execute(sql: """
+                DROP TABLE agent_lockout;
+                DROP TABLE receipt_print;
+                ALTER TABLE rating DROP COLUMN comment;
+                ALTER TABLE rating DROP COLUMN comment_id;
+                """)
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN (?, ?)", arguments: StatementArguments(since))
+        }
+        try older.close()
+
+        outbox = try openOutbox(folder)
+        for (tracking, name) in [(first, "王建国"), (second, "李秀英")] {
+            let row = try #require(try outbox.application(tracking))
+            #expect(row.state == .queued)
+            #expect(row.problem == nil)
+            let upload = try #require(try outbox.upload(tracking))
+            let (payload, _) = try platformOpen(Data(upload.envelope), binding: upload.idempotencyKey, tracking: tracking)
+            #expect(payload["applicant_name"] as? String == name)
+        }
+        #expect(try outbox.writerSynchronousSetting() == 2)
+        try outbox.close()
+        let applied = try DatabaseQueue(path: folder + "/outbox.sqlite")
+        let identifiers = try await applied.read { try String.fetchSet($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(identifiers == Set(Outbox.migrator.migrations))
+        try applied.close()
+    }
+
     @Test("a purged envelope is overwritten in the database file (secure_delete), not left in a free page")
     func purgedEnvelopeOverwritten() async throws {
         // (Debian's SQLite is built with secure_delete on; kioskd sets it, so another build is as safe.)
