@@ -167,6 +167,7 @@ code-order: deps
 bench: deps
 	@scripts/install-deps.sh test
 	@scripts/install-deps.sh release
+	@scripts/install-deps.sh shell
 	@scripts/start-cups.sh
 	$(SWIFT) build $(RELEASE) --product kioskd-bench
 	$(SWIFT) build $(RELEASE) --product kioskd
@@ -174,6 +175,7 @@ bench: deps
 	$(SWIFT) build
 	mkdir -p bench
 	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && .build/release/kioskd-bench handwriting && \
-	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_bench.py; } 2>&1 | tee bench/run.log
+	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_bench.py && \
+	  BOOT_BENCH=1 /usr/bin/python3 Tests/Screen/cage_test.py --bin .build/release; } 2>&1 | tee bench/run.log
 	scripts/bench-table.py bench/run.log > bench/results.md
 	@cat bench/results.md
