@@ -15,6 +15,8 @@ extension Outbox {
     struct PendingCommits {
         var waiting: [Pending] = []
         var committing = false
+        /// The size of the batch in the transaction under way.
+        var inTransaction = 0
     }
 
     struct Pending: Sendable {
@@ -163,9 +165,11 @@ extension Outbox {
             let batch = commits.withLock { state -> [Pending] in
                 if state.waiting.isEmpty {
                     state.committing = false
+                    state.inTransaction = 0
                     return []
                 }
                 defer { state.waiting.removeAll() }
+                state.inTransaction = state.waiting.count
                 return state.waiting
             }
             if batch.isEmpty { return }

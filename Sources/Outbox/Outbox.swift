@@ -96,8 +96,9 @@ public final class Outbox: Sendable {
     /// Enqueue transactions committed since opening (group commit puts several applications in one).
     public var committedTransactions: Int { transactions.withLock { $0 } }
 
-    /// Applications sealed and written, waiting for their transaction (tests watch it).
-    var waitingToCommit: Int { commits.withLock { $0.waiting.count } }
+    /// Applications sealed and written and not yet committed: waiting for a transaction, or in the
+    /// one under way (tests watch it).
+    var uncommitted: Int { commits.withLock { $0.waiting.count + $0.inTransaction } }
 
     /// Opens (creating if needed) the outbox in `directory`. Without the
     /// platform's key nothing can be sealed, so `enqueue` refuses, but what is
