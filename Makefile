@@ -53,13 +53,11 @@ deb-test: deps
 	@scripts/install-deps.sh test
 	$(SWIFT) build
 ifeq ($(DEB_BUILD),debug)
-	$(SWIFT) build --static-swift-stdlib --product kioskd
-	$(SWIFT) build --static-swift-stdlib --product kioskctl
-	mkdir -p .build/deb-binaries && cp .build/debug/kioskd .build/debug/kioskctl .build/deb-binaries/
-	# Back to the debug build the tests and make demo run (the Swift runtime shared). SwiftPM's
-	# first build after --static-swift-stdlib is dropped can link before it has recompiled all the
-	# flag changed (ld: cannot find -lCoreFoundation); the second finishes it.
-	$(SWIFT) build || $(SWIFT) build
+	# In a build folder of its own: built in .build, the static runtime's objects stay behind, and
+	# the next plain build links them (ld: cannot find -lCoreFoundation).
+	$(SWIFT) build --static-swift-stdlib --scratch-path .build-deb --product kioskd
+	$(SWIFT) build --static-swift-stdlib --scratch-path .build-deb --product kioskctl
+	mkdir -p .build/deb-binaries && cp .build-deb/debug/kioskd .build-deb/debug/kioskctl .build/deb-binaries/
 else
 	$(MAKE) release
 	mkdir -p .build/deb-binaries && cp .build/release/kioskd .build/release/kioskctl .build/deb-binaries/
@@ -150,7 +148,7 @@ crash-test: deps
 	KIOSKD_CRASH_KILLS=$(CRASH_KILLS) $(SWIFT) test --skip-build --filter CrashSafetyTests
 
 clean:
-	rm -rf .build .build-profile var
+	rm -rf .build .build-profile .build-deb var
 
 # The release build's code layout, measured (needs root: scripts/make-code-order.py says why).
 # Run it after changes that move much of what kioskd does at start or in a visit; a stale
