@@ -132,7 +132,7 @@ class UsbFs(UMockdev.IoctlBase):
         if request == GET_CAPABILITIES:
             arg.resolve(0, 4).update(0, list(struct.pack("<I", CAPABILITIES)))
         elif request == DISCONNECT_CLAIM:
-            interface, flags = struct.unpack_from("<II", bytes(arg.resolve(0, 264).retrieve()))
+            interface = struct.unpack_from("<I", bytes(arg.resolve(0, 264).retrieve()))[0]  # then flags, and the driver to leave bound
             if device.bound:
                 device.events.append("detached " + device.bound)
                 device.bound = None
