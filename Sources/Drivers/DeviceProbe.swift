@@ -117,6 +117,20 @@ public enum DeviceProbe {
         return second.device != nil ? (second, slower) : (answer, port)
     }
 
+    /// Every port ``candidates(given:)`` names, asked in turn (``identify(_:timeout:)``): what
+    /// answered on each, and the ports each device answered on.
+    public static func survey(given: [DevicePort], timeout: Duration = .milliseconds(500)) async
+        -> (answers: [(answer: Answer, port: DevicePort)], byDevice: [DeviceKind: [DevicePort]]) {
+        var answers: [(answer: Answer, port: DevicePort)] = []
+        var byDevice: [DeviceKind: [DevicePort]] = [:]
+        for port in candidates(given: given) {
+            let (answer, answered) = await identify(port, timeout: timeout)
+            if let device = answer.device { byDevice[device, default: []].append(answered) }
+            answers.append((answer, answered))
+        }
+        return (answers, byDevice)
+    }
+
     /// Sends `question` and gathers what comes back until `timeout` passes, or
     /// until the line has been quiet for 50 ms after the first byte (a whole answer).
     private static func answer(to question: [UInt8], on transport: any ByteTransport, timeout: Duration) async throws -> [UInt8] {
@@ -158,22 +172,17 @@ public enum DeviceProbe {
     public static func usbInterfaces() -> [USBDeviceSelector] {
         var selectors: [USBDeviceSelector] = []
         try? USBDevices.forEachDevice { device, descriptor in
-            var configPointer: UnsafeMutablePointer<libusb_config_descriptor>?
-            guard libusb_get_active_config_descriptor(device, &configPointer) == 0, let config = configPointer else { return }
-            defer { libusb_free_config_descriptor(config) }
+            let byteInterfaces = (USBTransport.byteInterfaces(of: device) ?? []).filter { $0.interfaceClass == 0x07 || $0.interfaceClass == 0xFF }
+            guard !byteInterfaces.isEmpty else { return }  // a keyboard or a hub is not opened
             var serial: String?
             var handle: OpaquePointer?
             if libusb_open(device, &handle) == 0, let handle {
                 serial = USBDevices.readString(handle, descriptor.iSerialNumber)
                 libusb_close(handle)
             }
-            for number in 0..<Int(config.pointee.bNumInterfaces) {
-                let interface = config.pointee.interface[number]
-                guard interface.num_altsetting > 0 else { continue }
-                let setting = interface.altsetting[0]
-                guard setting.bInterfaceClass == 0x07 || setting.bInterfaceClass == 0xFF, USBTransport.Endpoints(of: setting) != nil else { continue }
+            for interface in byteInterfaces {
                 selectors.append(USBDeviceSelector(vendorID: descriptor.idVendor, productID: descriptor.idProduct, serialNumber: serial,
-                                                   interface: Int(setting.bInterfaceNumber)))
+                                                   interface: Int(interface.number)))
             }
         }
         return selectors

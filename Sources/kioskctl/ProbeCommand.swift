@@ -24,13 +24,8 @@ struct DeviceProbeRun {
     func run() async throws {
         let given = try extraPorts.map(parsePort)
         let timeout = Duration.milliseconds(timeoutMilliseconds)
-        var entries: [Entry] = []
-        var found: [DeviceKind: [DevicePort]] = [:]
-        for port in DeviceProbe.candidates(given: given) {
-            let (answer, answered) = await DeviceProbe.identify(port, timeout: timeout)
-            if let device = answer.device { found[device, default: []].append(answered) }
-            entries.append(Entry(port: answered.description, answer: answer.description, device: answer.device?.rawValue))
-        }
+        let (answers, found) = await DeviceProbe.survey(given: given, timeout: timeout)
+        let entries = answers.map { Entry(port: $0.port.description, answer: $0.answer.description, device: $0.answer.device?.rawValue) }
 
         if json {
             try printJSON(entries)

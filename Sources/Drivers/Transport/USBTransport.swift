@@ -50,43 +50,26 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
     }
 
     private static func openNow(_ selector: USBDeviceSelector) throws -> USBTransport {
-        let usb = try USBContext.get()
         let port = DevicePort.usb(selector)
-        var listPointer: UnsafeMutablePointer<OpaquePointer?>?
-        let count = libusb_get_device_list(usb.context, &listPointer)
-        guard count >= 0, let listPointer else {
-            throw DeviceError(.unsupported, "libusb cannot list devices: \(usbErrorName(Int32(count)))")
-        }
-        defer { libusb_free_device_list(listPointer, 1) }
-
-        var candidates: [OpaquePointer] = []
-        for index in 0..<Int(count) {
-            guard let device = listPointer[index] else { continue }
-            var descriptor = libusb_device_descriptor()
-            guard libusb_get_device_descriptor(device, &descriptor) == 0,
-                descriptor.idVendor == selector.vendorID, descriptor.idProduct == selector.productID
-            else { continue }
-            candidates.append(device)
-        }
-        guard !candidates.isEmpty else {
-            throw DeviceError(.noDevice, "no USB device \(selector.ids) is attached: check the cable and the ids (`kioskctl devices --usb` lists what is attached)")
-        }
-
-        var opened: [(OpaquePointer, OpaquePointer, String?)] = []
+        var attached = 0
+        var opened: [(handle: OpaquePointer, serial: String?)] = []
         var openError: Int32 = 0
-        for device in candidates {
+        try USBDevices.forEachDevice { device, descriptor in
+            guard descriptor.idVendor == selector.vendorID, descriptor.idProduct == selector.productID else { return }
+            attached += 1
             var handle: OpaquePointer?
             let status = libusb_open(device, &handle)
             guard status == 0, let handle else {
                 openError = status
-                continue
+                return
             }
-            var descriptor = libusb_device_descriptor()
-            libusb_get_device_descriptor(device, &descriptor)
-            opened.append((device, handle, USBDevices.readString(handle, descriptor.iSerialNumber)))
+            opened.append((handle, USBDevices.readString(handle, descriptor.iSerialNumber)))
+        }
+        guard attached > 0 else {
+            throw DeviceError(.noDevice, "no USB device \(selector.ids) is attached: check the cable and the ids (`kioskctl devices --usb` lists what is attached)")
         }
         func closeAll(except keep: OpaquePointer?) {
-            for (_, handle, _) in opened where handle != keep { libusb_close(handle) }
+            for (handle, _) in opened where handle != keep { libusb_close(handle) }
         }
         if opened.isEmpty {
             if openError == Int32(LIBUSB_ERROR_ACCESS.rawValue) {
@@ -94,18 +77,19 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
             }
             throw DeviceError(.offline, "cannot open USB device \(selector.ids): \(usbErrorName(openError))")
         }
-        let matching = opened.filter { selector.serialNumber == nil || $0.2 == selector.serialNumber }
+        let matching = opened.filter { selector.serialNumber == nil || $0.serial == selector.serialNumber }
         guard let chosen = matching.first else {
             closeAll(except: nil)
-            let seen = opened.compactMap(\.2).joined(separator: ", ")
+            let seen = opened.compactMap(\.serial).joined(separator: ", ")
             throw DeviceError(.noDevice, "USB device \(selector.ids) with serial \(selector.serialNumber ?? "") is not attached (attached: \(seen.isEmpty ? "none with a serial number" : seen))")
         }
         if matching.count > 1 {
             closeAll(except: nil)
             throw DeviceError(.unsupported, "\(matching.count) USB devices \(selector.ids) are attached: add ?serial=… to the port string to choose one (`kioskctl devices --usb` shows their serial numbers)")
         }
-        closeAll(except: chosen.1)
-        let (device, handle, _) = chosen
+        closeAll(except: chosen.handle)
+        let handle = chosen.handle
+        let device: OpaquePointer = libusb_get_device(handle)  // held by the handle after the list is freed
 
         do {
             let (interface, endpoints) = try findEndpoints(device, selector: selector)
@@ -125,21 +109,32 @@ final class USBTransport: ByteTransport, @unchecked Sendable {
     }
 
     private static func findEndpoints(_ device: OpaquePointer, selector: USBDeviceSelector) throws -> (Int32, Endpoints) {
-        var configPointer: UnsafeMutablePointer<libusb_config_descriptor>?
-        guard libusb_get_active_config_descriptor(device, &configPointer) == 0, let config = configPointer else {
+        guard let interfaces = byteInterfaces(of: device) else {
             throw DeviceError(.offline, "USB device \(selector.ids) has no active configuration")
         }
+        if let found = interfaces.first(where: { selector.interface == nil || selector.interface == Int($0.number) }) {
+            return (found.number, found.endpoints)
+        }
+        let which = selector.interface.map { "interface \($0)" } ?? "any interface"
+        throw DeviceError(.unsupported, "USB device \(selector.ids) has no bulk or interrupt endpoint pair on \(which): is it the right device?")
+    }
+
+    /// The interfaces of `device`'s active configuration (first alternate setting each) that have
+    /// a bulk or interrupt endpoint pair, with their class; nil without an active configuration.
+    static func byteInterfaces(of device: OpaquePointer) -> [(number: Int32, interfaceClass: UInt8, endpoints: Endpoints)]? {
+        var configPointer: UnsafeMutablePointer<libusb_config_descriptor>?
+        guard libusb_get_active_config_descriptor(device, &configPointer) == 0, let config = configPointer else { return nil }
         defer { libusb_free_config_descriptor(config) }
+        var found: [(number: Int32, interfaceClass: UInt8, endpoints: Endpoints)] = []
         for index in 0..<Int(config.pointee.bNumInterfaces) {
             let interface = config.pointee.interface[index]
             guard interface.num_altsetting > 0 else { continue }
             let setting = interface.altsetting[0]
-            let number = Int32(setting.bInterfaceNumber)
-            if let wanted = selector.interface, wanted != Int(number) { continue }
-            if let endpoints = Endpoints(of: setting) { return (number, endpoints) }
+            if let endpoints = Endpoints(of: setting) {
+                found.append((Int32(setting.bInterfaceNumber), setting.bInterfaceClass, endpoints))
+            }
         }
-        let which = selector.interface.map { "interface \($0)" } ?? "any interface"
-        throw DeviceError(.unsupported, "USB device \(selector.ids) has no bulk or interrupt endpoint pair on \(which): is it the right device?")
+        return found
     }
 
     func write(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async throws {

@@ -230,11 +230,7 @@ extension Daemon {
     /// in `/healthz`).
     func findPorts(for kinds: [DeviceKind]) async -> [DeviceKind: DevicePort] {
         guard !kinds.isEmpty else { return [:] }
-        var answered: [DeviceKind: [DevicePort]] = [:]
-        for port in DeviceProbe.candidates(given: config.probePorts) {
-            let (answer, at) = await DeviceProbe.identify(port)
-            if let kind = answer.device { answered[kind, default: []].append(at) }
-        }
+        let answered = await DeviceProbe.survey(given: config.probePorts).byDevice
         var found: [DeviceKind: DevicePort] = [:]
         for kind in kinds {
             let ports = answered[kind] ?? []
