@@ -17,7 +17,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -functi
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/kioskd-code-order.txt -Xlinker --no-warn-symbol-ordering \
 	-Xlinker -T -Xlinker $(CURDIR)/scripts/kioskd-code-layout.ld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all build release deb deb-test shell-test test demo bench crash-test power-cut soak screens pinyin speech-readings code-order deps swift-check clean
+.PHONY: all build release deb deb-test shell-test test demo bench crash-test power-cut soak screens pinyin speech-readings stroke-orders code-order deps swift-check clean
 
 all: build
 
@@ -119,6 +119,12 @@ screens: deps
 pinyin:
 	@scripts/install-deps.sh data
 	/usr/bin/python3 scripts/make-pinyin-table.py ui/pinyin.json
+
+# The standard stroke orders the writing pad's strokes are held against (ui/stroke-orders.json,
+# committed), from Rime's stroke table (docs/handwriting.md).
+stroke-orders:
+	@scripts/install-deps.sh data
+	/usr/bin/python3 scripts/make-stroke-orders.py ui/stroke-orders.json
 
 # How kioskd reads Chinese aloud (ui/strings/zh-readings.json, committed): Unihan's usual readings,
 # pypinyin's words and the reviewed corrections in scripts/speech-corrections.json (docs/speech.md).

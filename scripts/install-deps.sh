@@ -31,8 +31,9 @@ sandbox="systemd strace"
 devices="udev umockdev gir1.2-umockdev-1.0 python3-gi"
 # The screens speak Mandarin (espeak-ng's cmn-latn-pinyin voice), or English on an English screen.
 speech="espeak-ng"
-# Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from.
-data="unicode-data"
+# Unicode's Unihan database, which make pinyin reads the keyboard's pinyin table from, and Rime's
+# stroke table, which make stroke-orders reads the standard stroke orders from.
+data="unicode-data rime-data-stroke"
 # The release build links Foundation in (--static-swift-stdlib); hardware-sim's URLSession
 # (FoundationNetworking) then links against libcurl.
 release="libcurl4-openssl-dev"

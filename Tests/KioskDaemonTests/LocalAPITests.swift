@@ -222,7 +222,7 @@ final class PushedScreens: Sendable {
 struct HandwritingAPITests {
     @Test("POST /api/handwriting reads the strokes; bad strokes are refused with what to send; without a model there is no pad")
     func handwriting() async throws {
-        let app = Application(router: HTTPRoutes.router(health: nil, handwriting: try ZinniaReader()))
+        let app = Application(router: HTTPRoutes.router(health: nil, handwriting: try shippedWritingPad(try ZinniaReader())))
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/handwriting", method: .get) { #expect($0.status == .ok) }
             // 王 in a 400-unit box, stroke by stroke as the page sends it.

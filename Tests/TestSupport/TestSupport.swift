@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 import Synchronization
 import SystemIO
 
@@ -106,4 +107,11 @@ public final class TCPListening {
             }
         }
     }
+}
+
+/// The writing pad as kioskd makes it: `reader` with the stroke orders shipped in ui/.
+public func shippedWritingPad(_ reader: any HandwritingReader) throws -> WritingPad {
+    let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ui").appendingPathComponent(StrokeOrders.file).path
+    return WritingPad(reader: reader, orders: try StrokeOrders(json: Array(FileManager.default.contents(atPath: file) ?? Data()), file: file))
 }

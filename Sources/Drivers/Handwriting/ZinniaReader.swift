@@ -43,7 +43,7 @@ public final class ZinniaReader: HandwritingReader, @unchecked Sendable {
         let (candidates, reading) = open.withLock { state -> ([HandwritingCandidate], Int) in
             if state.recognizer == nil { state.recognizer = try? Self.open(path) }
             state.readings += 1
-            guard let recognizer = state.recognizer, let result = zinnia_recognizer_classify(recognizer, character, count) else { return ([], state.readings) }
+            guard let recognizer = state.recognizer, let result = zinnia_recognizer_classify(recognizer, character, min(count, characters)) else { return ([], state.readings) }
             defer { zinnia_result_destroy(result) }
             return ((0..<zinnia_result_size(result)).compactMap { index in
                 zinnia_result_value(result, index).map { HandwritingCandidate(character: String(cString: $0), score: Double(zinnia_result_score(result, index))) }

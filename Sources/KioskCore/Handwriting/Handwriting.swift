@@ -64,31 +64,64 @@ public struct HandwritingCandidate: Sendable, Equatable {
     public init(character: String, score: Double) { self.character = character; self.score = score }
 }
 
-/// Something that reads handwriting: the best `count` guesses, best first.
+/// Something that reads handwriting: the best `count` guesses, best first (all it knows when it knows fewer).
 public protocol HandwritingReader: Sendable {
     func read(_ character: HandwrittenCharacter, count: Int) -> [HandwritingCandidate]
 }
 
-extension HandwritingReader {
-    /// The candidates a resident is shown. Residents write strokes out of order
-    /// (and the model learned some characters in an order other than the
-    /// standard one), so each pair of neighbouring strokes is also read the other
-    /// way round; a swapped reading whose best guess is surer than the written
-    /// reading's best goes right after that best, and the written reading's
-    /// other guesses follow.
+/// The screen's writing pad: a recogniser, and the standard stroke orders
+/// its guesses are held against.
+public struct WritingPad: Sendable {
+    public let reader: any HandwritingReader
+    public let orders: StrokeOrders
+    /// What a stroke whose kind is not the standard order's costs, in the
+    /// recogniser's score (Zinnia's: its first guesses lie within a unit or two
+    /// of each other). Measured on the fixture's characters distorted
+    /// (`kioskd-bench handwriting`), 0.5–2 did about as well as each other.
+    public var strokeWeight = 1.0
+
+    public init(reader: any HandwritingReader, orders: StrokeOrders) {
+        self.reader = reader
+        self.orders = orders
+    }
+
+    /// The candidates a resident is shown, best first. Each of the recogniser's
+    /// guesses is marked down by how far the kinds of the strokes as written are
+    /// from that character's standard order (`strokeWeight` a stroke, see
+    /// ``StrokeOrders``): the model learned some characters in another order,
+    /// and finds 山 or 于 written in the standard one only among hundreds.
+    /// Residents also write strokes out of order, so each pair of neighbouring
+    /// strokes is read the other way round too, at the cost of one stroke more;
+    /// the best guess of the strokes as written stays first all the same (read
+    /// swapped, 王's last two strokes make a surer 丰).
     public func candidates(for character: HandwrittenCharacter, count: Int) -> [String] {
-        let written = read(character, count: count)
-        guard let best = written.first else { return [] }
-        var surer: [HandwritingCandidate] = []
-        for index in character.strokes.indices.dropLast() {
-            guard let guess = read(character.moving(stroke: index, to: index + 1), count: 1).first, guess.score > best.score else { continue }
-            surer.append(guess)
+        guard count > 0 else { return [] }
+        var readings = [character]
+        for index in character.strokes.indices.dropLast() { readings.append(character.moving(stroke: index, to: index + 1)) }
+        var best: [String: Double] = [:]
+        /// The score a guess must beat to be shown: the `count`th best so far.
+        var bar = -Double.infinity
+        var first: (character: String, score: Double)?
+        for (index, reading) in readings.enumerated() {
+            let kinds = reading.strokeKinds
+            let cost = index == 0 ? 0 : strokeWeight
+            for guess in reader.read(reading, count: .max) {
+                // Guesses come best first, and marking down only lowers them: none after this one can be shown.
+                let ceiling = guess.score - cost
+                let floor = index == 0 ? min(bar, first?.score ?? -.infinity) : bar
+                guard ceiling > floor else { break }
+                let strokesAllowed = strokeWeight > 0 && floor.isFinite ? Int(min(((ceiling - floor) / strokeWeight).rounded(.up), 100)) : .max
+                guard let strokes = orders.distance(from: kinds, to: guess.character, below: strokesAllowed) else { continue }
+                let score = ceiling - strokeWeight * Double(strokes)
+                if index == 0, score > first?.score ?? -.infinity { first = (guess.character, score) }
+                guard score > bar, score > best[guess.character, default: -.infinity] else { continue }
+                best[guess.character] = score
+                if best.count >= count { bar = best.values.sorted(by: >)[count - 1] }
+            }
         }
-        var shown: [String] = []
-        for candidate in [best] + surer.sorted { $0.score > $1.score } + written.dropFirst() where !shown.contains(candidate.character) {
-            shown.append(candidate.character)
-        }
-        return Array(shown.prefix(count))
+        guard let first else { return [] }
+        let rest = best.filter { $0.key != first.character }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        return [first.character] + rest.prefix(count - 1).map(\.key)
     }
 }
 

@@ -11,7 +11,7 @@ import NIOCore
 /// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
     static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
-                       handwriting: (any HandwritingReader)? = nil, screenKey: ScreenKey? = nil,
+                       handwriting: WritingPad? = nil, screenKey: ScreenKey? = nil,
                        metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let (router, ui) = screenRouter(uiDirectory: uiDirectory, screenKey: screenKey)
         if let session { addSessionRoutes(router, session) }
@@ -118,15 +118,15 @@ enum HTTPRoutes {
         }
     }
 
-    /// The writing pad's reader: `GET /api/handwriting` says whether there is
-    /// one (the page shows its pad only then); `POST` reads one character's strokes.
-    static func addHandwritingRoutes(_ router: Router<BasicRequestContext>, _ reader: (any HandwritingReader)?) {
+    /// The writing pad: `GET /api/handwriting` says whether there is one (the
+    /// page shows its pad only then); `POST` reads one character's strokes.
+    static func addHandwritingRoutes(_ router: Router<BasicRequestContext>, _ pad: WritingPad?) {
         router.get("/api/handwriting") { _, _ -> Response in
-            guard reader != nil else { return try json(Refusal(error: "no handwriting model: see handwriting.model in docs/configuration.md"), status: .notFound) }
+            guard pad != nil else { return try json(Refusal(error: "no handwriting model: see handwriting.model in docs/configuration.md"), status: .notFound) }
             return try json(["pad": true])
         }
         router.post("/api/handwriting") { request, _ -> Response in
-            guard let reader else { return try json(Refusal(error: "no handwriting model: see handwriting.model in docs/configuration.md"), status: .notFound) }
+            guard let pad else { return try json(Refusal(error: "no handwriting model: see handwriting.model in docs/configuration.md"), status: .notFound) }
             let body = try await request.body.collect(upTo: 256 * 1024)
             let character: HandwrittenCharacter
             do {
@@ -136,7 +136,7 @@ enum HTTPRoutes {
             }
             // Reading takes tens of milliseconds a stroke: off the threads that serve the screen.
             let candidates = await withCheckedContinuation { done in
-                DispatchQueue.global(qos: .userInitiated).async { done.resume(returning: reader.candidates(for: character, count: HandwritingMessage.shown)) }
+                DispatchQueue.global(qos: .userInitiated).async { done.resume(returning: pad.candidates(for: character, count: HandwritingMessage.shown)) }
             }
             return try json(["candidates": candidates])
         }

@@ -32,13 +32,18 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
-    /// The writing pad's reader, or nil (no pad on screen) when none is configured or its model will not open.
-    private func handwritingReader() -> (any HandwritingReader)? {
+    /// The writing pad, or nil (no pad on screen) when none is configured, or its model or the stroke orders will not open.
+    private func writingPad() -> WritingPad? {
         guard let model = config.handwritingModel else { return nil }
+        let ordersFile = config.uiDirectory + "/" + StrokeOrders.file
         do {
             let reader = try ZinniaReader(model: model)
-            logger.info("writing pad: Zinnia with \(model), \(reader.characters) characters")
-            return reader
+            guard let bytes = FileManager.default.contents(atPath: ordersFile) else {
+                throw HandwritingError("cannot read \(ordersFile): it comes with the page's files (make stroke-orders writes it)")
+            }
+            let orders = try StrokeOrders(json: Array(bytes), file: ordersFile)
+            logger.info("writing pad: Zinnia with \(model), \(reader.characters) characters; stroke orders of \(orders.count)")
+            return WritingPad(reader: reader, orders: orders)
         } catch {
             logger.error("no writing pad: \(error)")
             return nil
@@ -143,7 +148,7 @@ public struct Daemon: Sendable {
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
-            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: handwritingReader(),
+            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: writingPad(),
                                       screenKey: screenKey, metrics: { admin.refreshedMetrics() }),
             server: HTTPRoutes.webSocket(session: session, screenKey: screenKey, connections: connections),
             // The guard keeps connections within the limit; this stops accepting if it ever could not.
