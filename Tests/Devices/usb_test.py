@@ -71,6 +71,7 @@ class Device:
         self.strings = {1: "Kiosk Devices Co.", 2: "Station device", 3: serial}
         self.wire = None          # the simulator's end: a descriptor read and written without blocking
         self.plugged = False
+        self.attached = False
         self.bound = driver       # the kernel driver on interface 0, while kioskd has not claimed it
         self.events = []
 
@@ -240,8 +241,12 @@ class Testbed:
         return dict(base, LD_PRELOAD="libumockdev-preload.so.0", UMOCKDEV_DIR=self.bed.get_root_dir())
 
     def plug(self, device):
-        # The handler first, so whoever hears the add uevent can open the device.
-        if not self.bed.attach_ioctl(device.devnode, self.usbfs):
+        # The handler first, so whoever hears the add uevent can open the device. An unplugged
+        # device's handler is still there (see unplug): a new one takes its place.
+        if device.attached:
+            self.bed.detach_ioctl(device.devnode)
+        device.attached = self.bed.attach_ioctl(device.devnode, self.usbfs)
+        if not device.attached:
             fail("umockdev did not attach the usbfs handler to " + device.devnode)
         with self.usbfs.lock:
             device.plugged, device.bound = True, device.driver
@@ -259,7 +264,8 @@ class Testbed:
         for path in (device.syspath + "/" + device.port + ":1.0", device.syspath):
             self.bed.uevent(path, "remove")
             self.bed.remove_device(path)
-        self.bed.detach_ioctl(device.devnode)
+        # The handler stays, answering ENODEV as the kernel does on a gone device's usbfs descriptor,
+        # so a transfer in flight at the unplug ends with an error rather than waiting on nobody.
 
 
 def open_wire(device, station, printer_port):
@@ -324,7 +330,16 @@ def main():
         state = os.path.join(folder, "state")
         run_env = dict(env, KIOSKD_DEVICES_IDCARD_READER_PORT=reader_port, KIOSKD_DEVICES_RECEIPT_PRINTER_PORT=printer_usb,
                        KIOSKD_ADMIN_SOCKET=os.path.join(state, "admin.sock"))
-        kioskd, _ = station.start_kioskd(state, env=run_env)
+        kioskd_log = open(os.path.join(folder, "kioskd.log"), "w")
+        kioskd, _ = station.start_kioskd(state, env=run_env, log=kioskd_log)
+
+        def kioskd_seen():
+            """What kioskctl and kioskd's log say, for a failure's message."""
+            answer = kioskctl(run_env, "devices")
+            alive = "running" if kioskd.poll() is None else "exited with %s" % kioskd.returncode
+            with open(kioskd_log.name, errors="replace") as log:
+                tail = "".join([line for line in log if "admin: devices" not in line][-25:])
+            return "kioskctl devices (%d): %s%s\nkioskd %s; its log ends:\n%s" % (answer.returncode, answer.stdout, answer.stderr, alive, tail)
 
         def device_status(name):
             answer = kioskctl(run_env, "devices", "--json")
@@ -342,15 +357,15 @@ def main():
             wait("the visit's receipt at the printer simulator", lambda: receipts(station) > before, seconds=20)
 
         wait("kioskd's reader and printer ready on USB", lambda: device_status("idcard_reader") == "online" and device_status("receipt_printer") == "online",
-             seconds=30, detail=lambda: kioskctl(run_env, "devices").stdout)
+             seconds=30, detail=kioskd_seen)
         visit(1)
         bed.unplug(reader)
         wait("the unplugged reader shown disconnected", lambda: device_status("idcard_reader") not in ("online", None), seconds=20,
-             detail=lambda: kioskctl(run_env, "devices").stdout)
+             detail=kioskd_seen)
         shown = device_status("idcard_reader")
         bed.plug(reader)
         wait("the reader ready again once plugged back", lambda: device_status("idcard_reader") == "online", seconds=30,
-             detail=lambda: kioskctl(run_env, "devices").stdout)
+             detail=kioskd_seen)
         visit(2)
         print("usb test passed: kioskd read cards and printed receipts over USB; the reader unplugged showed %s and was ready again plugged back" % shown)
     finally:
