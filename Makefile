@@ -180,6 +180,7 @@ bench: deps
 	mkdir -p bench
 	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && .build/release/kioskd-bench handwriting && \
 	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_bench.py && \
-	  BOOT_BENCH=1 /usr/bin/python3 Tests/Screen/cage_test.py --bin .build/release; } 2>&1 | tee bench/run.log
+	  BOOT_BENCH=1 /usr/bin/python3 Tests/Screen/cage_test.py --bin .build/release && echo "bench: every benchmark ran"; } 2>&1 | tee bench/run.log
+	@grep -qx "bench: every benchmark ran" bench/run.log || { echo "make bench: a benchmark stopped (bench/run.log); bench/results.md is left as it was" >&2; exit 1; }
 	scripts/bench-table.py bench/run.log > bench/results.md
 	@cat bench/results.md
