@@ -105,11 +105,12 @@ def main():
         os.sync()
         with open("/proc/sys/vm/drop_caches", "w") as f:
             f.write("1")
-        process, _ = station.start_kioskd(os.path.join(work, "state"))
+        state = os.path.join(work, "state")
+        process, _ = station.start_kioskd(state)
         time.sleep(10)
         idle = resident_pages(process.pid, binary)
         subprocess.run([os.path.join(binaries, "hardware-sim"), "residents", "--kiosk", "http://" + station.listen, "--simulators", station.sim,
-                        "--count", "3", "--abandon-percent", "0", "--timeout-percent", "0", "--agent-percent", "0", "--incomplete-percent", "0"],
+                        "--screen-key", os.path.join(state, "screen-key"), "--count", "3", "--abandon-percent", "0", "--timeout-percent", "0", "--agent-percent", "0", "--incomplete-percent", "0"],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         visiting = resident_pages(process.pid, binary)
     finally:
