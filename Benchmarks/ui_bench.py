@@ -94,7 +94,7 @@ def card_to_greeting(driver, reader, rounds=40, warm_up=3):
 def main():
     state = tempfile.mkdtemp(prefix="kioskd-bench-ui-")
     build = os.environ.get("DEMO_BIN", ".build/release")
-    env = dict(os.environ, STATE_DIR=state, DEMO_BIN=build, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS="1800", KIOSKD_SESSION_IDLE_WARNING_SECONDS="60", **PORTS)
+    env = dict(os.environ, STATE_DIR=state, DEMO_BIN=build, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS="1800", KIOSKD_SESSION_ELDERLY_IDLE_TIMEOUT_SECONDS="1800", KIOSKD_SESSION_IDLE_WARNING_SECONDS="60", **PORTS)
     demo = subprocess.Popen([os.path.join(ROOT, "scripts/demo.sh")], cwd=ROOT, env=env, stdout=open(os.path.join(state, "demo.log"), "w"),
                             stderr=subprocess.STDOUT, start_new_session=True)
     driver = None
@@ -106,6 +106,9 @@ def main():
             except Exception:
                 pass
             time.sleep(0.1)
+        else:
+            with open(os.path.join(state, "demo.log")) as log:
+                raise SystemExit("ui bench: the demo's reader was not ready in 30 s; its log:\n" + log.read()[-3000:])
         options = webdriver.ChromeOptions()
         for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1080,1920"]:
             options.add_argument(argument)

@@ -156,6 +156,9 @@ func serveUntilSignaled(servers: [@Sendable () async -> Void], stop: @escaping @
         source.resume()
         return source
     }
+    // The sources must outlive the wait: released early (an optimised build may, after their last
+    // use), they stop listening, and with the signals ignored nothing would end the simulator.
+    defer { withExtendedLifetime(sources) {} }
     await withTaskGroup(of: Void.self) { group in
         for server in servers { group.addTask { await server() } }
         for await _ in signals { break }
@@ -168,7 +171,6 @@ func serveUntilSignaled(servers: [@Sendable () async -> Void], stop: @escaping @
             exit(0)
         }
     }
-    _ = sources
 }
 
 struct Echo: AsyncParsableCommand {
