@@ -24,9 +24,9 @@ public struct StrokeOrders: Sendable {
         guard case .object(let members)? = node["orders"]?.value else {
             throw DataFileError(file: file, line: node.line, item: nil, field: "", message: "must be an object with \"orders\": regenerate it with make stroke-orders")
         }
+        let kinds = Set("hspnz".utf8)
         var orders: [String: [[UInt8]]] = [:]
         for member in members {
-            let kinds = Set("hspnz".utf8)
             guard member.key.count == 1, case .string(let text) = member.value.value,
                   case let alternatives = text.split(separator: " ").map({ Array($0.utf8) }),
                   !alternatives.isEmpty, alternatives.allSatisfy({ $0.allSatisfy(kinds.contains) })
