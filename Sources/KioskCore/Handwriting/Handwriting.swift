@@ -96,14 +96,18 @@ public struct WritingPad: Sendable {
     /// swapped, 王's last two strokes make a surer 丰).
     public func candidates(for character: HandwrittenCharacter, count: Int) -> [String] {
         guard count > 0 else { return [] }
-        var readings = [character]
-        for index in character.strokes.indices.dropLast() { readings.append(character.moving(stroke: index, to: index + 1)) }
+        let writtenKinds = character.strokeKinds
+        var readings = [(strokes: character, kinds: writtenKinds)]
+        for index in character.strokes.indices.dropLast() {
+            var kinds = writtenKinds
+            kinds.swapAt(index, index + 1)
+            readings.append((character.moving(stroke: index, to: index + 1), kinds))
+        }
         var best: [String: Double] = [:]
         /// The score a guess must beat to be shown: the `count`th best so far.
         var bar = -Double.infinity
         var first: (character: String, score: Double)?
-        for (index, reading) in readings.enumerated() {
-            let kinds = reading.strokeKinds
+        for (index, (reading, kinds)) in readings.enumerated() {
             let cost = index == 0 ? 0 : strokeWeight
             for guess in reader.read(reading, count: .max) {
                 // Guesses come best first, and marking down only lowers them: none after this one can be shown.
