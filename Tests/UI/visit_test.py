@@ -321,9 +321,20 @@ class Kiosk:
         self.reach("conditions")
         asked = [i for i, c in enumerate(self.screen_json()["service"]["conditions"]) if c["standing"] == "ask"]
         for index in asked:
-            self.press(self.driver.find_elements(By.CSS_SELECTOR, ".condition")[index].find_elements(By.TAG_NAME, "button")[0])
-            wait("condition %d confirmed" % index, lambda: self.screen_json()["service"]["conditions"][index]["standing"] == "confirmed")
+            self.confirm_condition(index)
         self.tap("下一步")
+
+    def confirm_condition(self, index):
+        """符合 on condition `index`, until the page shows it answered. Found and pressed in one go, and again if
+        the page was redrawn under the tap (the push of the previous answer may come between the two); a second
+        符合 changes nothing."""
+        def answered():
+            condition = self.driver.find_element(By.CSS_SELECTOR, '.condition[data-condition="%d"]' % index)
+            if condition.find_elements(By.CSS_SELECTOR, 'button[data-pictogram="yes"][aria-checked="true"], p.checked'):
+                return self.screen_json()["service"]["conditions"][index]["standing"] == "confirmed"
+            self.press(condition.find_element(By.CSS_SELECTOR, 'button[data-pictogram="yes"]'))
+            return False
+        wait("condition %d confirmed on the page" % index, answered)
 
     def take_card(self):
         """The visit is over with the card still on the reader: 请取走您的身份证, shown and spoken, until it is taken."""
@@ -366,9 +377,7 @@ class Kiosk:
         self.tap("下一步")
         self.reach("form")
         # The phone on the on-screen keypad, as a resident without a keyboard would.
-        for digit in "13912345678":
-            self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text == digit))
-        self.press(next(b for b in self.driver.find_elements(By.CSS_SELECTOR, 'button[data-field="phone"]') if b.text in ("确定", "OK")))
+        self.keys("phone", list("13912345678") + ["确定"])
         wait("the phone kept by kioskd", lambda: next(f for f in self.screen_json()["form"] if f["id"] == "phone")["value"] == "13912345678")
         self.keys("bank_account", list("6222020200112233446") + ["确定"])
         wait("the bank account kept by kioskd", lambda: next(f for f in self.screen_json()["form"] if f["id"] == "bank_account")["value"] == "6222020200112233446")
@@ -385,7 +394,7 @@ class Kiosk:
         if rescan:
             # A badly scanned page: looked at large, discarded, scanned again.
             old = urllib.request.urlopen(BASE + urllib.parse.urlparse(images[0].get_attribute("src")).path).read()
-            self.press(self.driver.find_elements(By.CSS_SELECTOR, "button.thumbnail-button")[0])
+            wait("the first page's thumbnail pressed", lambda: self.press(self.driver.find_elements(By.CSS_SELECTOR, "button.thumbnail-button")[0]) or True)
             self.reach("page")
             wait("the page large", lambda: self.driver.execute_script("const i = document.getElementById('page-large'); return i.complete && i.naturalWidth > 0"))
             self.tap("删除此页")
@@ -648,12 +657,18 @@ def elderly_offer(kiosk):
     kiosk.reach("conditions")
     # One condition asked at a time, each answered with 符合.
     while any(c["standing"] == "ask" for c in kiosk.screen_json()["service"]["conditions"]):
-        asked = [d for d in kiosk.driver.find_elements(By.CSS_SELECTOR, ".condition") if d.find_elements(By.TAG_NAME, "button")]
-        if len(asked) != 1:
-            fail("%d conditions asked at once in elderly mode" % len(asked))
-        before = len([c for c in kiosk.screen_json()["service"]["conditions"] if c["standing"] == "ask"])
-        kiosk.press(asked[0].find_elements(By.TAG_NAME, "button")[0])
-        wait("the condition answered", lambda: len([c for c in kiosk.screen_json()["service"]["conditions"] if c["standing"] == "ask"]) < before)
+        open_index = [c["standing"] for c in kiosk.screen_json()["service"]["conditions"]].index("ask")
+
+        def asked_on_page():
+            # Once the page is drawn for this question: the conditions that have buttons.
+            if not kiosk.driver.find_elements(By.CSS_SELECTOR, '.condition[data-condition="%d"] button' % open_index):
+                return None
+            return [d.get_attribute("data-condition") for d in kiosk.driver.find_elements(By.CSS_SELECTOR, ".condition") if d.find_elements(By.TAG_NAME, "button")]
+        asked = wait("condition %d asked on the page" % open_index, asked_on_page)
+        if asked != [str(open_index)]:
+            fail("conditions %s asked at once in elderly mode" % ", ".join(asked))
+        before = [c["standing"] for c in kiosk.screen_json()["service"]["conditions"]].count("ask")
+        kiosk.confirm_condition(open_index)
         kiosk.measure("conditions-elderly-%d" % before)
     kiosk.tap("下一步")
     kiosk.reach("form")
