@@ -17,14 +17,14 @@ struct AdminSocketTests {
         var socket: String { state + "/admin.sock" }
         var kioskctl: [String: String] { ["KIOSKD_ADMIN_SOCKET": socket] }
 
-        init(state: String = temporaryDirectory("admin-demo-\(UUID().uuidString.prefix(8))")) throws {
+        init(state: String = temporaryDirectory("admin-demo-\(UUID().uuidString.prefix(8))"), environment: [String: String] = [:]) throws {
             self.state = state
             let listen = "127.0.0.1:\(freePort())"
             base = "http://\(listen)"
             child = try Child(
                 repositoryRoot + "/scripts/demo.sh", [],
                 environment: ["STATE_DIR": state, "KIOSKD_ADMIN_HEALTH_CHECK_SECONDS": "10", "DEMO_LISTEN": listen, "DEMO_PRINTER_PORT": String(freePort()),
-                              "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())", "DEMO_PLATFORM_LISTEN": "127.0.0.1:\(freePort())"])
+                              "DEMO_SCANNER_LISTEN": "127.0.0.1:\(freePort())", "DEMO_PLATFORM_LISTEN": "127.0.0.1:\(freePort())"].merging(environment) { $1 })
         }
 
         func ready() async -> Bool { await eventually(within: .seconds(15)) { await health(base)?.status == "ok" } }
@@ -115,7 +115,8 @@ struct AdminSocketTests {
         let passing = try await demo.ctl("selftest")
         #expect(passing.status == 0, "\(passing.stdout)\n\(passing.stderr)")
         #expect(passing.stdout.contains("self-test passed"))
-        for check in ["print a test receipt", "scan a test page", "SAM status", "CUPS queue KioskPDF", "platform: link", "platform: clock", "audit: chain"] {
+        for check in ["print a test receipt", "scan a test page", "SAM status", "CUPS queue KioskPDF", "platform: link", "platform: clock", "audit: chain",
+                      "PASS  speech: Mandarin voice", "PASS  handwriting: 王 written on the pad — read as 王"] {
             #expect(passing.stdout.contains(check), "no \(check) in \(passing.stdout)")
         }
         // Piped, progress is plain numbered lines, not a redrawn bar.
@@ -164,6 +165,27 @@ struct AdminSocketTests {
         let heartbeat = try await demo.simulator("platform", "heartbeat")
         #expect(heartbeat.contains(#""station":"340104001"#) && heartbeat.contains("receipt_printer") && heartbeat.contains(#""catalogue_version":"2026.11.1""#), "\(heartbeat)")
         for secret in ["王建国", "340104195803120519"] { #expect(!heartbeat.contains(secret)) }
+        await demo.stop()
+    }
+
+    @Test("a handwriting model that is not one: kioskd serves without the pad, and /healthz, kioskctl status and the self-test say why and what to do")
+    func brokenWritingPad() async throws {
+        let state = temporaryDirectory("admin-demo-\(UUID().uuidString.prefix(8))")
+        try "not a Zinnia model".write(toFile: state + "/damaged.model", atomically: true, encoding: .utf8)
+        let demo = try Demo(state: state, environment: ["KIOSKD_HANDWRITING_MODEL": state + "/damaged.model"])
+        #expect(await eventually(within: .seconds(15)) { await health(demo.base)?.status(of: "handwriting") == "error" }, "\(demo.child.stderr)")
+        // The screen is told there is no pad (the page then shows no 手写 key); the rest of the kiosk serves.
+        #expect(await get(demo.base + "/api/handwriting", key: screenKey(demo.state))?.status == 404)
+        #expect(await eventually(within: .seconds(10)) {
+            await health(demo.base).map { $0.status == "degraded" && $0.components.allSatisfy { ["ok", "online", "disabled"].contains($0.status) || $0.name == "handwriting" } } ?? false
+        }, "the pad is not the only thing amiss")
+        let status = try await demo.ctl("status")
+        #expect(status.stdout.contains("handwriting") && status.stdout.contains("damaged.model") && status.stdout.contains("install tegaki-zinnia-simplified-chinese"), "\(status.stdout)")
+        let selftest = try await demo.ctl("selftest")
+        #expect(selftest.status == 1, "\(selftest.stdout)")
+        #expect(selftest.stdout.contains("FAIL  handwriting: 王 written on the pad — no writing pad on the screen"), "\(selftest.stdout)")
+        #expect(selftest.stdout.contains("fix: what the detail says, then restart kioskd"), "\(selftest.stdout)")
+        #expect(selftest.stdout.contains("PASS  speech: Mandarin voice"), "\(selftest.stdout)")
         await demo.stop()
     }
 

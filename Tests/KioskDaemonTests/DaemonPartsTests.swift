@@ -78,6 +78,37 @@ struct DaemonPartsTests {
         #expect(try Self.phonemes("银行") != Self.phonemes("yin2 hang2"))
     }
 
+    @Test("The self-test's screen step: the shipped voice speaks and the shipped pad reads 王 first; without espeak-ng, or with a stroke-order file cut short, each fails with what to do; with no handwriting.model the pad is skipped")
+    func screenAidsSelfTest() async throws {
+        let ui = ConfigTests.repositoryRoot + "/ui"
+        let reading = try Phrasebooks.load(uiDirectory: ui).reading
+        var config = KioskConfig(stateDirectory: temporaryDirectory())
+        config.uiDirectory = ui
+        let shipped = ScreenAids(config: config, speech: SpeechRenderer(reading: reading), logger: Logger(label: "test"))
+        #expect(shipped.health().map(\.status) == ["ok", "ok"], "\(shipped.health())")
+        let items = await shipped.selfTest()
+        #expect(items.map(\.outcome) == ["passed", "passed"], "\(items)")
+        #expect(items.map(\.component) == ["speech", "handwriting"])
+        #expect(items[1].detail.hasPrefix("read as 王 "), "\(items[1])")
+
+        // The page's files with the stroke orders cut short, and no espeak-ng where the renderer looks.
+        let folder = temporaryDirectory()
+        try #"{"orders": {"王": "#.write(toFile: folder + "/" + StrokeOrders.file, atomically: true, encoding: .utf8)
+        config.uiDirectory = folder
+        let broken = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, executable: folder + "/espeak-ng"), logger: Logger(label: "test"))
+        #expect(broken.pad == nil)
+        #expect(broken.health().map(\.status) == ["missing", "error"])
+        let failed = await broken.selfTest()
+        #expect(failed.map(\.outcome) == ["failed", "failed"], "\(failed)")
+        #expect(failed[0].detail.contains("install the espeak-ng package") && failed[0].fix?.hasPrefix("install espeak-ng") == true, "\(failed[0])")
+        #expect(failed[1].detail.contains(folder + "/" + StrokeOrders.file) && failed[1].fix != nil, "\(failed[1])")
+
+        config.handwritingModel = nil
+        let none = ScreenAids(config: config, speech: SpeechRenderer(reading: reading), logger: Logger(label: "test"))
+        #expect(none.health()[1].status == "disabled")
+        #expect(await none.selfTest()[1].outcome == "skipped")
+    }
+
     @Test("A prompt starting with - is spoken, not taken by espeak-ng for an option")
     func dashIsText() async throws {
         let speech = SpeechRenderer(reading: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading)
@@ -123,12 +154,15 @@ struct DaemonPartsTests {
         config.platform.url = "http://127.0.0.1:\(TCPListening.unusedPort())"
         let uplink = try StationUplink(config: config, stateDirectory: state, logger: Logger(label: "test"))
         let services = try StationServices(config: config, stateDirectory: state.path, logger: Logger(label: "test"))
+        // Neither espeak-ng nor the handwriting model where the configuration says.
+        config.handwritingModel = folder + "/absent.model"
+        let aids = ScreenAids(config: config, speech: SpeechRenderer(reading: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading, executable: folder + "/espeak-ng"), logger: Logger(label: "test"))
         let source = HealthSource(
             devices: [
                 ("idcard_reader", reader, DeviceSettings(kind: .idCardReader, port: reader.identity.port, model: "SS628")),
                 ("receipt_printer", nil, printerSettings),
             ],
-            stateDirectory: state, services: services, uplink: uplink, notifier: SystemdNotifier(environment: [:]), startedAt: .now,
+            stateDirectory: state, services: services, uplink: uplink, notifier: SystemdNotifier(environment: [:]), aids: aids, startedAt: .now,
             listening: { "127.0.0.1:8080" })
         try await Task.sleep(for: .milliseconds(100))
         defer { Task { await uplink.close(logger: Logger(label: "test")) } }
@@ -139,7 +173,7 @@ struct DaemonPartsTests {
                 let summary = try JSONDecoder().decode(HealthSummary.self, from: Data(buffer: response.body))
                 #expect(summary.status == "degraded")
                 #expect(summary.version == KioskVersion.current)
-                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "services", "outbox", "platform", "idcard_reader", "receipt_printer"])
+                #expect(summary.components.map(\.name) == ["http", "state_dir", "systemd", "services", "outbox", "platform", "speech", "handwriting", "idcard_reader", "receipt_printer"])
                 #expect(summary.components[3].status == "ok")
                 #expect(summary.components[3].detail?.hasPrefix("catalogue 2026.11.1: 24 items, 3 bundles (sample data); holidays known for 2025, 2026; 0 agent(s)") == true)
                 let outbox = summary.components[4]
@@ -148,11 +182,18 @@ struct DaemonPartsTests {
                 #expect(outbox.detail?.contains("new applications are refused: cannot read the platform's public key \(folder)/state/sim/platform-public.pem: check platform.public_key") == true, "\(outbox.detail ?? "")")
                 #expect(summary.components[5].status == "offline")
                 #expect(summary.components[5].detail?.contains("not reached yet; applications queue and go when it answers") == true)
-                let device = summary.components[6]
+                #expect(summary.components[6].status == "missing")
+                #expect(summary.components[6].detail == "no espeak-ng at \(folder)/espeak-ng: the screens are silent. Install espeak-ng")
+                #expect(summary.components[7].status == "error")
+                #expect(summary.components[7].detail?.hasPrefix("no writing pad on the screen: ") == true)
+                #expect(summary.components[7].detail?.contains("\(folder)/absent.model") == true, "\(summary.components[7].detail ?? "")")
+                #expect(summary.components[7].detail?.contains("install tegaki-zinnia-simplified-chinese") == true)
+                #expect(summary.components[7].detail?.hasSuffix("restart kioskd once that is done (the pad opens at start)") == true)
+                let device = summary.components[8]
                 #expect(device.status == "noDevice")
                 #expect(device.port == "serial:\(folder)/absent")
                 #expect(device.detail?.contains("check that the device is plugged in") == true)
-                #expect(summary.components[7].status == "disabled")
+                #expect(summary.components[9].status == "disabled")
                 #expect(summary.components[1].status == "ok")
             }
         }

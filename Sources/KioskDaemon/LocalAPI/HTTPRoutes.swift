@@ -11,10 +11,10 @@ import NIOCore
 /// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
     static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
-                       handwriting: WritingPad? = nil, screenKey: ScreenKey? = nil,
+                       handwriting: WritingPad? = nil, speech: SpeechRenderer? = nil, screenKey: ScreenKey? = nil,
                        metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let (router, ui) = screenRouter(uiDirectory: uiDirectory, screenKey: screenKey)
-        if let session { addSessionRoutes(router, session) }
+        if let session { addSessionRoutes(router, session, speech: speech ?? SpeechRenderer(reading: session.phrasebooks.reading)) }
         addHandwritingRoutes(router, handwriting)
         if let metrics {
             // Prometheus text exposition: counts and states, nothing personal, nothing to change (that is the admin socket's).
@@ -74,8 +74,7 @@ enum HTTPRoutes {
 
     struct Refusal: Encodable { var error: String }
 
-    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime) {
-        let speech = SpeechRenderer(reading: session.phrasebooks.reading)
+    static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime, speech: SpeechRenderer) {
         router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
         // A page scanned in this session, for its thumbnail; gone when the session ends.
         router.get("/api/page/:material/:index") { _, context -> Response in

@@ -13,7 +13,7 @@ public final class SpeechRenderer: Sendable {
         public var description: String
     }
 
-    private let executable: String
+    public let executable: String
     private let reading: ChineseReading
     private let cache = Mutex<[(text: String, voice: String, rate: Int, wav: [UInt8])]>([])
 
@@ -33,10 +33,13 @@ public final class SpeechRenderer: Sendable {
     /// Words a minute: 150, slower than espeak's default of 175, for everyone; slower still in elderly mode.
     public static func rate(elderly: Bool) -> Int { elderly ? 120 : 150 }
 
+    /// Whether espeak-ng is there to run.
+    public var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+
     /// The WAV for `text` in `voice`, at `rate` words a minute.
     public func wav(for text: String, voice: String = mandarin, rate: Int = rate(elderly: false)) async throws -> [UInt8] {
         if let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice && $0.rate == rate }?.wav }) { return hit }
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
+        guard isInstalled else {
             throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
         }
         // One WAV of the runs' samples in order: espeak-ng writes 22,050 Hz 16-bit mono for every voice.

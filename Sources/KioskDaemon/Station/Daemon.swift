@@ -32,24 +32,6 @@ public struct Daemon: Sendable {
         self.logger = logger
     }
 
-    /// The writing pad, or nil (no pad on screen) when none is configured, or its model or the stroke orders will not open.
-    private func writingPad() -> WritingPad? {
-        guard let model = config.handwritingModel else { return nil }
-        let ordersFile = config.uiDirectory + "/" + StrokeOrders.file
-        do {
-            let reader = try ZinniaReader(model: model)
-            guard let bytes = FileManager.default.contents(atPath: ordersFile) else {
-                throw HandwritingError("cannot read \(ordersFile): it comes with the page's files (make stroke-orders writes it)")
-            }
-            let orders = try StrokeOrders(json: Array(bytes), file: ordersFile)
-            logger.info("writing pad: Zinnia with \(model), \(reader.characters) characters; stroke orders of \(orders.count)")
-            return WritingPad(reader: reader, orders: orders)
-        } catch {
-            logger.error("no writing pad: \(error)")
-            return nil
-        }
-    }
-
     /// Descriptors kept for everything but the local API's connections:
     /// devices, the databases, attachments, speech and printing children.
     static let descriptorReserve = 256
@@ -136,11 +118,12 @@ public struct Daemon: Sendable {
 
         let connections = try connectionGuard(screenKey: screenKey)
         let listening = Mutex<String>(config.listen.description)
+        let aids = ScreenAids(config: config, speech: SpeechRenderer(reading: phrasebooks.reading), logger: logger)
         let health = HealthSource(
-            devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier,
+            devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier, aids: aids,
             startedAt: startedAt, listening: { listening.withLock { $0 } })
         let watches = devices.map { DeviceWatch(name: $0.name, device: $0.device, settings: $0.settings) }
-        let admin = AdminCommands(config: config, health: health, watches: watches, session: session, uplink: uplink,
+        let admin = AdminCommands(config: config, health: health, watches: watches, session: session, uplink: uplink, aids: aids,
                                   services: services, metrics: metrics, logs: LogRing.shared,
                                   screenURL: { "http://\(listening.withLock { $0 })/?key=\(screenKey.value)" })
         let notifier = self.notifier
@@ -148,7 +131,7 @@ public struct Daemon: Sendable {
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
-            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: writingPad(),
+            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: aids.pad, speech: aids.speech,
                                       screenKey: screenKey, metrics: { admin.refreshedMetrics() }),
             server: HTTPRoutes.webSocket(session: session, screenKey: screenKey, connections: connections),
             // The guard keeps connections within the limit; this stops accepting if it ever could not.

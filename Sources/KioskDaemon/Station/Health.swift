@@ -53,6 +53,7 @@ struct HealthSource: Sendable {
     let services: StationServices
     let uplink: StationUplink
     let notifier: SystemdNotifier
+    let aids: ScreenAids
     let startedAt: ContinuousClock.Instant
     let listening: @Sendable () -> String
 
@@ -69,6 +70,7 @@ struct HealthSource: Sendable {
         ]
         components.append(services.health())
         components += uplink.health(queue: queue)
+        components += aids.health()
         for entry in devices {
             guard let device = entry.device else {
                 components.append(entry.settings.findsPort
