@@ -11,7 +11,7 @@ import SystemIO
 /// reads JSON lines until one says `"end": true`. A Unix socket, never TCP:
 /// who may administer the kiosk is decided by the file's owner, group and
 /// mode (0600; 0660 with `admin.group`).
-struct AdminService: Service {
+struct AdminService: KioskService {
     let path: String
     let group: String?
     let commands: AdminCommands

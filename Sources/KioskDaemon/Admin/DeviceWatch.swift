@@ -70,7 +70,7 @@ final class DeviceWatch: Sendable {
 /// Follows every device's status for faults and the last error, and checks
 /// each device every `interval` while nobody uses the kiosk: a printer's
 /// paper is otherwise only asked about when something prints.
-struct DeviceWatchService: Service {
+struct DeviceWatchService: KioskService {
     let watches: [DeviceWatch]
     let metrics: KioskMetrics
     let session: SessionRuntime

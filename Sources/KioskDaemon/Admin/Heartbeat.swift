@@ -8,7 +8,7 @@ import Synchronization
 /// `interval`, and at once when someone calls for staff: what `kioskctl
 /// status` shows, plus the audit trail's head so a cut-off tail shows at
 /// the platform. Nothing personal is in it.
-struct HeartbeatService: Service {
+struct HeartbeatService: KioskService {
     let commands: AdminCommands
     let interval: Duration
     let logger: Logger

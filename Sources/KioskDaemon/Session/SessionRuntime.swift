@@ -389,7 +389,7 @@ public actor SessionRuntime {
 }
 
 /// Runs the session's clock and feeds it the card reader's events until shutdown.
-struct SessionService: Service {
+struct SessionService: KioskService {
     let runtime: SessionRuntime
     let reader: (any CardReader)?
     let linkUp: @Sendable () -> Bool

@@ -144,7 +144,7 @@ public final class StationServices: Sendable {
 /// Asks the platform for a newer catalogue now and then, and offers what it
 /// gets to ``StationServices`` (which refuses a bad one and keeps the last
 /// good). Offline, it waits for the link like the forwarder does.
-struct CatalogueRefresher: Service {
+struct CatalogueRefresher: KioskService {
     let services: StationServices
     let client: HTTPPlatformClient
     let region: String

@@ -187,7 +187,7 @@ final class StationUplink: Sendable {
 }
 
 /// Runs the forwarder until graceful shutdown.
-struct ForwarderService: Service {
+struct ForwarderService: KioskService {
     let forwarder: Forwarder
 
     func run() async throws {

@@ -62,7 +62,7 @@ public struct SystemdNotifier: Sendable {
     }
 }
 
-struct WatchdogService: Service {
+struct WatchdogService: KioskService {
     let notifier: SystemdNotifier
     let ready: Latch
     let logger: Logger
