@@ -78,7 +78,7 @@ struct DaemonPartsTests {
         #expect(try Self.phonemes("银行") != Self.phonemes("yin2 hang2"))
     }
 
-    @Test("The self-test's screen step: the shipped voice speaks and the shipped pad reads 王 first; without espeak-ng, or with a stroke-order file cut short, each fails with what to do; with no handwriting.model the pad is skipped")
+    @Test("The self-test's screen step: the shipped voice speaks and the shipped pad reads 王 first; without espeak-ng (even after it spoke once), or with a stroke-order file cut short, each fails with what to do; with no handwriting.model the pad is skipped")
     func screenAidsSelfTest() async throws {
         let ui = ConfigTests.repositoryRoot + "/ui"
         let reading = try Phrasebooks.load(uiDirectory: ui).reading
@@ -90,6 +90,14 @@ struct DaemonPartsTests {
         #expect(items.map(\.outcome) == ["passed", "passed"], "\(items)")
         #expect(items.map(\.component) == ["speech", "handwriting"])
         #expect(items[1].detail.hasPrefix("read as 王 "), "\(items[1])")
+
+        // espeak-ng removed after a self-test passed: the next one hears that, not the sentence kept from before.
+        let espeak = temporaryDirectory() + "/espeak-ng"
+        try FileManager.default.createSymbolicLink(atPath: espeak, withDestinationPath: "/usr/bin/espeak-ng")
+        let removable = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, executable: espeak), logger: Logger(label: "test"))
+        #expect(await removable.selfTest()[0].outcome == "passed")
+        try FileManager.default.removeItem(atPath: espeak)
+        #expect(await removable.selfTest()[0].outcome == "failed")
 
         // The page's files with the stroke orders cut short, and no espeak-ng where the renderer looks.
         let folder = temporaryDirectory()

@@ -61,7 +61,7 @@ struct ScreenAids: Sendable {
     private func speechItem() async -> AdminCommands.Item {
         let fix = "install espeak-ng and espeak-ng-data (residents who read little are told nothing without them), then run the self-test again"
         do {
-            let wav = try await speech.wav(for: Self.spokenSentence)
+            let wav = try await speech.wav(for: Self.spokenSentence, fresh: true)  // espeak-ng now, not a rendering kept from before
             guard let sound = WAVSound(wav), sound.seconds >= 1, sound.peak >= 1000 else {
                 return .init(component: "speech", check: "Mandarin voice", outcome: "failed", detail: "espeak-ng's speech of \(Self.spokenSentence) is silent or cut short", fix: fix)
             }
