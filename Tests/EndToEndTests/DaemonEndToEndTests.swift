@@ -26,7 +26,7 @@ struct DaemonEndToEndTests {
         #expect(await eventually(within: .seconds(5)) { await health(base) != nil }, "no /healthz within 5 s: \(demo.stderr)")
         let firstAnswer = clock.now - start
         let listed = await health(base)
-        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "services", "outbox", "platform", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
+        #expect(listed?.components.map(\.name) == ["http", "state_dir", "systemd", "services", "outbox", "platform", "speech", "handwriting", "idcard_reader", "receipt_printer", "a4_printer", "scanner"])
         let online = await eventually(within: .seconds(8)) { await health(base)?.status == "ok" }
         let components = await health(base)?.components.map { "\($0.name) \($0.status) \($0.detail ?? "")" } ?? []
         #expect(online, "devices did not come online: \(components) \(demo.stderr)")
