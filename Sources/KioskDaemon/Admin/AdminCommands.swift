@@ -34,7 +34,6 @@ struct AdminCommands: Sendable {
     let watches: [DeviceWatch]
     let session: SessionRuntime
     let uplink: StationUplink
-    let aids: ScreenAids
     let services: StationServices
     let metrics: KioskMetrics
     let logs: LogRing
@@ -249,7 +248,7 @@ struct AdminCommands: Sendable {
             }
         }
         steps.append(("platform: checking the link and its clock", { await platformItems() }))
-        steps.append(("screen: speaking a sentence, reading a character written on the pad", { await aids.selfTest() }))
+        steps.append(("screen: speaking a sentence, reading a character written on the pad", { await health.aids.selfTest() }))
         steps.append(("station: checking the state directory, the outbox and the catalogue", { stationItems() }))
         var passed = true
         for (index, step) in steps.enumerated() {

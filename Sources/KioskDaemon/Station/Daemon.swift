@@ -123,7 +123,7 @@ public struct Daemon: Sendable {
             devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier, aids: aids,
             startedAt: startedAt, listening: { listening.withLock { $0 } })
         let watches = devices.map { DeviceWatch(name: $0.name, device: $0.device, settings: $0.settings) }
-        let admin = AdminCommands(config: config, health: health, watches: watches, session: session, uplink: uplink, aids: aids,
+        let admin = AdminCommands(config: config, health: health, watches: watches, session: session, uplink: uplink,
                                   services: services, metrics: metrics, logs: LogRing.shared,
                                   screenURL: { "http://\(listening.withLock { $0 })/?key=\(screenKey.value)" })
         let notifier = self.notifier
