@@ -9,17 +9,13 @@ import Foundation
 /// the one residents are taught; the kinds of the strokes as written, held
 /// against the standard order, tell the written character apart where the
 /// model's shapes do not.
-public struct StrokeOrders: Sendable, CustomStringConvertible {
+public struct StrokeOrders: Sendable {
     /// Where, under `http.ui_dir`, the table is.
     public static let file = "stroke-orders.json"
 
     private let orders: [String: [[UInt8]]]
 
     public var count: Int { orders.count }
-
-    /// Short: ServiceLifecycle describes each service at start, and the pad
-    /// reached from one made kioskd spell out 8,122 orders (200 ms of a 300 ms start).
-    public var description: String { "StrokeOrders(\(count) characters)" }
 
     /// Reads a stroke-order file; `file` names it in errors.
     public init(json bytes: [UInt8], file: String) throws(DataFileError) {
