@@ -162,13 +162,14 @@ public final class DeviceConnection: Device {
             await pause(policy.probeInterval)
             // A device that has just answered, or is busy with a command (which
             // meets a hang-up itself), needs no check: a reader polled many times a
-            // second would otherwise pay for two more commands a second at rest.
+            // second would otherwise pay for two more checks a second at rest.
             let (open, answered) = state.withLock { ($0.transport, $0.lastAnswered) }
             let recently = answered.map { ContinuousClock.now - $0 < policy.probeInterval } ?? false
             if let transport = open, !recently, commands.backlog == 0 {
-                // Through the queue, so the check never interleaves with a command's I/O.
-                let alive = await commands.run("presence check", timeout: .seconds(2)) { await transport.isConnected() }
-                if case .success(false) = alive {
+                // On the transport itself, not as a queued command (three tasks and a
+                // timer, several times a second at rest): the transport runs one
+                // operation at a time anyway, and a hang-up check reads no input.
+                if !(await transport.isConnected()) {
                     lost(transport, DeviceError(.disconnected, "\(identity.port) hung up (unplugged, or the far end closed)"))
                 }
             }

@@ -57,5 +57,24 @@ struct WakeupTests {
         wakeup.signal()
         await waiter.value
         #expect(clock.now - start < .seconds(5))
+
+        // The timer of a wait a signal ended does not end the next wait.
+        let signaller = Task {
+            try? await Task.sleep(for: .milliseconds(10))
+            wakeup.signal()
+        }
+        await wakeup.wait(for: .milliseconds(60))
+        await signaller.value
+        start = clock.now
+        await wakeup.wait(for: .milliseconds(300))
+        #expect(clock.now - start >= .milliseconds(300))
+
+        // Canceling the waiting task ends its wait.
+        start = clock.now
+        let canceled = Task { await wakeup.wait(for: .seconds(10)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        canceled.cancel()
+        await canceled.value
+        #expect(clock.now - start < .seconds(5))
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Lets one waiter sleep for a while or until signalled, whichever is first.
@@ -5,10 +6,17 @@ import Synchronization
 ///
 /// (An `AsyncStream` raced against a sleep does not do this: canceling the
 /// task that awaits its iterator ends the stream for good.)
+///
+/// The timeout is a dispatch timer, not a child task's sleep: device
+/// supervisors wait here several times a second at rest, and a task group
+/// with a sleeping child cost each wait a dozen thread wake-ups.
 public final class Wakeup: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// Counts waits, so a timer left over from an earlier wait (ended by a
+        /// signal) cannot end a later one.
+        var waits: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -31,29 +39,35 @@ public final class Wakeup: Sendable {
 
     /// Returns after `duration`, on a signal, or when the task is canceled.
     public func wait(for duration: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await Task.sleep(for: duration)
-                    self.signal()
-                } catch {}  // canceled: the wait already ended
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    let fired = state.withLock { state -> Bool in
-                        if state.pending {
-                            state.pending = false
-                            return true
-                        }
-                        state.waiter = continuation
-                        return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let wait = state.withLock { state -> UInt64? in
+                    if state.pending {
+                        state.pending = false
+                        return nil
                     }
-                    if fired { continuation.resume() }
+                    state.waits &+= 1
+                    state.waiter = continuation
+                    return state.waits
                 }
-            } onCancel: {
-                self.signal()
+                guard let wait else { return continuation.resume() }
+                let (seconds, attoseconds) = duration.components
+                let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanoseconds))) {
+                    self.expire(wait)
+                }
             }
-            group.cancelAll()
+        } onCancel: {
+            self.signal()
         }
+    }
+
+    private func expire(_ wait: UInt64) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.waits == wait, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 }
