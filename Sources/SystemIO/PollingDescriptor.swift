@@ -97,11 +97,12 @@ public final class PollingDescriptor: Sendable {
     /// device polled many times a second then costs kioskd one wake-up a poll
     /// instead of a dozen task and queue hand-overs. Returns the first bytes of
     /// an answer that differs (the caller's codec reads the rest), or nil when
-    /// the next request would fall after `until`. Each answer must begin within
-    /// `replyTimeout` of its request.
+    /// the next request would fall after `until` or `giveWay` (asked between
+    /// polls) says someone else waits for the port. Each answer must begin
+    /// within `replyTimeout` of its request.
     public func poll(
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
-        until: ContinuousClock.Instant, replyTimeout: Duration
+        until: ContinuousClock.Instant, giveWay: @escaping @Sendable () -> Bool, replyTimeout: Duration
     ) async throws(IOFailure) -> [UInt8]? {
         precondition(!idleAnswer.isEmpty)
         return try await blocking { token throws(IOFailure) -> [UInt8]? in
@@ -115,7 +116,7 @@ public final class PollingDescriptor: Sendable {
                     if !idleAnswer.starts(with: answer) { return answer }
                 }
                 let next = ContinuousClock.now + interval
-                if next >= until { return nil }
+                if next >= until || giveWay() { return nil }
                 do throws(IOFailure) {
                     try self.wait(for: 0, deadline: next, token: token)  // only a hang-up, a cancel or a close ends it early
                 } catch .timedOut {

@@ -182,6 +182,20 @@ struct GA467ReaderTests {
         await rig.stop()
     }
 
+    @Test("the empty reader's polling gives way to a health check at its next poll, and goes on after it")
+    func healthCheckDuringRest() async throws {
+        let rig = try ReaderRig()
+        #expect(await eventually { rig.reader.status.state == .online })
+        try await Task.sleep(for: .milliseconds(300))  // polling at rest, as one long command
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(await rig.reader.healthCheck(.external).outcome == .passed)
+        #expect(clock.now - start < .seconds(3))  // the rest's command lasts 10 s
+        rig.simulator.put(try card("li-xiuying"))
+        #expect(presented(await rig.nextEvent())?.name == "李秀英")
+        await rig.stop()
+    }
+
     @Test("a SAM fault sets hardwareError with sam_fault and what to do; it clears when the SAM answers again")
     func samFault() async throws {
         let rig = try ReaderRig()

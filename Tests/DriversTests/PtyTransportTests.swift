@@ -1,6 +1,7 @@
 import Drivers
 import HardwareSim
 import KioskCore
+import Synchronization
 import Testing
 
 @Suite("Transports over a real pty", .serialized, .timeLimit(.minutes(2)))
@@ -93,7 +94,7 @@ struct PtyTransportTests {
             let clock = ContinuousClock()
             let start = clock.now
             let answer = try await transport.poll(
-                sending: [0x01], every: .milliseconds(30), whileAnswer: Self.idle, until: .now + .seconds(10), replyTimeout: .seconds(1))
+                sending: [0x01], every: .milliseconds(30), whileAnswer: Self.idle, until: .now + .seconds(10), giveWay: { false }, replyTimeout: .seconds(1))
             let took = clock.now - start
             // The codec reads the rest: what came back is where the answers part.
             #expect(answer.map { Array($0.prefix(3)) } == [0x10, 0x20, 0x99])
@@ -113,10 +114,36 @@ struct PtyTransportTests {
             let clock = ContinuousClock()
             let start = clock.now
             let answer = try await transport.poll(
-                sending: [0x01], every: .milliseconds(40), whileAnswer: Self.idle, until: .now + .milliseconds(300), replyTimeout: .seconds(1))
+                sending: [0x01], every: .milliseconds(40), whileAnswer: Self.idle, until: .now + .milliseconds(300), giveWay: { false }, replyTimeout: .seconds(1))
             #expect(answer == nil)
             #expect(clock.now - start < .milliseconds(300))
             #expect((5...8).contains(device.requests))
+        }
+    }
+
+    @Test("polling with only idle answers gives way with nil at the next poll once another command waits")
+    func pollGivesWay() async throws {
+        let wire = try PtyWire(link: temporaryDirectory() + "/device")
+        let device = ScriptedDevice { _ in Self.idle }
+        try await serving(device, on: wire) {
+            let transport = try await Transports.open(DevicePort(parsing: wire.portString))
+            defer { transport.close() }
+            let waiting = Atomic<Bool>(false)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let polling = Task {
+                try await transport.poll(
+                    sending: [0x01], every: .milliseconds(30), whileAnswer: Self.idle, until: .now + .seconds(30),
+                    giveWay: { waiting.load(ordering: .relaxed) }, replyTimeout: .seconds(1))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let before = device.requests
+            waiting.store(true, ordering: .relaxed)
+            let answer = try await polling.value
+            #expect(answer == nil)
+            #expect(before >= 3)  // it was polling
+            #expect(device.requests <= before + 1)
+            #expect(clock.now - start < .seconds(5))
         }
     }
 
@@ -140,7 +167,7 @@ struct PtyTransportTests {
             let clock = ContinuousClock()
             let start = clock.now
             let polling = Task {
-                try await transport.poll(sending: [0x01], every: .seconds(5), whileAnswer: Self.idle, until: .now + .seconds(30), replyTimeout: .seconds(1))
+                try await transport.poll(sending: [0x01], every: .seconds(5), whileAnswer: Self.idle, until: .now + .seconds(30), giveWay: { false }, replyTimeout: .seconds(1))
             }
             try await Task.sleep(for: .milliseconds(200))  // asleep between polls
             interrupt(wire, polling)

@@ -23,9 +23,10 @@ public final class GA467Reader: CardReader, ConnectionDriver {
         public var pollInterval = Duration.milliseconds(25)
         /// Time between polls while a card lies on the reader, to notice it taken.
         public var presencePollInterval = Duration.milliseconds(300)
-        /// How long the empty reader's polling holds the port as one command
-        /// before other commands (a health check) get their turn.
-        public var idleWatch = Duration.seconds(1)
+        /// How long the empty reader's polling runs as one command. Another
+        /// command (a health check) does not wait for it: the polling gives
+        /// way at its next poll.
+        public var idleWatch = Duration.seconds(10)
         /// Longest wait between polls while the SAM reports a fault.
         public var faultBackoffMax = Duration.seconds(5)
         /// How long one command may wait for its reply.
@@ -189,7 +190,8 @@ public final class GA467Reader: CardReader, ConnectionDriver {
             guard let answer = try await answering(.findCard, {
                 try await transport.poll(
                     sending: GA467.encode(.findCard), every: settings.pollInterval, whileAnswer: GA467.noCardAnswer,
-                    until: .now + settings.idleWatch, replyTimeout: settings.replyTimeout)
+                    until: .now + settings.idleWatch, giveWay: { [commands = connection.commands] in commands.backlog > 1 },
+                    replyTimeout: settings.replyTimeout)
             }) else { return [] }
             find = try await reply(to: .findCard, startingWith: answer, on: transport, deadline: .now + settings.replyTimeout)
         } else {

@@ -25,11 +25,12 @@ public protocol ByteTransport: AnyObject, Sendable {
     func exchange(_ request: [UInt8], replyMaxCount maxCount: Int, deadline: ContinuousClock.Instant) async throws -> [UInt8]
     /// Sends `request` every `interval` while the device answers exactly
     /// `idleAnswer`; returns the first bytes of another answer, or nil when
-    /// the next request would fall after `until`. Each answer must begin
+    /// the next request would fall after `until` or `giveWay` (asked between
+    /// polls) says another command waits for the port. Each answer must begin
     /// within `replyTimeout`.
     func poll(
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
-        until: ContinuousClock.Instant, replyTimeout: Duration
+        until: ContinuousClock.Instant, giveWay: @escaping @Sendable () -> Bool, replyTimeout: Duration
     ) async throws -> [UInt8]?
     /// Whether the far end is still there, without consuming any input.
     func isConnected() async -> Bool
@@ -46,7 +47,7 @@ extension ByteTransport {
 
     public func poll(
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
-        until: ContinuousClock.Instant, replyTimeout: Duration
+        until: ContinuousClock.Instant, giveWay: @escaping @Sendable () -> Bool, replyTimeout: Duration
     ) async throws -> [UInt8]? {
         while true {
             let deadline = ContinuousClock.now + replyTimeout
@@ -56,7 +57,7 @@ extension ByteTransport {
             }
             if answer != idleAnswer { return answer }
             let next = ContinuousClock.now + interval
-            if next >= until { return nil }
+            if next >= until || giveWay() { return nil }
             try await Task.sleep(until: next, clock: .continuous)
         }
     }

@@ -126,10 +126,11 @@ final class FileDescriptorTransport: ByteTransport {
 
     func poll(
         sending request: [UInt8], every interval: Duration, whileAnswer idleAnswer: [UInt8],
-        until: ContinuousClock.Instant, replyTimeout: Duration
+        until: ContinuousClock.Instant, giveWay: @escaping @Sendable () -> Bool, replyTimeout: Duration
     ) async throws -> [UInt8]? {
         do {
-            return try await descriptor.poll(sending: request, every: interval, whileAnswer: idleAnswer, until: until, replyTimeout: replyTimeout)
+            return try await descriptor.poll(
+                sending: request, every: interval, whileAnswer: idleAnswer, until: until, giveWay: giveWay, replyTimeout: replyTimeout)
         } catch {
             throw deviceError(error, "poll")
         }
