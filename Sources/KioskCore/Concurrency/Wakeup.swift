@@ -52,8 +52,7 @@ public final class Wakeup: Sendable {
                 }
                 guard let wait else { return continuation.resume() }
                 let (seconds, attoseconds) = duration.components
-                let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanoseconds))) {
+                DispatchQueue.global().asyncAfter(deadline: .now() + (Double(seconds) + Double(attoseconds) / 1e18)) {
                     self.expire(wait)
                 }
             }
