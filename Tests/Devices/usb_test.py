@@ -120,7 +120,14 @@ class UsbFs(UMockdev.IoctlBase):
             return False
         with self.lock:
             if not device.plugged:
-                client.complete(-1, errno.ENODEV)
+                # A gone device's usbfs descriptor: what completed before or at the unplug is still
+                # reaped (the reap-after-disconnect capability), then every call says ENODEV.
+                done = self.done.get(device.devnode)
+                if client.get_request() in (REAPURB, REAPURBNDELAY) and done:
+                    client.get_arg().resolve(0, 8).set_ptr(0, done.pop(0))
+                    client.complete(0, 0)
+                else:
+                    client.complete(-1, errno.ENODEV)
                 return True
             try:
                 return self.answer(device, client, client.get_request(), client.get_arg())
@@ -258,11 +265,19 @@ class Testbed:
     def unplug(self, device):
         with self.usbfs.lock:
             device.plugged = False
+            # As the kernel does when a device goes: each transfer in flight ends with ESHUTDOWN (libusb's
+            # "no device"), ready to be reaped. Left in flight, libusb would wait for it for ever: it
+            # learns of the loss from the descriptor's POLLERR, which a testbed's descriptor never raises.
+            done = self.usbfs.done.setdefault(device.devnode, [])
+            for urb, _ in self.usbfs.flying.pop(device.devnode, []):
+                urb.update(4, list(struct.pack("<i", -errno.ESHUTDOWN)))
+                urb.update(28, list(struct.pack("<i", 0)))
+                done.append(urb)
         # The interface first, as the kernel removes them: umockdev leaves a child's bus link otherwise.
-        # The remove uevent is sent here, while the device is still there to send it from (umockdev's
-        # own, after the removal, only complains "No such device").
+        # No remove uevent: Debian 12's umockdev cannot send one for a device made from a record (its
+        # libudev looks for the device in the real /sys and says "No such device"), so kioskd learns of
+        # the loss as from the kernel, by its transfers ending.
         for path in (device.syspath + "/" + device.port + ":1.0", device.syspath):
-            self.bed.uevent(path, "remove")
             self.bed.remove_device(path)
         # The handler stays, answering ENODEV as the kernel does on a gone device's usbfs descriptor,
         # so a transfer in flight at the unplug ends with an error rather than waiting on nobody.
