@@ -54,6 +54,38 @@ public func connectTCP(host: String, port: UInt16, deadline: ContinuousClock.Ins
     throw failure
 }
 
+/// A TCP socket bound to `host:port` (IPv4; port 0 lets the system choose), not yet listening:
+/// the descriptor and the port it has. With `sharingPort`, another socket of this user may bind
+/// the same port beside it (SO_REUSEPORT), as ``TCPPortHold`` does.
+private func boundTCPSocket(host: String, port: UInt16, sharingPort: Bool) throws(IOFailure) -> (fd: Int32, port: UInt16) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw .from(errno: errno) }
+    var one: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    if sharingPort { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+        Glibc.close(fd)
+        throw .system(EINVAL, "\(host) is not an IPv4 address")
+    }
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else {
+        let code = errno
+        Glibc.close(fd)
+        throw .system(code, "cannot listen on \(host):\(port): \(errnoText(code))")
+    }
+    var actual = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &actual) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return (fd, UInt16(bigEndian: actual.sin_port))
+}
+
 /// A listening TCP socket on a loopback or given address.
 public final class TCPListeningSocket: Sendable {
     /// The listening descriptor.
@@ -63,35 +95,18 @@ public final class TCPListeningSocket: Sendable {
     /// The address it listens on.
     public let host: String
 
-    /// Binds and listens on `host:port` (IPv4); port 0 lets the system choose.
-    public init(host: String = "127.0.0.1", port: UInt16) throws(IOFailure) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .from(errno: errno) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            Glibc.close(fd)
-            throw .system(EINVAL, "\(host) is not an IPv4 address")
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+    /// Binds and listens on `host:port` (IPv4); port 0 lets the system choose. With `sharingPort`,
+    /// a ``TCPPortHold`` may keep the port while this socket is closed and another one made.
+    public init(host: String = "127.0.0.1", port: UInt16, sharingPort: Bool = false) throws(IOFailure) {
+        let (fd, actual) = try boundTCPSocket(host: host, port: port, sharingPort: sharingPort)
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        guard bound == 0, listen(fd, 8) == 0 else {
+        guard listen(fd, 8) == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw .system(code, "cannot listen on \(host):\(port): \(errnoText(code))")
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            throw .system(code, "cannot listen on \(host):\(actual): \(errnoText(code))")
         }
         self.fd = fd
-        self.port = UInt16(bigEndian: actual.sin_port)
+        self.port = actual
         self.host = host
     }
 
@@ -116,6 +131,22 @@ public final class TCPListeningSocket: Sendable {
     }
 
     /// Stops listening.
+    public func close() { Glibc.close(fd) }
+}
+
+/// A port kept bound and not listening, so a connection to it is refused and nothing else is
+/// given it meanwhile: no other socket's bind, and no connection's own end (an ephemeral port,
+/// or a connection to the port itself, which Linux can join to itself). What a simulated network
+/// device holds while it is away, to come back on the same port.
+public final class TCPPortHold: Sendable {
+    private let fd: Int32
+
+    /// Binds `host:port` beside a ``TCPListeningSocket`` made with `sharingPort`.
+    public init(host: String, port: UInt16) throws(IOFailure) {
+        fd = try boundTCPSocket(host: host, port: port, sharingPort: true).fd
+    }
+
+    /// Gives the port up.
     public func close() { Glibc.close(fd) }
 }
 
