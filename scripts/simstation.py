@@ -3,15 +3,29 @@ scripts/demo.sh sets them up, for the scripts that start and stop kioskd
 themselves: the soak (scripts/soak.py) and the daemon benchmark
 (Benchmarks/daemon_bench.py); and the screen key, for every script that
 drives the local API (the browser test and benchmark too)."""
-import json, os, signal, socket, subprocess, time, urllib.request
+import json, os, random, signal, socket, subprocess, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on now and handed to no one else by this process. It is below
+    Linux's ephemeral range (32768–60999), where any connection's own end could take it before the
+    station binds it, or while a simulator is away and comes back on it (the platform's refuse/accept)."""
+    while True:
+        port = random.randint(20000, 32767)
+        if port in _handed_out:
+            continue
+        _handed_out.add(port)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def screen_key(state):
