@@ -392,7 +392,7 @@ const screens = {
   ],
   review: m => {
     const delivery = m.delivery || { options: [] };
-    const parts = [el("h1", {}, t("review_title")), el("p", {}, m.service.name),
+    const parts = [el("h1", {}, t("review_title")), el("p", {}, m.service_name),
       el("ul", { class: "plain" }, m.materials.map(x => el("li", {}, t("material_line", { name: x.name, status: t(x.status === "needed" ? "not_provided" : "provided") })))),
       el("h2", {}, t("delivery_question")),
       el("div", { class: "options", role: "radiogroup", id: "delivery" }, delivery.options.map(d => option(t("delivery_" + d), { type: "delivery", value: d }, d === delivery.chosen, "radio", DELIVERY_PICTURES[d])))];

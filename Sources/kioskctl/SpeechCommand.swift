@@ -1,4 +1,5 @@
 import ArgumentParser
+import Drivers
 import Foundation
 import KioskCore
 import KioskDaemon
@@ -49,7 +50,7 @@ struct SpeechCommand: AsyncParsableCommand {
         @Option(help: "The screen's language: zh, or en (Chinese names within are still read in Mandarin).") var language = "zh"
 
         func run() async throws {
-            let speech = SpeechRenderer(reading: try options.reading())
+            let speech = SpeechRenderer(reading: try options.reading(), synthesizer: ESpeakNG())
             let wav: [UInt8]
             do { wav = try await speech.wav(for: text, voice: SpeechRenderer.voice(for: language)) } catch {
                 complain("kioskctl: \(error)")

@@ -47,7 +47,7 @@ struct SessionPropertyTests {
             .menu([.popular, .lifeEvents, .lifeEvent("birth"), .departments, .department("mzj"), .search(["养老", "YL", "", "低保"].randomElement(using: &rng)!)].randomElement(using: &rng)!),
             .choose(code: Self.codes.randomElement(using: &rng)!), .next, .next, .next, .back, .endSession,
             fields.randomElement(using: &rng).map { .setField(id: $0.id, value: Bool.random(using: &rng) ? sampleValue($0) : "x") } ?? .next,
-            .consentToECertificateLookup, .scan(materialID: materials.randomElement(using: &rng)!), .discardScan(materialID: materials.randomElement(using: &rng)!),
+            .consentToECertificateLookup, .scan(materialID: materials.randomElement(using: &rng)!),
             .leaveToPlatform(materialID: materials.randomElement(using: &rng)!), .reserve(date), .delivery(DeliveryMethod.allCases.randomElement(using: &rng)!),
             .postalAddress("安徽省合肥市某路1号"), .submit, .submit, .printAgain,
             .rate(Satisfaction.allCases.randomElement(using: &rng)!, reasons: Bool.random(using: &rng) ? ["其他"] : [], comment: Bool.random(using: &rng) ? "评价意见私密" : nil),
@@ -57,7 +57,7 @@ struct SessionPropertyTests {
             .discardPage(materialID: materials.randomElement(using: &rng)!, index: Int.random(in: 0..<2, using: &rng)),
             .rescan(materialID: materials.randomElement(using: &rng)!), .printGuide, .printNotice, .printApplicationForm,
             .startConsultation(Interaction.Kind.allCases.randomElement(using: &rng)!),
-            .startConsultation(.consultation), .sendConsultation(text: "问题", phone: nil), .agentPIN("1234"), .agentServeResident,
+            .startConsultation(.consultation), .sendConsultation(text: "问题", phone: nil), .agentPIN("1234"),
             .agentEnterprise(creditCode: Shipped.catalogue.departments[0].creditCode, name: "单位"), .confirmProxyConsent, .agentStationCases,
             .agentReprint(trackingNumber: "340104001-20261127-0001-X"), .agentLogout,
         ]

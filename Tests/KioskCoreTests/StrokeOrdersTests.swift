@@ -11,6 +11,17 @@ struct StrokeOrdersTests {
         return String(decoding: character.strokeKinds, as: UTF8.self)
     }
 
+    @Test("A stroke's bearing in pure Swift agrees with C's atan2 to 1e-12° on every kind of direction, the pad's and random ones")
+    func bearing() {
+        var rng = SystemRandomNumberGenerator()
+        var directions: [(Double, Double)] = [(1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, -1), (3, -7), (-400, 1), (1e-9, -1), (0, 0)]
+        for _ in 0..<20_000 { directions.append((Double.random(in: -400...400, using: &rng), Double.random(in: -400...400, using: &rng))) }
+        for (x, y) in directions {
+            #expect(abs(Bearing.degrees(x: x, y: y) - atan2(y, x) * 180 / .pi) < 1e-12, "(\(x), \(y))")
+            #expect(abs(Bearing.length(x: x, y: y) - hypot(x, y)) < 1e-9)
+        }
+    }
+
     @Test("Each stroke's kind told from its shape, at any size of pad")
     func kindsFromShapes() throws {
         let shapes: [(String, [(Int, Int)], String)] = [

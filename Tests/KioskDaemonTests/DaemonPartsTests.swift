@@ -27,7 +27,7 @@ struct DaemonPartsTests {
         let reading = try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading
         // The Mandarin run says the * as 某, not "asterisk".
         #expect(reading.pinyin(runs[1].text) == "wang2 mou3 guo2")
-        let speech = SpeechRenderer(reading: reading)
+        let speech = SpeechRenderer(reading: reading, synthesizer: ESpeakNG())
         let english = try await speech.wav(for: "Hello. Conditions: none.", voice: "en")
         let mixed = try await speech.wav(for: "Hello, 王*国. Conditions: 年满80周岁.", voice: "en")
         for wav in [english, mixed] {
@@ -84,7 +84,7 @@ struct DaemonPartsTests {
         let reading = try Phrasebooks.load(uiDirectory: ui).reading
         var config = KioskConfig(stateDirectory: temporaryDirectory())
         config.uiDirectory = ui
-        let shipped = ScreenAids(config: config, speech: SpeechRenderer(reading: reading), logger: Logger(label: "test"))
+        let shipped = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, synthesizer: ESpeakNG()), logger: Logger(label: "test"))
         #expect(shipped.health().map(\.status) == ["ok", "ok"], "\(shipped.health())")
         let items = await shipped.selfTest()
         #expect(items.map(\.outcome) == ["passed", "passed"], "\(items)")
@@ -94,7 +94,7 @@ struct DaemonPartsTests {
         // espeak-ng removed after a self-test passed: the next one hears that, not the sentence kept from before.
         let espeak = temporaryDirectory() + "/espeak-ng"
         try FileManager.default.createSymbolicLink(atPath: espeak, withDestinationPath: "/usr/bin/espeak-ng")
-        let removable = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, executable: espeak), logger: Logger(label: "test"))
+        let removable = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, synthesizer: ESpeakNG(executable: espeak)), logger: Logger(label: "test"))
         #expect(await removable.selfTest()[0].outcome == "passed")
         try FileManager.default.removeItem(atPath: espeak)
         #expect(await removable.selfTest()[0].outcome == "failed")
@@ -103,7 +103,7 @@ struct DaemonPartsTests {
         let folder = temporaryDirectory()
         try #"{"orders": {"王": "#.write(toFile: folder + "/" + StrokeOrders.file, atomically: true, encoding: .utf8)
         config.uiDirectory = folder
-        let broken = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, executable: folder + "/espeak-ng"), logger: Logger(label: "test"))
+        let broken = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, synthesizer: ESpeakNG(executable: folder + "/espeak-ng")), logger: Logger(label: "test"))
         #expect(broken.pad == nil)
         #expect(broken.health().map(\.status) == ["missing", "error"])
         let failed = await broken.selfTest()
@@ -112,14 +112,14 @@ struct DaemonPartsTests {
         #expect(failed[1].detail.contains(folder + "/" + StrokeOrders.file) && failed[1].fix != nil, "\(failed[1])")
 
         config.handwritingModel = nil
-        let none = ScreenAids(config: config, speech: SpeechRenderer(reading: reading), logger: Logger(label: "test"))
+        let none = ScreenAids(config: config, speech: SpeechRenderer(reading: reading, synthesizer: ESpeakNG()), logger: Logger(label: "test"))
         #expect(none.health()[1].status == "disabled")
         #expect(await none.selfTest()[1].outcome == "skipped")
     }
 
     @Test("A prompt starting with - is spoken, not taken by espeak-ng for an option")
     func dashIsText() async throws {
-        let speech = SpeechRenderer(reading: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading)
+        let speech = SpeechRenderer(reading: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading, synthesizer: ESpeakNG())
         let wav = try await speech.wav(for: "--help is not an option", voice: "en")
         #expect(wav.count > 22_050, "a second or more of speech, not espeak-ng's help text")
     }
@@ -164,7 +164,7 @@ struct DaemonPartsTests {
         let services = try StationServices(config: config, stateDirectory: state.path, logger: Logger(label: "test"))
         // Neither espeak-ng nor the handwriting model where the configuration says.
         config.handwritingModel = folder + "/absent.model"
-        let aids = ScreenAids(config: config, speech: SpeechRenderer(reading: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading, executable: folder + "/espeak-ng"), logger: Logger(label: "test"))
+        let aids = ScreenAids(config: config, speech: SpeechRenderer(reading: try Phrasebooks.load(uiDirectory: ConfigTests.repositoryRoot + "/ui").reading, synthesizer: ESpeakNG(executable: folder + "/espeak-ng")), logger: Logger(label: "test"))
         let source = HealthSource(
             devices: [
                 ("idcard_reader", reader, DeviceSettings(kind: .idCardReader, port: reader.identity.port, model: "SS628")),
@@ -174,7 +174,7 @@ struct DaemonPartsTests {
             listening: { "127.0.0.1:8080" })
         try await Task.sleep(for: .milliseconds(100))
         defer { Task { await uplink.close(logger: Logger(label: "test")) } }
-        let app = Application(router: HTTPRoutes.router(health: source))
+        let app = Application(router: HTTPRoutes.router(health: { source.summary() }))
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
@@ -191,7 +191,7 @@ struct DaemonPartsTests {
                 #expect(summary.components[5].status == "offline")
                 #expect(summary.components[5].detail?.contains("not reached yet; applications queue and go when it answers") == true)
                 #expect(summary.components[6].status == "missing")
-                #expect(summary.components[6].detail == "no espeak-ng at \(folder)/espeak-ng: the screens are silent. Install espeak-ng")
+                #expect(summary.components[6].detail == "the screens are silent: no espeak-ng at \(folder)/espeak-ng: install the espeak-ng package")
                 #expect(summary.components[7].status == "error")
                 #expect(summary.components[7].detail?.hasPrefix("no writing pad on the screen: ") == true)
                 #expect(summary.components[7].detail?.contains("\(folder)/absent.model") == true, "\(summary.components[7].detail ?? "")")

@@ -108,11 +108,11 @@ struct SessionRuntimeTests {
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials["bank_card"] != nil })
         await runtime.touch(.next)
         await runtime.touch(.submit)
-        #expect(await eventually(within: .seconds(20)) { await runtime.model.message?.contains("回执没有打印出来（回执打印机缺纸）") == true })
+        #expect(await eventually(within: .seconds(20)) { await runtime.screen.frame.message?.contains("回执没有打印出来（回执打印机缺纸）") == true })
         let second = try #require(await runtime.state.visit?.lastTrackingNumber)
         #expect(second != tracking)
         #expect(try outbox.application(try TrackingNumber(second)) != nil)
-        #expect(await runtime.model.message?.contains(second) == true)
+        #expect(await runtime.screen.frame.message?.contains(second) == true)
 
         await runtime.touch(.endSession)
         #expect(await runtime.state.visit == nil)
@@ -244,7 +244,7 @@ struct SessionRuntimePlatformTests {
         defer { try? outbox.close() }
         await Self.toMaterials(runtime)
         await runtime.touch(.consentToECertificateLookup)
-        #expect(await eventually(within: .seconds(20)) { await runtime.model.message == "电子证照暂时查不到，请扫描纸质材料。" })
+        #expect(await eventually(within: .seconds(20)) { await runtime.screen.frame.message == "电子证照暂时查不到，请扫描纸质材料。" })
         #expect(await runtime.state.visit?.materials.isEmpty == true)
         await runtime.touch(.scan(materialID: "hukou_book"))
         #expect(await eventually(within: .seconds(20)) { await runtime.state.visit?.materials["hukou_book"] != nil })
@@ -273,10 +273,13 @@ struct ScanProgressTests {
         defer { try? station.outbox.close() }
         await SessionRuntimePlatformTests.toMaterials(runtime, online: false)
         await runtime.touch(.scan(materialID: "hukou_book"))
-        #expect(await eventually(within: .seconds(20)) { await runtime.model.scanProgress == .init(page: 1, percent: 40) })
-        #expect(await runtime.model.screen == "scanning")
+        #expect(await eventually(within: .seconds(20)) {
+            guard case .scanning(let scanning) = await runtime.screen.view else { return false }
+            return scanning.scanProgress == PageProgress(page: 1, percent: 40)
+        })
         scanner.released.withLock { $0 = true }
-        #expect(await eventually(within: .seconds(20)) { await runtime.model.screen == "materials" })
-        #expect(await runtime.model.scanProgress == nil)
+        #expect(await eventually(within: .seconds(20)) { await runtime.screen.view.name == .materials })
+        let shown = String(decoding: try HTTPRoutes.encoder.encode(await runtime.screen), as: UTF8.self)
+        #expect(!shown.contains("scan_progress"), "\(shown)")
     }
 }

@@ -226,10 +226,8 @@ public struct FormField: Sendable, Equatable, Hashable {
         case personName = "name"
     }
 
-    /// Where a prefilled value comes from.
-    public enum IdentitySource: String, Sendable, CaseIterable, Hashable {
-        case name, idNumber = "id_number", gender, birthDate = "birth_date", address, nation
-    }
+    /// Where a prefilled value comes from: a field of the card.
+    public typealias IdentitySource = IdentityField
 
     /// Stable id; the same id across items of a bundle is typed once (一表申请).
     public var id: String

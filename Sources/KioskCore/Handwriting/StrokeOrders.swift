@@ -1,5 +1,3 @@
-import Foundation
-
 /// Each character's strokes in writing order as five kinds, the 五笔画 of
 /// stroke input: h 横 (and 提), s 竖 (and 竖钩), p 撇, n 点 (and 捺), z 折
 /// (every other stroke that turns). From ui/stroke-orders.json
@@ -106,7 +104,7 @@ extension HandwrittenCharacter {
 
     /// h rightwards (a 提 rises to the right), n down to the right, s down, p down to the left; y grows downwards.
     private static func direction(from a: Vector, to b: Vector) -> UInt8 {
-        let degrees = atan2(b.y - a.y, b.x - a.x) * 180 / .pi
+        let degrees = Bearing.degrees(x: b.x - a.x, y: b.y - a.y)
         switch degrees {
         case -75...12: return UInt8(ascii: "h")
         case 12..<72: return UInt8(ascii: "n")
@@ -116,19 +114,19 @@ extension HandwrittenCharacter {
     }
 
     private static func length(_ segment: (from: Vector, to: Vector)) -> Double {
-        hypot(segment.to.x - segment.from.x, segment.to.y - segment.from.y)
+        Bearing.length(x: segment.to.x - segment.from.x, y: segment.to.y - segment.from.y)
     }
 
     /// The angle between two segments' directions, 0–180°.
     private static func turn(_ a: (from: Vector, to: Vector), _ b: (from: Vector, to: Vector)) -> Double {
-        let angle = abs(atan2(b.to.y - b.from.y, b.to.x - b.from.x) - atan2(a.to.y - a.from.y, a.to.x - a.from.x)) * 180 / .pi
+        let angle = abs(Bearing.degrees(x: b.to.x - b.from.x, y: b.to.y - b.from.y) - Bearing.degrees(x: a.to.x - a.from.x, y: a.to.y - a.from.y))
         return angle > 180 ? 360 - angle : angle
     }
 
     /// The stroke as the fewest straight parts within `tolerance` of every point (Douglas–Peucker).
     private static func simplified(_ points: [Vector], tolerance: Double) -> [Vector] {
         guard points.count > 2, let start = points.first, let end = points.last else { return points }
-        let span = max(hypot(end.x - start.x, end.y - start.y), 1e-9)
+        let span = max(Bearing.length(x: end.x - start.x, y: end.y - start.y), 1e-9)
         var farthest = (index: 0, distance: 0.0)
         for index in 1..<(points.count - 1) {
             let p = points[index]

@@ -21,7 +21,7 @@ public enum Masking {
     }
 
     /// A card's value as a screen shows it: the name, number and birth date masked; the rest as it is.
-    public static func shown(_ value: String, from source: FormField.IdentitySource) -> String {
+    public static func shown(_ value: String, from source: IdentityField) -> String {
         switch source {
         case .name: name(value)
         case .idNumber: idNumber(value)

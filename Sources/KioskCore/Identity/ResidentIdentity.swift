@@ -130,3 +130,22 @@ public struct ResidentIdentity: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// A field of an identity card that a form may be filled from.
+public enum IdentityField: String, Sendable, CaseIterable, Hashable {
+    case name, idNumber = "id_number", gender, birthDate = "birth_date", address, nation
+}
+
+extension ResidentIdentity {
+    /// What the card says for `field`, as a form holds it.
+    public func value(for field: IdentityField) -> String? {
+        switch field {
+        case .name: name
+        case .idNumber: number
+        case .gender: gender == .male ? "男" : gender == .female ? "女" : nil
+        case .birthDate: birthDate.description
+        case .address: address
+        case .nation: nation.map { "\($0)" }
+        }
+    }
+}

@@ -33,9 +33,6 @@ extension SessionReducer {
         case .agentLogout:
             guard state.agent != nil else { return [] }
             return end(&state, .agentLogout, logOutAgent: true)
-        case .agentServeResident:
-            guard state.agent != nil, state.screen == .agentConsole else { return [] }
-            return [say(.agentServePrompt)]
         case .agentEnterprise(let code, let name):
             guard let agent = state.agent, state.screen == .agentConsole || state.screen == .enterprise else { return [] }
             return enterprise(&state, code: code, name: name, agent: agent)

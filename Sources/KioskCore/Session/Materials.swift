@@ -20,9 +20,6 @@ extension SessionReducer {
             state.visit?.materials[id] = nil
             state.screen = .materials
             return startScan(&state, id)
-        case (.discardScan(let id), .materials):
-            state.visit?.materials[id] = nil
-            return []
         case (.viewPage(let id, let index), .materials):
             guard case .scanned(let pages)? = state.visit?.materials[id], pages.indices.contains(index), let material = material(id, state) else { return [] }
             state.screen = .page(materialID: id, index: index)
@@ -58,6 +55,7 @@ extension SessionReducer {
         guard let material = material(id, state) else { return [] }
         let request = newRequest(&state, .scan(materialID: id))
         state.screen = .scanning(materialID: id)
+        state.visit?.scanProgress = nil
         let prompt = material.expectedPages > 1
             ? SessionText(.scanPromptPages, ["material": .verbatim(material.name), "pages": .number(material.expectedPages)])
             : SessionText(.scanPrompt, ["material": .verbatim(material.name)])

@@ -299,16 +299,3 @@ extension FormField {
         return certificate.numberLabel
     }
 }
-
-extension ResidentIdentity {
-    func value(for source: FormField.IdentitySource) -> String? {
-        switch source {
-        case .name: name
-        case .idNumber: number
-        case .gender: gender == .male ? "男" : gender == .female ? "女" : nil
-        case .birthDate: birthDate.description
-        case .address: address
-        case .nation: nation.map { "\($0)" }
-        }
-    }
-}

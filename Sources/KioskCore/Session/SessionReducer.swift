@@ -71,6 +71,10 @@ public struct SessionReducer: Sendable {
             guard state.screen == .receipt, let number = state.visit?.lastTrackingNumber else { return [] }
             // The application is saved whatever the printer does; the number stays on screen.
             return tell(&state, SessionText(.receiptNotPrinted, ["reason": .text(reason), "number": .verbatim(number)]))
+        case .scanProgressed(let request, let page, let percent):
+            guard state.pending?.id == request, case .scanning = state.screen else { return [] }
+            state.visit?.scanProgress = PageProgress(page: page, percent: percent)
+            return []
         case .documentNotPrinted(let reason):
             guard state.visit != nil else { return [] }
             return tell(&state, SessionText(.printFailed, ["reason": .text(reason)]))

@@ -81,6 +81,8 @@ public struct Visit: Sendable, Equatable {
     /// The resident's yes or no to each condition no card can answer, by its sentence.
     public var conditionAnswers: [String: Bool] = [:]
     public var materials: [String: MaterialProvision] = [:]
+    /// How far the scan in progress is, once the scanner says.
+    public var scanProgress: PageProgress?
     /// The resident agreed to an e-certificate lookup for this session.
     public var eCertificateConsent = false
     public var eCertificatesFound: Set<String>?
@@ -169,6 +171,8 @@ public enum SessionEvent: Sendable, Equatable {
     case networkChanged(online: Bool)
     /// The kiosk cannot take applications now (why, in the resident's words), or can again (nil).
     case serviceChanged(outOfService: SessionText?)
+    /// The scanner's word on the scan in progress: the page it reads and how much of it (-1: unknown).
+    case scanProgressed(request: Int, page: Int, percent: Int)
     case scanFinished(request: Int, pages: [ScannedPage])
     case scanFailed(request: Int, reason: SessionText)
     case eCertificatesFound(request: Int, types: Set<String>)
@@ -211,7 +215,6 @@ public enum Touch: Sendable, Equatable {
     case setField(id: String, value: String)
     case consentToECertificateLookup
     case scan(materialID: String)
-    case discardScan(materialID: String)
     /// Shows one scanned page large.
     case viewPage(materialID: String, index: Int)
     /// Drops one scanned page (a bad one); the material's other pages stay.
@@ -242,7 +245,6 @@ public enum Touch: Sendable, Equatable {
     case startConsultation(Interaction.Kind)
     case sendConsultation(text: String, phone: String?)
     case agentPIN(String)
-    case agentServeResident
     case agentEnterprise(creditCode: String, name: String)
     case confirmProxyConsent
     case agentStationCases

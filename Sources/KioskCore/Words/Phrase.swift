@@ -57,7 +57,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case pinWrong
     /// 已锁定{minutes}分钟。
     case pinLocked
-    case agentBusy, agentServePrompt, proxyEnded, consentRecorded
+    case agentBusy, proxyEnded, consentRecorded
     /// {resident}，代办员{agent}将为您代办…
     case proxyConsentPrompt
     case enterprisePrompt, enterpriseNameMissing

@@ -93,7 +93,7 @@ struct AdminCommands: Sendable {
     }
 
     private func encoded<T: Encodable>(_ value: T) throws -> Any {
-        try JSONSerialization.jsonObject(with: HTTPRoutes.encoder.encode(value))
+        try JSONSerialization.jsonObject(with: KioskJSON.encoder.encode(value))
     }
 
     // MARK: status
@@ -143,7 +143,7 @@ struct AdminCommands: Sendable {
         return Status(
             version: summary.version, uptimeSeconds: summary.uptimeSeconds, health: summary.status,
             station: "\(config.station.code) \(config.station.name)", catalogueVersion: services.catalogue.version,
-            screen: await session.screenName, staffCalledSeconds: await session.staffCalledSeconds, agentsLocked: lockedAgents(),
+            screen: await session.screenName.rawValue, staffCalledSeconds: await session.staffCalledSeconds, agentsLocked: lockedAgents(),
             link: .init(url: uplink.platformURL, up: uplink.forwarder.linkUp, problem: uplink.forwarder.linkUp ? nil : uplink.forwarder.linkProblem),
             queue: queue.map {
                 .init(queued: $0.counts[.queued] ?? 0, acknowledged: $0.counts[.acknowledged] ?? 0, deadLetters: $0.counts[.deadLetter] ?? 0,
@@ -220,19 +220,9 @@ struct AdminCommands: Sendable {
 
     // MARK: selftest
 
-    /// One line of the self-test's report.
-    struct Item: Codable, Sendable {
-        var component: String
-        var check: String
-        var outcome: String
-        var detail: String
-        /// What to try when it failed.
-        var fix: String?
-    }
-
     /// Runs every check, writing each item as it ends; true when none failed.
     func selftest(withCard: Bool, write: Write) async throws -> Bool {
-        var steps: [(String, @Sendable () async -> [Item])] = []
+        var steps: [(String, @Sendable () async -> [SelfTestItem])] = []
         for watch in watches {
             guard watch.device != nil else { continue }
             steps.append(("\(watch.name): checking the device", { await Self.items(of: watch, level: .external) }))
@@ -261,10 +251,10 @@ struct AdminCommands: Sendable {
         return passed
     }
 
-    private static func items(of watch: DeviceWatch, level: HealthCheckLevel) async -> [Item] {
+    private static func items(of watch: DeviceWatch, level: HealthCheckLevel) async -> [SelfTestItem] {
         guard let report = await watch.check(level) else { return [] }
         return report.items.map { item in
-            Item(component: watch.name, check: item.name, outcome: item.outcome.rawValue, detail: item.detail,
+            SelfTestItem(component: watch.name, check: item.name, outcome: item.outcome.rawValue, detail: item.detail,
                  fix: item.outcome == .failed ? fix(for: item.detail, device: watch) : nil)
         }
     }
@@ -281,42 +271,42 @@ struct AdminCommands: Sendable {
         return "see the detail; `kioskctl logs` has what kioskd saw, and docs/operations.md lists what to try for each device"
     }
 
-    private func platformItems() async -> [Item] {
+    private func platformItems() async -> [SelfTestItem] {
         let url = uplink.platformURL
         do {
             let platformTime = try await uplink.client.clock()
-            var items = [Item(component: "platform", check: "link", outcome: "passed", detail: "\(url) answers")]
+            var items = [SelfTestItem(component: "platform", check: "link", outcome: "passed", detail: "\(url) answers")]
             if let platformTime {
                 let skew = Date().timeIntervalSince(platformTime)
                 let ok = abs(skew) <= 60
-                items.append(Item(component: "platform", check: "clock", outcome: ok ? "passed" : "failed",
+                items.append(SelfTestItem(component: "platform", check: "clock", outcome: ok ? "passed" : "failed",
                                   detail: String(format: "the station's clock is %+.0f s from the platform's", skew),
                                   fix: ok ? nil : "set the clock: `timedatectl set-ntp true` (or set it by hand); receipts and promised dates carry it"))
             } else {
-                items.append(Item(component: "platform", check: "clock", outcome: "skipped", detail: "the platform's answer carries no Date"))
+                items.append(SelfTestItem(component: "platform", check: "clock", outcome: "skipped", detail: "the platform's answer carries no Date"))
             }
             return items
         } catch {
-            return [Item(component: "platform", check: "link", outcome: "failed", detail: "\(url): \(error)",
+            return [SelfTestItem(component: "platform", check: "link", outcome: "failed", detail: "\(url): \(error)",
                          fix: "check the network cable or 4G modem and platform.url; applications queue meanwhile and go when the link is back")]
         }
     }
 
-    private func stationItems() -> [Item] {
-        var items: [Item] = []
+    private func stationItems() -> [SelfTestItem] {
+        var items: [SelfTestItem] = []
         for component in health.summary().components where ["state_dir", "services", "outbox"].contains(component.name) {
             let ok = component.isHealthy
-            items.append(Item(component: component.name, check: component.name == "outbox" ? "queue" : "health", outcome: ok ? "passed" : "failed",
+            items.append(SelfTestItem(component: component.name, check: component.name == "outbox" ? "queue" : "health", outcome: ok ? "passed" : "failed",
                               detail: component.detail ?? component.status, fix: ok ? nil : "see the detail; `kioskctl queue` for the outbox"))
         }
         do {
             let audit = try uplink.outbox.verifyAudit()
             let problem = audit.problems.first?.description
-            items.append(Item(component: "audit", check: "chain", outcome: problem == nil ? "passed" : "failed",
+            items.append(SelfTestItem(component: "audit", check: "chain", outcome: problem == nil ? "passed" : "failed",
                               detail: problem ?? "\(audit.entries) entries intact, head \(audit.headSequence):\(audit.head.prefix(16))…",
                               fix: problem == nil ? nil : "the audit trail was altered: leave the kiosk as it is and tell the county's security officer (`kioskctl audit verify`)"))
         } catch {
-            items.append(Item(component: "audit", check: "chain", outcome: "failed", detail: "\(error)", fix: "see `kioskctl audit verify`"))
+            items.append(SelfTestItem(component: "audit", check: "chain", outcome: "failed", detail: "\(error)", fix: "see `kioskctl audit verify`"))
         }
         return items
     }

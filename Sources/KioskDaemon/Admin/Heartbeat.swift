@@ -26,7 +26,7 @@ struct HeartbeatService: KioskService {
 
     func beat() async {
         do {
-            try await commands.uplink.client.heartbeat(try HTTPRoutes.encoder.encode(await commands.status()))
+            try await commands.uplink.client.heartbeat(try KioskJSON.encoder.encode(await commands.status()))
             commands.heartbeat.record(nil)
         } catch {
             commands.heartbeat.record("\(error)")

@@ -1,3 +1,4 @@
+import Drivers
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -10,11 +11,11 @@ import NIOCore
 /// and tools) drive a visit through — `GET /api/screen`, `POST /api/touch`
 /// and the WebSocket `/ws` (docs/local-api.md) — and the UI's files.
 enum HTTPRoutes {
-    static func router(health: HealthSource?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
+    static func router(health: (@Sendable () -> HealthSummary)?, session: SessionRuntime? = nil, uiDirectory: String? = nil,
                        handwriting: WritingPad? = nil, speech: SpeechRenderer? = nil, screenKey: ScreenKey? = nil,
                        metrics: (@Sendable () -> String)? = nil) -> Router<BasicRequestContext> {
         let (router, ui) = screenRouter(uiDirectory: uiDirectory, screenKey: screenKey)
-        if let session { addSessionRoutes(router, session, speech: speech ?? SpeechRenderer(reading: session.phrasebooks.reading)) }
+        if let session { addSessionRoutes(router, session, speech: speech ?? SpeechRenderer(reading: session.phrasebooks.reading, synthesizer: ESpeakNG())) }
         addHandwritingRoutes(router, handwriting)
         if let metrics {
             // Prometheus text exposition: counts and states, nothing personal, nothing to change (that is the admin socket's).
@@ -24,12 +25,12 @@ enum HTTPRoutes {
             }
         }
         guard let health else { return router }
-        router.get("/healthz") { _, _ in try healthz(health.summary()) }
+        router.get("/healthz") { _, _ in try healthz(health()) }
         router.get(ui == nil ? "/" : "/status") { _, _ -> Response in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: statusPage(health.summary()))))
+                body: .init(byteBuffer: ByteBuffer(string: statusPage(health()))))
         }
         return router
     }
@@ -65,17 +66,12 @@ enum HTTPRoutes {
                  body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static var encoder: JSONEncoder { KioskJSON.encoder }
 
     struct Refusal: Encodable { var error: String }
 
     static func addSessionRoutes(_ router: Router<BasicRequestContext>, _ session: SessionRuntime, speech: SpeechRenderer) {
-        router.get("/api/screen") { _, _ -> Response in try json(await session.model) }
+        router.get("/api/screen") { _, _ -> Response in try json(await session.screen) }
         // A page scanned in this session, for its thumbnail; gone when the session ends.
         router.get("/api/page/:material/:index") { _, context -> Response in
             guard let material = context.parameters.get("material"), let index = context.parameters.get("index", as: Int.self),
@@ -86,7 +82,7 @@ enum HTTPRoutes {
         }
         // The receipt's QR code (the tracking URL) while the receipt is on screen.
         router.get("/api/receipt-qr.png") { _, _ -> Response in
-            guard let url = await session.model.receipt?.trackingURL, let code = QRCode(data: Array(url.utf8), level: .medium) else {
+            guard case .receipt(let shown) = await session.screen.view, let code = QRCode(data: Array(shown.receipt.trackingURL.utf8), level: .medium) else {
                 return try json(Refusal(error: "no receipt is on screen"), status: .notFound)
             }
             let scale = 8, quiet = 4, side = (code.size + 2 * quiet) * scale
@@ -98,10 +94,10 @@ enum HTTPRoutes {
         }
         // The current screen's prompt as speech (WAV) in the screen's language, for the page to play.
         router.get("/api/speech") { _, _ -> Response in
-            let model = await session.model
-            guard let prompt = model.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }
+            let frame = await session.screen.frame
+            guard let prompt = frame.prompt else { return try json(Refusal(error: "this screen says nothing"), status: .notFound) }
             do {
-                let wav = try await speech.wav(for: prompt, voice: SpeechRenderer.voice(for: model.language), rate: SpeechRenderer.rate(elderly: model.elderlyMode))
+                let wav = try await speech.wav(for: prompt, voice: SpeechRenderer.voice(for: frame.language), rate: SpeechRenderer.rate(elderly: frame.elderlyMode))
                 return Response(status: .ok, headers: [.contentType: "audio/wav", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: wav)))
             } catch {
                 return try json(Refusal(error: "\(error)"), status: .serviceUnavailable)
@@ -113,7 +109,7 @@ enum HTTPRoutes {
                 return try json(Refusal(error: "not a touch: see docs/local-api.md for the types and their fields"), status: .badRequest)
             }
             await session.touch(touch)
-            return try json(await session.model)
+            return try json(await session.screen)
         }
     }
 
@@ -167,8 +163,8 @@ enum HTTPRoutes {
                 let screens = await session.subscribe()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for await model in screens {
-                            try await outbound.write(.text(String(decoding: try encoder.encode(model), as: UTF8.self)))
+                        for await screen in screens {
+                            try await outbound.write(.text(String(decoding: try encoder.encode(screen), as: UTF8.self)))
                         }
                     }
                     group.addTask {

@@ -24,58 +24,60 @@ struct TouchMessage: Decodable {
     var reason: String?
 
     /// The touch, or nil when the message is not one (the page is told why).
-    var touch: Touch? {
-        switch type {
-        case "still_here": return .stillHere
-        case "call_staff": return .callStaff
-        case "staff_answered": return .staffAnswered
-        case "elderly_mode": return .elderlyMode(on ?? true)
-        case "language": return value.map { .language($0) }
-        case "menu":
-            switch menu {
-            case "popular": return .menu(.popular)
-            case "life_events": return .menu(.lifeEvents)
-            case "life_event": return value.map { .menu(.lifeEvent($0)) }
-            case "departments": return .menu(.departments)
-            case "department": return value.map { .menu(.department($0)) }
-            case "search": return value.map { .menu(.search($0)) }
-            default: return nil
-            }
-        case "choose": return code.map { .choose(code: $0) }
-        case "next": return .next
-        case "back": return .back
-        case "end": return .endSession
-        case "set_field": return id.flatMap { id in value.map { .setField(id: id, value: $0) } }
-        case "consent_ecertificates": return .consentToECertificateLookup
-        case "scan": return material.map { .scan(materialID: $0) }
-        case "discard_scan": return material.map { .discardScan(materialID: $0) }
-        case "leave_to_platform": return material.map { .leaveToPlatform(materialID: $0) }
-        case "view_page": return material.flatMap { material in index.map { .viewPage(materialID: material, index: $0) } }
-        case "discard_page": return material.flatMap { material in index.map { .discardPage(materialID: material, index: $0) } }
-        case "rescan": return material.map { .rescan(materialID: $0) }
-        case "confirm_condition": return index.flatMap { index in met.map { .confirmCondition(index: index, met: $0) } }
-        case "print_guide": return .printGuide
-        case "print_notice": return .printNotice
-        case "print_form": return .printApplicationForm
-        case "reserve": return date.flatMap { CalendarDate(isoText: $0) }.map { .reserve($0) }
-        case "delivery": return value.flatMap(DeliveryMethod.init(rawValue:)).map { .delivery($0) }
-        case "postal_address": return value.map { .postalAddress($0) }
-        case "submit": return .submit
-        case "print_again": return .printAgain
-        case "rate": return level.flatMap(Satisfaction.init(rawValue:)).map { .rate($0, reasons: reasons ?? [], comment: comment) }
-        case "rating_reason": return reason.map { .toggleRatingReason($0) }
-        case "skip_rating": return .skipRating
-        case "my_cases": return .myCases
-        case "start_consultation": return kind.flatMap(Interaction.Kind.init(rawValue:)).map { .startConsultation($0) }
-        case "send_consultation": return text.map { .sendConsultation(text: $0, phone: phone) }
-        case "agent_pin": return pin.map { .agentPIN($0) }
-        case "agent_serve_resident": return .agentServeResident
-        case "agent_enterprise": return code.flatMap { code in name.map { .agentEnterprise(creditCode: code, name: $0) } }
-        case "confirm_proxy_consent": return .confirmProxyConsent
-        case "agent_station_cases": return .agentStationCases
-        case "agent_reprint": return code.map { .agentReprint(trackingNumber: $0) }
-        case "agent_logout": return .agentLogout
-        default: return nil
+    var touch: Touch? { Self.decoders[type]?(self) }
+
+    /// Each type of touch the page sends, and how its fields make the touch (nil: a field is missing or wrong).
+    /// docs/local-api.md has a row for each, and the page a control that sends it (ScreenConsistencyTests).
+    static let decoders: [String: @Sendable (TouchMessage) -> Touch?] = [
+        "still_here": { _ in .stillHere },
+        "call_staff": { _ in .callStaff },
+        "staff_answered": { _ in .staffAnswered },
+        "elderly_mode": { .elderlyMode($0.on ?? true) },
+        "language": { $0.value.map { .language($0) } },
+        "menu": { $0.menuTouch },
+        "choose": { $0.code.map { .choose(code: $0) } },
+        "next": { _ in .next },
+        "back": { _ in .back },
+        "end": { _ in .endSession },
+        "set_field": { m in m.id.flatMap { id in m.value.map { .setField(id: id, value: $0) } } },
+        "consent_ecertificates": { _ in .consentToECertificateLookup },
+        "scan": { $0.material.map { .scan(materialID: $0) } },
+        "leave_to_platform": { $0.material.map { .leaveToPlatform(materialID: $0) } },
+        "view_page": { m in m.material.flatMap { material in m.index.map { .viewPage(materialID: material, index: $0) } } },
+        "discard_page": { m in m.material.flatMap { material in m.index.map { .discardPage(materialID: material, index: $0) } } },
+        "rescan": { $0.material.map { .rescan(materialID: $0) } },
+        "confirm_condition": { m in m.index.flatMap { index in m.met.map { .confirmCondition(index: index, met: $0) } } },
+        "print_guide": { _ in .printGuide },
+        "print_notice": { _ in .printNotice },
+        "print_form": { _ in .printApplicationForm },
+        "reserve": { $0.date.flatMap { CalendarDate(isoText: $0) }.map { .reserve($0) } },
+        "delivery": { $0.value.flatMap(DeliveryMethod.init(rawValue:)).map { .delivery($0) } },
+        "postal_address": { $0.value.map { .postalAddress($0) } },
+        "submit": { _ in .submit },
+        "print_again": { _ in .printAgain },
+        "rate": { m in m.level.flatMap(Satisfaction.init(rawValue:)).map { .rate($0, reasons: m.reasons ?? [], comment: m.comment) } },
+        "rating_reason": { $0.reason.map { .toggleRatingReason($0) } },
+        "skip_rating": { _ in .skipRating },
+        "my_cases": { _ in .myCases },
+        "start_consultation": { $0.kind.flatMap(Interaction.Kind.init(rawValue:)).map { .startConsultation($0) } },
+        "send_consultation": { m in m.text.map { .sendConsultation(text: $0, phone: m.phone) } },
+        "agent_pin": { $0.pin.map { .agentPIN($0) } },
+        "agent_enterprise": { m in m.code.flatMap { code in m.name.map { .agentEnterprise(creditCode: code, name: $0) } } },
+        "confirm_proxy_consent": { _ in .confirmProxyConsent },
+        "agent_station_cases": { _ in .agentStationCases },
+        "agent_reprint": { $0.code.map { .agentReprint(trackingNumber: $0) } },
+        "agent_logout": { _ in .agentLogout },
+    ]
+
+    private var menuTouch: Touch? {
+        switch menu {
+        case "popular": .menu(.popular)
+        case "life_events": .menu(.lifeEvents)
+        case "life_event": value.map { .menu(.lifeEvent($0)) }
+        case "departments": .menu(.departments)
+        case "department": value.map { .menu(.department($0)) }
+        case "search": value.map { .menu(.search($0)) }
+        default: nil
         }
     }
 }

@@ -3,17 +3,6 @@ import KioskCore
 import Logging
 import ServiceLifecycle
 
-/// One of kioskd's services, described by its name. ServiceLifecycle
-/// describes each service as the group is made; reflected field by field,
-/// kioskd's spelled out the configuration, the catalogue and the writing
-/// pad's tables at every start (two thirds of a 300 ms start, and the heap
-/// it left 4 MB larger at rest).
-protocol KioskService: Service, CustomStringConvertible {}
-
-extension KioskService {
-    var description: String { String(describing: Self.self) }
-}
-
 /// Runs every configured device's connection until graceful shutdown, then
 /// lets in-flight commands finish for the grace period, cancels the rest and
 /// closes each port.

@@ -42,9 +42,8 @@ struct ScreenAids: Sendable {
     }
 
     func health() -> [ComponentHealth] {
-        [speech.isInstalled
-            ? ComponentHealth(name: "speech", status: "ok", detail: "espeak-ng (\(speech.executable)) reads each screen aloud")
-            : ComponentHealth(name: "speech", status: "missing", detail: "no espeak-ng at \(speech.executable): the screens are silent. Install espeak-ng"),
+        [speech.synthesizer.problem.map { ComponentHealth(name: "speech", status: "missing", detail: "the screens are silent: \($0)") }
+            ?? ComponentHealth(name: "speech", status: "ok", detail: "\(speech.synthesizer.name) reads each screen aloud"),
          padHealth]
     }
 
@@ -54,11 +53,11 @@ struct ScreenAids: Sendable {
     /// 王 in a 400-unit box, stroke by stroke in the standard order, as the page sends it.
     static let writtenStrokes: [[(Int, Int)]] = [[(80, 80), (200, 80), (320, 80)], [(100, 200), (300, 200)], [(200, 80), (200, 330)], [(48, 336), (352, 336)]]
 
-    func selfTest() async -> [AdminCommands.Item] {
+    func selfTest() async -> [SelfTestItem] {
         [await speechItem(), padItem()]
     }
 
-    private func speechItem() async -> AdminCommands.Item {
+    private func speechItem() async -> SelfTestItem {
         let fix = "install espeak-ng and espeak-ng-data (residents who read little are told nothing without them), then run the self-test again"
         do {
             let wav = try await speech.wav(for: Self.spokenSentence, fresh: true)  // espeak-ng now, not a rendering kept from before
@@ -72,7 +71,7 @@ struct ScreenAids: Sendable {
         }
     }
 
-    private func padItem() -> AdminCommands.Item {
+    private func padItem() -> SelfTestItem {
         let check = "\(Self.writtenCharacter) written on the pad"
         guard let pad else {
             let disabled = padHealth.status == "disabled"

@@ -1,25 +1,39 @@
-import Foundation
-import KioskCore
 import Synchronization
 
-/// Renders the screen's prompt as speech with espeak-ng, in Mandarin or, on
-/// an English screen, English, into a WAV the page plays. Chinese is handed
-/// to espeak-ng as tone-numbered pinyin read word by word (``ChineseReading``),
-/// and every text on standard input, never as an argument. Nothing is written
-/// to disk: espeak-ng writes to a pipe, and the WAV header's lengths (unknown
-/// to a stream) are filled in here. The last few renderings are kept in memory, keyed by their text.
-public final class SpeechRenderer: Sendable {
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
-    }
+/// A voice that reads text aloud: the port the screen's speech is made through
+/// (espeak-ng behind it, in Drivers: `ESpeakNG`).
+public protocol SpeechSynthesizer: Sendable {
+    /// What speaks, for a maintainer: `espeak-ng (/usr/bin/espeak-ng)`.
+    var name: String { get }
+    /// Why it cannot speak here and what to do (its program not installed), or nil.
+    var problem: String? { get }
+    /// `text` read by `voice` at `rate` words a minute, as a 16-bit WAV whose lengths may be
+    /// unset (0xFFFFFFFF, as a stream writes them). Mandarin text comes as tone-numbered pinyin.
+    func synthesize(_ text: String, voice: String, rate: Int) async throws -> [UInt8]
+}
 
-    public let executable: String
+/// A failure to speak, with what to do.
+public struct SpeechFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Renders the screen's prompt as speech, in Mandarin or, on an English
+/// screen, English, into a WAV the page plays. Chinese is handed to the
+/// synthesizer as tone-numbered pinyin read word by word (``ChineseReading``);
+/// the runs' WAVs are joined and the header's lengths (unknown to a stream)
+/// filled in here. The last few renderings are kept in memory, keyed by their text.
+///
+///     let speech = SpeechRenderer(reading: phrasebooks.reading, synthesizer: ESpeakNG())
+///     let wav = try await speech.wav(for: "请刷身份证")
+public final class SpeechRenderer: Sendable {
+    public let synthesizer: any SpeechSynthesizer
     private let reading: ChineseReading
     private let cache = Mutex<[(text: String, voice: String, rate: Int, wav: [UInt8])]>([])
 
-    public init(reading: ChineseReading, executable: String = "/usr/bin/espeak-ng") {
+    public init(reading: ChineseReading, synthesizer: any SpeechSynthesizer) {
         self.reading = reading
-        self.executable = executable
+        self.synthesizer = synthesizer
     }
 
     /// espeak-ng's Mandarin voice. Its plain `cmn` voice reads Latin as English, and in
@@ -33,25 +47,20 @@ public final class SpeechRenderer: Sendable {
     /// Words a minute: 150, slower than espeak's default of 175, for everyone; slower still in elderly mode.
     public static func rate(elderly: Bool) -> Int { elderly ? 120 : 150 }
 
-    /// Whether espeak-ng is there to run.
-    public var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
-
     /// The WAV for `text` in `voice`, at `rate` words a minute; with `fresh`, rendered again even when it is kept (the self-test's).
     public func wav(for text: String, voice: String = mandarin, rate: Int = rate(elderly: false), fresh: Bool = false) async throws -> [UInt8] {
         if !fresh, let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice && $0.rate == rate }?.wav }) { return hit }
-        guard isInstalled else {
-            throw Failure(description: "speech needs espeak-ng (\(executable)): install the espeak-ng package")
-        }
+        if let problem = synthesizer.problem { throw SpeechFailure(problem) }
         // One WAV of the runs' samples in order: espeak-ng writes 22,050 Hz 16-bit mono for every voice.
         var samples: [UInt8] = []
         var header: [UInt8] = []
         for run in Self.runs(text, voice: voice) {
-            let part = try await synthesize(run.voice == Self.mandarin ? reading.pinyin(run.text) : run.text, voice: run.voice, rate: rate)
+            let part = try await synthesizer.synthesize(run.voice == Self.mandarin ? reading.pinyin(run.text) : run.text, voice: run.voice, rate: rate)
             guard part.count >= 44 else { continue }
             if header.isEmpty { header = Array(part[0..<44]) }
             samples += part[44...]
         }
-        guard let wav = Self.fixHeader(header + samples) else { throw Failure(description: "espeak-ng wrote no WAV for the prompt") }
+        guard let wav = Self.fixHeader(header + samples) else { throw SpeechFailure("\(synthesizer.name) wrote no WAV for the prompt") }
         cache.withLock { cache in
             cache.insert((text, voice, rate, wav), at: 0)
             if cache.count > 16 { cache.removeLast() }
@@ -65,7 +74,7 @@ public final class SpeechRenderer: Sendable {
     /// read in Mandarin. Digits, spaces and punctuation stay with the run they
     /// are in (年满80周岁 is one), and so does a masked name's *, which
     /// ``ChineseReading`` reads 某 (张*兰 → zhang1 mou3 lan2).
-    static func runs(_ text: String, voice: String) -> [(text: String, voice: String)] {
+    public static func runs(_ text: String, voice: String) -> [(text: String, voice: String)] {
         guard voice != mandarin else { return [(text, mandarin)] }
         var runs: [(text: String, voice: String)] = []
         for character in text {
@@ -83,38 +92,8 @@ public final class SpeechRenderer: Sendable {
         character.unicodeScalars.contains { (0x3400...0x9FFF).contains($0.value) || (0x20000...0x3134F).contains($0.value) || (0x3000...0x303F).contains($0.value) || (0xFF00...0xFFEF).contains($0.value) }
     }
 
-    /// One espeak-ng rendering (its streamed WAV, lengths not filled in).
-    private func synthesize(_ text: String, voice: String, rate: Int) async throws -> [UInt8] {
-        let executable = self.executable
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                // The text on standard input: an argument starting with - would be taken for an option.
-                process.arguments = ["-v", voice, "-s", String(rate), "--stdout"]
-                let input = Pipe(), output = Pipe()
-                process.standardInput = input
-                process.standardOutput = output
-                process.standardError = FileHandle.nullDevice
-                do {
-                    try process.run()
-                    try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
-                    try input.fileHandleForWriting.close()
-                    let data = output.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    guard process.terminationStatus == 0 else {
-                        throw Failure(description: "espeak-ng failed (status \(process.terminationStatus))")
-                    }
-                    continuation.resume(returning: Array(data))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
-
-    /// A streamed WAV has 0xFFFFFFFF where its lengths go: fill them in.
-    static func fixHeader(_ bytes: [UInt8]) -> [UInt8]? {
+        /// A streamed WAV has 0xFFFFFFFF where its lengths go: fill them in.
+    public static func fixHeader(_ bytes: [UInt8]) -> [UInt8]? {
         guard bytes.count > 44, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[8..<12].elementsEqual("WAVE".utf8),
               bytes[36..<40].elementsEqual("data".utf8) else { return nil }
         var fixed = bytes

@@ -19,7 +19,7 @@ struct PausedStart {
     let stateDirectory: StateDirectory
     /// The outbox's problem, for the maintainer.
     let problem: String
-    let model: ScreenModel
+    let screen: SessionScreen
     let notifier: SystemdNotifier
     let logger: Logger
 
@@ -33,7 +33,7 @@ struct PausedStart {
         self.logger = logger
         var state = SessionState()
         state.outOfService = SessionText(.outOfServiceUnopened)
-        model = ScreenModel(state, prompt: nil, reducer: reducer, words: phrasebooks[state.language])
+        screen = reducer.screen(state, prompt: nil, speech: 0, words: phrasebooks[state.language])
     }
 
     static let connections = 64
@@ -82,8 +82,8 @@ struct PausedStart {
 
     private func router() -> Router<BasicRequestContext> {
         let (router, _) = HTTPRoutes.screenRouter(uiDirectory: config.uiDirectory, screenKey: screenKey)
-        let model = model
-        router.get("/api/screen") { _, _ in try HTTPRoutes.json(model) }
+        let screen = screen
+        router.get("/api/screen") { _, _ in try HTTPRoutes.json(screen) }
         router.get("/healthz") { _, _ -> Response in
             let components = [
                 ComponentHealth(name: "http", status: "paused", detail: "serving a paused screen on \(config.listen): no visit can start until the outbox opens"),
@@ -97,7 +97,7 @@ struct PausedStart {
 
     /// `/ws` pushes the paused screen once and stays open until the page or kioskd closes it.
     private func webSocket() -> HTTPServerBuilder {
-        let key = screenKey, text = (try? HTTPRoutes.encoder.encode(model)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let key = screenKey, text = (try? HTTPRoutes.encoder.encode(screen)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return .http1WebSocketUpgrade { request, _, _ in
             guard request.path == "/ws", ScreenOnly.admitsWebSocket(request, key: key) else { return .dontUpgrade }
             return .upgrade([:]) { inbound, outbound, _ in

@@ -118,7 +118,7 @@ public struct Daemon: Sendable {
 
         let connections = try connectionGuard(screenKey: screenKey)
         let listening = Mutex<String>(config.listen.description)
-        let aids = ScreenAids(config: config, speech: SpeechRenderer(reading: phrasebooks.reading), logger: logger)
+        let aids = ScreenAids(config: config, speech: SpeechRenderer(reading: phrasebooks.reading, synthesizer: ESpeakNG()), logger: logger)
         let health = HealthSource(
             devices: devices, stateDirectory: stateDirectory, services: services, uplink: uplink, notifier: notifier, aids: aids,
             startedAt: startedAt, listening: { listening.withLock { $0 } })
@@ -131,7 +131,7 @@ public struct Daemon: Sendable {
         let host = config.listen.host
         let ready = Latch()
         let app = Application(
-            router: HTTPRoutes.router(health: health, session: session, uiDirectory: config.uiDirectory, handwriting: aids.pad, speech: aids.speech,
+            router: HTTPRoutes.router(health: { health.summary() }, session: session, uiDirectory: config.uiDirectory, handwriting: aids.pad, speech: aids.speech,
                                       screenKey: screenKey, metrics: { admin.refreshedMetrics() }),
             server: HTTPRoutes.webSocket(session: session, screenKey: screenKey, connections: connections),
             // The guard keeps connections within the limit; this stops accepting if it ever could not.
