@@ -17,7 +17,7 @@ RELEASE := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -functi
 	-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/kioskd-code-order.txt -Xlinker --no-warn-symbol-ordering \
 	-Xlinker -T -Xlinker $(CURDIR)/scripts/kioskd-code-layout.ld -Xlinker -z -Xlinker pack-relative-relocs
 
-.PHONY: all build release deb deb-test shell-test test demo bench crash-test power-cut soak screens pinyin speech-readings stroke-orders code-order deps swift-check clean
+.PHONY: all build release deb deb-test shell-test test check-house check-page demo bench crash-test power-cut soak screens pinyin speech-readings stroke-orders code-order deps swift-check clean
 
 all: build
 
@@ -76,9 +76,22 @@ shell-test: deps
 	$(SWIFT) build
 	/usr/bin/python3 Tests/Screen/cage_test.py
 
+# The house's shape (scripts/check-house.py says the rules): file lengths, README's size, a pure
+# KioskCore, no folders that reference each other both ways, the files architecture.md names.
+check-house:
+	/usr/bin/python3 Tests/House/check_house_test.py
+	/usr/bin/python3 scripts/check-house.py
+
+# The touchscreen page's modules type-checked from their JSDoc types (ui/types.js), offline.
+check-page:
+	@scripts/install-deps.sh page
+	tsc -p scripts/check-page.json
+	@echo "check-page: ui/ type-checks (tsc --checkJs, strict)"
+
 test: deps
 	@scripts/install-deps.sh test
 	@scripts/install-deps.sh shell
+	@$(MAKE) --no-print-directory check-house check-page
 	@scripts/start-cups.sh
 	@scripts/contract-venv.sh
 	$(SWIFT) build --build-tests

@@ -179,8 +179,17 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "OutboxTests",
-            dependencies: ["Outbox", "Uplink", "AgentAuth", "HardwareSim", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            dependencies: ["Outbox", "Uplink", "AgentAuth", "HardwareSim", "TestSupport", "OutboxTestSupport", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "CryptoExtras", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OutboxTestSupport", dependencies: ["Outbox", "KioskCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/OutboxTestSupport", swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UplinkTests",
+            dependencies: ["Uplink", "Outbox", "HardwareSim", "TestSupport", "OutboxTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "HardwareSim", "TestSupport"], swiftSettings: strict),

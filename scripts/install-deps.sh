@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, once: a package already
 # installed is not touched, so a second run costs one dpkg query.
-#   scripts/install-deps.sh build|test|demo|data|release|package|shell
+#   scripts/install-deps.sh build|test|page|demo|data|release|package|shell
 set -eu
 
 # unifont: the bitmap font kioskd draws rare characters with; fonts-droid-fallback: the
@@ -24,6 +24,8 @@ contract="python3-venv"
 browser="chromium chromium-driver python3-selenium fonts-noto-cjk"
 # /metrics is read back by the Prometheus project's own text-format parser.
 monitoring="python3-prometheus-client"
+# The page's modules type-checked from their JSDoc types by TypeScript's checker (make check-page).
+page="node-typescript"
 # The units' sandbox: systemd-analyze scores them; kioskd runs under strace to check it fits them.
 sandbox="systemd strace"
 # Stable device names: umockdev's testbed (from Python through GObject introspection) provides a
@@ -44,13 +46,14 @@ package="dpkg-dev lintian mmdebstrap"
 shell="cage xwayland sway grim python3-pil"
 case "${1:-build}" in
   build) wanted="$build" ;;
-  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract $sandbox $devices" ;;
+  test)  wanted="$build $services $browser $speech $monitoring $powercut $contract $sandbox $devices $page" ;;
+  page)  wanted="$page" ;;
   demo)  wanted="$build $services fonts-noto-cjk $speech" ;;
   data)  wanted="$data" ;;
   release) wanted="$build $release" ;;
   package) wanted="$package" ;;
   shell) wanted="$shell" ;;
-  *) echo "install-deps: unknown group '$1' (expected build, test, demo, data, release, package or shell)" >&2; exit 2 ;;
+  *) echo "install-deps: unknown group '$1' (expected build, test, page, demo, data, release, package or shell)" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -87,11 +87,16 @@ struct LocalAPITests {
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
                 let page = String(buffer: response.body)
-                #expect(page.contains("<script src=\"/app.js\">") && !page.contains("http://") && !page.contains("https://"))
+                #expect(page.contains("<script type=\"module\" src=\"/app.js\">") && !page.contains("http://") && !page.contains("https://"))
             }
             try await client.execute(uri: "/app.js", method: .get) { response in
                 #expect(response.status == .ok && String(buffer: response.body).contains("new WebSocket"))
                 #expect(response.headers[.cacheControl] == "no-store")
+            }
+            // The journeys' modules, served as JavaScript: a browser runs no module served as anything else.
+            try await client.execute(uri: "/screens/resident-visit.js", method: .get) { response in
+                #expect(response.status == .ok && String(buffer: response.body).contains("export const render"))
+                #expect(response.headers[.contentType]?.contains("javascript") == true, "\(response.headers[.contentType] ?? "")")
             }
             try await client.execute(uri: "/api/touch", method: .post, headers: json, body: ByteBuffer(string: "garbage")) { response in
                 #expect(response.status == .badRequest)

@@ -4,6 +4,7 @@ import KioskCore
 @testable import Outbox
 import AgentAuth
 import TestSupport
+import OutboxTestSupport
 import Testing
 
 @Suite("The audit trail", .serialized, .timeLimit(.minutes(2)))
@@ -120,15 +121,6 @@ struct AuditTests {
         defer { try? reopened.close() }
         #expect(try reopened.verifyAudit().problems.map(\.sequence) == [4])
     }
-}
-
-/// A clock tests move by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Double
-    init(start: Double) { value = start }
-    var now: Double { lock.withLock { value } }
-    func advance(_ seconds: Double) { lock.withLock { value += seconds } }
 }
 
 @Suite("我的办件: a resident's cases found by card, without the station keeping the number", .serialized)

@@ -4,6 +4,7 @@ import KioskCore
 import Logging
 @testable import Outbox
 import TestSupport
+import OutboxTestSupport
 import Testing
 @testable import Uplink
 

@@ -115,3 +115,11 @@ public func shippedWritingPad(_ reader: any HandwritingReader) throws -> Writing
         .appendingPathComponent("ui").appendingPathComponent(StrokeOrders.file).path
     return WritingPad(reader: reader, orders: try StrokeOrders(json: Array(FileManager.default.contents(atPath: file) ?? Data()), file: file))
 }
+
+/// A clock tests move by hand.
+public final class TestClock: Sendable {
+    private let value: Mutex<Double>
+    public init(start: Double) { value = Mutex(start) }
+    public var now: Double { value.withLock { $0 } }
+    public func advance(_ seconds: Double) { value.withLock { $0 += seconds } }
+}

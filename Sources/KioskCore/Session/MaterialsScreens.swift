@@ -22,13 +22,18 @@ public struct PageScreen: ScreenPayload {
     public var page: PageShown
 }
 
-/// A material and how it is provided: `needed`, `scanned`, `e_certificate` or `platform`.
+/// A material and how it is provided.
 public struct MaterialLine: Sendable, Equatable, Encodable {
+    /// How a material is provided so far (the page says it in words, `material_` and this).
+    public enum Status: String, Sendable, CaseIterable, Encodable {
+        case needed, scanned, eCertificate = "e_certificate", platform
+    }
+
     public var id: String
     public var name: String
     public var required: Bool
     public var notes: String?
-    public var status: String
+    public var status: Status
     public var pages: Int
     public var platformMayObtain: Bool
     public var eCertificate: String?
@@ -70,11 +75,11 @@ extension SessionReducer {
         guard let visit = state.visit, let choice = visit.choice else { return [] }
         return choice.materials.map { material in
             let provided = visit.materials[material.id]
-            let (status, pages): (String, Int) = switch provided {
-            case .scanned(let scanned)?: ("scanned", scanned.count)
-            case .eCertificate?: ("e_certificate", 0)
-            case .platform?: ("platform", 0)
-            case nil: ("needed", 0)
+            let (status, pages): (MaterialLine.Status, Int) = switch provided {
+            case .scanned(let scanned)?: (.scanned, scanned.count)
+            case .eCertificate?: (.eCertificate, 0)
+            case .platform?: (.platform, 0)
+            case nil: (.needed, 0)
             }
             let thumbnails: [String]? = if case .scanned(let scanned)? = provided {
                 scanned.enumerated().map { $0.element.address(material: material.id, index: $0.offset) }

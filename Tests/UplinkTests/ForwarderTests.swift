@@ -5,6 +5,7 @@ import KioskCore
 import Logging
 @testable import Outbox
 import Synchronization
+import OutboxTestSupport
 import Testing
 import TestSupport
 @testable import Uplink

@@ -5,6 +5,7 @@ import Logging
 @testable import Outbox
 import Synchronization
 import SystemIO
+import OutboxTestSupport
 import Testing
 import TestSupport
 @testable import Uplink

@@ -4,6 +4,7 @@ import KioskCore
 import Logging
 import Outbox
 import TestSupport
+import OutboxTestSupport
 import Testing
 import Uplink
 

@@ -3,6 +3,7 @@ import HardwareSim
 import KioskCore
 import Logging
 @testable import Outbox
+import OutboxTestSupport
 import Testing
 import TestSupport
 @testable import Uplink
