@@ -162,6 +162,8 @@ def named_files(root):
         for name in names:
             everything.setdefault(name, []).append(relative(root, os.path.join(base, name)))
     for name in sorted(set(re.findall(r"[\w./-]+\.(?:swift|js|md|py|sh|json|css|html)\b", text))):
+        if name.startswith("../"):
+            continue  # outside this repository (the design brief beside it)
         if "/" in name:
             candidates = [name, os.path.join("docs", name)]
             if not any(os.path.exists(os.path.join(root, c)) for c in candidates):

@@ -13,15 +13,15 @@ extension Outbox: ForwardingQueue {
     /// The sealed parts of a queued application, or nil when it is gone or purged.
     public func upload(_ tracking: TrackingNumber) throws -> SealedUpload? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM application WHERE tracking_number = ?", arguments: [tracking.value]),
-                  let envelope = row["envelope"] as Data? else { return nil }
-            let attachments = try Row.fetchAll(db, sql: "SELECT * FROM attachment WHERE application_id = ? ORDER BY position", arguments: [row["id"] as Int64])
+            guard let application = try ApplicationRow.numbered(tracking.value).fetchOne(db), let id = application.id,
+                  let envelope = application.envelope else { return nil }
+            let attachments = try AttachmentRow.filter(AttachmentRow.Columns.applicationId == id).order(AttachmentRow.Columns.position).fetchAll(db)
             return SealedUpload(
-                trackingNumber: tracking, idempotencyKey: row["idempotency_key"], serviceCode: row["service_code"], envelope: Array(envelope),
-                envelopeSHA256: row["envelope_sha256"],
+                trackingNumber: tracking, idempotencyKey: application.idempotencyKey, serviceCode: application.serviceCode, envelope: Array(envelope),
+                envelopeSHA256: application.envelopeSha256,
                 attachments: attachments.map {
-                    SealedAttachment(position: $0["position"], path: "\(attachmentsDirectory)/\($0["file_name"] as String)", bytes: $0["bytes"],
-                                     sha256: $0["sha256"], uploadedBytes: $0["uploaded_bytes"])
+                    SealedAttachment(position: $0.position, path: "\(attachmentsDirectory)/\($0.fileName)", bytes: $0.bytes, sha256: $0.sha256,
+                                     uploadedBytes: $0.uploadedBytes)
                 })
         }
     }
@@ -33,10 +33,10 @@ extension Outbox: ForwardingQueue {
                 SELECT r.*, a.case_number FROM rating r JOIN application a ON a.tracking_number = r.tracking_number
                 WHERE r.sent_at IS NULL AND a.case_number IS NOT NULL ORDER BY r.rated_at LIMIT ?
                 """, arguments: [limit]).map { row in
-                let reasons: String = row["reasons"]
-                return PendingRating(trackingNumber: row["tracking_number"], caseNumber: row["case_number"], satisfaction: row["satisfaction"],
-                                     reasons: reasons.isEmpty ? [] : reasons.components(separatedBy: "\n"),
-                                     sealedComment: (row["comment"] as String?).map { Array($0.utf8) }, commentID: row["comment_id"], ratedAt: row["rated_at"])
+                let rating = try RatingRow(row: row)
+                return PendingRating(trackingNumber: rating.trackingNumber, caseNumber: row["case_number"], satisfaction: rating.satisfaction,
+                                     reasons: rating.reasons.isEmpty ? [] : rating.reasons.components(separatedBy: "\n"),
+                                     sealedComment: rating.comment.map { Array($0.utf8) }, commentID: rating.commentId, ratedAt: rating.ratedAt)
             }
         }
     }
@@ -44,7 +44,8 @@ extension Outbox: ForwardingQueue {
     /// The platform has the rating (or had it already), or refused it for good (`error`).
     public func ratingSent(_ tracking: String, error: String? = nil) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE rating SET sent_at = ?, last_error = ? WHERE tracking_number = ?", arguments: [settings.now(), error, tracking])
+            _ = try RatingRow.filter(RatingRow.Columns.trackingNumber == tracking)
+                .updateAll(db, RatingRow.Columns.sentAt.set(to: settings.now()), RatingRow.Columns.lastError.set(to: error))
             try appendAudit(db, action: error == nil ? "rating_sent" : "rating_refused", trackingNumber: tracking, actor: "platform", detail: error ?? "")
         }
     }
@@ -52,11 +53,11 @@ extension Outbox: ForwardingQueue {
     /// Queued applications whose next attempt is due, oldest first; flagged ones are left to a maintainer.
     public func due(limit: Int = 20) throws -> [TrackingNumber] {
         let now = settings.now()
-        return try readable("""
+        return try readable(SQLRequest<Row>(sql: """
             SELECT id, tracking_number FROM application
             WHERE state = 'queued' AND problem IS NULL AND envelope IS NOT NULL AND COALESCE(next_attempt_at, 0) <= ?
             ORDER BY next_attempt_at, id LIMIT ?
-            """, [now, limit], Self.trackingNumber)
+            """, arguments: [now, limit]), Self.trackingNumber)
     }
 
     /// When the next queued application falls due (nil when none waits).
@@ -78,8 +79,9 @@ extension Outbox: ForwardingQueue {
     /// A failed attempt: when to try again, and why it failed.
     public func scheduleRetry(_ tracking: TrackingNumber, at time: Double, error: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE application SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE tracking_number = ? AND state = 'queued'",
-                           arguments: [time, error, tracking.value])
+            _ = try ApplicationRow.numbered(tracking.value).filter(ApplicationRow.Columns.state == ApplicationState.queued.rawValue)
+                .updateAll(db, ApplicationRow.Columns.attempts += 1, ApplicationRow.Columns.nextAttemptAt.set(to: time),
+                           ApplicationRow.Columns.lastError.set(to: error))
         }
     }
 
@@ -92,7 +94,7 @@ extension Outbox: ForwardingQueue {
                     platform_status = COALESCE(platform_status, '受理') WHERE tracking_number = ? AND state != 'acknowledged'
                 """, arguments: [caseNumber, now, tracking.value])
             guard db.changesCount > 0 else { return }
-            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM application WHERE tracking_number = ?", arguments: [tracking.value]) ?? 0
+            let attempts = try ApplicationRow.numbered(tracking.value).fetchOne(db)?.attempts ?? 0
             try appendAudit(db, action: "forwarded", trackingNumber: tracking.value, actor: "kiosk", detail: "uploaded after \(attempts) failed attempt(s)")
             try appendAudit(db, action: "acknowledged", trackingNumber: tracking.value, actor: "platform", detail: "case number \(caseNumber)")
         }
@@ -101,9 +103,10 @@ extension Outbox: ForwardingQueue {
     /// The platform refused the application for good: it waits for a maintainer with the reason.
     public func deadLetter(_ tracking: TrackingNumber, reason: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE application SET state = 'dead_letter', attempts = attempts + 1, last_error = ?, next_attempt_at = NULL WHERE tracking_number = ?",
-                           arguments: [reason, tracking.value])
-            if db.changesCount > 0 { try appendAudit(db, action: "dead_letter", trackingNumber: tracking.value, actor: "platform", detail: reason) }
+            let changed = try ApplicationRow.numbered(tracking.value).updateAll(
+                db, ApplicationRow.Columns.state.set(to: ApplicationState.deadLetter.rawValue), ApplicationRow.Columns.attempts += 1,
+                ApplicationRow.Columns.lastError.set(to: reason), ApplicationRow.Columns.nextAttemptAt.set(to: nil))
+            if changed > 0 { try appendAudit(db, action: "dead_letter", trackingNumber: tracking.value, actor: "platform", detail: reason) }
         }
     }
 
@@ -141,10 +144,10 @@ extension Outbox: ForwardingQueue {
 
     /// Acknowledged applications whose status may still change (not 办结 or 退回).
     public func openCases(limit: Int = 100) throws -> [TrackingNumber] {
-        try readable("""
+        try readable(SQLRequest<Row>(sql: """
             SELECT id, tracking_number FROM application WHERE state = 'acknowledged' AND COALESCE(platform_status, '') NOT IN ('办结', '退回')
             ORDER BY acknowledged_at LIMIT ?
-            """, [limit], Self.trackingNumber)
+            """, arguments: [limit]), Self.trackingNumber)
     }
 
     /// The platform's latest word on a case.

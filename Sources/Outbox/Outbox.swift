@@ -252,8 +252,8 @@ public final class Outbox: Sendable {
         guard !missing.isEmpty else { return }
         try pool.write { db in
             for (tracking, files) in missing {
-                try db.execute(sql: "UPDATE application SET problem = ? WHERE tracking_number = ?",
-                               arguments: ["sealed attachment files are missing: \(files.sorted().joined(separator: ", ")); the application cannot be sent as it is", tracking])
+                let problem = "sealed attachment files are missing: \(files.sorted().joined(separator: ", ")); the application cannot be sent as it is"
+                _ = try ApplicationRow.numbered(tracking).updateAll(db, ApplicationRow.Columns.problem.set(to: problem))
             }
         }
         logger.error("\(missing.count) application(s) have missing attachment files: see `kioskctl queue`")

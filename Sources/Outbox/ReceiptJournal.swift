@@ -8,7 +8,7 @@ extension Outbox: ReceiptJournal {
     public func state(of receiptID: String) -> ReceiptPrintState? {
         do {
             return try pool.read { db in
-                try String.fetchOne(db, sql: "SELECT state FROM receipt_print WHERE receipt_id = ?", arguments: [receiptID]).flatMap(ReceiptPrintState.init(rawValue:))
+                try ReceiptPrintRow.fetchOne(db, key: receiptID).flatMap { ReceiptPrintState(rawValue: $0.state) }
             }
         } catch {
             logger.error("the receipt printer's journal could not be read: \(error)")
@@ -19,8 +19,7 @@ extension Outbox: ReceiptJournal {
     public func record(_ receiptID: String, _ state: ReceiptPrintState) {
         do {
             try pool.write { db in
-                try db.execute(sql: "INSERT OR REPLACE INTO receipt_print (receipt_id, state, updated_at) VALUES (?, ?, ?)",
-                               arguments: [receiptID, state.rawValue, settings.now()])
+                try ReceiptPrintRow(receiptId: receiptID, state: state.rawValue, updatedAt: settings.now()).insert(db, onConflict: .replace)
             }
         } catch {
             // The receipt prints all the same; a later copy of it might not say 重印.
@@ -33,16 +32,14 @@ extension Outbox: ReceiptJournal {
 extension Outbox: AgentLockoutStore {
     public func agentLockouts() throws -> [AgentLockoutRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT agent_id, failures, locked_until, locks FROM agent_lockout").map { row in
-                AgentLockoutRecord(agentID: row["agent_id"], failures: row["failures"], lockedUntil: row["locked_until"], locks: row["locks"])
-            }
+            try AgentLockoutRow.fetchAll(db).map { AgentLockoutRecord(agentID: $0.agentId, failures: $0.failures, lockedUntil: $0.lockedUntil, locks: $0.locks) }
         }
     }
 
     public func keep(_ record: AgentLockoutRecord) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO agent_lockout (agent_id, failures, locked_until, locks) VALUES (?, ?, ?, ?)",
-                           arguments: [record.agentID, record.failures, record.lockedUntil, record.locks])
+            try AgentLockoutRow(agentId: record.agentID, failures: record.failures, lockedUntil: record.lockedUntil, locks: record.locks)
+                .insert(db, onConflict: .replace)
         }
     }
 }

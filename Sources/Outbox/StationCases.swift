@@ -8,12 +8,12 @@ import KioskCore
 extension Outbox: ApplicationStore {
     /// An application in the clear, as the station may see it.
     public func application(_ tracking: TrackingNumber) throws -> QueuedApplication? {
-        try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM application WHERE tracking_number = ?", arguments: [tracking.value]).map(Self.queued) }
+        try pool.read { db in try Row.fetchOne(db, ApplicationRow.numbered(tracking.value)).map(Self.queued) }
     }
 
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
-        try readable("SELECT * FROM application ORDER BY created_at DESC, id DESC LIMIT ?", [limit], Self.queued)
+        try readable(ApplicationRow.newestFirst.limit(limit), Self.queued)
     }
 
     /// Keeps a resident's rating of a case until the platform has it. One per
@@ -28,8 +28,8 @@ extension Outbox: ApplicationStore {
             commentID = id
         }
         try pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO rating (tracking_number, satisfaction, reasons, rated_at, comment, comment_id) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [rating.trackingNumber, rating.level.rawValue, rating.reasons.joined(separator: "\n"), rating.at, sealed, commentID])
+            try RatingRow(trackingNumber: rating.trackingNumber, satisfaction: rating.level.rawValue, reasons: rating.reasons.joined(separator: "\n"),
+                          ratedAt: rating.at, comment: sealed, commentId: commentID).insert(db, onConflict: .ignore)
         }
         changes.signal()
     }
@@ -38,19 +38,20 @@ extension Outbox: ApplicationStore {
     public func keepReceipt(_ receipt: Receipt) throws {
         let json = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
         try pool.write { db in
-            try db.execute(sql: "UPDATE application SET receipt = ? WHERE tracking_number = ? AND receipt IS NULL", arguments: [json, receipt.trackingNumber])
+            _ = try ApplicationRow.numbered(receipt.trackingNumber).filter(ApplicationRow.Columns.receipt == nil)
+                .updateAll(db, ApplicationRow.Columns.receipt.set(to: json))
         }
     }
 
     /// The receipt kept for a case, if one was printed.
     public func keptReceipt(_ tracking: String) throws -> Receipt? {
-        let json = try pool.read { db in try String.fetchOne(db, sql: "SELECT receipt FROM application WHERE tracking_number = ?", arguments: [tracking]) }
+        let json = try pool.read { db in try String.fetchOne(db, ApplicationRow.numbered(tracking).select(ApplicationRow.Columns.receipt)) }
         return try json.map { try JSONDecoder().decode(Receipt.self, from: Data($0.utf8)) }
     }
 
     /// A resident's applications at this station, newest first, found by their lookup key (我的办件).
     public func cases(applicantKey: String, limit: Int = 50) throws -> [QueuedApplication] {
-        try readable("SELECT * FROM application WHERE applicant_key = ? ORDER BY created_at DESC, id DESC LIMIT ?", [applicantKey, limit], Self.queued)
+        try readable(ApplicationRow.newestFirst.filter(ApplicationRow.Columns.applicantKey == applicantKey).limit(limit), Self.queued)
     }
 
     /// The station's applications for an agent, newest first (masked; nothing personal).
@@ -60,16 +61,17 @@ extension Outbox: ApplicationStore {
 
     /// Applications the platform does not have yet (queued and dead letters), oldest first.
     public func unsettled(limit: Int = 50) throws -> [QueuedApplication] {
-        try readable("SELECT * FROM application WHERE state != 'acknowledged' ORDER BY created_at, id LIMIT ?", [limit], Self.queued)
+        try readable(ApplicationRow.filter(ApplicationRow.Columns.state != ApplicationState.acknowledged.rawValue)
+            .order(ApplicationRow.Columns.createdAt, ApplicationRow.Columns.id).limit(limit), Self.queued)
     }
 
-    /// What a query's rows read as (`decode`: ``queued(_:)``, ``trackingNumber(_:)``).
+    /// What a request's rows read as (`decode`: ``queued(_:)``, ``trackingNumber(_:)``).
     /// A row that does not read (damaged, or edited by hand) is left out and
     /// flagged, so one bad row neither hides the others nor crashes kioskd.
-    func readable<Value>(_ sql: String, _ arguments: StatementArguments, _ decode: (Row) throws -> Value) throws -> [Value] {
+    func readable<Value>(_ request: some FetchRequest, _ decode: (Row) throws -> Value) throws -> [Value] {
         var damaged: [Int64: String] = [:]
         let values = try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> Value? in
+            try Row.fetchAll(db, request).compactMap { row -> Value? in
                 do { return try decode(row) } catch {
                     if let id = row["id"] as Int64? { damaged[id] = "\(error)" }
                     return nil
@@ -86,8 +88,8 @@ extension Outbox: ApplicationStore {
         guard !damaged.isEmpty else { return }
         let newlyFlagged = try pool.write { db in
             try damaged.reduce(0) { flagged, item in
-                try db.execute(sql: "UPDATE application SET problem = ? WHERE id = ? AND problem IS NULL", arguments: [item.value, item.key])
-                return flagged + db.changesCount
+                try flagged + ApplicationRow.filter(ApplicationRow.Columns.id == item.key && ApplicationRow.Columns.problem == nil)
+                    .updateAll(db, ApplicationRow.Columns.problem.set(to: item.value))
             }
         }
         guard newlyFlagged > 0 else { return }
@@ -99,16 +101,13 @@ extension Outbox: ApplicationStore {
     /// is an error, not a crash.
     static func queued(_ row: Row) throws -> QueuedApplication {
         try reading(row) { row in
-            let state: String = try row.decode(forColumn: "state")
+            let record = try ApplicationRow(row: row)
             return QueuedApplication(
-                trackingNumber: try parsedTrackingNumber(row), idempotencyKey: try row.decode(forColumn: "idempotency_key"),
-                serviceCode: try row.decode(forColumn: "service_code"), serviceName: try row.decode(forColumn: "service_name"),
-                applicantMasked: try row.decode(forColumn: "applicant_masked"), state: ApplicationState(rawValue: state) ?? .queued,
-                createdAt: try row.decode(forColumn: "created_at"), attempts: try row.decode(forColumn: "attempts"),
-                nextAttemptAt: try row.decode(forColumn: "next_attempt_at"), lastError: try row.decode(forColumn: "last_error"),
-                caseNumber: try row.decode(forColumn: "case_number"), platformStatus: try row.decode(forColumn: "platform_status"),
-                platformStatusDetail: try row.decode(forColumn: "platform_status_detail"), bytes: try row.decode(forColumn: "bytes"),
-                sealedPayloadPresent: try row.decode(Data?.self, forColumn: "envelope") != nil, problem: try row.decode(forColumn: "problem"))
+                trackingNumber: try parsedTrackingNumber(row), idempotencyKey: record.idempotencyKey, serviceCode: record.serviceCode,
+                serviceName: record.serviceName, applicantMasked: record.applicantMasked, state: ApplicationState(rawValue: record.state) ?? .queued,
+                createdAt: record.createdAt, attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: record.lastError,
+                caseNumber: record.caseNumber, platformStatus: record.platformStatus, platformStatusDetail: record.platformStatusDetail,
+                bytes: record.bytes, sealedPayloadPresent: record.envelope != nil, problem: record.problem)
         }
     }
 
