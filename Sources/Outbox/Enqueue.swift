@@ -54,6 +54,10 @@ extension Outbox {
             throw OutboxError(.noPlatformKey, "applications cannot be sealed: the platform's public key (platform.public_key) is not installed or not readable; install it (kioskd takes it within seconds). Nothing was saved and no receipt was printed")
         }
         if let wentBack { throw OutboxError(.wentBack, wentBack) }
+        // What the platform must refuse gets no tracking number and no receipt (the session stops at the limit first).
+        guard submission.attachments.count <= ApplicationSubmission.maximumAttachments else {
+            throw OutboxError(.beyondPlatformLimits, "the application has \(submission.attachments.count) pages; the platform takes at most \(ApplicationSubmission.maximumAttachments). Nothing was saved and no receipt was printed")
+        }
         let now = settings.now()
         let number = try mint(at: now)
         let key = Self.newIdempotencyKey()

@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import GRDB
 import KioskCore
 
@@ -150,17 +151,23 @@ extension Outbox: ForwardingQueue {
             """, arguments: [limit]), Self.trackingNumber)
     }
 
-    /// The platform's latest word on a case.
-    public func updateStatus(_ tracking: TrackingNumber, status: String, detail: String?) throws {
-        try pool.write { db in
+    /// The platform's latest word on a case, if it is about the case the station holds under this number.
+    @discardableResult
+    public func updateStatus(_ tracking: TrackingNumber, report: CaseStatusReport) throws -> Bool {
+        let (status, detail) = (report.status.rawValue, report.detail)
+        return try pool.write { db in
+            guard try ApplicationRow.numbered(tracking.value).fetchOne(db)?.caseNumber == report.caseNumber else { return false }
             try db.execute(sql: """
                 UPDATE application SET platform_status = ?, platform_status_detail = ?
                 WHERE tracking_number = ? AND (platform_status IS NOT ? OR platform_status_detail IS NOT ?)
                 """, arguments: [status, detail, tracking.value, status, detail])
-            // Status sync asks again and again; only a change is worth an entry.
+            // Status sync asks again and again; only a change is worth an entry, and the entry holds the
+            // detail's digest (the row holds the text): a platform that flips a long detail cannot grow the trail.
             if db.changesCount > 0 {
-                try appendAudit(db, action: "status", trackingNumber: tracking.value, actor: "platform", detail: detail.map { "\(status): \($0)" } ?? status)
+                let digest = detail.map { " (detail of \($0.count) characters, sha256 \(SHA256.hash(data: Data($0.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()))" } ?? ""
+                try appendAudit(db, action: "status", trackingNumber: tracking.value, actor: "platform", detail: status + digest)
             }
+            return true
         }
     }
 

@@ -35,6 +35,8 @@ public struct OutboxError: Error, CustomStringConvertible, Sendable {
         public static let damagedDatabase = Code("damaged_database")
         /// A stored row cannot be read as what it should be (damaged or tampered with).
         public static let damagedRow = Code("damaged_row")
+        /// The application breaks a limit of the platform's: it would be refused, so it is not saved.
+        public static let beyondPlatformLimits = Code("beyond_platform_limits")
 
         /// The code's name.
         public var description: String { rawValue }

@@ -291,12 +291,19 @@ public final class Forwarder: Sendable {
     func syncStatuses() async {
         for tracking in (try? outbox.openCases(limit: 100)) ?? [] {
             do {
-                if let (status, detail) = try await platform.status(tracking: tracking.value) {
-                    try? outbox.updateStatus(tracking, status: status, detail: detail)
+                guard let report = try await platform.status(tracking: tracking.value) else { continue }
+                if try outbox.updateStatus(tracking, report: report) == false {
+                    logger.warning("the platform's status for \(tracking.value) names the case \(report.caseNumber.debugDescription), not the station's: ignored")
                 }
+            } catch let error as PlatformFailure {
+                // The link is down: the round ends. Any other answer is this case's; the others still move.
+                if case .network = error {
+                    linkDown(error.description)
+                    return
+                }
+                logger.warning("the status of \(tracking.value) was not taken: \(error)")
             } catch {
-                if case .network = error { linkDown(error.description) }
-                return
+                logger.error("the status of \(tracking.value) could not be kept: \(error)")
             }
         }
     }

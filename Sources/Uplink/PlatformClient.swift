@@ -43,8 +43,8 @@ public protocol PlatformAPI: Sendable {
     func rate(caseNumber: String, satisfaction: Int, reasons: [String], sealedComment: [UInt8]?, commentID: String?, ratedAt: String) async throws(PlatformFailure)
     /// Submits the application; returns the platform's case number.
     func submit(key: String, body: Data) async throws(PlatformFailure) -> String
-    /// A case's status and detail; nil when the platform does not know it.
-    func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)?
+    /// A case's status and detail, checked; nil when the platform does not know it.
+    func status(tracking: String) async throws(PlatformFailure) -> CaseStatusReport?
 }
 
 /// TLS for the platform link: the station's client certificate and key, the
@@ -141,7 +141,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         // 304 Not Modified is an answer (the catalogue held is current), not a redirect.
         if (300..<400).contains(response.status), response.status != 304 {
             // Only the configured platform can acknowledge: a redirect is followed nowhere.
-            let location = response.headers.first(name: "Location").map { " to \($0.prefix(200))" } ?? ""
+            let location = response.headers.first(name: "Location").map { " to \(outsideText($0, limit: 200))" } ?? ""
             throw .misbehaved(kind: "redirect", reason: "it answered \(response.status)\(location) to \(method) \(path); kioskd follows no redirect: "
                               + "is platform.url the platform's address, or is something on the link answering for it?")
         }
@@ -153,8 +153,9 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
 
     /// Turns a non-success answer into a failure.
     private func failure(_ status: Int, _ headers: HTTPHeaders, _ body: [UInt8]) -> PlatformFailure {
-        let reason = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? String
-            ?? String(decoding: body.prefix(200), as: UTF8.self)
+        // The platform's words go to the log and to kioskctl: one line, no control characters, bounded.
+        let reason = outsideText((try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["error"] as? String
+            ?? String(decoding: body.prefix(400), as: UTF8.self), limit: 200)
         // A status below 400 the request cannot have (a 304 to a submission, a 1xx) is no refusal: retried, never dead-lettered.
         if status < 400 { return .misbehaved(kind: "garbage", reason: "it answered \(status), which the API does not give to this request") }
         if status == 408 || status == 429 || status >= 500 {
@@ -245,15 +246,24 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     }
 
     /// An HTTP date (RFC 9110 IMF-fixdate: `Fri, 27 Nov 2026 05:22:16 GMT`), read by
-    /// hand: DateFormatter would load ICU's data into kioskd for one header.
+    /// hand: DateFormatter would load ICU's data into kioskd for one header. Every field
+    /// has its fixed number of digits and its range, so no header can make a number
+    /// that overflows; anything else is no date (nil).
     public static func httpDate(_ text: String) -> Date? {
-        let parts = text.split(separator: " ")
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])), let year = Int(parts[3]) else { return nil }
-        let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3, let date = CalendarDate(year: year, month: month + 1, day: day) else { return nil }
-        let seconds: Int = date.dayNumber * 86_400 + time[0] * 3600 + time[1] * 60 + time[2]
-        return Date(timeIntervalSince1970: Double(seconds))
+        /// A field of exactly `digits` ASCII digits within `range`.
+        func number(_ field: Substring, digits: Int, _ range: ClosedRange<Int>) -> Int? {
+            guard field.utf8.count == digits, field.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                  let value = Int(field), range.contains(value) else { return nil }
+            return value
+        }
+        guard parts.count == 6, parts[5] == "GMT", let day = number(parts[1], digits: 2, 1...31),
+              let month = months.firstIndex(of: String(parts[2])), let year = number(parts[3], digits: 4, 1970...9999) else { return nil }
+        let time = parts[4].split(separator: ":", omittingEmptySubsequences: false)
+        guard time.count == 3, let hour = number(time[0], digits: 2, 0...23), let minute = number(time[1], digits: 2, 0...59),
+              let second = number(time[2], digits: 2, 0...60), let date = CalendarDate(year: year, month: month + 1, day: day) else { return nil }
+        return Date(timeIntervalSince1970: Double(date.dayNumber) * 86_400 + Double(hour * 3600 + minute * 60 + second))
     }
 
     /// The station's health (POST /v1/heartbeat): the same summary /healthz and `kioskctl status` give.
@@ -277,7 +287,7 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
             throw failure(status, headers, body)
         }
         guard let acknowledged else {
-            throw .misbehaved(kind: "bad_offset", reason: "the upload answer's Upload-Offset \"\(headers.first(name: "Upload-Offset")?.prefix(40) ?? "")\" is not a number of bytes")
+            throw .misbehaved(kind: "bad_offset", reason: "the upload answer's Upload-Offset \"\(outsideText(headers.first(name: "Upload-Offset") ?? "", limit: 40))\" is not a number of bytes")
         }
         return acknowledged
     }
@@ -306,14 +316,18 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
     }
 
     /// `GET /v1/applications/{tracking}`: the case's status, nil when the platform does not know it.
-    public func status(tracking: String) async throws(PlatformFailure) -> (status: String, detail: String?)? {
+    public func status(tracking: String) async throws(PlatformFailure) -> CaseStatusReport? {
         let (status, headers, body) = try await send(.GET, "/v1/applications/\(tracking)", limit: Limit.answer)
         if status == 404 { return nil }
         guard status == 200, let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let value = object["status"] as? String else {
             if status == 200 { throw .misbehaved(kind: "garbage", reason: "the status answer is not JSON with a status") }
             throw failure(status, headers, body)
         }
-        return (value, object["detail"] as? String)
+        guard let caseNumber = object["case_number"] as? String,
+              let report = CaseStatusReport(caseNumber: caseNumber, status: value, detail: object["detail"] as? String) else {
+            throw .misbehaved(kind: "garbage", reason: "the status answer for \(tracking) is not a case status of the API (a status it defines and the case's number)")
+        }
+        return report
     }
 }
 

@@ -113,12 +113,12 @@ final class PlatformLink: Sendable {
     private func exchange(on connection: Connection, _ method: HTTPMethod, _ path: String, headers: [(String, String)], body: ByteBuffer?, limit: Int,
                           started: ContinuousClock.Instant) async throws(Failure) -> Response {
         let (channel, collector) = (connection.channel, connection.collector)
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: basePath + path)
-        head.headers.add(name: "Host", value: port == (tls == nil ? 80 : 443) ? host : "\(host):\(port)")
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        var request = HTTPRequestHead(version: .http1_1, method: method, uri: basePath + path)
+        request.headers.add(name: "Host", value: port == (tls == nil ? 80 : 443) ? host : "\(host):\(port)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let sent = body?.readableBytes ?? 0
-        head.headers.add(name: "Content-Length", value: String(sent))
-        let budget = self.budget
+        request.headers.add(name: "Content-Length", value: String(sent))
+        let (budget, head) = (self.budget, request)
         let answer: EventLoopFuture<Response> = channel.eventLoop.flatSubmit {
             let promise = channel.eventLoop.makePromise(of: Response.self)
             collector.expect(promise, limit: limit)
@@ -166,9 +166,10 @@ final class PlatformLink: Sendable {
     private func newConnection(started: ContinuousClock.Instant) async throws(Failure) -> Connection {
         let tls = self.tls, host = self.host, pins = self.pins
         let collector = Collector()
-        let connectTimeout = budget.timeout
+        // Whole nanoseconds: a budget under a second (as the tests give) must not round down to no time at all.
+        let connectTimeout = TimeAmount.nanoseconds(Int64(budget.timeout.components.seconds) * 1_000_000_000 + budget.timeout.components.attoseconds / 1_000_000_000)
         let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000))
+            .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
@@ -190,7 +191,7 @@ final class PlatformLink: Sendable {
         }
         guard tls != nil else { return Connection(channel: channel, collector: collector) }
         // A platform that accepts the connection and never finishes the handshake holds nobody up.
-        let stalled = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)) { channel.close(promise: nil) }
+        let stalled = channel.eventLoop.scheduleTask(in: connectTimeout) { channel.close(promise: nil) }
         defer { stalled.cancel() }
         do {
             try await channel.eventLoop.flatSubmit { collector.handshake }.get()

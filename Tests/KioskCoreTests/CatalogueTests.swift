@@ -138,17 +138,34 @@ struct CatalogueTests {
     func keepsLastGood() throws {
         var store = CatalogueStore(Shipped.catalogue)
         let bad = edited("最低生活保障申请", "\"copies\": 1", "\"copies\": 0").bytes
-        guard case .refused(let error) = store.offer(json: bad) else { Issue.record("a bad catalogue was taken"); return }
+        guard case .refused(let error) = store.offer(json: bad, today: Self.today) else { Issue.record("a bad catalogue was taken"); return }
         #expect(error.field == "materials[0].copies")
         #expect(store.current == Shipped.catalogue)
         #expect(store.lastRefusal == error)
 
-        #expect(store.offer(json: Shipped.bytes("data/catalogue.json")) == .notNewer("2026.11.1"))
+        #expect(store.offer(json: Shipped.bytes("data/catalogue.json"), today: Self.today) == .notNewer("2026.11.1"))
         let newer = edited("\"version\"", "\"2026.11.1\"", "\"2026.11.10\"").bytes
-        #expect(store.offer(json: newer) == .replaced(old: "2026.11.1", new: "2026.11.10"))
+        #expect(store.offer(json: newer, today: Self.today) == .replaced(old: "2026.11.1", new: "2026.11.10"))
         #expect(store.current.version == "2026.11.10")
         #expect(store.lastRefusal == nil)
         #expect(CatalogueStore.isNewer("2026.11.10", than: "2026.11.9"))
+    }
+
+    static let today = CalendarDate(year: 2026, month: 12, day: 7)!
+
+    @Test("A catalogue whose version claims too much pins nothing: the next day's publication replaces it; one dated in the future is refused")
+    func versionThatClaimsTooMuch() throws {
+        var store = CatalogueStore(Shipped.catalogue)
+        let inflated = edited("\"version\"", "\"2026.11.1\"", "\"999999\"").bytes
+        #expect(store.offer(json: inflated, today: Self.today) == .replaced(old: "2026.11.1", new: "999999"), "published the same day, a higher version")
+        var honest = String(decoding: edited("\"version\"", "\"2026.11.1\"", "\"2026.12.1\"").bytes, as: UTF8.self)
+        honest = honest.replacingOccurrences(of: "\"published\": \"2026-11-20\"", with: "\"published\": \"2026-12-01\"")
+        #expect(store.offer(json: Array(honest.utf8), today: Self.today) == .replaced(old: "999999", new: "2026.12.1"), "a later publication wins whatever the version")
+        let future = honest.replacingOccurrences(of: "\"published\": \"2026-12-01\"", with: "\"published\": \"2099-01-01\"")
+            .replacingOccurrences(of: "\"2026.12.1\"", with: "\"2026.12.2\"")
+        guard case .refused(let error) = store.offer(json: Array(future.utf8), today: Self.today) else { Issue.record("a catalogue from 2099 was taken"); return }
+        #expect(error.field == "published" && error.description.contains("after today"), "\(error)")
+        #expect(store.current.version == "2026.12.1")
     }
 
     @Test("Form fields validate what residents type")

@@ -299,6 +299,23 @@ struct OutboxTests {
         try reopened.close()
     }
 
+    @Test("an application with more pages than the platform takes is not saved: no tracking number, no file left, a clear error")
+    func pastThePlatformsLimit() async throws {
+        let folder = temporaryDirectory()
+        let outbox = try openOutbox(folder)
+        do {
+            _ = try await outbox.enqueue(submission(pages: ApplicationSubmission.maximumAttachments + 1, pageBytes: 64))
+            Issue.record("an application of 101 pages was saved")
+        } catch let error as OutboxError {
+            #expect(error.code == .beyondPlatformLimits && error.description.contains("at most 100"), "\(error)")
+        }
+        #expect(try outbox.summary().counts.values.reduce(0, +) == 0)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder + "/attachments"))?.isEmpty ?? true)
+        _ = try await outbox.enqueue(submission(pages: ApplicationSubmission.maximumAttachments, pageBytes: 64))
+        #expect(try outbox.summary().counts[.queued] == 1, "100 pages are taken")
+        try outbox.close()
+    }
+
     @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens, takes applications and forwards afterwards")
     func diskFull() async throws {
         let mountPoint = temporaryDirectory()

@@ -270,6 +270,39 @@ struct ForwarderTests {
     }
 }
 
+@Suite("Case statuses from a platform that lies are checked", .serialized, .timeLimit(.minutes(2)))
+struct CaseStatusCheckTests {
+    @Test("an unknown status and another case's number change nothing; a 250 KB detail is kept cut to 500 characters; the trail grows by its digest, not its text; one case's bad answer does not stop the others'")
+    func liesAboutCases() async throws {
+        let rig = try UplinkRig()
+        let first = try await rig.outbox.enqueue(submission(pages: 0))
+        let second = try await rig.outbox.enqueue(submission(pages: 0))
+        #expect(await rig.forwardAll())
+        rig.platform.setStatus(first.value, "已办好")
+        rig.platform.setStatus(second.value, "办理中")
+        await rig.forwarder.syncStatuses()
+        #expect(try rig.outbox.application(first)?.platformStatus == "受理", "a status the API does not define is not taken")
+        #expect(try rig.outbox.application(second)?.platformStatus == "办理中", "the next case still moves")
+
+        rig.platform.setStatus(first.value, "办结")
+        rig.platform.setCaseNumber(first.value, try #require(try rig.outbox.application(second)?.caseNumber))
+        await rig.forwarder.syncStatuses()
+        #expect(try rig.outbox.application(first)?.platformStatus == "受理", "an answer about another case is not taken")
+
+        rig.platform.setCaseNumber(first.value, try #require(try rig.outbox.application(first)?.caseNumber))
+        let before = try rig.outbox.auditEntries().map(\.detail).joined().utf8.count
+        for round in 0..<20 {
+            rig.platform.setStatus(first.value, "退回", detail: String(repeating: round % 2 == 0 ? "请补交户口簿" : "请补交身份证", count: 13_000))
+            await rig.forwarder.syncStatuses()
+        }
+        let kept = try #require(try rig.outbox.application(first)?.platformStatusDetail)
+        #expect(kept.count == CaseStatusReport.detailLimit + 1 && kept.hasSuffix("…"))
+        let grown = try rig.outbox.auditEntries().map(\.detail).joined().utf8.count - before
+        #expect(grown < 20 * 200, "20 changes of a 234 KB detail grew the trail's details by \(grown) bytes")
+        rig.platform.stop()
+    }
+}
+
 @Suite("Ratings (好差评) reach the platform once the case has its number", .serialized, .timeLimit(.minutes(2)))
 struct RatingForwardingTests {
     @Test("A rating waits while offline and for the case number, then goes once; a second rating of the case is ignored")
@@ -362,6 +395,17 @@ struct PlatformClockTests {
         for bad in ["", "Fri, 27 Nov 2026 05:22:16 CST", "Fri, 31 Feb 2026 05:22:16 GMT", "Fri, 27 Nox 2026 05:22:16 GMT", "Fri, 27 Nov 2026 05:22 GMT", "1795756936"] {
             #expect(HTTPPlatformClient.httpDate(bad) == nil, "\(bad)")
         }
+    }
+
+    @Test("a Date whose numbers would overflow, or that is out of range or oddly spaced, is no date: never a trap")
+    func hostileDates() {
+        for bad in ["Thu, 01 Jan 2026 9223372036854775807:00:00 GMT", "Thu, 01 Jan 9223372036854775807 00:00:00 GMT", "Thu, 9223372036854775807 Jan 2026 00:00:00 GMT",
+                    "Thu, 01 Jan 2026 99:00:00 GMT", "Thu, 01 Jan 2026 00:61:00 GMT", "Thu, 01 Jan 2026 -1:00:00 GMT", "Thu, 01 Jan 2026 +1:00:00 GMT",
+                    "Thu, 1 Jan 2026 00:00:00 GMT", "Thu, 01 Jan 26 00:00:00 GMT", "Thu, 01 Jan 0001 00:00:00 GMT", "Thu,  01 Jan 2026 00:00:00 GMT",
+                    "Thu, 01 Jan 2026 00:00:00:00 GMT", "Thu, 01 Jan 2026 0x:00:00 GMT", "Thu, ٠١ Jan 2026 00:00:00 GMT"] {
+            #expect(HTTPPlatformClient.httpDate(bad) == nil, "\(bad)")
+        }
+        #expect(HTTPPlatformClient.httpDate("Thu, 31 Dec 9999 23:59:60 GMT") != nil)
     }
 }
 

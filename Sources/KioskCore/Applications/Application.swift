@@ -2,6 +2,10 @@
 /// platform needs (GB/T 39046 办事申请 fields), including personal data and
 /// scans, which the outbox seals before anything reaches the disk.
 public struct ApplicationSubmission: Sendable, Equatable {
+    /// The most attachments (scanned pages) one application may carry: the platform takes no more
+    /// (docs/platform-api.yaml, `Submission.attachments`), so the kiosk stops there, before any receipt.
+    public static let maximumAttachments = 100
+
     /// An attached material.
     public struct Attachment: Sendable, Equatable {
         /// The material it is (户口簿首页…).

@@ -54,8 +54,10 @@ public protocol ForwardingQueue: Sendable {
     func ratingSent(_ trackingNumber: String, error: String?) throws
     /// Acknowledged applications whose status may still change.
     func openCases(limit: Int) throws -> [TrackingNumber]
-    /// The platform's latest word on a case.
-    func updateStatus(_ trackingNumber: TrackingNumber, status: String, detail: String?) throws
+    /// The platform's latest word on a case, applied only if the report names the case the station
+    /// holds under this tracking number; returns whether it was (false: another case, or unknown).
+    @discardableResult
+    func updateStatus(_ trackingNumber: TrackingNumber, report: CaseStatusReport) throws -> Bool
     /// Drops what the platform has had long enough; returns how many payloads and rows went.
     @discardableResult
     func purge() throws -> (payloads: Int, rows: Int)
@@ -143,4 +145,28 @@ public protocol PlatformServices: Sendable {
     func reserve(serviceCode: String, date: String, missing: [String], sealedContact: [UInt8], contactID: String) async throws -> String
     /// Forwards a consultation or complaint to the 12345 channel; returns its reference.
     func submitConsultation(kind: String, title: String, content: String, sealedContact: [UInt8]?, contactID: String) async throws -> String
+}
+
+/// A case's status as the platform reports it (docs/platform-api.yaml, `CaseStatus`), checked:
+/// a status the API defines, the case it is about, and a detail of bounded length without control characters.
+public struct CaseStatusReport: Sendable, Equatable {
+    /// The statuses the platform may report.
+    public enum Status: String, Sendable, CaseIterable {
+        case accepted = "受理", inProgress = "办理中", done = "办结", returned = "退回", readyForPickup = "待领取"
+    }
+
+    /// The most of a detail kept (a 退回's reason, where to collect): longer ones are cut, with ….
+    public static let detailLimit = 500
+
+    public var caseNumber: String
+    public var status: Status
+    public var detail: String?
+
+    /// The report, from the platform's words; nil when it is not one (an unknown status, no case number).
+    public init?(caseNumber: String, status: String, detail: String?) {
+        guard let known = Status(rawValue: status), (1...50).contains(caseNumber.count), !caseNumber.unicodeScalars.contains(where: isControl) else { return nil }
+        self.caseNumber = caseNumber
+        self.status = known
+        self.detail = detail.map { outsideText($0, limit: Self.detailLimit) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
 }

@@ -103,18 +103,38 @@ public struct CatalogueStore: Sendable {
         case refused(DataFileError)
     }
 
-    /// Offers a catalogue file's bytes.
-    public mutating func offer(json bytes: [UInt8]) -> Outcome {
+    /// Offers a catalogue file's bytes; `today` (the station's, in China) bounds its publication date.
+    public mutating func offer(json bytes: [UInt8], today: CalendarDate) -> Outcome {
         let candidate: Catalogue
         do { candidate = try Catalogue.load(json: bytes) } catch {
             lastRefusal = error
             return .refused(error)
         }
+        if let future = Self.fromTheFuture(candidate, today: today) {
+            lastRefusal = future
+            return .refused(future)
+        }
         lastRefusal = nil
-        guard Self.isNewer(candidate.version, than: current.version) else { return .notNewer(candidate.version) }
+        guard Self.isNewer(candidate, than: current) else { return .notNewer(candidate.version) }
         let old = current.version
         current = candidate
         return .replaced(old: old, new: candidate.version)
+    }
+
+    /// Why a catalogue cannot be taken as published yet: its date is after tomorrow (the platform's day may
+    /// run ahead of the station's by hours, not days). Nil when it may.
+    public static func fromTheFuture(_ catalogue: Catalogue, today: CalendarDate) -> DataFileError? {
+        guard catalogue.published > today.next else { return nil }
+        return DataFileError(file: "the offered catalogue", line: 1, item: nil, field: "published",
+                             message: "is \(catalogue.published), after today (\(today)): a catalogue is taken once published, not before; check the platform's and the station's clocks")
+    }
+
+    /// Whether `a` was published after `b`: by its publication date, then (the same day) by its version,
+    /// compared number by number (2026.11.10 > 2026.11.9). The date comes first, so a version that claims
+    /// too much holds only for its own day, and the next day's catalogue replaces it.
+    public static func isNewer(_ a: Catalogue, than b: Catalogue) -> Bool {
+        if a.published != b.published { return a.published > b.published }
+        return isNewer(a.version, than: b.version)
     }
 
     /// Compares dotted versions number by number (2026.11.10 > 2026.11.9).

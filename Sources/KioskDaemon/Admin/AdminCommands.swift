@@ -283,7 +283,7 @@ struct AdminCommands: Sendable {
                                   detail: String(format: "the station's clock is %+.0f s from the platform's", skew),
                                   fix: ok ? nil : "set the clock: `timedatectl set-ntp true` (or set it by hand); receipts and promised dates carry it"))
             } else {
-                items.append(SelfTestItem(component: "platform", check: "clock", outcome: "skipped", detail: "the platform's answer carries no Date"))
+                items.append(SelfTestItem(component: "platform", check: "clock", outcome: "skipped", detail: "the platform's answer carries no Date the station can read"))
             }
             return items
         } catch {

@@ -47,7 +47,11 @@ public final class StationServices: Sendable {
             problem = "\(error)"
         }
         let lastGood = FileManager.default.contents(atPath: lastGoodPath).flatMap { try? Catalogue.load(json: Array($0)) }
-        if let lastGood, catalogue == nil || CatalogueStore.isNewer(lastGood.version, than: catalogue!.version) {
+        // The last good one (from the platform) is used when it was published after the configured file's,
+        // and not from the future: one that claims too much is left, never pinned.
+        let today = ChinaTime.date(Date().timeIntervalSince1970)
+        if let lastGood, CatalogueStore.fromTheFuture(lastGood, today: today) == nil,
+           catalogue.map({ CatalogueStore.isNewer(lastGood, than: $0) }) ?? true {
             if let problem { logger.error("\(problem); running on the last good catalogue \(lastGood.version)") }
             catalogue = lastGood
         }
@@ -101,7 +105,8 @@ public final class StationServices: Sendable {
     /// Offers a newer catalogue (from the platform): taken if it loads and is newer, kept as the last good one.
     @discardableResult
     public func offer(catalogue bytes: [UInt8]) -> CatalogueStore.Outcome {
-        let outcome = store.withLock { $0.offer(json: bytes) }
+        let today = ChinaTime.date(Date().timeIntervalSince1970)
+        let outcome = store.withLock { $0.offer(json: bytes, today: today) }
         switch outcome {
         case .replaced(let old, let new):
             logger.notice("catalogue \(new) replaces \(old)")

@@ -108,6 +108,9 @@ extension PlatformSimulator {
         case "status" where w.count >= 3:
             setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
             return "ok: \(w[1]) is \(w[2])"
+        case "case-number" where w.count == 3:
+            setCaseNumber(w[1], w[2])
+            return "ok: the status of \(w[1]) names the case \(w[2])"
         case "catalogue" where w.count == 2:
             guard let data = FileManager.default.contents(atPath: w[1]) else { return "error: cannot read \(w[1])" }
             publishCatalogue(Array(data))
@@ -115,6 +118,11 @@ extension PlatformSimulator {
         case "ecert" where w.count == 3:
             holdECertificates(w[2].split(separator: ",").map(String.init), for: w[1])
             return "ok: \(w[1].prefix(4))**** holds \(w[2])"
+        case "date" where w.count >= 2:
+            // The Date header of /v1/ping as given, whatever it says.
+            let header = w[1...].joined(separator: " ")
+            state.withLock { $0.dateHeader = header == "clock" ? nil : header }
+            return header == "clock" ? "ok: the Date follows the platform's clock" : "ok: /v1/ping answers Date: \(header)"
         case "clock" where w.count == 2:
             guard let skew = Double(w[1]) else { return "error: clock SECONDS (how far the platform's clock is off)" }
             state.withLock { $0.clockSkew = skew }

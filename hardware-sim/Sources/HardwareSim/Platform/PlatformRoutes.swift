@@ -85,7 +85,8 @@ extension PlatformSimulator {
 
     private func ping() -> HTTPAction {
         // A real platform's Date header: kioskctl selftest checks the station's clock against it.
-        let skew = state.withLock { $0.clockSkew }
+        let (skew, verbatim) = state.withLock { ($0.clockSkew, $0.dateHeader) }
+        if let verbatim { return json(200, ["ok": true], headers: [("Date", verbatim)]) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

@@ -99,6 +99,8 @@ public final class PlatformSimulator: Sendable {
         var lastHeartbeat: [UInt8]?
         /// How far the platform's clock (the Date of its answers to /v1/ping) is off, in seconds.
         var clockSkew = 0.0
+        /// A Date header sent as it is instead of the clock's (`date TEXT`): what a lying platform, or a box in front of it, may say.
+        var dateHeader: String?
         /// E-certificate types held per resident, by ID number.
         var eCertificates: [String: Set<String>] = [:]
         /// Reservations booked: service, date, what to bring, the opened contact.
@@ -198,6 +200,11 @@ public final class PlatformSimulator: Sendable {
             state.cases[tracking]?.status = status
             state.cases[tracking]?.detail = detail
         }
+    }
+
+    /// Makes the status answer for `tracking` name `caseNumber` (a platform that mixes its cases up).
+    public func setCaseNumber(_ tracking: String, _ caseNumber: String) {
+        state.withLock { $0.cases[tracking]?.caseNumber = caseNumber }
     }
 
     /// Ratings accepted (one per case), in order.
