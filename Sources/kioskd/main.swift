@@ -13,6 +13,9 @@ enum KioskdMain {
         ExitWithoutDestructors.install()
         Allocator.configure()
         umask(0o077)  // what kioskd writes is its own: residents' applications, keys, the lookup salt
+        // A pipe or socket whose far end went (a helper process stopped, a client gone) fails its write
+        // with EPIPE, which each caller handles; as a signal it would end kioskd mid-visit.
+        signal(SIGPIPE, SIG_IGN)
         if !CoreDumps.forbid() {
             FileHandle.standardError.write(Data("kioskd: could not turn off core dumps (prctl PR_SET_DUMPABLE, RLIMIT_CORE): a crash may leave residents' data in a core file\n".utf8))
         }

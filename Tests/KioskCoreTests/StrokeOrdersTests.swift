@@ -22,6 +22,18 @@ struct StrokeOrdersTests {
         }
     }
 
+    @Test("a stroke that turns more than a person's does is refused with why; a person's strokes, however many points, keep their turning points")
+    func turningPoints() throws {
+        let zigzag = (0..<40).map { HandwrittenCharacter.Point(x: 10 + $0 * 9, y: $0 % 2 == 0 ? 10 : 390) }
+        let refused = #expect(throws: HandwritingError.self) { try HandwrittenCharacter(width: 400, height: 400, strokes: [zigzag]) }
+        #expect(refused?.description.contains("turns 38 times") == true, "\(refused?.description ?? "")")
+        // A finger's 横折钩, sampled every 3 units: hundreds of points, a handful of turns.
+        let stroke = (0..<100).map { HandwrittenCharacter.Point(x: 50 + $0 * 3, y: 100) } + (0..<80).map { HandwrittenCharacter.Point(x: 350, y: 100 + $0 * 3) }
+            + (0..<10).map { HandwrittenCharacter.Point(x: 350 - $0 * 3, y: 340 - $0 * 2) }
+        let character = try HandwrittenCharacter(width: 400, height: 400, strokes: [stroke])
+        #expect(character.outlines[0].count <= 5 && character.outlines[0].first == stroke.first && character.outlines[0].last == stroke.last)
+    }
+
     @Test("Each stroke's kind told from its shape, at any size of pad")
     func kindsFromShapes() throws {
         let shapes: [(String, [(Int, Int)], String)] = [

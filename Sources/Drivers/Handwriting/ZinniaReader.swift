@@ -37,7 +37,8 @@ public final class ZinniaReader: HandwritingReader, @unchecked Sendable {
         defer { zinnia_character_destroy(character) }
         zinnia_character_set_width(character, written.width)
         zinnia_character_set_height(character, written.height)
-        for (index, stroke) in written.strokes.enumerated() {
+        // Each stroke as its turning points: Zinnia's work grows with every turn it is given.
+        for (index, stroke) in written.outlines.enumerated() {
             for point in stroke { zinnia_character_add(character, index, Int32(point.x), Int32(point.y)) }
         }
         let (candidates, reading) = open.withLock { state -> ([HandwritingCandidate], Int) in

@@ -16,10 +16,17 @@ public struct HandwrittenCharacter: Sendable, Equatable {
     public static let maxPointsPerStroke = 1_000
     public static let maxPoints = 8_000
     public static let sides = 16...4_096
+    /// The most points a stroke keeps once each nearly straight run is one line (within 1% of the pad):
+    /// a person's stroke turns a few times. Zinnia's work doubles with each turn past about twenty (a
+    /// zig-zag of 26 turns took it a gigabyte, one of 40 aborted kioskd), so a stroke that turns more is
+    /// refused, and a recogniser is given each stroke as these points (``outlines``).
+    public static let maxTurningPoints = 16
 
     public let width: Int
     public let height: Int
     public let strokes: [[Point]]
+    /// Each stroke as its turning points: what a recogniser reads.
+    public let outlines: [[Point]]
 
     public init(width: Int, height: Int, strokes: [[Point]]) throws(HandwritingError) {
         guard Self.sides.contains(width), Self.sides.contains(height) else {
@@ -40,20 +47,31 @@ public struct HandwrittenCharacter: Sendable, Equatable {
             }
         }
         guard total <= Self.maxPoints else { throw HandwritingError("\(total) points is more than \(Self.maxPoints): send fewer points a stroke") }
+        let tolerance = Double(max(width, height)) * 0.01
+        var outlines: [[Point]] = []
+        for (index, stroke) in strokes.enumerated() {
+            let outline = Self.simplified(stroke.map { (x: Double($0.x), y: Double($0.y)) }, tolerance: tolerance).map { Point(x: Int($0.x), y: Int($0.y)) }
+            guard outline.count <= Self.maxTurningPoints else {
+                throw HandwritingError("stroke \(index + 1) turns \(outline.count - 2) times; a stroke of a character turns a few times at most: clear the pad and write again")
+            }
+            outlines.append(outline)
+        }
         self.width = width
         self.height = height
         self.strokes = strokes
+        self.outlines = outlines
     }
 
     /// The same character with one stroke moved to another place in the order.
     func moving(stroke from: Int, to: Int) -> HandwrittenCharacter {
-        var strokes = strokes
+        var (strokes, outlines) = (strokes, outlines)
         strokes.insert(strokes.remove(at: from), at: to)
-        return HandwrittenCharacter(checked: self, strokes: strokes)
+        outlines.insert(outlines.remove(at: from), at: to)
+        return HandwrittenCharacter(checked: self, strokes: strokes, outlines: outlines)
     }
 
-    private init(checked: HandwrittenCharacter, strokes: [[Point]]) {
-        (width, height, self.strokes) = (checked.width, checked.height, strokes)
+    private init(checked: HandwrittenCharacter, strokes: [[Point]], outlines: [[Point]]) {
+        (width, height, self.strokes, self.outlines) = (checked.width, checked.height, strokes, outlines)
     }
 }
 
@@ -94,11 +112,15 @@ public struct WritingPad: Sendable {
     /// strokes is read the other way round too, at the cost of one stroke more;
     /// the best guess of the strokes as written stays first all the same (read
     /// swapped, 王's last two strokes make a surer 丰).
+    /// The most readings with two neighbouring strokes swapped, for a character of many strokes.
+    public static let swappedReadings = 24
+
     public func candidates(for character: HandwrittenCharacter, count: Int) -> [String] {
         guard count > 0 else { return [] }
         let writtenKinds = character.strokeKinds
         var readings = [(strokes: character, kinds: writtenKinds)]
-        for index in character.strokes.indices.dropLast() {
+        // Past the commonest characters' strokes, swaps are read for the first ones only: a reading's work stays bounded.
+        for index in character.strokes.indices.dropLast().prefix(Self.swappedReadings) {
             var kinds = writtenKinds
             kinds.swapAt(index, index + 1)
             readings.append((character.moving(stroke: index, to: index + 1), kinds))

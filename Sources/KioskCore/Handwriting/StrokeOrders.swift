@@ -85,7 +85,7 @@ extension HandwrittenCharacter {
         return strokes.map { Self.kind(of: $0, size: size) }
     }
 
-    private typealias Vector = (x: Double, y: Double)
+    typealias Vector = (x: Double, y: Double)
 
     private static func kind(of stroke: [Point], size: Double) -> UInt8 {
         let points = simplified(stroke.map { (x: Double($0.x), y: Double($0.y)) }, tolerance: size * 0.03)
@@ -124,7 +124,7 @@ extension HandwrittenCharacter {
     }
 
     /// The stroke as the fewest straight parts within `tolerance` of every point (Douglas–Peucker).
-    private static func simplified(_ points: [Vector], tolerance: Double) -> [Vector] {
+    static func simplified(_ points: [Vector], tolerance: Double) -> [Vector] {
         guard points.count > 2, let start = points.first, let end = points.last else { return points }
         let span = max(Bearing.length(x: end.x - start.x, y: end.y - start.y), 1e-9)
         var farthest = (index: 0, distance: 0.0)

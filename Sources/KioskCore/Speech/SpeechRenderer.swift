@@ -10,6 +10,12 @@ public protocol SpeechSynthesizer: Sendable {
     /// `text` read by `voice` at `rate` words a minute, as a 16-bit WAV whose lengths may be
     /// unset (0xFFFFFFFF, as a stream writes them). Mandarin text comes as tone-numbered pinyin.
     func synthesize(_ text: String, voice: String, rate: Int) async throws -> [UInt8]
+    /// What went wrong lately that a maintainer should know (a rendering stopped at its deadline), or nil.
+    var recentTrouble: String? { get }
+}
+
+extension SpeechSynthesizer {
+    public var recentTrouble: String? { nil }
 }
 
 /// A failure to speak, with what to do.
@@ -47,6 +53,13 @@ public final class SpeechRenderer: Sendable {
     /// Words a minute: 150, slower than espeak's default of 175, for everyone; slower still in elderly mode.
     public static func rate(elderly: Bool) -> Int { elderly ? 120 : 150 }
 
+    /// The most of a sentence that is spoken: a screen says far less (a whole guide is under 1,000
+    /// characters); what comes from outside (a search typed, a catalogue's guide) may be longer,
+    /// and only its beginning is read.
+    public static let maximumCharacters = 2_000
+    /// The most the kept renderings hold, together: a few screens' worth.
+    public static let cacheBytes = 8 << 20
+
     /// The WAV for `text` in `voice`, at `rate` words a minute; with `fresh`, rendered again even when it is kept (the self-test's).
     public func wav(for text: String, voice: String = mandarin, rate: Int = rate(elderly: false), fresh: Bool = false) async throws -> [UInt8] {
         if !fresh, let hit = cache.withLock({ $0.first { $0.text == text && $0.voice == voice && $0.rate == rate }?.wav }) { return hit }
@@ -54,7 +67,7 @@ public final class SpeechRenderer: Sendable {
         // One WAV of the runs' samples in order: espeak-ng writes 22,050 Hz 16-bit mono for every voice.
         var samples: [UInt8] = []
         var header: [UInt8] = []
-        for run in Self.runs(text, voice: voice) {
+        for run in Self.runs(Self.speakable(text), voice: voice) {
             let part = try await synthesizer.synthesize(run.voice == Self.mandarin ? reading.pinyin(run.text) : run.text, voice: run.voice, rate: rate)
             guard part.count >= 44 else { continue }
             if header.isEmpty { header = Array(part[0..<44]) }
@@ -63,9 +76,27 @@ public final class SpeechRenderer: Sendable {
         guard let wav = Self.fixHeader(header + samples) else { throw SpeechFailure("\(synthesizer.name) wrote no WAV for the prompt") }
         cache.withLock { cache in
             cache.insert((text, voice, rate, wav), at: 0)
-            if cache.count > 16 { cache.removeLast() }
+            while cache.count > 16 || (cache.count > 1 && cache.reduce(0) { $0 + $1.wav.count } > Self.cacheBytes) { cache.removeLast() }
         }
         return wav
+    }
+
+    /// The bytes of the renderings kept now.
+    public var keptBytes: Int { cache.withLock { $0.reduce(0) { $0 + $1.wav.count } } }
+
+    /// `text` as it may reach a synthesizer: control characters (espeak-ng takes CTRL-A for its own
+    /// commands: volume, speed, a voice) as spaces, and no more than ``maximumCharacters``.
+    public static func speakable(_ text: String) -> String {
+        var kept = ""
+        kept.unicodeScalars.reserveCapacity(min(text.unicodeScalars.count, maximumCharacters))
+        var count = 0
+        for scalar in text.unicodeScalars {
+            guard count < maximumCharacters else { break }
+            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format
+            kept.unicodeScalars.append(control ? " " : scalar)
+            count += 1
+        }
+        return kept
     }
 
     /// `text` in runs, each with the voice that reads it. On an English screen

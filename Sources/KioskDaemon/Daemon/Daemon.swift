@@ -161,7 +161,10 @@ public struct Daemon: Sendable {
                     .init(service: CatalogueRefresher(
                         services: services, client: uplink.client, region: String(config.station.code.prefix(9)),
                         interval: config.services.catalogueRefresh.seconds, retry: 300, logger: logger)),
-                    .init(service: notifier.watchdogService(ready: ready, logger: logger)),
+                    .init(service: notifier.watchdogService(ready: ready, status: {
+                        // Speech stuck is the one trouble kioskd keeps serving through (a stuck espeak-ng is killed, the screen shows its text).
+                        aids.speech.synthesizer.recentTrouble.map { "serving on \(listening.withLock { $0 }); speech stuck: \($0)" }
+                    }, logger: logger)),
                     .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -129,9 +129,10 @@ enum HTTPRoutes {
             } catch {
                 return try json(Refusal(error: "\(error): see POST /api/handwriting in docs/local-api.md"), status: .badRequest)
             }
-            // Reading takes tens of milliseconds a stroke: off the threads that serve the screen.
-            let candidates = await withCheckedContinuation { done in
-                DispatchQueue.global(qos: .userInitiated).async { done.resume(returning: pad.candidates(for: character, count: HandwritingMessage.shown)) }
+            // Reading takes tens of milliseconds a stroke: off the threads that serve the screen, one at a time,
+            // and no more waiting than the page could want (it asks once its last answer is back).
+            guard let candidates = await HandwritingMessage.readings.read({ pad.candidates(for: character, count: HandwritingMessage.shown) }) else {
+                return try json(Refusal(error: "the writing pad is reading other strokes: ask again when they are read"), status: .serviceUnavailable)
             }
             return try json(["candidates": candidates])
         }

@@ -1,6 +1,7 @@
 import Foundation
 import KioskCore
 import NIOCore
+import Synchronization
 
 /// `POST /api/handwriting`'s body: the pad's size and its strokes, each a list
 /// of `[x, y]` points in the pad's units —
@@ -31,4 +32,33 @@ enum HandwritingMessage {
         }
         return try HandwrittenCharacter(width: try whole(body.width), height: try whole(body.height), strokes: strokes)
     }
+}
+
+/// The writing pad's readings: one at a time on a thread of their own, and at most ``waiting`` more
+/// asked for meanwhile; past that the asker is told to ask again (the page asks once its last answer is back).
+final class PadReadings: Sendable {
+    static let waiting = 2
+    private let queue = DispatchQueue(label: "kioskd.handwriting", qos: .userInitiated)
+    private let asked = Mutex(0)
+
+    /// `reading`'s answer, or nil when too many readings are already asked for.
+    func read<Answer: Sendable>(_ reading: @escaping @Sendable () -> Answer) async -> Answer? {
+        guard asked.withLock({ count -> Bool in
+            guard count <= Self.waiting else { return false }
+            count += 1
+            return true
+        }) else { return nil }
+        return await withCheckedContinuation { done in
+            queue.async {
+                let answer = reading()
+                self.asked.withLock { $0 -= 1 }
+                done.resume(returning: answer)
+            }
+        }
+    }
+}
+
+extension HandwritingMessage {
+    /// kioskd's one writing pad's readings.
+    static let readings = PadReadings()
 }

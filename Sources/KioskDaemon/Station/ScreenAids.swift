@@ -43,6 +43,9 @@ struct ScreenAids: Sendable {
 
     func health() -> [ComponentHealth] {
         [speech.synthesizer.problem.map { ComponentHealth(name: "speech", status: "missing", detail: "the screens are silent: \($0)") }
+            ?? speech.synthesizer.recentTrouble.map {
+                ComponentHealth(name: "speech", status: "stuck", detail: "\($0); the screen showed its text. If it happens again, run `kioskctl selftest` and see `kioskctl logs`")
+            }
             ?? ComponentHealth(name: "speech", status: "ok", detail: "\(speech.synthesizer.name) reads each screen aloud"),
          padHealth]
     }

@@ -56,15 +56,18 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// A service that sends `WATCHDOG=1` at the asked interval once `ready`
-    /// has fired, and `STOPPING=1` when kioskd begins to shut down.
-    func watchdogService(ready: Latch, logger: Logger) -> some Service {
-        WatchdogService(notifier: self, ready: ready, logger: logger)
+    /// has fired, with `STATUS=` whenever `status` says something new (so
+    /// `systemctl status kioskd` shows a part in trouble), and `STOPPING=1`
+    /// when kioskd begins to shut down.
+    func watchdogService(ready: Latch, status: @escaping @Sendable () -> String? = { nil }, logger: Logger) -> some Service {
+        WatchdogService(notifier: self, ready: ready, status: status, logger: logger)
     }
 }
 
 struct WatchdogService: KioskService {
     let notifier: SystemdNotifier
     let ready: Latch
+    let status: @Sendable () -> String?
     let logger: Logger
 
     func run() async throws {
@@ -75,8 +78,16 @@ struct WatchdogService: KioskService {
             }
             await cancelWhenGracefulShutdownOrReady()
             logger.info("systemd watchdog: keep-alive every \(interval.formatted)")
+            var said: String?
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                notifier.notify("WATCHDOG=1")
+                let now = status()
+                if let now, now != said {
+                    logger.warning("systemd status: \(now)")
+                    notifier.notify("WATCHDOG=1\nSTATUS=\(now)")
+                } else {
+                    notifier.notify("WATCHDOG=1")
+                }
+                said = now
                 try? await Task.sleep(for: interval)
             }
         } onGracefulShutdown: {
