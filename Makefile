@@ -102,6 +102,7 @@ test: deps
 	/usr/bin/python3 Tests/Speech/speech_test.py
 	/usr/bin/python3 Tests/Sandbox/unit_test.py
 	/usr/bin/python3 Tests/Hostile/lockout_test.py
+	/usr/bin/python3 Tests/Hostile/held_connections_test.py
 	/usr/bin/python3 Tests/Devices/udev_test.py
 	/usr/bin/python3 Tests/Devices/usb_test.py
 	/usr/bin/python3 Tests/UI/visit_test.py

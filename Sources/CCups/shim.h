@@ -1,1 +1,2 @@
 #include <cups/cups.h>
+#include <cups/adminutil.h>

@@ -265,7 +265,7 @@ struct LogsCommand: ParsableCommand {
             // Straight to the descriptor: a follower piped into grep sees each line as it comes.
             var text = "\(log["time"] ?? "") \(log["level"] ?? "") \(log["label"] ?? ""): \(log["message"] ?? "")"
             if admin.json { text = String(decoding: try JSONSerialization.data(withJSONObject: log, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) }
-            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+            FileHandle.standardOutput.write(Data((terminalSafe(text) + "\n").utf8))
         }
         if end["ok"] as? Bool != true { throw ExitCode.fail("kioskctl: \(end["error"] as? String ?? "logs failed")") }
     }
@@ -304,7 +304,7 @@ struct ProgressLine {
     func show(done: Int, of total: Int, doing: String) {
         let width = 20, filled = total > 0 ? width * done / total : 0
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        FileHandle.standardOutput.write(Data("\r\u{1B}[K[\(bar)] \(done)/\(total) \(doing)".utf8))
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K[\(bar)] \(done)/\(total) \(terminalSafe(doing))".utf8))
     }
 
     func clear() {

@@ -30,7 +30,7 @@ func printJSON<T: Encodable>(_ value: T) throws {
 
 /// Writes a message on standard error.
 func complain(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(message) + "\n").utf8))
 }
 
 /// Parses a port string given on the command line; a bad one exits 64 with the reason.

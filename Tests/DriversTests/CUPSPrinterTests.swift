@@ -68,6 +68,20 @@ struct CUPSPrinterTests {
         #expect(await eventually { await a4.jobState(job) == 7 })
     }
 
+    @Test("a resident's form the spooler does not finish is canceled, never left to print when the queue comes back; CUPS keeps no printed document")
+    func formCanceled() async throws {
+        _ = try runTool("/usr/sbin/cupsdisable", ["-r", "kioskd test: out of paper", Self.queue])
+        defer { _ = try? runTool("/usr/sbin/cupsenable", [Self.queue]) }
+        let a4 = CUPSPrinter(queue: Self.queue, pollInterval: .milliseconds(200), documentTimeout: .seconds(2), logger: Logger(label: "test"))
+        let failure = await #expect(throws: DeviceError.self) { try await a4.printDocument(sampleForm().document(), title: "kioskd-test-held-form") }
+        #expect(failure?.code == .canceled && failure?.message.contains("will not print later") == true, "\(failure?.message ?? "")")
+        let held = try runTool("/usr/bin/lpstat", ["-o", Self.queue]).output
+        #expect(!held.contains("KioskPDF-"), "a job still waits in the queue: \(held)")
+        #expect(CUPSPrinter.keepsJobFiles() == false, "CUPS keeps printed documents (make test sets PreserveJobFiles=No, as the package does)")
+        let report = await a4.healthCheck(.external)
+        #expect(report.items.first { $0.name == "printed documents not kept" }?.outcome == .passed, "\(report.items)")
+    }
+
     @Test("a queue CUPS does not have is noDevice, with how to find the right name")
     func missingQueue() async {
         let status = await CUPSPrinter(queue: "NoSuchQueue", logger: Logger(label: "test")).refreshStatus()

@@ -31,6 +31,15 @@ struct ESCPOSEncoderTests {
         ])
     }
 
+    @Test("a QR payload too long for a receipt is left out (the URL is printed as text under it), never a trap")
+    func longQR() throws {
+        let long = PrintDocument(columns: 48, lines: [.qrCode("https://x.example/" + String(repeating: "a", count: 7_100)), .text("https://x.example/…", .plain)])
+        let bytes = try ESCPOSEncoder(profile: .generic80).encode(long)
+        #expect(!bytes.windowsContain([0x1D, 0x28, 0x6B]), "no QR command")
+        let fits = PrintDocument(columns: 48, lines: [.qrCode("https://x.example/" + String(repeating: "a", count: 500))])
+        #expect(try ESCPOSEncoder(profile: .generic80).encode(fits).windowsContain([0x1D, 0x28, 0x6B]))
+    }
+
     @Test("Chinese text is GB 18030; a GB 2312 font lacks 䶮 and a GBK font lacks it too, a GB 18030 font has it")
     func encoding() {
         #expect(GB18030.encode("中") == [0xD6, 0xD0])
@@ -92,5 +101,13 @@ struct ESCPOSEncoderTests {
         } catch {
             #expect(error.message.contains("install the Debian package unifont"))
         }
+    }
+}
+
+extension [UInt8] {
+    /// Whether `part` appears anywhere in these bytes.
+    func windowsContain(_ part: [UInt8]) -> Bool {
+        guard count >= part.count else { return false }
+        return (0...(count - part.count)).contains { self[$0..<($0 + part.count)].elementsEqual(part) }
     }
 }

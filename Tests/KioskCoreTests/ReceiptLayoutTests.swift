@@ -4,6 +4,19 @@ import Testing
 
 @Suite("Receipt layout")
 struct ReceiptLayoutTests {
+    @Test("a 15,000-character postal address prints as a few lines ending in …, not hundreds; every other field likewise")
+    func longFieldsBounded() {
+        var receipt = sampleReceipt()
+        receipt.postalAddress = String(repeating: "安徽省合肥市蜀山区某某路", count: 1_250)
+        receipt.serviceName = String(repeating: "事项", count: 5_000)
+        receipt.materials = [.init(name: String(repeating: "材料", count: 5_000), how: "扫描 1 页")]
+        let document = ReceiptLayout.document(receipt, columns: ReceiptLayout.columns58mm)
+        #expect(document.lines.count < 60, "\(document.lines.count) lines")
+        let text = document.lines.compactMap { if case .text(let line, _) = $0 { line } else { nil } }.joined()
+        #expect(text.contains("…") && text.contains("邮寄地址：安徽省"))
+        #expect(ReceiptLayout.document(sampleReceipt(), columns: ReceiptLayout.columns58mm).lines.count < 45, "an ordinary receipt is not cut")
+    }
+
     @Test("Chinese characters take two columns, Latin one")
     func widths() {
         #expect(DisplayWidth.of("受理回执") == 8)

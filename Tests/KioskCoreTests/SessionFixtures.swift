@@ -101,6 +101,16 @@ struct Driver {
         send(.scanFinished(request: request, pages: (1...count).map { page($0, marker: marker) }))
     }
 
+    /// From the home screen to the materials of the item `keyword` finds under `code`: conditions met, form filled.
+    mutating func reachMaterials(search keyword: String, code: String) {
+        touch(.menu(.search(keyword)))
+        touch(.choose(code: code))
+        touch(.next)
+        confirmConditions()
+        fillForm()
+        touch(.next)
+    }
+
     /// Answers yes to every condition the conditions screen asks, and goes on to the form.
     mutating func confirmConditions() {
         guard state.screen == .conditions else { return }

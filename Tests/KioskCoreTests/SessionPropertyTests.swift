@@ -162,12 +162,7 @@ struct SessionPropertyTests {
     func longScan() {
         var driver = Driver(online: false)
         driver.tap(resident())
-        driver.touch(.menu(.search("高龄")))
-        driver.touch(.choose(code: "0500012000"))
-        driver.touch(.next)
-        driver.confirmConditions()
-        driver.fillForm()
-        driver.touch(.next)
+        driver.reachMaterials(search: "高龄", code: "0500012000")
         driver.touch(.scan(materialID: "hukou_book"))
         let request = driver.pendingID!
         #expect(driver.wait(200).isEmpty, "no warning while the scanner works")

@@ -170,6 +170,14 @@ struct ConfigTests {
         #expect(config.devices.first?.port?.description == "serial:/srv/c/sim/idcard")
     }
 
+    @Test("a tracking or guide address too long for a receipt's QR code is refused at the check, not met at the first receipt")
+    func longQRAddresses() async {
+        let long = "https://zwfw.example.gov.cn/" + String(repeating: "a", count: 7_100)
+        let file = configFile("services:\n  tracking_url: \(long)\n  guide_url: \(long)\n")
+        let found = await problems(file: file)
+        #expect(found.count == 2 && found.allSatisfy { $0.contains("at most 200 characters") }, "\(found)")
+    }
+
     @Test("a receipt printer model that is not a known profile is refused with the known ones")
     func unknownPrinterModel() async {
         let file = configFile("devices:\n  receipt_printer:\n    model: epson-tm-t88\n")

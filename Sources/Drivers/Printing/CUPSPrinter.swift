@@ -46,8 +46,13 @@ public final class CUPSPrinter: DocumentPrinter {
     private let stopped = Mutex(false)
 
     /// Creates a printer for `queue`.
-    public init(queue: String, model: String = "CUPS", pollInterval: Duration = .seconds(5), logger: Logger = Logger(label: "kioskd.a4")) {
+    /// How long a resident's document may wait in the spooler before it is canceled (``printDocument(_:title:)``).
+    public let documentTimeout: Duration
+
+    public init(queue: String, model: String = "CUPS", pollInterval: Duration = .seconds(5), documentTimeout: Duration = .seconds(60),
+                logger: Logger = Logger(label: "kioskd.a4")) {
         self.queue = queue
+        self.documentTimeout = documentTimeout
         identity = DeviceIdentity(kind: .documentPrinter, model: model, port: .cups(queue: queue))
         commands = DeviceCommandQueue(device: "A4 printer")
         self.pollInterval = pollInterval
@@ -250,11 +255,29 @@ public final class CUPSPrinter: DocumentPrinter {
         return try completion.get()
     }
 
+    /// Prints a resident's document (a guide, a form for signature). One the spooler does not finish in
+    /// time is canceled, never left to print later for whoever stands at the printer then: it throws
+    /// ``DeviceError/Code/canceled`` once canceled (nothing will print), anything else when it may still.
     public func printDocument(_ document: PrintDocument, title: String) async throws(DeviceError) {
-        switch try await print(document, title: title) {
+        switch try await print(document, title: title, timeout: documentTimeout) {
         case .acceptedBySpooler: return
-        case .waiting(_, let reason): throw DeviceError(.userError, "the A4 printer holds the job: \(reason)")
+        case .waiting(let job, let reason):
+            do { try await cancel(job) } catch {
+                throw DeviceError(.hardwareError, "the A4 printer holds job \(job) (\(reason)) and CUPS could not cancel it: \(error.message); cancel it with `cancel \(job)`")
+            }
+            throw DeviceError(.canceled, "the A4 printer did not print job \(job) (\(reason)); it was canceled and will not print later")
         }
+    }
+
+    /// Whether CUPS keeps printed documents in its spool (its `PreserveJobFiles`, a day by default); nil when
+    /// its settings cannot be read. The package sets it to No, and the health check holds it there.
+    public static func keepsJobFiles() -> Bool? {
+        var count: Int32 = 0
+        var settings: UnsafeMutablePointer<cups_option_t>?
+        guard cupsAdminGetServerSettings(nil, &count, &settings) == 1 else { return nil }
+        defer { cupsFreeOptions(count, settings) }
+        guard let value = cupsGetOption("PreserveJobFiles", count, settings) else { return true }
+        return !["no", "off", "false", "0"].contains(String(cString: value).lowercased())
     }
 
     // MARK: Health
@@ -268,8 +291,13 @@ public final class CUPSPrinter: DocumentPrinter {
             ])
         case .external:
             let status = await refreshStatus()
+            let keeps = (try? await onIOThread { Self.keepsJobFiles() }) ?? nil
             return HealthReport(device: identity, level: .external, items: [
                 .init("CUPS queue \(queue)", status.state == .online ? .passed : .failed, status.message ?? "ready"),
+                .init("printed documents not kept", keeps == false ? .passed : .failed,
+                      keeps == false ? "CUPS keeps no job files (PreserveJobFiles No)"
+                          : keeps == nil ? "CUPS's settings cannot be read; run `cupsctl PreserveJobFiles=No` as root to be sure"
+                          : "CUPS keeps each printed document in its spool (a form holds the resident's name, ID number and address): run `cupsctl PreserveJobFiles=No` as root"),
             ])
         case .interactive:
             let item: HealthReport.Item

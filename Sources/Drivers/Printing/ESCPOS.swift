@@ -32,10 +32,13 @@ public enum ESCPOS {
     /// DLE EOT n: real-time status request (answered even while printing).
     public static func statusRequest(_ kind: StatusKind) -> [UInt8] { [0x10, 0x04, kind.rawValue] }
 
+    /// The longest payload a receipt's QR code carries: a tracking URL is under 100 bytes.
+    public static let qrMaximumBytes = 600
+
     /// GS ( k: a QR code (model 2): select the model, module size, error
-    /// correction, store the data, print it.
+    /// correction, store the data, print it. At most ``qrMaximumBytes`` of data.
     public static func qrCode(_ data: [UInt8], moduleSize: UInt8, errorCorrection: QRErrorCorrection = .medium) -> [UInt8] {
-        precondition(data.count <= 7089)
+        precondition(data.count <= qrMaximumBytes)
         let stored = data.count + 3
         return [0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00]  // model 2
             + [0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, moduleSize]

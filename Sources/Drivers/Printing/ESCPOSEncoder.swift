@@ -35,7 +35,8 @@ public struct ESCPOSEncoder: Sendable {
             case .rule:
                 bytes += Array(String(repeating: "-", count: profile.columns).utf8) + ESCPOS.lineFeed
             case .qrCode(let payload):
-                if profile.supportsQR {
+                // A longer payload makes a code too dense to scan from a receipt (and a printer may refuse it).
+                if profile.supportsQR, payload.utf8.count <= ESCPOS.qrMaximumBytes {
                     bytes += ESCPOS.align(.center) + ESCPOS.qrCode(Array(payload.utf8), moduleSize: profile.qrModuleSize) + ESCPOS.lineFeed + ESCPOS.align(.left)
                 }
                 // Without QR support the layout's URL line below still says where to look.

@@ -6,6 +6,23 @@ public enum ReceiptLayout {
     /// Columns on 80 mm thermal paper (576 dots).
     public static let columns80mm = 48
 
+    /// The most of one field a receipt prints, in display columns (a long Chinese address is under 100):
+    /// a field from outside that is longer is cut with …, so no receipt runs to hundreds of lines.
+    public static let fieldColumns = 240
+
+    /// `text` cut to ``fieldColumns`` display columns, ending with … when it was longer.
+    static func bounded(_ text: String) -> String {
+        guard DisplayWidth.of(text) > fieldColumns else { return text }
+        var kept = "", width = 0
+        for character in text {
+            let next = DisplayWidth.of(String(character))
+            guard width + next <= fieldColumns - 1 else { break }
+            kept.append(character)
+            width += next
+        }
+        return kept + "…"
+    }
+
     /// The receipt as lines of at most `columns` columns.
     public static func document(_ receipt: Receipt, columns: Int) -> PrintDocument {
         var lines: [PrintLine] = []
@@ -14,7 +31,8 @@ public enum ReceiptLayout {
             lines += LineBreaker.wrap(text, width: width).map { .text($0, style) }
         }
         /// "label：value", continuation lines indented under the value where there is room.
-        func field(_ label: String, _ value: String) {
+        func field(_ label: String, _ whole: String) {
+            let value = bounded(whole)
             let head = label + "："
             let indent = DisplayWidth.of(head)
             if indent <= columns / 3 {
@@ -28,7 +46,7 @@ public enum ReceiptLayout {
 
         if receipt.isReprint { add("【重印 REPRINT】", TextStyle(.center, bold: true)) }
         add("受理回执", TextStyle(.center, bold: true, large: true))
-        add(receipt.stationName, TextStyle(.center))
+        add(bounded(receipt.stationName), TextStyle(.center))
         lines.append(.rule)
         field("办件编号", receipt.trackingNumber)
         field("办理事项", receipt.serviceName)
@@ -40,7 +58,7 @@ public enum ReceiptLayout {
         if receipt.materials.isEmpty { add("  无需提交材料") }
         for (index, material) in receipt.materials.enumerated() {
             let number = "\(index + 1). "
-            let wrapped = LineBreaker.wrap("\(material.name)（\(material.how)）", width: columns - 2 - number.count)
+            let wrapped = LineBreaker.wrap(bounded("\(material.name)（\(material.how)）"), width: columns - 2 - number.count)
             lines.append(.text("  " + number + (wrapped.first ?? ""), .plain))
             lines += wrapped.dropFirst().map { .text(String(repeating: " ", count: 2 + number.count) + $0, .plain) }
         }

@@ -32,6 +32,8 @@ extension SessionReducer {
             return [.verifyAgentPIN(request: request, agentID: agent.id, pin: pin)]
         case .agentLogout:
             guard state.agent != nil else { return [] }
+            // The application is being saved: its receipt comes first (as for 退出, and the idle clock waits too).
+            if state.screen == .submitting { return [say(.saving)] }
             return end(&state, .agentLogout, logOutAgent: true)
         case .agentEnterprise(let code, let name):
             guard let agent = state.agent, state.screen == .agentConsole || state.screen == .enterprise else { return [] }

@@ -21,10 +21,18 @@ extension SessionReducer {
             if kept.isEmpty { return tell(&state, SessionText(.scanBlank, ["material": .verbatim(material.name)])) }
             var all: [ScannedPage] = []
             if case .scanned(let earlier) = state.visit?.materials[id] { all = earlier }
-            all += kept
-            state.visit?.materials[id] = .scanned(all)
+            // The platform takes at most so many pages an application: the rest are not kept, and the resident is told.
+            let elsewhere = scannedPages(state) - all.count
+            let room = max(0, ApplicationSubmission.maximumAttachments - elsewhere - all.count)
+            all += kept.prefix(room)
+            state.visit?.materials[id] = all.isEmpty ? nil : .scanned(all)
             let blank = pages.count - kept.count
-            let values: [String: SessionText.Value] = ["material": .verbatim(material.name), "pages": .number(all.count), "blank": .number(blank)]
+            var values: [String: SessionText.Value] = ["material": .verbatim(material.name), "pages": .number(all.count), "blank": .number(blank)]
+            if kept.count > room {
+                values["limit"] = .number(ApplicationSubmission.maximumAttachments)
+                values["dropped"] = .number(kept.count - room)
+                return tell(&state, SessionText(.scannedPastLimit, values))
+            }
             return [say(blank > 0 ? .scannedSkippingBlank : .scanned, values)]
         case .scanFailed(_, let reason):
             state.screen = .materials
@@ -82,5 +90,14 @@ extension SessionReducer {
         effects.append(.speak(.receipt(receipt, delivery: visit.delivery ?? .stationPickup, workingDays: visit.choice?.promisedWorkingDays ?? 0,
                                        from: ChinaTime.date(state.now), calendar: calendar)))
         return effects
+    }
+}
+
+extension SessionReducer {
+    /// The pages scanned in this visit for the item chosen, every material's.
+    func scannedPages(_ state: SessionState) -> Int {
+        state.visit?.materials.values.reduce(0) { count, provision in
+            if case .scanned(let pages) = provision { count + pages.count } else { count }
+        } ?? 0
     }
 }

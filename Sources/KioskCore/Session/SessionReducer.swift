@@ -149,7 +149,9 @@ public struct SessionReducer: Sendable {
         case .stillHere:
             return []
         case .callStaff:
-            if state.staffCalledAt == nil { state.staffCalledAt = state.now }
+            // Pressed again while the call is on: said again, not called (nor audited) again.
+            guard state.staffCalledAt == nil else { return [say(.staffCalled)] }
+            state.staffCalledAt = state.now
             return [.audit(AuditNote(action: "staff_called", actor: actor(state))), say(.staffCalled)]
         case .staffAnswered:
             guard state.agent != nil, state.staffCalledAt != nil else { return [] }

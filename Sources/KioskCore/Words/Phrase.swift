@@ -121,7 +121,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// 请将{material}正面朝下放入扫描区。(…共约{pages}页)
     case scanPrompt, scanPromptPages
     /// {material}已扫描{pages}页。(…其中{blank}页空白已略去)
-    case scanned, scannedSkippingBlank
+    case scanned, scannedSkippingBlank, scannedPastLimit
     case scanBlank
     /// {material}第{page}页，共{pages}页… / 已删除{material}第{page}页，还剩{pages}页。
     case pageShown, pageDiscarded
@@ -161,7 +161,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case receiptNotFound
     case reprinting
     /// Printing notices and forms, and why it failed ({reason}).
-    case printingGuide, printingNotice, printingForm, noA4Printer, a4PrinterFault, printFailed
+    case printingGuide, printingNotice, printingForm, noA4Printer, a4PrinterFault, a4JobCanceled, printFailed
 
     // Rating, cases, 12345.
     case ratingPrompt, ratingReasonNeeded, ratingThanks

@@ -18,6 +18,10 @@ struct AdminService: KioskService {
     let logger: Logger
     /// `admin.group`'s id (nil when it is not set or does not exist), for the peer check.
     private let groupID: gid_t?
+    /// The connections open now, and those still to send their request line.
+    private let connections = AdminConnections()
+    /// How long a connection may take to send its request line.
+    static let requestDeadline = TimeAmount.seconds(5)
 
     init(path: String, group: String?, commands: AdminCommands, logger: Logger) {
         self.path = path
@@ -34,7 +38,11 @@ struct AdminService: KioskService {
             // directory's lock means no other kioskd is using it).
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture {
+                        // Silent connections cannot use up kioskd's descriptors nor keep a maintainer out (AdminConnections).
+                        try channel.pipeline.syncOperations.addHandler(RequestDeadline(Self.requestDeadline, connections: connections))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
             try restrict()
         } catch let error as StartupError {
@@ -125,5 +133,96 @@ struct AdminService: KioskService {
             logger.info("admin: \(request.command)")
             try await commands.handle(request, write: write)
         }
+    }
+}
+
+/// The admin socket's connections. One that has not sent its request line yet is *silent*: past
+/// ``silentLimit`` of them the oldest silent one is closed, so a process holding connections open
+/// cannot keep a maintainer's `kioskctl` out (the newest gets in). Commands running (a `logs
+/// --follow` among them) are at most ``openLimit`` with the silent ones; past it a new connection
+/// is closed at once.
+final class AdminConnections: Sendable {
+    static let silentLimit = 16
+    static let openLimit = 64
+
+    private struct State {
+        var silent: [ObjectIdentifier: (serial: Int, channel: any Channel)] = [:]
+        var open = 0
+        var serial = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// A new connection: false when it is to be closed at once; the oldest silent one is closed to make room.
+    func opened(_ channel: any Channel) -> Bool {
+        let (admitted, closing): (Bool, (any Channel)?) = state.withLock { state in
+            guard state.open < Self.openLimit else { return (false, nil) }
+            state.open += 1
+            state.serial += 1
+            state.silent[ObjectIdentifier(channel)] = (state.serial, channel)
+            guard state.silent.count > Self.silentLimit, let oldest = state.silent.min(by: { $0.value.serial < $1.value.serial }) else { return (true, nil) }
+            state.silent[oldest.key] = nil
+            return (true, oldest.value.channel)
+        }
+        closing?.close(promise: nil)
+        return admitted
+    }
+
+    /// Its request line came.
+    func spoke(_ channel: any Channel) { _ = state.withLock { $0.silent.removeValue(forKey: ObjectIdentifier(channel)) } }
+
+    /// It closed (after `opened` admitted it).
+    func closed(_ channel: any Channel) {
+        state.withLock {
+            $0.silent[ObjectIdentifier(channel)] = nil
+            $0.open -= 1
+        }
+    }
+}
+
+/// Closes a connection whose request line (up to its newline) has not come within the deadline, and
+/// keeps ``AdminConnections``' count. After the line it only counts: a command that answers for long
+/// (`logs --follow`) reads nothing more and must stay open.
+final class RequestDeadline: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let deadline: TimeAmount
+    private let connections: AdminConnections
+    private var timer: Scheduled<Void>?
+    private var admitted = false
+
+    init(_ deadline: TimeAmount, connections: AdminConnections) {
+        self.deadline = deadline
+        self.connections = connections
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        admitted = connections.opened(channel)
+        guard admitted else {
+            channel.close(promise: nil)
+            return
+        }
+        timer = context.eventLoop.scheduleTask(in: deadline) { channel.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if timer != nil, unwrapInboundIn(data).readableBytesView.contains(UInt8(ascii: "\n")) {
+            timer?.cancel()
+            timer = nil
+            connections.spoke(context.channel)
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        if admitted {
+            admitted = false
+            connections.closed(context.channel)
+        }
+        context.fireChannelInactive()
     }
 }

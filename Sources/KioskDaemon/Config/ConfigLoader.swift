@@ -69,8 +69,8 @@ public enum ConfigLoader {
         ("services.catalogue", "the service catalogue file (JSON, docs/catalogue.md)"),
         ("services.calendar", "the holiday calendar file (JSON, docs/catalogue.md)"),
         ("services.catalogue_refresh_hours", "hours from 0.1 to 168"),
-        ("services.tracking_url", "the https:// address a receipt's QR code points to; the tracking number is appended"),
-        ("services.guide_url", "the https:// address of the platform's guides, the item's code appended (the QR code of a printed guide or 一次性告知单), or empty for none"),
+        ("services.tracking_url", "the https:// address a receipt's QR code points to, at most 200 characters with no spaces or control characters; the tracking number is appended"),
+        ("services.guide_url", "the https:// address of the platform's guides, at most 200 characters with no spaces or control characters, the item's code appended (the QR code of a printed guide or 一次性告知单), or empty for none"),
         ("session.idle_timeout_seconds", "seconds from 30 to 1800"),
         ("session.idle_warning_seconds", "seconds from 20 to 300, less than session.idle_timeout_seconds"),
         ("session.agent_idle_timeout_seconds", "seconds from 60 to 7200"),
@@ -231,12 +231,13 @@ public enum ConfigLoader {
         config.services.catalogueRefresh = values.value("services.catalogue_refresh_hours", default: config.services.catalogueRefresh) { text in
             Double(text).flatMap { (0.1...168).contains($0) ? .milliseconds(Int($0 * 3_600_000)) : nil }
         }
+        // Each goes into a QR code with a number appended: a receipt's code stays small enough to scan.
         config.services.trackingURL = values.value("services.tracking_url", default: config.services.trackingURL) { text in
-            text.hasPrefix("https://") && text.count > 10 && !text.contains(" ") ? text : nil
+            Self.isQRAddress(text) ? text : nil
         }
         config.services.guideURL = values.value("services.guide_url", default: config.services.guideURL) { text -> String? in
             if text.isEmpty { return "" }
-            return text.hasPrefix("https://") && text.count > 10 && !text.contains(" ") ? text : nil
+            return Self.isQRAddress(text) ? text : nil
         }
         config.session.idleTimeout = values.value("session.idle_timeout_seconds", default: config.session.idleTimeout) { seconds($0, in: 30...1800) }
         config.session.idleWarning = values.value("session.idle_warning_seconds", default: config.session.idleWarning) { seconds($0, in: 20...300) }
@@ -253,6 +254,11 @@ public enum ConfigLoader {
         config.admin.heartbeat = values.value("admin.heartbeat_seconds", default: config.admin.heartbeat) { seconds($0, in: 10...86_400) }
         config.admin.healthCheck = values.value("admin.health_check_seconds", default: config.admin.healthCheck) { seconds($0, in: 10...86_400) }
         return config
+    }
+
+    /// An https:// address a QR code can carry with a number after it: 11 to 200 characters, none a space or a control.
+    static func isQRAddress(_ text: String) -> Bool {
+        text.hasPrefix("https://") && (11...200).contains(text.count) && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 
     private static func seconds(_ text: String, in range: ClosedRange<Double>) -> Duration? {

@@ -10,12 +10,16 @@ import Synchronization
 /// descriptors (which once crashed kioskd mid-visit).
 ///
 /// A connection is *proven* once a request on it carried the screen's key; the
-/// screen's own connections (its WebSocket above all) are never closed here.
-/// When a new connection would pass `limit`, or its client already holds
-/// `perClient` unproven ones, the oldest unproven connection (of that client,
-/// or of all) is closed; a new one arriving when every other is proven is
-/// closed itself. A connection that sends no complete request head within the
-/// header timeout is closed, and so is one idle that long between requests.
+/// screen's own connections (its WebSocket above all) are never closed for a
+/// connection without it. When a new connection would pass `limit`, or its
+/// client already holds `perClient` unproven ones, the oldest unproven
+/// connection (of that client, or of all) is closed; a new one arriving when
+/// every other is proven is closed itself. Proven connections are at most
+/// ``screenLimit``: a browser holds a few, so past that the oldest proven one
+/// is closed and the newest kept (a screen that reconnects always gets in, and
+/// a process that read the key cannot lock it out by holding connections). A
+/// connection that sends no complete request head within the header timeout
+/// is closed, and so is one idle that long between requests.
 final class ConnectionGuard: Sendable {
     let limit: Int
     let perClient: Int
@@ -24,6 +28,8 @@ final class ConnectionGuard: Sendable {
     /// A connection that sends no complete request head this long after it
     /// opens is closed; Hummingbird closes one idle this long between requests.
     static let headerTimeout = TimeAmount.seconds(10)
+    /// The most connections that carried the screen's key: the page's WebSocket and its browser's few for files and requests.
+    static let screenLimit = 16
 
     private struct Open {
         let channel: any Channel
@@ -96,9 +102,23 @@ final class ConnectionGuard: Sendable {
     /// A request head arrived on the connection; `key` says whether it carried the screen's key.
     func requested(on channel: any Channel, head: HTTPRequest) {
         let proven = key?.admits(head) == true
-        state.withLock {
-            $0.open[ObjectIdentifier(channel)]?.requested = true
-            if proven { $0.open[ObjectIdentifier(channel)]?.proven = true }
+        let id = ObjectIdentifier(channel)
+        let closing: (any Channel)? = state.withLock { state in
+            state.open[id]?.requested = true
+            guard proven, state.open[id]?.proven == false else { return nil }
+            state.open[id]?.proven = true
+            // Newest kept: past the screen's few, the oldest connection with the key goes.
+            let screens = state.open.values.filter(\.proven)
+            guard screens.count > Self.screenLimit, let oldest = screens.filter({ ObjectIdentifier($0.channel) != id }).min(by: { $0.serial < $1.serial }) else {
+                return nil
+            }
+            state.open[ObjectIdentifier(oldest.channel)] = nil
+            state.refused += 1
+            return oldest.channel
+        }
+        if let closing {
+            closing.close(promise: nil)
+            report()
         }
     }
 

@@ -23,7 +23,8 @@ extension SessionRuntime {
         Task {
             do throws(DeviceError) { try await printer.printDocument(document, title: title) } catch {
                 self.logger.warning("the A4 printer did not print the \(title): \(error.message)")
-                self.send(.documentNotPrinted(reason: SessionText(.a4PrinterFault)))
+                // Canceled: it will not come out later, for whoever stands at the printer then; the resident is told so.
+                self.send(.documentNotPrinted(reason: SessionText(error.code == .canceled ? .a4JobCanceled : .a4PrinterFault)))
             }
         }
     }

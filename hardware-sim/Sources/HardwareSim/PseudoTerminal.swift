@@ -48,7 +48,7 @@ public final class PseudoTerminal: Sendable {
         guard openpty(&master, &slave, &name, &raw, nil) == 0 else { throw .from(errnoFor: errno) }
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)
         _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
-        let slavePath = String(cString: name)
+        let slavePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let descriptor: PollingDescriptor
         do {
             descriptor = try PollingDescriptor(fd: master, isSocket: false, label: "hardware-sim pty \(slavePath)")
