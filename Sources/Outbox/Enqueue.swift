@@ -63,6 +63,9 @@ extension Outbox {
         let key = Self.newIdempotencyKey()
         let sender = try platformKey.sender(info: Sealer.applicationInfo(station: number.station, trackingNumber: number.value))
         let sealing = try Sealer.Session(submission, binding: key, sender: sender)
+        guard sealing.envelope.count <= ApplicationSubmission.maximumEnvelopeBytes else {
+            throw OutboxError(.beyondPlatformLimits, "the application's form is \(sealing.envelope.count) bytes sealed; the platform takes at most \(ApplicationSubmission.maximumEnvelopeBytes). Nothing was saved and no receipt was printed")
+        }
         let pages = submission.attachments.map(\.data)
         let files: [(fileName: String, bytes: Int, sha256: String)]
         logger.debug("writing \(pages.count) sealed attachment(s)")

@@ -185,6 +185,13 @@ struct CatalogueTests {
         #expect(count.problem(with: "0") == SessionText(.fieldAtLeast, ["min": .number(1)]))
         #expect(FormField(id: "d", label: "日期", kind: .date, required: false).problem(with: "2026-02-30") != nil)
     }
+
+    @Test("A field without max_length still takes at most 2,000 characters: what is typed goes sealed to a platform that takes a bounded envelope")
+    func unboundedFieldsBounded() {
+        let address = FormField(id: "a", label: "地址", kind: .address, required: true)
+        #expect(address.problem(with: String(repeating: "合肥市蜀山区", count: 333)) == nil)
+        #expect(address.problem(with: String(repeating: "合肥市蜀山区", count: 2_500)) == SessionText(.fieldTooLong, ["max": .number(FormField.longestValue)]))
+    }
 }
 
 @Suite("JSON reader")

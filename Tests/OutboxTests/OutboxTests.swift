@@ -316,6 +316,21 @@ struct OutboxTests {
         try outbox.close()
     }
 
+    @Test("an application whose sealed form is larger than the platform takes is not saved: no receipt, a clear error")
+    func formPastThePlatformsLimit() async throws {
+        let outbox = try openOutbox(temporaryDirectory())
+        var large = submission(pages: 1, pageBytes: 64)
+        large.form = Dictionary(uniqueKeysWithValues: (0..<200).map { ("field\($0)", String(repeating: "长", count: 2_000)) })
+        do {
+            _ = try await outbox.enqueue(large)
+            Issue.record("an application of 1.2 MB of form was saved")
+        } catch let error as OutboxError {
+            #expect(error.code == .beyondPlatformLimits && error.description.contains("at most 1000000"), "\(error)")
+        }
+        #expect(try outbox.summary().counts.values.reduce(0, +) == 0)
+        try outbox.close()
+    }
+
     @Test("a full disk fails the enqueue with a clear error before any receipt; the outbox still opens, takes applications and forwards afterwards")
     func diskFull() async throws {
         let mountPoint = temporaryDirectory()

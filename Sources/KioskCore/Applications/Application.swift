@@ -5,6 +5,9 @@ public struct ApplicationSubmission: Sendable, Equatable {
     /// The most attachments (scanned pages) one application may carry: the platform takes no more
     /// (docs/platform-api.yaml, `Submission.attachments`), so the kiosk stops there, before any receipt.
     public static let maximumAttachments = 100
+    /// The most bytes of the sealed envelope (its `payload` is at most 1,000,000 characters,
+    /// `SealedEnvelope`): form fields are bounded far below (``FormField/longestValue``).
+    public static let maximumEnvelopeBytes = 1_000_000
 
     /// An attached material.
     public struct Attachment: Sendable, Equatable {

@@ -1,10 +1,15 @@
 extension FormField {
+    /// The longest value a field without `max_length` takes (the most a catalogue may set): what the
+    /// resident types goes sealed to the platform, which takes a bounded envelope.
+    public static let longestValue = 2_000
+
     /// What is wrong with `value` for this field, or nil when it is acceptable:
     /// a phrase, shown and spoken to the resident in the session's language.
     public func problem(with value: String) -> SessionText? {
         let text = value.trimmingSpaces
         if text.isEmpty { return required ? SessionText(.fieldRequired) : nil }
-        if let maxLength, text.count > maxLength { return SessionText(.fieldTooLong, ["max": .number(maxLength)]) }
+        let limit = maxLength ?? Self.longestValue
+        if text.count > limit { return SessionText(.fieldTooLong, ["max": .number(limit)]) }
         switch kind {
         case .text, .personName:
             return nil
