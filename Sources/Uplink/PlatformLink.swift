@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KioskCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -167,7 +168,7 @@ final class PlatformLink: Sendable {
         let tls = self.tls, host = self.host, pins = self.pins
         let collector = Collector()
         // Whole nanoseconds: a budget under a second (as the tests give) must not round down to no time at all.
-        let connectTimeout = TimeAmount.nanoseconds(Int64(budget.timeout.components.seconds) * 1_000_000_000 + budget.timeout.components.attoseconds / 1_000_000_000)
+        let connectTimeout = TimeAmount.nanoseconds(Int64(budget.timeout.seconds * 1e9))
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in

@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 
 // Everything kioskctl prints for a person goes through these: what kioskd or the
 // platform said (a case number, an error, a log line) may hold control characters,
@@ -17,7 +18,7 @@ func terminalSafe(_ text: String) -> String {
     safe.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
     for scalar in text.unicodeScalars {
         let value = scalar.value
-        if (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F...0x9F).contains(value) {
+        if isControl(scalar), value != 0x0A, value != 0x09 {
             safe += "\\u" + String(repeating: "0", count: 4 - String(value, radix: 16).count) + String(value, radix: 16)
         } else {
             safe.unicodeScalars.append(scalar)

@@ -92,7 +92,7 @@ public final class ESpeakNG: SpeechSynthesizer {
         }
         let timedOut = Atomic(false)
         let timer = DispatchSource.makeTimerSource()
-        timer.schedule(deadline: .now() + Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18)
+        timer.schedule(deadline: .now() + deadline.seconds)
         timer.setEventHandler {
             timedOut.store(true, ordering: .relaxed)
             kill(process.processIdentifier, SIGKILL)

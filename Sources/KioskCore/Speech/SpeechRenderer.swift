@@ -76,13 +76,15 @@ public final class SpeechRenderer: Sendable {
         guard let wav = Self.fixHeader(header + samples) else { throw SpeechFailure("\(synthesizer.name) wrote no WAV for the prompt") }
         cache.withLock { cache in
             cache.insert((text, voice, rate, wav), at: 0)
-            while cache.count > 16 || (cache.count > 1 && cache.reduce(0) { $0 + $1.wav.count } > Self.cacheBytes) { cache.removeLast() }
+            while cache.count > 16 || (cache.count > 1 && Self.bytes(of: cache) > Self.cacheBytes) { cache.removeLast() }
         }
         return wav
     }
 
     /// The bytes of the renderings kept now.
-    public var keptBytes: Int { cache.withLock { $0.reduce(0) { $0 + $1.wav.count } } }
+    public var keptBytes: Int { cache.withLock { Self.bytes(of: $0) } }
+
+    private static func bytes(of kept: [(text: String, voice: String, rate: Int, wav: [UInt8])]) -> Int { kept.reduce(0) { $0 + $1.wav.count } }
 
     /// `text` as it may reach a synthesizer: control characters (espeak-ng takes CTRL-A for its own
     /// commands: volume, speed, a voice) as spaces, and no more than ``maximumCharacters``.
@@ -92,7 +94,7 @@ public final class SpeechRenderer: Sendable {
         var count = 0
         for scalar in text.unicodeScalars {
             guard count < maximumCharacters else { break }
-            let control = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format
+            let control = isControl(scalar) || scalar.properties.generalCategory == .format
             kept.unicodeScalars.append(control ? " " : scalar)
             count += 1
         }

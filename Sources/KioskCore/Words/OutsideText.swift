@@ -12,4 +12,4 @@ public func outsideText(_ text: String, limit: Int) -> String {
 }
 
 /// C0 (newline and tab too), DEL and C1.
-func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
+public func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) }
