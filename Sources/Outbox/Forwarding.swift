@@ -98,6 +98,7 @@ extension Outbox: ForwardingQueue {
             let attempts = try ApplicationRow.numbered(tracking.value).fetchOne(db)?.attempts ?? 0
             try appendAudit(db, action: "forwarded", trackingNumber: tracking.value, actor: "kiosk", detail: "uploaded after \(attempts) failed attempt(s)")
             try appendAudit(db, action: "acknowledged", trackingNumber: tracking.value, actor: "platform", detail: "case number \(caseNumber)")
+            try applyWaitingEvents(db, tracking.value, caseNumber: caseNumber)
         }
     }
 
@@ -143,34 +144,6 @@ extension Outbox: ForwardingQueue {
         return queued
     }
 
-    /// Acknowledged applications whose status may still change (not 办结 or 退回).
-    public func openCases(limit: Int = 100) throws -> [TrackingNumber] {
-        try readable(SQLRequest<Row>(sql: """
-            SELECT id, tracking_number FROM application WHERE state = 'acknowledged' AND COALESCE(platform_status, '') NOT IN ('办结', '退回')
-            ORDER BY acknowledged_at LIMIT ?
-            """, arguments: [limit]), Self.trackingNumber)
-    }
-
-    /// The platform's latest word on a case, if it is about the case the station holds under this number.
-    @discardableResult
-    public func updateStatus(_ tracking: TrackingNumber, report: CaseStatusReport) throws -> Bool {
-        let (status, detail) = (report.status.rawValue, report.detail)
-        return try pool.write { db in
-            guard try ApplicationRow.numbered(tracking.value).fetchOne(db)?.caseNumber == report.caseNumber else { return false }
-            try db.execute(sql: """
-                UPDATE application SET platform_status = ?, platform_status_detail = ?
-                WHERE tracking_number = ? AND (platform_status IS NOT ? OR platform_status_detail IS NOT ?)
-                """, arguments: [status, detail, tracking.value, status, detail])
-            // Status sync asks again and again; only a change is worth an entry, and the entry holds the
-            // detail's digest (the row holds the text): a platform that flips a long detail cannot grow the trail.
-            if db.changesCount > 0 {
-                let digest = detail.map { " (detail of \($0.count) characters, sha256 \(SHA256.hash(data: Data($0.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()))" } ?? ""
-                try appendAudit(db, action: "status", trackingNumber: tracking.value, actor: "platform", detail: status + digest)
-            }
-            return true
-        }
-    }
-
     /// Drops the sealed payload and attachment files of applications acknowledged
     /// longer than `purgeAfter` ago, and whole rows older than `retention`.
     /// Returns how many payloads and rows went.
@@ -202,6 +175,10 @@ extension Outbox: ForwardingQueue {
             let rows = db.changesCount
             try db.execute(sql: "DELETE FROM rating WHERE tracking_number NOT IN (SELECT tracking_number FROM application)")
             try db.execute(sql: "DELETE FROM receipt_print WHERE receipt_id NOT IN (SELECT tracking_number FROM application)")
+            // A removed case's events go with it; of the flagged ones the newest 1,000 stay for a maintainer
+            // (the cursor is past them: none comes back).
+            try db.execute(sql: "DELETE FROM case_event WHERE tracking_number IS NOT NULL AND tracking_number NOT IN (SELECT tracking_number FROM application) AND state != 'flagged'")
+            try db.execute(sql: "DELETE FROM case_event WHERE state = 'flagged' AND id NOT IN (SELECT id FROM case_event WHERE state = 'flagged' ORDER BY id DESC LIMIT 1000)")
             return (payloads, rows)
         }
         // The rows no longer refer to these files: remove them (a crash here leaves orphans that reconcile removes).

@@ -92,6 +92,8 @@ public final class Outbox: Sendable {
 
     /// Signalled after every commit that queues something, so the forwarder starts at once.
     public let changes = Wakeup()
+    /// The station's code, whose applications and case events these are.
+    public var stationCode: String { settings.stationCode }
 
     /// Enqueue transactions committed since opening (group commit puts several applications in one).
     public var committedTransactions: Int { transactions.withLock { $0 } }

@@ -36,13 +36,20 @@ struct ApplicationRow: Codable, FetchableRecord, PersistableRecord {
     var applicantKey: String?
     /// The receipt as printed, masked (JSON).
     var receipt: String?
+    /// What the platform's latest 退回 asks for, one material a line.
+    var requested: String?
+    /// The EMS number of the result posted.
+    var emsNumber: String?
+    /// The fee the platform asks, in fen, and whether it says it is paid (1).
+    var feeFen: Int?
+    var feePaid: Int?
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
         case id, trackingNumber = "tracking_number", idempotencyKey = "idempotency_key", serviceCode = "service_code", serviceName = "service_name"
         case applicantMasked = "applicant_masked", state, createdAt = "created_at", attempts, nextAttemptAt = "next_attempt_at", lastError = "last_error"
         case caseNumber = "case_number", acknowledgedAt = "acknowledged_at", platformStatus = "platform_status"
         case platformStatusDetail = "platform_status_detail", envelope, envelopeSha256 = "envelope_sha256", bytes, problem
-        case applicantKey = "applicant_key", receipt
+        case applicantKey = "applicant_key", receipt, requested, emsNumber = "ems_number", feeFen = "fee_fen", feePaid = "fee_paid"
     }
     typealias Columns = CodingKeys
 
@@ -92,6 +99,31 @@ struct RatingRow: Codable, FetchableRecord, PersistableRecord {
     enum CodingKeys: String, CodingKey, ColumnExpression {
         case trackingNumber = "tracking_number", satisfaction, reasons, ratedAt = "rated_at", sentAt = "sent_at", lastError = "last_error"
         case comment, commentId = "comment_id"
+    }
+    typealias Columns = CodingKeys
+}
+
+/// A row of `case_event`: one event of the platform's stream, kept once under its id.
+struct CaseEventRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "case_event"
+
+    var id: Int64
+    var trackingNumber: String?
+    var caseNumber: String?
+    var kind: String?
+    var at: String?
+    var detail: String?
+    /// The materials asked for, one a line.
+    var requested: String?
+    var emsNumber: String?
+    var feeFen: Int?
+    /// `applied`, `waiting` (for its case's acknowledgement) or `flagged`.
+    var state: String
+    var problem: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id, trackingNumber = "tracking_number", caseNumber = "case_number", kind, at, detail, requested, emsNumber = "ems_number"
+        case feeFen = "fee_fen", state, problem
     }
     typealias Columns = CodingKeys
 }

@@ -92,6 +92,34 @@ extension Outbox {
                 CREATE TABLE agent_lockout (agent_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until REAL, locks INTEGER NOT NULL);
                 """)
         }
+        migrator.registerMigration("2026-12-08 case events") { db in
+            // The platform's events about the station's cases (docs/platform-api.yaml, the event stream), each
+            // kept once under the platform's id, and the cursor past the last one applied: both in the
+            // transaction that applies them. `state`: applied, waiting (its case not acknowledged yet:
+            // applied with the acknowledgement) or flagged (it did not read, or names a case the station
+            // does not hold). On the application, what the latest events said beyond status and detail.
+            try db.execute(sql: """
+                CREATE TABLE case_event (
+                    id INTEGER PRIMARY KEY,
+                    tracking_number TEXT,
+                    case_number TEXT,
+                    kind TEXT,
+                    at TEXT,
+                    detail TEXT,
+                    requested TEXT,
+                    ems_number TEXT,
+                    fee_fen INTEGER,
+                    state TEXT NOT NULL,
+                    problem TEXT
+                );
+                CREATE INDEX case_event_case ON case_event(tracking_number, state);
+                CREATE TABLE case_event_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), last_event_id INTEGER NOT NULL);
+                ALTER TABLE application ADD COLUMN requested TEXT;
+                ALTER TABLE application ADD COLUMN ems_number TEXT;
+                ALTER TABLE application ADD COLUMN fee_fen INTEGER;
+                ALTER TABLE application ADD COLUMN fee_paid INTEGER;
+                """)
+        }
         return migrator
     }
 }

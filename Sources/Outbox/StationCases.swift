@@ -102,12 +102,16 @@ extension Outbox: ApplicationStore {
     static func queued(_ row: Row) throws -> QueuedApplication {
         try reading(row) { row in
             let record = try ApplicationRow(row: row)
-            return QueuedApplication(
+            var application = QueuedApplication(
                 trackingNumber: try parsedTrackingNumber(row), idempotencyKey: record.idempotencyKey, serviceCode: record.serviceCode,
                 serviceName: record.serviceName, applicantMasked: record.applicantMasked, state: ApplicationState(rawValue: record.state) ?? .queued,
                 createdAt: record.createdAt, attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: record.lastError,
                 caseNumber: record.caseNumber, platformStatus: record.platformStatus, platformStatusDetail: record.platformStatusDetail,
                 bytes: record.bytes, sealedPayloadPresent: record.envelope != nil, problem: record.problem)
+            application.requested = record.requested?.split(separator: "\n").map(String.init) ?? []
+            application.emsNumber = record.emsNumber
+            application.fee = record.feeFen.map { CaseFee(fen: $0, paid: record.feePaid == 1) }
+            return application
         }
     }
 

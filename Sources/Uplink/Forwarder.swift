@@ -18,8 +18,10 @@ import Synchronization
 /// - When the platform does not answer, the link is taken as down: nothing is
 ///   sent, and a cheap probe (`/v1/ping`, with its own backoff up to
 ///   `probeCap`) notices it come back, within seconds.
-/// - Now and then it asks the platform for the status of open cases, and
-///   purges what the platform has had long enough.
+/// - Now and then it reads the station's case events from the platform (one
+///   request, two when many changed, whatever the number of open cases) and
+///   applies them with the cursor past them; and it purges what the platform
+///   has had long enough.
 public final class Forwarder: Sendable {
     /// Timing settings.
     public struct Settings: Sendable {
@@ -34,8 +36,12 @@ public final class Forwarder: Sendable {
         public var probeInitial: Double = 0.5
         /// The longest between probes of a link that stays down.
         public var probeCap: Double = 5
-        /// How often open cases' statuses are asked for, in seconds.
-        public var statusSyncInterval: Double = 300
+        /// How often the station's case events are asked for, in seconds.
+        public var statusSyncInterval: Double = 60
+        /// Events asked for in one request, and requests at most in one round: 10,000 cases
+        /// that all changed since the last round are brought up to date in two.
+        public var eventPageSize = 5000
+        public var eventPagesPerRound = 2
         /// How often what the platform has had long enough is purged, in seconds.
         public var purgeInterval: Double = 600
         /// With nothing to send, the link is still checked this often, so `/healthz` tells the truth.
@@ -147,8 +153,8 @@ public final class Forwarder: Sendable {
             if linkUp { await sendRatings() }
             now = self.now()
             if linkUp, now - lastSync >= settings.statusSyncInterval {
-                await syncStatuses()
-                lastSync = now
+                // More than a round's pages waiting: the next round comes at once, not an interval later.
+                lastSync = await syncEvents() ? 0 : now
             }
             guard due.isEmpty else { continue }
             if sentSinceCaughtUp {
@@ -287,24 +293,31 @@ public final class Forwarder: Sendable {
         }
     }
 
-    /// Asks the platform for the status of open cases (受理, 办结, 退回 with reason, 待领取).
-    func syncStatuses() async {
-        for tracking in (try? outbox.openCases(limit: 100)) ?? [] {
+    /// Reads the station's case events after the cursor and applies them, a page at a time, at most
+    /// `eventPagesPerRound` pages; returns whether the platform holds more. A page that does not hold
+    /// together is asked for again next round (its events are not applied); a flawed event is flagged by the outbox and passed.
+    @discardableResult
+    func syncEvents() async -> Bool {
+        for _ in 0..<settings.eventPagesPerRound {
             do {
-                guard let report = try await platform.status(tracking: tracking.value) else { continue }
-                if try outbox.updateStatus(tracking, report: report) == false {
-                    logger.warning("the platform's status for \(tracking.value) names the case \(report.caseNumber.debugDescription), not the station's: ignored")
+                let page = try await platform.events(station: outbox.stationCode, after: try outbox.caseEventCursor(), limit: settings.eventPageSize)
+                for (id, flaw) in page.flawed { logger.warning("case event \(id.map(String.init) ?? "without an id") from the platform is flagged and skipped: \(flaw)") }
+                logger.debug("applying \(page.events.count) case event(s) up to \(page.last)")
+                let applied = try outbox.applyCaseEvents(page)
+                if applied.applied + applied.flagged > 0 {
+                    logger.info("case events up to \(page.last): \(applied.applied) applied, \(applied.flagged) flagged, \(applied.repeated) seen before")
                 }
+                guard page.more else { return false }
             } catch let error as PlatformFailure {
-                // The link is down: the round ends. Any other answer is this case's; the others still move.
-                if case .network = error {
-                    linkDown(error.description)
-                    return
-                }
-                logger.warning("the status of \(tracking.value) was not taken: \(error)")
+                if case .network = error { linkDown(error.description) }
+                if case .misbehaved(let kind, _) = error { observe(.platformFault(kind: kind)) }
+                logger.warning("the case events were not read: \(error)")
+                return false
             } catch {
-                logger.error("the status of \(tracking.value) could not be kept: \(error)")
+                logger.error("the case events could not be kept: \(error)")
+                return false
             }
         }
+        return true
     }
 }

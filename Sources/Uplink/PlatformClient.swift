@@ -43,8 +43,8 @@ public protocol PlatformAPI: Sendable {
     func rate(caseNumber: String, satisfaction: Int, reasons: [String], sealedComment: [UInt8]?, commentID: String?, ratedAt: String) async throws(PlatformFailure)
     /// Submits the application; returns the platform's case number.
     func submit(key: String, body: Data) async throws(PlatformFailure) -> String
-    /// A case's status and detail, checked; nil when the platform does not know it.
-    func status(tracking: String) async throws(PlatformFailure) -> CaseStatusReport?
+    /// The station's case events after `after`, at most `limit`, each checked (``HTTPPlatformClient/events(station:after:limit:)``).
+    func events(station: String, after: Int64, limit: Int) async throws(PlatformFailure) -> CaseEventPage
 }
 
 /// TLS for the platform link: the station's client certificate and key, the
@@ -123,6 +123,8 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         static let small = 16 * 1024
         static let answer = 256 * 1024
         static let catalogue = 16 * 1024 * 1024
+        /// A page of 5,000 events with 500-character details.
+        static let events = 12 * 1024 * 1024
     }
 
     private func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil,
@@ -315,19 +317,80 @@ public final class HTTPPlatformClient: PlatformAPI, PlatformServices {
         return caseNumber
     }
 
-    /// `GET /v1/applications/{tracking}`: the case's status, nil when the platform does not know it.
-    public func status(tracking: String) async throws(PlatformFailure) -> CaseStatusReport? {
-        let (status, headers, body) = try await send(.GET, "/v1/applications/\(tracking)", limit: Limit.answer)
-        if status == 404 { return nil }
-        guard status == 200, let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let value = object["status"] as? String else {
-            if status == 200 { throw .misbehaved(kind: "garbage", reason: "the status answer is not JSON with a status") }
-            throw failure(status, headers, body)
+    /// `GET /v1/stations/{station}/events`: the station's case events after `after`, at most `limit`.
+    /// The page must hold together (ids increasing, after `after`, none past `last`; `last` not
+    /// before `after`), or it is refused whole and asked for again; within it, an event that does
+    /// not read is flawed: flagged and skipped by the outbox, never a stall.
+    public func events(station: String, after: Int64, limit: Int) async throws(PlatformFailure) -> CaseEventPage {
+        let (status, headers, body) = try await send(.GET, "/v1/stations/\(station)/events?after=\(after)&limit=\(limit)", limit: Limit.events)
+        guard status == 200 else { throw failure(status, headers, body) }
+        guard let page = try? JSONDecoder().decode(EventPageWire.self, from: Data(body)) else {
+            throw .misbehaved(kind: "garbage", reason: "the event answer is not the JSON the API describes (events, last, more)")
         }
-        guard let caseNumber = object["case_number"] as? String,
-              let report = CaseStatusReport(caseNumber: caseNumber, status: value, detail: object["detail"] as? String) else {
-            throw .misbehaved(kind: "garbage", reason: "the status answer for \(tracking) is not a case status of the API (a status it defines and the case's number)")
+        guard page.events.count <= limit, page.last >= after else {
+            throw .misbehaved(kind: "garbage", reason: "the event answer holds \(page.events.count) events for \(limit) asked, or ends at \(page.last), before the \(after) asked after")
         }
-        return report
+        var previous = after
+        var events: [CaseEvent] = [], flawed: [(id: Int64?, flaw: CaseEventFlaw)] = []
+        for wire in page.events {
+            if let id = wire.id {
+                guard id > previous, id <= page.last else {
+                    throw .misbehaved(kind: "garbage", reason: "event \(id) is out of order in the answer (after \(previous), up to \(page.last))")
+                }
+                previous = id
+            }
+            switch wire.event {
+            case .success(let event): events.append(event)
+            case .failure(let flaw): flawed.append((wire.id, flaw))
+            }
+        }
+        return CaseEventPage(events: events, flawed: flawed, last: page.last, more: page.more)
+    }
+}
+
+/// The event stream's answer as it came: every event read on its own, so one that does not read is one flaw, not a lost page.
+private struct EventPageWire: Decodable {
+    var events: [EventWire]
+    var last: Int64
+    var more: Bool
+}
+
+private struct EventWire: Decodable {
+    var id: Int64?
+    var event: Result<CaseEvent, CaseEventFlaw>
+
+    enum Key: String, CodingKey {
+        case id, trackingNumber = "tracking_number", caseNumber = "case_number", kind, at, detail, requested, emsNumber = "ems_number", feeFen = "fee_fen"
+    }
+
+    init(from decoder: any Decoder) {
+        guard let fields = try? decoder.container(keyedBy: Key.self) else {
+            (id, event) = (nil, .failure(CaseEventFlaw("it is not a JSON object")))
+            return
+        }
+        id = try? fields.decode(Int64.self, forKey: .id)
+        func text(_ key: Key) -> String? { try? fields.decode(String.self, forKey: key) }
+        guard let id else {
+            event = .failure(CaseEventFlaw("it has no id that is a whole number"))
+            return
+        }
+        guard let tracking = text(.trackingNumber), let caseNumber = text(.caseNumber), let kind = text(.kind), let at = text(.at) else {
+            event = .failure(CaseEventFlaw("it lacks one of tracking_number, case_number, kind and at, or one is not text"))
+            return
+        }
+        // An optional field of the wrong type is a flaw too, not a field left out.
+        let present = { (key: Key) in fields.contains(key) && !((try? fields.decodeNil(forKey: key)) ?? false) }
+        let detail = text(.detail), ems = text(.emsNumber)
+        let requested = try? fields.decode([String].self, forKey: .requested)
+        let fee = try? fields.decode(Int.self, forKey: .feeFen)
+        if (present(.detail) && detail == nil) || (present(.emsNumber) && ems == nil) || (present(.requested) && requested == nil) || (present(.feeFen) && fee == nil) {
+            event = .failure(CaseEventFlaw("one of detail, requested, ems_number and fee_fen is not of the type the API gives it"))
+            return
+        }
+        event = Result { () throws(CaseEventFlaw) in
+            try CaseEvent(id: id, trackingNumber: tracking, caseNumber: caseNumber, kind: kind, at: at, detail: detail, requested: requested ?? [],
+                          emsNumber: ems, feeFen: fee)
+        }
     }
 }
 

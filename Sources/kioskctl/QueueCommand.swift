@@ -10,7 +10,7 @@ struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "The applications waiting for the platform: counts, the oldest, the last error; show one; retry one; send them all now.",
-        subcommands: [Summary.self, Show.self, Retry.self, DrainCommand.self, AcceptLoss.self],
+        subcommands: [Summary.self, Show.self, Events.self, Retry.self, DrainCommand.self, AcceptLoss.self],
         defaultSubcommand: Summary.self)
 
     struct Location: ParsableArguments {
@@ -153,6 +153,9 @@ struct QueueCommand: AsyncParsableCommand {
             if let error = entry.lastError { print("  \(application.state == .deadLetter ? "refused       " : "last error    ") \(error)") }
             if let number = entry.caseNumber { print("  case number    \(number)") }
             if let status = entry.platformStatus { print("  status         \(status)" + (entry.platformStatusDetail.map { ": \($0)" } ?? "")) }
+            if !application.requested.isEmpty { print("  to supply      \(application.requested.joined(separator: ", "))") }
+            if let ems = application.emsNumber { print("  posted         EMS \(ems)") }
+            if let fee = application.fee { print("  fee            \(fee.yuan)\(fee.paid ? ", paid" : ", not paid yet")") }
             print("  sealed data    \(ByteCountFormatter.string(fromByteCount: Int64(entry.bytes), countStyle: .file))"
                 + (entry.sealedPayloadOnKiosk ? " on the kiosk" : ", purged (the platform has it)"))
             if let upload = try outbox.upload(tracking) {
@@ -161,6 +164,25 @@ struct QueueCommand: AsyncParsableCommand {
                 }
             }
             if let problem = entry.problem { print("  problem        \(problem)") }
+        }
+    }
+
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The platform's case events the station keeps, newest first, and where its stream stands; --flagged: only those it could not apply, and why.")
+
+        @OptionGroup var location: Location
+        @Flag(help: "Only the events flagged and passed.") var flagged = false
+        @Option(help: "At most this many.") var limit = 50
+
+        func run() async throws {
+            let outbox = try location.open()
+            defer { try? outbox.close() }
+            print("case events applied up to \(try outbox.caseEventCursor())")
+            for event in try outbox.caseEvents(flagged: flagged, limit: limit) {
+                let about = [event.trackingNumber, event.kind].compactMap { $0 }.joined(separator: " ")
+                print("  \(event.id)  \(event.state)  \(about)" + (event.problem.map { ": \($0)" } ?? ""))
+            }
         }
     }
 

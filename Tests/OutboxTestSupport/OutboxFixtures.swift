@@ -37,3 +37,16 @@ public func platformOpen(_ envelope: Data, binding: String, tracking: TrackingNu
     let payload = try AES.GCM.open(AES.GCM.SealedBox(combined: Data(base64Encoded: json["payload"] as! String)!), using: key, authenticating: Data(binding.utf8))
     return (try JSONSerialization.jsonObject(with: payload) as! [String: Any], key)
 }
+
+extension Outbox {
+    /// Applies the platform's events as one page ending at the last one's id, numbering them on from the cursor.
+    @discardableResult
+    public func applyEvents(_ events: [(tracking: TrackingNumber, caseNumber: String, kind: String, detail: String?)]) throws -> AppliedCaseEvents {
+        let first = try caseEventCursor() + 1
+        let checked = try events.enumerated().map { index, event in
+            try CaseEvent(id: first + Int64(index), trackingNumber: event.tracking.value, caseNumber: event.caseNumber, kind: event.kind,
+                          at: "20261208T093000", detail: event.detail)
+        }
+        return try applyCaseEvents(CaseEventPage(events: checked, flawed: [], last: checked.last?.id ?? first - 1, more: false))
+    }
+}

@@ -23,9 +23,10 @@ struct AuditTests {
         try outbox.scheduleRetry(tracking, at: clock.now + 5, error: "platform unreachable")
         try outbox.acknowledge(tracking, caseNumber: "AH3401042026112700001")
         let number = "AH3401042026112700001"
-        try outbox.updateStatus(tracking, report: try #require(CaseStatusReport(caseNumber: number, status: "受理", detail: nil)))
-        try outbox.updateStatus(tracking, report: try #require(CaseStatusReport(caseNumber: number, status: "受理", detail: nil)))
-        try outbox.updateStatus(tracking, report: try #require(CaseStatusReport(caseNumber: number, status: "办结", detail: "结果已送达本站")))
+        let concluded = try CaseEvent(id: 1, trackingNumber: tracking.value, caseNumber: number, kind: "concluded", at: "20261208T093000", detail: "结果已送达本站")
+        // The same page twice (its cursor lost): the second time it is known by its id and changes nothing.
+        try outbox.applyCaseEvents(CaseEventPage(events: [concluded], flawed: [], last: 1, more: false))
+        try outbox.applyCaseEvents(CaseEventPage(events: [concluded], flawed: [], last: 1, more: false))
         try outbox.audit(AuditNote(action: "rated", trackingNumber: tracking.value, actor: "resident 王*国 3401**********0519", detail: "1 非常满意"))
         clock.advance(7200)
         try outbox.purge()
@@ -41,11 +42,11 @@ struct AuditTests {
         defer { try? outbox.close() }
         let entries = try outbox.auditEntries(trackingNumber: tracking.value)
         #expect(entries.map(\.action) == ["created", "scanned", "receipted", "forwarded", "acknowledged", "status", "rated", "purged"],
-                "a repeated status is not logged again")
+                "an event seen again is not logged again")
         #expect(entries.first { $0.action == "created" }?.detail.contains("城乡居民基本养老保险参保登记; sealed: envelope sha256 ") == true)
         #expect(entries.first { $0.action == "acknowledged" }?.detail == "case number AH3401042026112700001")
         // The detail stays with the case (its row); the trail holds its digest, so a long one flipped back and forth cannot grow it.
-        #expect(entries.first { $0.action == "status" }?.detail.hasPrefix("办结 (detail of 7 characters, sha256 ") == true)
+        #expect(entries.first { $0.action == "status" }?.detail.hasPrefix("event 1: 办结 (detail of 7 characters, sha256 ") == true)
         #expect(entries.first { $0.action == "forwarded" }?.detail == "uploaded after 1 failed attempt(s)")
         let result = try outbox.verifyAudit()
         #expect(result.intact && result.entries == 9 && result.headSequence == 9)
@@ -147,7 +148,7 @@ struct CaseLookupTests {
         _ = try await submit("李四", li)
         let second = try await submit("张秀兰", zhang)
         try outbox.acknowledge(first, caseNumber: "AH3401042026112700001")
-        try outbox.updateStatus(first, report: try #require(CaseStatusReport(caseNumber: "AH3401042026112700001", status: "退回", detail: "户口簿首页不清晰，请补交")))
+        try outbox.applyEvents([(first, "AH3401042026112700001", "returned", "户口簿首页不清晰，请补交")])
 
         // The words the resident reads for each state are CaseSummaryTests' (KioskDaemonTests).
         let mine = try outbox.cases(applicantKey: try lookup.key(for: zhang))

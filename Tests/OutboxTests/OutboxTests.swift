@@ -73,7 +73,7 @@ struct OutboxTests {
         }
     }
 
-    @Test("an outbox as the previous release left it (before rating comments, the printer's journal and lock-outs) is brought forward on opening, its applications kept and still open for the platform")
+    @Test("an outbox as the previous release left it (before rating comments, the printer's journal, lock-outs and case events) is brought forward on opening, its applications kept and still open for the platform")
     func migratesForward() async throws {
         let folder = temporaryDirectory()
         var outbox = try openOutbox(folder)
@@ -81,19 +81,25 @@ struct OutboxTests {
         let second = try await outbox.enqueue(submission("李秀英", pages: 1, seed: 2))
         try outbox.close()
 
-        // The database as the release of 2026-12-03 wrote it: the two migrations since then undone
+        // The database as the release of 2026-12-03 wrote it: the migrations since then undone
         // (each only added what is dropped here), and GRDB's record of them gone.
-        let since = ["2026-12-04 rating comments and the receipt printer's journal", "2026-12-05 agent lock-outs"]
-        #expect(Array(Outbox.migrator.migrations.suffix(2)) == since, "a new migration: undo it here too, so this is still the previous release's database")
+        let since = ["2026-12-04 rating comments and the receipt printer's journal", "2026-12-05 agent lock-outs", "2026-12-08 case events"]
+        #expect(Array(Outbox.migrator.migrations.suffix(3)) == since, "a new migration: undo it here too, so this is still the previous release's database")
         let older = try DatabaseQueue(path: folder + "/outbox.sqlite")
         try await older.write { db in
             try db.execute(sql: """
+                DROP TABLE case_event;
+                DROP TABLE case_event_cursor;
+                ALTER TABLE application DROP COLUMN requested;
+                ALTER TABLE application DROP COLUMN ems_number;
+                ALTER TABLE application DROP COLUMN fee_fen;
+                ALTER TABLE application DROP COLUMN fee_paid;
                 DROP TABLE agent_lockout;
                 DROP TABLE receipt_print;
                 ALTER TABLE rating DROP COLUMN comment;
                 ALTER TABLE rating DROP COLUMN comment_id;
                 """)
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN (?, ?)", arguments: StatementArguments(since))
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN (?, ?, ?)", arguments: StatementArguments(since))
         }
         try older.close()
 

@@ -45,7 +45,10 @@ struct PlatformContractTests {
         let tracking = try await outbox.enqueue(submission(pages: 2))
         await forwarder.forward(tracking)
         #expect(try outbox.application(tracking)?.state == .acknowledged)
-        await forwarder.syncStatuses()
+        platform.recordEvent(tracking.value, kind: "returned", detail: "户口簿首页不清晰", requested: ["户口簿"])
+        platform.recordEvent(tracking.value, kind: "fee_due", feeFen: 2000)
+        await forwarder.syncEvents()
+        #expect(try outbox.application(tracking)?.platformStatus == "退回")
         try outbox.recordRating(Rating(trackingNumber: tracking.value, level: .dissatisfied, reasons: ["等待时间长"], at: 1_795_744_800))
         await forwarder.sendRatings()
         let consentID = UUID().uuidString.lowercased(), contactID = UUID().uuidString.lowercased()
@@ -64,7 +67,7 @@ struct PlatformContractTests {
         try platform.recordedRequestsJSONLines().write(toFile: file, atomically: true, encoding: .utf8)
         let result = try runTool(python, [repositoryRoot + "/Tests/Contract/validate_requests.py", repositoryRoot + "/docs/platform-api.yaml", file])
         #expect(result.status == 0, "\(result.output)")
-        for endpoint in ["GET /v1/ping", "PATCH /v1/uploads", "POST /v1/applications", "GET /v1/applications", "POST /v1/ratings", "POST /v1/ecertificates",
+        for endpoint in ["GET /v1/ping", "PATCH /v1/uploads", "POST /v1/applications", "GET /v1/stations", "POST /v1/ratings", "POST /v1/ecertificates",
                          "POST /v1/reservations", "POST /v1/consultations", "POST /v1/heartbeat", "GET /v1/catalogue"] {
             #expect(result.output.contains("× \(endpoint)"), "no \(endpoint) among the requests checked: \(result.output)")
         }

@@ -167,7 +167,7 @@ struct PlatformFuzzTests {
             case 0: _ = try? await client.clock()
             case 1: _ = try? await client.append(key: "k\(calls)", index: 0, offset: 0, total: 10, chunk: Data(repeating: 7, count: 10))
             case 2: if let number = try? await client.submit(key: "k\(calls)", body: Data(#"{"tracking_number":"x"}"#.utf8)) { caseNumbers.withLock { $0.append(number) } }
-            case 3: _ = try? await client.status(tracking: tracking[calls % tracking.count].value)
+            case 3: _ = try? await client.events(station: "340104001", after: Int64(calls % 3), limit: 100)
             case 4: _ = try? await client.rate(caseNumber: "AH1", satisfaction: 2, reasons: ["操作简单"], sealedComment: nil, commentID: nil, ratedAt: "20261207T120000")
             case 5: _ = try? await client.catalogue(region: "340104001", current: "2026.11.1")
             case 6: _ = try? await client.lookupECertificates(consent: Array("{}".utf8), consentID: "c\(calls)", types: ["户口簿"])
@@ -177,7 +177,7 @@ struct PlatformFuzzTests {
             default:
                 // The forwarder's whole round against the same platform: uploads, submissions, statuses, ratings.
                 for number in tracking { await forwarder.forward(number) }
-                await forwarder.syncStatuses()
+                await forwarder.syncEvents()
             }
         }
         #expect(platform.answers >= Self.answers, "\(calls) calls reached the platform only \(platform.answers) times: the client gave up before connecting")

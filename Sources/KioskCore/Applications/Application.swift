@@ -111,6 +111,12 @@ public struct QueuedApplication: Sendable, Equatable {
     /// The platform's latest status (受理, 办结, 退回 …) and its detail.
     public var platformStatus: String?
     public var platformStatusDetail: String?
+    /// What the platform's latest 退回 asks for (补正).
+    public var requested: [String] = []
+    /// The EMS number of a result posted.
+    public var emsNumber: String?
+    /// A fee the platform asks, in fen, and whether it says it is paid.
+    public var fee: CaseFee?
     /// Bytes of sealed payload and attachments.
     public var bytes: Int
     /// Whether the sealed payload is still on the kiosk (purged after acknowledgement).

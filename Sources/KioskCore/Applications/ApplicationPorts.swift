@@ -32,6 +32,8 @@ public protocol ApplicationStore: Sendable {
 public protocol ForwardingQueue: Sendable {
     /// Signalled whenever something is queued or made due, so the forwarder starts at once.
     var changes: Wakeup { get }
+    /// The station's code (行政区划 and station number), whose case events the forwarder reads.
+    var stationCode: String { get }
     /// Queued applications whose next attempt is due, oldest first.
     func due(limit: Int) throws -> [TrackingNumber]
     /// When the next queued application falls due (nil when none waits).
@@ -52,12 +54,13 @@ public protocol ForwardingQueue: Sendable {
     func ratingsToSend(limit: Int) throws -> [PendingRating]
     /// The platform has the rating, or refused it for good (`error`).
     func ratingSent(_ trackingNumber: String, error: String?) throws
-    /// Acknowledged applications whose status may still change.
-    func openCases(limit: Int) throws -> [TrackingNumber]
-    /// The platform's latest word on a case, applied only if the report names the case the station
-    /// holds under this tracking number; returns whether it was (false: another case, or unknown).
+    /// The id of the last case event applied (0 before the first): the stream resumes after it.
+    func caseEventCursor() throws -> Int64
+    /// Applies a page of the station's case events and moves the cursor to its end, in one
+    /// transaction: an event's effect and the cursor past it are durable together or not at all.
+    /// An event seen before changes nothing; one about a case the station does not hold is kept flagged.
     @discardableResult
-    func updateStatus(_ trackingNumber: TrackingNumber, report: CaseStatusReport) throws -> Bool
+    func applyCaseEvents(_ page: CaseEventPage) throws -> AppliedCaseEvents
     /// Drops what the platform has had long enough; returns how many payloads and rows went.
     @discardableResult
     func purge() throws -> (payloads: Int, rows: Int)
@@ -145,28 +148,4 @@ public protocol PlatformServices: Sendable {
     func reserve(serviceCode: String, date: String, missing: [String], sealedContact: [UInt8], contactID: String) async throws -> String
     /// Forwards a consultation or complaint to the 12345 channel; returns its reference.
     func submitConsultation(kind: String, title: String, content: String, sealedContact: [UInt8]?, contactID: String) async throws -> String
-}
-
-/// A case's status as the platform reports it (docs/platform-api.yaml, `CaseStatus`), checked:
-/// a status the API defines, the case it is about, and a detail of bounded length without control characters.
-public struct CaseStatusReport: Sendable, Equatable {
-    /// The statuses the platform may report.
-    public enum Status: String, Sendable, CaseIterable {
-        case accepted = "受理", inProgress = "办理中", done = "办结", returned = "退回", readyForPickup = "待领取"
-    }
-
-    /// The most of a detail kept (a 退回's reason, where to collect): longer ones are cut, with ….
-    public static let detailLimit = 500
-
-    public var caseNumber: String
-    public var status: Status
-    public var detail: String?
-
-    /// The report, from the platform's words; nil when it is not one (an unknown status, no case number).
-    public init?(caseNumber: String, status: String, detail: String?) {
-        guard let known = Status(rawValue: status), (1...50).contains(caseNumber.count), !caseNumber.unicodeScalars.contains(where: isControl) else { return nil }
-        self.caseNumber = caseNumber
-        self.status = known
-        self.detail = detail.map { outsideText($0, limit: Self.detailLimit) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
 }

@@ -171,7 +171,9 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case levelVerySatisfied, levelSatisfied, levelBasicallySatisfied, levelDissatisfied, levelVeryDissatisfied
     /// A case's status: the station's own (待上报, 待工作人员处理 and why), then the platform's (受理 … 待领取).
     case caseQueued, caseQueuedDetail, caseDeadLetter, caseDeadLetterDetail
-    case caseAccepted, caseInProgress, caseDone, caseReturned, caseReadyForPickup
+    case caseAccepted, caseInProgress, caseDone, caseReturned, caseReadyForPickup, caseNotAccepted, casePosted
+    /// 需补正：{materials} · EMS单号{number} · 应缴费用{amount}，尚未缴纳 · 已缴费{amount}
+    case caseRequested, casePostedNumber, caseFeeDue, caseFeePaid
     case casesNone
     /// 查到{count}件办件。
     case casesFound

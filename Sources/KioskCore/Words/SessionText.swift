@@ -36,7 +36,7 @@ extension SessionText {
     /// Words from elsewhere, shown as they came.
     public static func asGiven(_ text: String) -> SessionText { SessionText(.asGiven, ["text": .verbatim(text)]) }
 
-    /// A case status as the platform sends it (受理, 办理中, 办结, 退回, 待领取;
+    /// A case status as the platform's events set it (受理, 办理中, 办结, 退回, 不予受理, 待领取, 已寄出;
     /// docs/platform-api.yaml); one it does not define is shown as it came.
     public static func platformStatus(_ status: String) -> SessionText {
         switch status {
@@ -45,6 +45,8 @@ extension SessionText {
         case "办结": SessionText(.caseDone)
         case "退回": SessionText(.caseReturned)
         case "待领取": SessionText(.caseReadyForPickup)
+        case "不予受理": SessionText(.caseNotAccepted)
+        case "已寄出": SessionText(.casePosted)
         default: .asGiven(status)
         }
     }

@@ -117,8 +117,8 @@ public struct PlatformSettings: Sendable, Equatable {
     /// Full-jitter backoff for retryable failures: the first wait's ceiling, doubling up to the cap.
     public var retryBase = Duration.seconds(2)
     public var retryCap = Duration.seconds(600)
-    /// How often the status of open cases is asked for.
-    public var statusSyncInterval = Duration.seconds(300)
+    /// How often the station's case events are asked for (one request, whatever the number of open cases).
+    public var statusSyncInterval = Duration.seconds(60)
 }
 
 /// How long the outbox keeps what the platform has acknowledged.

@@ -114,7 +114,7 @@ enum PlatformContract {
         case (2, "ping"), (2, "catalogue"): return ["GET"]
         case (4, "uploads"): return ["HEAD", "PATCH"]
         case (2, "applications"), (2, "ratings"), (2, "reservations"), (2, "consultations"), (2, "heartbeat"): return ["POST"]
-        case (3, "applications"): return ["GET"]
+        case (4, "stations") where parts[3] == "events": return ["GET"]
         case (3, "ecertificates") where parts[2] == "lookup": return ["POST"]
         default: return nil
         }

@@ -106,11 +106,31 @@ extension PlatformSimulator {
             ].compactMap { $0 }
             return ControlServer.faultsReply(armed)
         case "status" where w.count >= 3:
-            setStatus(w[1], w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil)
+            guard recordEvent(w[1], kind: w[2], detail: w.count > 3 ? w[3...].joined(separator: " ") : nil) != nil else { return "error: no case \(w[1])" }
             return "ok: \(w[1]) is \(w[2])"
+        case "return" where w.count >= 4:
+            // return TRACKING MATERIAL[,MATERIAL…] REASON…: 退回补正, asking for those materials.
+            guard recordEvent(w[1], kind: "returned", detail: w[3...].joined(separator: " "), requested: w[2].split(separator: ",").map(String.init)) != nil else {
+                return "error: no case \(w[1])"
+            }
+            return "ok: \(w[1]) is returned for \(w[2])"
+        case "post" where w.count == 3:
+            guard recordEvent(w[1], kind: "posted", detail: "结果已通过EMS寄出", emsNumber: w[2]) != nil else { return "error: no case \(w[1])" }
+            return "ok: \(w[1]) is posted, EMS \(w[2])"
+        case "fee" where w.count == 3, "paid" where w.count == 3:
+            guard let fen = Int(w[2]), recordEvent(w[1], kind: w[0] == "fee" ? "fee_due" : "fee_paid", feeFen: fen) != nil else { return "error: \(w[0]) TRACKING FEN" }
+            return "ok: \(w[1]) \(w[0] == "fee" ? "owes" : "paid") \(fen) fen"
+        case "handling" where w.count == 2:
+            if w[1] == "off" {
+                stopHandling()
+                return "ok: cases move by hand"
+            }
+            guard let ms = Int(w[1]), ms > 0 else { return "error: handling MS|off" }
+            startHandling(step: .milliseconds(ms))
+            return "ok: every \(ms) ms each open case moves a step (受理 → 办理中 → 办结)"
         case "case-number" where w.count == 3:
             setCaseNumber(w[1], w[2])
-            return "ok: the status of \(w[1]) names the case \(w[2])"
+            return "ok: the events of \(w[1]) name the case \(w[2])"
         case "catalogue" where w.count == 2:
             guard let data = FileManager.default.contents(atPath: w[1]) else { return "error: cannot read \(w[1])" }
             publishCatalogue(Array(data))

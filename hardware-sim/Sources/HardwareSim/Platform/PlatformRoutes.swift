@@ -70,7 +70,7 @@ extension PlatformSimulator {
             case ("GET", "ping"): return ping()
             case (_, "uploads"): return try upload(request, key: parts[2], index: parts[3])
             case ("POST", "applications"): return try submit(request)
-            case ("GET", "applications"): return try status(parts[2])
+            case ("GET", "stations"): return try events(request, station: parts[2])
             case ("GET", "catalogue"): return try catalogue(request)
             case ("POST", "ecertificates"): return try lookupECertificates(request)
             case ("POST", "ratings"): return try rating(request)
@@ -92,14 +92,6 @@ extension PlatformSimulator {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return json(200, ["ok": true], headers: [("Date", formatter.string(from: Date().addingTimeInterval(skew)))])
-    }
-
-    private func status(_ tracking: String) throws(PlatformContract.Broken) -> HTTPAction {
-        try PlatformContract.check(tracking, PlatformContract.trackingNumber, "the tracking number")
-        guard let found = state.withLock({ $0.cases[tracking] }) else { return json(404, ["error": "no such case"]) }
-        var body: [String: Any] = ["case_number": found.caseNumber, "status": found.status, "updated_at": Self.timestamp()]
-        if let detail = found.detail { body["detail"] = detail }
-        return json(200, body)
     }
 
     private func catalogue(_ request: HTTPRequest) throws(PlatformContract.Broken) -> HTTPAction {
@@ -331,6 +323,7 @@ extension PlatformSimulator {
             state.acceptances[tracking, default: 0] += 1
             let number = "AH\(Self.timestamp().prefix(8))\(String(format: "%06d", state.acceptedCount))"
             state.cases[tracking] = Case(caseNumber: number, status: "受理")
+            Self.record(&state, tracking, kind: "accepted", detail: nil, requested: [], emsNumber: nil, feeFen: nil)
             state.acceptedUploads[key] = (state.uploads[key] ?? [:]).mapValues(\.count)
             state.uploads[key] = nil
             return (number, roll(state.faults.dropAfterCommitPercent, &state))

@@ -6,7 +6,8 @@ import NIOCore
 import Synchronization
 
 /// The provincial platform, as far as a station sees it (docs/platform-api.yaml):
-/// resumable uploads, idempotent submission, case status, ratings,
+/// resumable uploads, idempotent submission, each station's case events
+/// (PlatformCases.swift: the handling office), ratings,
 /// consultations, heartbeats. It opens what it receives with its private key
 /// (its own reading of the envelope format), checks every attachment against
 /// its hash, and keeps what it accepted in a folder a test can read:
@@ -89,6 +90,8 @@ public final class PlatformSimulator: Sendable {
         var acceptedUploads: [String: [Int: Int]] = [:]
         var submissions: [String: Submission] = [:]
         var cases: [String: Case] = [:]
+        /// Every station's case events, in order (PlatformCases.swift).
+        var events: [LoggedEvent] = []
         var acceptedCount = 0
         var acceptances: [String: Int] = [:]
         var ratings: Set<String> = []
@@ -123,6 +126,8 @@ public final class PlatformSimulator: Sendable {
     let server = Mutex<HTTPServer?>(nil)
     let tls: HTTPServer.TLSFiles?
     let presentation = Mutex(HTTPServer.Presentation.genuine)
+    /// The handling office moving cases by itself (`handling MS`), if it is.
+    let handling = Mutex<Task<Void, Never>?>(nil)
     public let host: String
     public let port: UInt16
 
@@ -193,19 +198,6 @@ public final class PlatformSimulator: Sendable {
     public var requestCount: Int { state.withLock { $0.requests } }
     /// How many times each tracking number was accepted: more than once is a duplicate case at the platform.
     public var acceptances: [String: Int] { state.withLock { $0.acceptances } }
-
-    /// Sets a case's status (受理, 办理中, 办结, 退回, 待领取), as the handling office would.
-    public func setStatus(_ tracking: String, _ status: String, detail: String? = nil) {
-        state.withLock { state in
-            state.cases[tracking]?.status = status
-            state.cases[tracking]?.detail = detail
-        }
-    }
-
-    /// Makes the status answer for `tracking` name `caseNumber` (a platform that mixes its cases up).
-    public func setCaseNumber(_ tracking: String, _ caseNumber: String) {
-        state.withLock { $0.cases[tracking]?.caseNumber = caseNumber }
-    }
 
     /// Ratings accepted (one per case), in order.
     /// A rating as the platform recorded it: the comment opened from its seal.

@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import GRDB
+import KioskCore
+
+/// The platform's events about the station's cases (docs/platform-api.yaml,
+/// `GET /v1/stations/{station}/events`), applied to the applications they
+/// name. A page's effects and the cursor past it are written in one
+/// transaction (synchronous=FULL): after a power cut or a SIGKILL the station
+/// asks again from the cursor it kept, and an event it had applied already is
+/// recognised by its id and changes nothing. So each event takes effect once.
+extension Outbox {
+    /// The id of the last event applied (0 before the first).
+    public func caseEventCursor() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT last_event_id FROM case_event_cursor WHERE id = 1") ?? 0 }
+    }
+
+    @discardableResult
+    public func applyCaseEvents(_ page: CaseEventPage) throws -> AppliedCaseEvents {
+        let result = try pool.write { db -> AppliedCaseEvents in
+            var result = AppliedCaseEvents()
+            let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM case_event_cursor WHERE id = 1") ?? 0
+            for (id, flaw) in page.flawed {
+                result.flagged += 1
+                // Without an id it cannot be kept; it is in the log, and the cursor passes it.
+                guard let id, id > cursor else { continue }
+                try CaseEventRow(id: id, state: "flagged", problem: flaw.description).insert(db, onConflict: .ignore)
+            }
+            for event in page.events {
+                guard event.id > cursor, try CaseEventRow.fetchOne(db, key: event.id) == nil else {
+                    result.repeated += 1
+                    continue
+                }
+                var row = CaseEventRow(event)
+                let held = try ApplicationRow.numbered(event.trackingNumber.value).fetchOne(db)
+                if let held, held.state == ApplicationState.acknowledged.rawValue {
+                    if held.caseNumber == event.caseNumber {
+                        try apply(db, event)
+                    } else {
+                        row.state = "flagged"
+                        row.problem = "it names case \(event.caseNumber), the station holds \(held.caseNumber ?? "none") under this tracking number"
+                    }
+                } else if held != nil {
+                    // The platform has it, the station has not heard so yet (its answer was lost): the event
+                    // waits for the acknowledgement, which applies it if the case numbers agree.
+                    row.state = "waiting"
+                } else {
+                    row.state = "flagged"
+                    row.problem = "the station holds no case under this tracking number (never filed here, or removed after its retention)"
+                }
+                try row.insert(db)
+                if row.state == "flagged" { result.flagged += 1 } else { result.applied += 1 }
+            }
+            try db.execute(sql: """
+                INSERT INTO case_event_cursor (id, last_event_id) VALUES (1, ?)
+                ON CONFLICT (id) DO UPDATE SET last_event_id = MAX(last_event_id, excluded.last_event_id)
+                """, arguments: [page.last])
+            return result
+        }
+        if result.flagged > 0 {
+            logger.warning("\(result.flagged) case event(s) from the platform were flagged and skipped: see `kioskctl queue events --flagged`")
+        }
+        return result
+    }
+
+    /// Applies the events that waited for `tracking`'s acknowledgement, in order, inside its transaction.
+    func applyWaitingEvents(_ db: Database, _ tracking: String, caseNumber: String) throws {
+        for row in try CaseEventRow.filter(CaseEventRow.Columns.trackingNumber == tracking && CaseEventRow.Columns.state == "waiting")
+            .order(CaseEventRow.Columns.id).fetchAll(db) {
+            var row = row
+            if let event = row.event, event.caseNumber == caseNumber {
+                try apply(db, event)
+                row.state = "applied"
+            } else {
+                row.state = "flagged"
+                row.problem = "it names case \(row.caseNumber ?? "?"), the platform acknowledged the application as \(caseNumber)"
+            }
+            try row.update(db)
+        }
+    }
+
+    /// What the event does to its application, and the audit entry that says so.
+    private func apply(_ db: Database, _ event: CaseEvent) throws {
+        let number = event.trackingNumber.value
+        let columns = ApplicationRow.Columns.self
+        var audited: String
+        if let status = event.kind.status {
+            try ApplicationRow.numbered(number).updateAll(db, [
+                columns.platformStatus.set(to: status), columns.platformStatusDetail.set(to: event.detail),
+                columns.requested.set(to: event.requested.isEmpty ? nil : event.requested.joined(separator: "\n")),
+            ] + (event.emsNumber.map { [columns.emsNumber.set(to: $0)] } ?? []))
+            // The entry holds the detail's digest (the row holds the text): a platform that sends
+            // event after event with a long detail cannot grow the trail by its text.
+            audited = status + (event.detail.map { " (detail of \($0.count) characters, sha256 \(Self.shortDigest($0)))" } ?? "")
+            if let ems = event.emsNumber { audited += ", EMS \(ems)" }
+        } else {
+            let paid = event.kind == .feePaid
+            try ApplicationRow.numbered(number).updateAll(db, columns.feeFen.set(to: event.feeFen), columns.feePaid.set(to: paid ? 1 : 0))
+            audited = "\(paid ? "fee paid" : "fee due"): \(event.feeFen ?? 0) fen"
+        }
+        try appendAudit(db, action: event.kind.status == nil ? "fee" : "status", trackingNumber: number, actor: "platform",
+                        detail: "event \(event.id): \(audited)")
+    }
+
+    private static func shortDigest(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Events kept, newest first (`kioskctl queue events`); `flagged` only the flagged ones.
+    public func caseEvents(flagged: Bool = false, limit: Int = 100) throws -> [(id: Int64, trackingNumber: String?, kind: String?, state: String, problem: String?)] {
+        try pool.read { db in
+            var request = CaseEventRow.order(CaseEventRow.Columns.id.desc).limit(limit)
+            if flagged { request = request.filter(CaseEventRow.Columns.state == "flagged") }
+            return try request.fetchAll(db).map { ($0.id, $0.trackingNumber, $0.kind, $0.state, $0.problem) }
+        }
+    }
+}
+
+extension CaseEventRow {
+    /// A flagged event without its fields.
+    init(id: Int64, state: String, problem: String) {
+        self.init(id: id, trackingNumber: nil, caseNumber: nil, kind: nil, at: nil, detail: nil, requested: nil, emsNumber: nil, feeFen: nil,
+                  state: state, problem: problem)
+    }
+
+    /// An event as kept, applied until said otherwise.
+    init(_ event: CaseEvent) {
+        self.init(id: event.id, trackingNumber: event.trackingNumber.value, caseNumber: event.caseNumber, kind: event.kind.rawValue, at: event.at,
+                  detail: event.detail, requested: event.requested.isEmpty ? nil : event.requested.joined(separator: "\n"), emsNumber: event.emsNumber,
+                  feeFen: event.feeFen, state: "applied", problem: nil)
+    }
+
+    /// The event again, checked as it was when it came; nil for a flagged one.
+    var event: CaseEvent? {
+        guard let trackingNumber, let caseNumber, let kind, let at else { return nil }
+        return try? CaseEvent(id: id, trackingNumber: trackingNumber, caseNumber: caseNumber, kind: kind, at: at, detail: detail,
+                              requested: requested?.split(separator: "\n").map(String.init) ?? [], emsNumber: emsNumber, feeFen: feeFen)
+    }
+}
