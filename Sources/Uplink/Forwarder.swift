@@ -297,7 +297,7 @@ public final class Forwarder: Sendable {
     /// `eventPagesPerRound` pages; returns whether the platform holds more. A page that does not hold
     /// together is asked for again next round (its events are not applied); a flawed event is flagged by the outbox and passed.
     @discardableResult
-    func syncEvents() async -> Bool {
+    public func syncEvents() async -> Bool {
         for _ in 0..<settings.eventPagesPerRound {
             do {
                 let page = try await platform.events(station: outbox.stationCode, after: try outbox.caseEventCursor(), limit: settings.eventPageSize)

@@ -23,7 +23,10 @@ import Glibc
 /// tracking number) is there once, with its sealed pages whole, and that no
 /// file without a committed row is left. At the end one more child drains
 /// the queue: the platform must have each application exactly once, every
-/// page byte-identical to what was enqueued.
+/// page byte-identical to what was enqueued. Meanwhile the platform's
+/// handling office moves every case along, and the child applies the case
+/// events as they come (a kill lands while it applies them too): at the end
+/// each event took effect exactly once.
 ///
 /// `make test` runs 60 kills; `KIOSKD_CRASH_KILLS=1000 make crash-test` is the long run.
 @Suite("Crash safety", .serialized, .timeLimit(.minutes(90)))
@@ -34,6 +37,7 @@ struct CrashSafetyTests {
         ("uploading", "uploading attachment"),
         ("submitting", ": submitting"),
         ("purging", "purging "),
+        ("applying case events", "case event(s) up to"),
         ("at a random moment", ""),
     ]
 
@@ -54,8 +58,10 @@ struct CrashSafetyTests {
         let environment = [
             "KIOSKD_PLATFORM_URL": platform.url, "KIOSKD_PLATFORM_PUBLIC_KEY": folder + "/platform.pem",
             "KIOSKD_PLATFORM_RETRY_BASE_SECONDS": "0.1", "KIOSKD_PLATFORM_RETRY_CAP_SECONDS": "1",
-            "KIOSKD_OUTBOX_PURGE_AFTER_HOURS": "0", "KIOSKD_LOG_LEVEL": "debug",
+            "KIOSKD_OUTBOX_PURGE_AFTER_HOURS": "0", "KIOSKD_LOG_LEVEL": "debug", "KIOSKD_PLATFORM_STATUS_SYNC_SECONDS": "0.2",
         ]
+        // The handling office moves every case a step every 30 ms (受理 → 办理中 → 办结): events keep coming while the station applies them.
+        platform.startHandling(step: .milliseconds(30))
         let kioskd = binDirectory + "/kioskd"
 
         var printed: [String: [String]] = [:]  // tracking number → "BYTES:SHA256" of each page
@@ -95,7 +101,8 @@ struct CrashSafetyTests {
             try checkAfterRestart(state: state, printed: printed, round: round)
         }
 
-        // One last start drains the queue.
+        // One last start drains the queue and reads the events to the end (the office stops: the end stays put).
+        platform.stopHandling()
         let drain = try Child(kioskd, ["churn", "--state-dir", state, "--applications", "0", "--drain"], environment: environment)
         let drained = await drain.exitStatus(within: .seconds(300))
         #expect(drained == 0, "the drain did not finish: \(drain.stderr.suffix(3000))")
@@ -114,6 +121,16 @@ struct CrashSafetyTests {
                 #expect("\(data.count):\(SHA256.hash(data: data).hex)" == page, "\(tracking) page \(index) is not what was enqueued")
             }
         }
+        // Each event took effect once: the station keeps every one of its stream, each case's status is the
+        // platform's, and the audit trail records each status event once, however often a kill came while applying.
+        let statuses = platform.caseStatuses, eventCounts = platform.statusEventCounts
+        #expect(try outbox.caseEvents(limit: 1_000_000).count == platform.eventCount(station: "340104001"))
+        #expect(try outbox.caseEventCursor() > 0)
+        for row in rows {
+            #expect(row.platformStatus == statuses[row.trackingNumber.value], "\(row.trackingNumber) shows \(row.platformStatus ?? "nothing"), the platform says \(statuses[row.trackingNumber.value] ?? "nothing")")
+            let audited = try outbox.auditEntries(trackingNumber: row.trackingNumber.value).filter { $0.action == "status" }.count
+            #expect(audited == eventCounts[row.trackingNumber.value], "\(row.trackingNumber): \(audited) status entries for \(eventCounts[row.trackingNumber.value] ?? 0) events")
+        }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: state + "/outbox/attachments")) ?? []
         #expect(leftovers.isEmpty, "files left after everything was acknowledged and purged: \(leftovers.prefix(5))")
 
@@ -121,7 +138,8 @@ struct CrashSafetyTests {
         print("""
             crash safety: \(kills) SIGKILLs (\(killedIn.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))); \
             \(printed.count) applications whose enqueue returned, all present once with their pages intact; \
-            \(committedUnprinted) more were committed in the instant before a kill; the platform has each exactly once
+            \(committedUnprinted) more were committed in the instant before a kill; the platform has each exactly once; \
+            its \(platform.eventCount(station: "340104001")) case events each took effect once
             """)
     }
 

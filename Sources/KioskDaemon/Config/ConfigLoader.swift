@@ -63,7 +63,7 @@ public enum ConfigLoader {
         ("platform.pin_sha256", "base64 SHA-256 hashes of the platform's public key (SPKI), separated by commas, or empty"),
         ("platform.retry_base_seconds", "seconds from 0.1 to 3600"),
         ("platform.retry_cap_seconds", "seconds from 1 to 86400"),
-        ("platform.status_sync_seconds", "seconds from 1 to 86400"),
+        ("platform.status_sync_seconds", "seconds from 0.1 to 86400"),
         ("outbox.purge_after_hours", "hours from 0 to 8760"),
         ("outbox.retention_days", "days from 1 to 3650"),
         ("services.catalogue", "the service catalogue file (JSON, docs/catalogue.md)"),
@@ -212,7 +212,7 @@ public enum ConfigLoader {
         }
         config.platform.retryBase = values.value("platform.retry_base_seconds", default: config.platform.retryBase) { seconds($0, in: 0.1...3600) }
         config.platform.retryCap = values.value("platform.retry_cap_seconds", default: config.platform.retryCap) { seconds($0, in: 1...86_400) }
-        config.platform.statusSyncInterval = values.value("platform.status_sync_seconds", default: config.platform.statusSyncInterval) { seconds($0, in: 1...86_400) }
+        config.platform.statusSyncInterval = values.value("platform.status_sync_seconds", default: config.platform.statusSyncInterval) { seconds($0, in: 0.1...86_400) }
         config.outbox.purgeAfter = values.value("outbox.purge_after_hours", default: config.outbox.purgeAfter) { text in
             Double(text).flatMap { (0...8760).contains($0) ? .milliseconds(Int($0 * 3_600_000)) : nil }
         }

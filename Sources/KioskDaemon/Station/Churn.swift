@@ -6,7 +6,7 @@ import Logging
 import Outbox
 
 /// `kioskd churn`: the crash-safety harness's child. It takes the state
-/// directory like `kioskd run`, forwards and purges like `kioskd run`, and
+/// directory like `kioskd run`, forwards, reads case events and purges like `kioskd run`, and
 /// enqueues made-up applications (random pages) as fast as it can. After each
 /// enqueue returns it prints, and flushes, one line the harness keeps:
 ///
@@ -55,6 +55,8 @@ public enum Churn {
             }
             // One more purge pass, so payloads already due go now.
             try uplink.outbox.purge()
+            // And the case events up to the platform's last, so the harness can count their effects.
+            while await uplink.forwarder.syncEvents() {}
         }
         uplink.forwarder.stop()
         await forwarding.value

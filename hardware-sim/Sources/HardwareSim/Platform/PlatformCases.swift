@@ -58,6 +58,20 @@ extension PlatformSimulator {
     /// The events of `station`'s stream, as served (for a test to count them).
     public func eventCount(station: String) -> Int { state.withLock { $0.events.count { $0.station == station } } }
 
+    /// How many events of each case set its status (a fee's leave it), by tracking number: what the
+    /// station's audit trail should hold once each, however often it was killed while applying them.
+    public var statusEventCounts: [String: Int] {
+        state.withLock { state in
+            var counts: [String: Int] = [:]
+            for event in state.events {
+                guard let fields = (try? JSONSerialization.jsonObject(with: Data(event.json))) as? [String: Any],
+                      let tracking = fields["tracking_number"] as? String, let kind = fields["kind"] as? String, (Self.eventKinds[kind] ?? nil) != nil else { continue }
+                counts[tracking, default: 0] += 1
+            }
+            return counts
+        }
+    }
+
     /// Every case's status, by tracking number: what the station should show once it has read its stream.
     public var caseStatuses: [String: String] { state.withLock { $0.cases.mapValues(\.status) } }
 
