@@ -194,7 +194,7 @@ bench: deps
 	$(SWIFT) build $(RELEASE) --product hardware-sim
 	$(SWIFT) build
 	mkdir -p bench
-	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && .build/release/kioskd-bench handwriting && \
+	{ .build/release/kioskd-bench idcard && .build/release/kioskd-bench scan && .build/release/kioskd-bench outbox && .build/release/kioskd-bench events && .build/release/kioskd-bench handwriting && \
 	  /usr/bin/python3 Benchmarks/daemon_bench.py && /usr/bin/python3 Benchmarks/ui_bench.py && \
 	  BOOT_BENCH=1 /usr/bin/python3 Tests/Screen/cage_test.py --bin .build/release && echo "bench: every benchmark ran"; } 2>&1 | tee bench/run.log
 	@grep -qx "bench: every benchmark ran" bench/run.log || { echo "make bench: a benchmark stopped (bench/run.log); bench/results.md is left as it was" >&2; exit 1; }

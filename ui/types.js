@@ -78,7 +78,7 @@
 /** @typedef {Frame & {missing: string[], reservation_dates: string[]}} IncompleteView */
 /** @typedef {Frame & {service_name: string, materials: MaterialLine[], delivery: {options: string[], chosen?: string, postal_address?: string}}} ReviewView */
 /**
- * @typedef {Frame & {receipt: {tracking_number: string, service_name: string, applicant: string, submitted_at: string, promise: string,
+ * @typedef {Frame & {receipt: {status: string, case_number?: string, tracking_number: string, service_name: string, applicant: string, submitted_at: string, promise: string,
  *   delivery: string, postal_address?: string, tracking_url: string, materials: string[], form_for_signature: boolean}}} ReceiptView
  */
 /** @typedef {Frame & {rating: {level?: number, reasons: string[], chosen: string[], comment_limit: number}}} RatingView */

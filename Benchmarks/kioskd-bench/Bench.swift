@@ -20,7 +20,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kioskd-bench",
         abstract: "kioskd's benchmarks; each prints its figure next to a baseline and the ratio.",
-        subcommands: [IDCardBench.self, ScanBench.self, OutboxBench.self, HandwritingBench.self])
+        subcommands: [IDCardBench.self, ScanBench.self, OutboxBench.self, CaseEventBench.self, HandwritingBench.self])
 }
 
 /// One row of bench/results.md, printed as a tab-separated line after the

@@ -11,6 +11,10 @@ extension Outbox: ApplicationStore {
         try pool.read { db in try Row.fetchOne(db, ApplicationRow.numbered(tracking.value)).map(Self.queued) }
     }
 
+    public func platformCaseNumber(_ tracking: TrackingNumber) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, ApplicationRow.numbered(tracking.value).select(ApplicationRow.Columns.caseNumber)) }
+    }
+
     /// Every application, newest first.
     public func applications(limit: Int = 1000) throws -> [QueuedApplication] {
         try readable(ApplicationRow.newestFirst.limit(limit), Self.queued)

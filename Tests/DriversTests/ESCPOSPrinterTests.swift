@@ -56,7 +56,7 @@ struct ESCPOSPrinterTests {
         #expect(await eventually { rig.simulator.receipts.count == 1 })
         let printed = try #require(rig.simulator.receipts.first)
         #expect(printed.complete)
-        for fragment in ["受理回执", receipt.stationName, "办件编号：\(receipt.trackingNumber)", "办理事项：\(receipt.serviceName)", "申请人：王*国",
+        for fragment in ["申请回执", receipt.stationName, "办件编号：\(receipt.trackingNumber)", "办理事项：\(receipt.serviceName)", "申请人：王*国",
                          "代办人：李*", receipt.submittedAt, "居民身份证（电子证照）", "承诺办结日期：2026年12月8日", "结果领取：到本站领取", "咨询电话：0551-12345"] {
             #expect(printed.text.contains(fragment), "missing \(fragment)")
         }

@@ -20,7 +20,7 @@ struct ReceiptPrinterSimulatorTests {
         }
         let printed = try #require(printer.receipts.first)
         #expect(printed.complete)
-        for fragment in ["受理回执", receipt.trackingNumber, receipt.serviceName, "承诺办结日期：2026年12月8日", "[QR \(receipt.trackingURL)]"] {
+        for fragment in ["申请回执", receipt.trackingNumber, receipt.serviceName, "承诺办结日期：2026年12月8日", "[QR \(receipt.trackingURL)]"] {
             #expect(printed.text.contains(fragment), "missing \(fragment) in\n\(printed.text)")
         }
         #expect(try decodeQR(try #require(printed.imagePath)) == receipt.trackingURL)

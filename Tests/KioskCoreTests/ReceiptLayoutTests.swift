@@ -62,13 +62,18 @@ struct ReceiptLayoutTests {
         let receipt = sampleReceipt()
         let document = ReceiptLayout.document(receipt, columns: 48)
         let text = document.text
-        for fragment in ["受理回执", "示例镇幸福村为民服务全程代理站", "340104-20261126-0007-K", "城乡居民基本养老保险参保登记", "王*国", "李*",
+        for fragment in ["申请回执", "已保存在本站，联网后自动报送平台", "示例镇幸福村为民服务全程代理站", "340104-20261126-0007-K", "城乡居民基本养老保险参保登记", "王*国", "李*",
                          "2026年11月26日 10:32", "户口簿首页及本人页（扫描 2 页）", "承诺办结日期：2026年12月8日", "到本站领取", "0551-12345"] {
             #expect(text.contains(fragment), "missing \(fragment)")
         }
         #expect(document.lines.contains(.qrCode(receipt.trackingURL)))
         #expect(document.lines.last == .cut)
         #expect(!text.contains("重印"))
+        #expect(!text.contains("受理回执"), "not 受理 before the platform has the case")
+        var accepted = receipt
+        accepted.caseNumber = "AH3401042026112600007"
+        let acceptedText = ReceiptLayout.document(accepted, columns: 48).text
+        #expect(acceptedText.contains("受理回执") && acceptedText.contains("平台受理号：AH3401042026112600007") && !acceptedText.contains("报送平台"))
     }
 
     @Test("a reprint says so at the top")

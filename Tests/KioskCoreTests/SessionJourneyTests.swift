@@ -25,6 +25,15 @@ struct SessionJourneyTests {
         guard let (request, submission) = driver.enqueued.last else { Issue.record("nothing enqueued"); return nil }
         #expect(driver.printed.isEmpty, "no receipt before the commit")
         driver.send(.enqueueCommitted(request: request, trackingNumber: number))
+        if driver.state.online {
+            // Online, the receipt waits for the platform's 受理 (the runtime reads the outbox for it).
+            #expect(driver.state.screen == .submitting && driver.printed.isEmpty)
+            guard case .awaitPlatformCase(let waiting, number, _)? = driver.effects.first(where: { if case .awaitPlatformCase = $0 { true } else { false } }) else {
+                Issue.record("online, no wait for the platform's case number")
+                return nil
+            }
+            driver.send(.platformCase(request: waiting, caseNumber: "AH3401042026112700007"))
+        }
         #expect(driver.state.screen == .receipt)
         return submission
     }
@@ -60,7 +69,10 @@ struct SessionJourneyTests {
         // What the receipt says is spoken: the item, the number digit by digit, the materials, the promise, the result, whom to ask.
         let spoken = try #require(driver.spoken.last)
         let digits = number.value.map { String($0) }.joined(separator: " ")
-        #expect(spoken.hasPrefix("申请已提交。事项：临时救助申请。办件编号\(digits)。已收材料：") && spoken.contains("困难情况证明材料、"))
+        // Offline: saved and to be sent, never 已提交 or 受理 before the platform has it.
+        #expect(receipt.caseNumber == nil)
+        #expect(spoken.hasPrefix("申请已保存在本站，联网后自动报送平台，无需再跑；受理情况可在“我的办件”查看。事项：临时救助申请。办件编号\(digits)。已收材料：")
+                && spoken.contains("困难情况证明材料、") && !spoken.contains("受理。") && !spoken.contains("已提交"))
         #expect(spoken.contains("。承诺办结日期2026年12月11日。结果到本站领取。咨询电话") && spoken.hasSuffix("。请取走回执。"))
         #expect(driver.audits.contains { $0.action == "scanned" && $0.detail == "hardship_proof: 3 page(s)" && $0.trackingNumber == number.value })
         #expect(driver.audits.allSatisfy { !$0.actor.contains(zhang.number) && !$0.actor.contains("张秀兰") })
@@ -139,6 +151,8 @@ struct SessionJourneyTests {
         #expect(submission.attachments.isEmpty)
         #expect(submission.materialsByOther == ["hukou_book": "e_certificate:居民户口簿", "bank_card": "e_certificate:社会保障卡"])
         #expect(online.printed.first?.materials.map(\.how) == ["电子证照", "电子证照"])
+        #expect(online.printed.first?.caseNumber == "AH3401042026112700007", "online, the receipt waited for the platform's 受理 and carries its number")
+        #expect(online.spoken.last?.hasPrefix("平台已受理。事项：高龄津贴申领。") == true, "\(online.spoken.last ?? "")")
 
         var offline = Driver(online: false)
         startItem(&offline, search: "高龄", code: "0500012000")
@@ -338,7 +352,7 @@ struct SessionJourneyTests {
         let cases = [CaseSummary(trackingNumber: number.value, serviceName: "高龄津贴申领", applicantMasked: "张*兰", status: SessionText(.caseAccepted), caseNumber: "AH3401042026112700012")]
         driver.send(.casesFound(request: request, cases: cases))
         #expect(driver.state.screen == .myCases(cases))
-        #expect(driver.spoken.last == "查到1件办件。")
+        #expect(driver.spoken.last == "查到1件办件。高龄津贴申领，已受理。")
         // A late duplicate answer changes nothing.
         driver.send(.casesFound(request: request, cases: []))
         #expect(driver.state.screen == .myCases(cases))

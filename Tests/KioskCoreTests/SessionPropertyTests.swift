@@ -81,6 +81,7 @@ struct SessionPropertyTests {
                 let number = TrackingNumber(station: "340104001", date: CalendarDate(year: 2026, month: 11, day: 27)!, sequence: world.sequence)
                 world.committed[pending.id] = number
                 return .enqueueCommitted(request: pending.id, trackingNumber: number)
+            case .platformCase: return .platformCase(request: pending.id, caseNumber: Bool.random(using: &rng) ? "AH1" : nil)
             case .myCases, .stationCases: return .casesFound(request: pending.id, cases: [])
             case .agentPIN:
                 return .agentPINChecked(request: pending.id, result: [.accepted, .wrong(triesLeft: 2), .locked(until: now + 900)].randomElement(using: &rng)!)

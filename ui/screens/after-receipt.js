@@ -9,7 +9,9 @@ const RATING_FACES = ["", "face_very_satisfied", "face_satisfied", "face_neutral
 function receipt(view, { el, t, button, actions, next }) {
   const r = view.receipt;
   return [
-    el("h1", {}, t("receipt_title")), el("p", {}, t("tracking_number")), el("p", { class: "prompt", id: "tracking-number" }, r.tracking_number),
+    el("h1", {}, t("receipt_title")), el("p", { class: "prompt", id: "receipt-status" }, r.status),
+    r.case_number ? el("p", { id: "case-number" }, t("case_number", { number: r.case_number })) : null,
+    el("p", {}, t("tracking_number")), el("p", { class: "prompt", id: "tracking-number" }, r.tracking_number),
     el("p", {}, t("promise_date", { promise: r.promise })), el("p", {}, t("delivery", { delivery: r.delivery })),
     r.postal_address ? el("p", { id: "receipt-address" }, t("postal_address_line", { address: r.postal_address })) : null,
     el("img", { id: "receipt-qr", src: "/api/receipt-qr.png?at=" + Date.now(), alt: t("qr_alt"), width: "264", height: "264" }),

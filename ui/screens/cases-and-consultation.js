@@ -6,7 +6,13 @@ const KINDS = ["consultation", "complaint", "suggestion", "help"];
 
 /** @param {import("../types.js").CasesView} view @param {Context} ctx */
 function myCases(view, { el, t, actions, back, end }) {
-  return [el("h1", {}, t("my_cases")), ...view.cases.map(c => el("p", {}, `${c.service_name} · ${c.status} · ${c.tracking_number}`)), actions(back(), end())];
+  // Each case with where it stands and what the platform said of it (a 退回's reason and what to supply,
+  // where to collect, the EMS number, a fee): the same words the kiosk reads out.
+  const line = (/** @type {import("../types.js").CaseLine} */ c) => el("li", { class: "case" },
+    el("p", { class: "case-head" }, el("strong", {}, c.service_name), ` · ${c.status}`),
+    c.detail && el("p", { class: "case-detail" }, c.detail),
+    el("p", { class: "case-number" }, c.tracking_number));
+  return [el("h1", {}, t("my_cases")), el("ul", { class: "cases", id: "my-cases" }, view.cases.map(line)), actions(back(), end())];
 }
 
 /** @param {import("../types.js").ConsultationView} view @param {Context} ctx */

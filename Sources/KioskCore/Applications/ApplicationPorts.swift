@@ -13,6 +13,8 @@ public protocol ApplicationStore: Sendable {
     /// Seals a small record (a consent, a complainant's contact) so only the
     /// platform can open it, bound to `binding`, which the platform is told.
     func seal(record: [UInt8], binding: String) throws -> [UInt8]
+    /// The platform's case number for an application, once it has acknowledged it.
+    func platformCaseNumber(_ trackingNumber: TrackingNumber) throws -> String?
     /// Keeps the receipt as printed (masked: nothing personal), for a reprint.
     func keepReceipt(_ receipt: Receipt) throws
     /// The receipt kept for a case, if one was printed.

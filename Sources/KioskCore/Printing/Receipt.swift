@@ -45,13 +45,17 @@ public struct Receipt: Sendable, Hashable, Codable {
     public var enquiries: String
     /// Whether this is a reprint (重印), marked on the receipt.
     public var isReprint: Bool
+    /// The platform's case number when it had acknowledged the application before the receipt printed
+    /// (受理回执); nil: saved at the station, to be sent (申请回执) — never 受理 before the platform has it.
+    public var caseNumber: String?
 
     /// Creates a receipt.
     public init(
         id: String, trackingNumber: String, stationName: String, serviceName: String, applicant: String,
         agent: String? = nil, submittedAt: String, materials: [Material], promise: CompletionPromise, delivery: String, postalAddress: String? = nil,
-        trackingURL: String, enquiries: String, isReprint: Bool = false
+        trackingURL: String, enquiries: String, isReprint: Bool = false, caseNumber: String? = nil
     ) {
+        self.caseNumber = caseNumber
         self.id = id
         self.trackingNumber = trackingNumber
         self.stationName = stationName

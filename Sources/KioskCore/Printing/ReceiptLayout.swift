@@ -45,10 +45,16 @@ public enum ReceiptLayout {
         }
 
         if receipt.isReprint { add("【重印 REPRINT】", TextStyle(.center, bold: true)) }
-        add("受理回执", TextStyle(.center, bold: true, large: true))
+        // 受理 only once the platform has the case: before that it is saved here and will be sent.
+        add(receipt.caseNumber == nil ? "申请回执" : "受理回执", TextStyle(.center, bold: true, large: true))
         add(bounded(receipt.stationName), TextStyle(.center))
         lines.append(.rule)
         field("办件编号", receipt.trackingNumber)
+        if let caseNumber = receipt.caseNumber {
+            field("平台受理号", bounded(caseNumber))
+        } else {
+            add("状态：已保存在本站，联网后自动报送平台，无需再跑；平台受理后可扫码或在“我的办件”查询", TextStyle(bold: true))
+        }
         field("办理事项", receipt.serviceName)
         field("申请人", receipt.applicant)
         if let agent = receipt.agent { field("代办人", agent) }
@@ -65,7 +71,7 @@ public enum ReceiptLayout {
         lines.append(.rule)
         switch receipt.promise {
         case .by(let date): add("承诺办结日期：\(date.chinese)", TextStyle(bold: true))
-        case .immediately: add("即办件：当场办结", TextStyle(bold: true))
+        case .immediately: add(receipt.caseNumber == nil ? "即办件：平台受理后即时办理" : "即办件：平台已受理，即时办理", TextStyle(bold: true))
         case .unknown(let reason): add("承诺办结日期：\(reason)", TextStyle(bold: true))
         }
         field("结果领取", receipt.delivery)

@@ -1,9 +1,9 @@
 extension Receipt {
-    /// The acceptance receipt (受理回执) of a visit's matter, once the outbox
-    /// gave it `number`: masked applicant, what was received and how, the
+    /// The receipt of a visit's matter, once the outbox gave it `number`: 受理回执
+    /// with the platform's `caseNumber` when it has the case, 申请回执 (saved, to be sent) otherwise: masked applicant, what was received and how, the
     /// promise by the working-day calendar, how the result comes. Nil when the
     /// visit has no matter chosen.
-    static func acceptance(of visit: Visit, number: TrackingNumber, at now: Double, agent: RegisteredAgent?,
+    static func acceptance(of visit: Visit, number: TrackingNumber, caseNumber: String?, at now: Double, agent: RegisteredAgent?,
                            settings: SessionSettings, calendar: WorkingCalendar) -> Receipt? {
         guard let choice = visit.choice else { return nil }
         let today = ChinaTime.date(now)
@@ -21,6 +21,6 @@ extension Receipt {
             agent: agent?.masked, submittedAt: "\(today.chinese) \(ChinaTime.clock(now))", materials: materials,
             promise: calendar.promise(workingDays: choice.promisedWorkingDays, from: today), delivery: (visit.delivery ?? .stationPickup).chinese,
             postalAddress: visit.delivery == .post ? visit.postalAddress : nil,
-            trackingURL: settings.trackingURLBase + number.value, enquiries: choice.items.first?.consultationPhone ?? "12345")
+            trackingURL: settings.trackingURLBase + number.value, enquiries: choice.items.first?.consultationPhone ?? "12345", caseNumber: caseNumber)
     }
 }

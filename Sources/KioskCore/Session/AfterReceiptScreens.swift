@@ -10,6 +10,10 @@ public struct ReceiptScreen: ScreenPayload {
 
 /// The receipt's lines. Its own words are Chinese (it is the printed record); its date and promise follow the screen.
 public struct ReceiptShown: Sendable, Equatable, Encodable {
+    /// 平台已受理, or saved here and to be sent: what the receipt says of where the application is.
+    public var status: String
+    /// The platform's case number, once it has the case.
+    public var caseNumber: String?
     public var trackingNumber: String
     public var serviceName: String
     public var applicant: String
@@ -52,6 +56,7 @@ extension SessionReducer {
         case .unknown(let text): text
         }
         return ReceiptScreen(receipt: ReceiptShown(
+            status: words.render(SessionText(printed.caseNumber == nil ? .receiptSaved : .receiptAccepted)), caseNumber: printed.caseNumber,
             trackingNumber: printed.trackingNumber, serviceName: printed.serviceName, applicant: printed.applicant, submittedAt: printed.submittedAt,
             promise: promise, delivery: printed.delivery, postalAddress: printed.postalAddress, trackingURL: printed.trackingURL,
             materials: printed.materials.map { "\($0.name)（\($0.how)）" }, formForSignature: state.agent != nil))

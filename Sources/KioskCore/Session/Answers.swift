@@ -54,7 +54,17 @@ extension SessionReducer {
             if case .submitting = state.screen { state.screen = .review }
             return [.speak(reason)]
         case .enqueueCommitted(_, let number):
-            return committed(&state, number, pending: pending)
+            guard pending.kind == .enqueue, state.screen == .submitting else { return [] }
+            state.visit?.lastTrackingNumber = number.value
+            // Online, the forwarder sends it at once: the receipt waits a moment for the platform's 受理, so it can say so.
+            guard state.online else { return receipt(&state, number, caseNumber: nil) }
+            let request = newRequest(&state, .platformCase)
+            return [.awaitPlatformCase(request: request, trackingNumber: number, seconds: Self.acceptanceWait), say(.sending)]
+        case .platformCase(_, let caseNumber):
+            guard pending.kind == .platformCase, state.screen == .submitting, let number = (state.visit?.lastTrackingNumber).flatMap({ try? TrackingNumber($0) }) else {
+                return []
+            }
+            return receipt(&state, number, caseNumber: caseNumber)
         case .enqueueFailed(_, let reason):
             state.screen = .review
             return tell(&state, SessionText(.notSaved, ["reason": .text(reason)]))
@@ -73,12 +83,16 @@ extension SessionReducer {
         }
     }
 
-    /// The outbox has the application durably: now, and only now, the receipt.
-    private func committed(_ state: inout SessionState, _ number: TrackingNumber, pending: PendingRequest) -> [SessionEffect] {
-        guard pending.kind == .enqueue, state.screen == .submitting, let visit = state.visit,
-              let receipt = Receipt.acceptance(of: visit, number: number, at: state.now, agent: state.agent, settings: settings, calendar: calendar) else { return [] }
+    /// The longest the receipt waits for the platform's 受理 while online, in seconds.
+    static let acceptanceWait = 5.0
+
+    /// The outbox has the application durably: now, and only now, the receipt; with the platform's case
+    /// number when it has acknowledged it already (受理回执), otherwise saying it is saved and will be sent.
+    private func receipt(_ state: inout SessionState, _ number: TrackingNumber, caseNumber: String?) -> [SessionEffect] {
+        guard let visit = state.visit,
+              let receipt = Receipt.acceptance(of: visit, number: number, caseNumber: caseNumber, at: state.now, agent: state.agent, settings: settings,
+                                               calendar: calendar) else { return [] }
         state.visit?.receipt = receipt
-        state.visit?.lastTrackingNumber = number.value
         state.screen = .receipt
         var effects: [SessionEffect] = [.printReceipt(receipt)]
         for material in visit.choice?.materials ?? [] {

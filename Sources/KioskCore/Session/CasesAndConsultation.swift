@@ -35,7 +35,15 @@ extension SessionReducer {
         } else {
             state.screen = .myCases(cases)
         }
-        return [cases.isEmpty ? say(.casesNone) : say(.casesFound, ["count": .number(cases.count)])]
+        guard !cases.isEmpty else { return [say(.casesNone)] }
+        // Each case read out as the screen shows it: its service, where it stands, and what the platform said (退回's reason,
+        // what to supply, where to collect, the EMS number, a fee), the newest first, at most five (the rest are on the screen).
+        let spoken = cases.prefix(5).map { found in
+            var values: [String: SessionText.Value] = ["service": .verbatim(found.serviceName), "status": .text(found.status)]
+            values["detail"] = found.detail.map(SessionText.Value.text)
+            return SessionText(found.detail == nil ? .caseSpoken : .caseSpokenWithDetail, values)
+        }
+        return [say(.casesFound, ["count": .number(cases.count), "cases": .sentences(spoken)])]
     }
 }
 

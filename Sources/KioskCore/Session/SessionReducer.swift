@@ -239,7 +239,7 @@ extension SessionEvent {
     var request: Int? {
         switch self {
         case .scanFinished(let r, _), .scanFailed(let r, _), .eCertificatesFound(let r, _), .eCertificateLookupFailed(let r, _),
-             .enqueueCommitted(let r, _), .enqueueFailed(let r, _), .casesFound(let r, _), .caseLookupFailed(let r, _),
+             .enqueueCommitted(let r, _), .enqueueFailed(let r, _), .platformCase(let r, _), .casesFound(let r, _), .caseLookupFailed(let r, _),
              .agentPINChecked(let r, _), .reservationMade(let r, _), .interactionSent(let r, _), .requestFailed(let r, _): r
         default: nil
         }

@@ -55,7 +55,7 @@ extension SessionText {
         // Numbers digit by digit, so they are read out as they are written down (12345, not 一万两千…).
         let spelled = { (text: String) in SessionText.Value.verbatim(text.map { String($0) }.joined(separator: " ")) }
         return SessionText(.receiptSpoken, [
-            "service": .verbatim(receipt.serviceName), "number": spelled(receipt.trackingNumber),
+            "status": .text(SessionText(receipt.caseNumber == nil ? .receiptSaved : .receiptAccepted)), "service": .verbatim(receipt.serviceName), "number": spelled(receipt.trackingNumber),
             "materials": receipt.materials.isEmpty ? .text(SessionText(.nothing)) : .list(receipt.materials.map(\.name)),
             "promise": .text(promise(workingDays: workingDays, from: today, calendar: calendar)),
             "delivery": .text(SessionText(delivery.phrase)), "phone": spelled(receipt.enquiries),

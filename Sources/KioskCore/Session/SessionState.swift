@@ -154,7 +154,7 @@ public struct SessionState: Sendable, Equatable {
 /// A request in flight and what it is for.
 public struct PendingRequest: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        case scan(materialID: String), eCertificates, enqueue, myCases, stationCases, agentPIN, reservation, interaction
+        case scan(materialID: String), eCertificates, enqueue, platformCase, myCases, stationCases, agentPIN, reservation, interaction
     }
     public var id: Int
     public var kind: Kind
@@ -179,6 +179,8 @@ public enum SessionEvent: Sendable, Equatable {
     case eCertificateLookupFailed(request: Int, reason: SessionText)
     case enqueueCommitted(request: Int, trackingNumber: TrackingNumber)
     case enqueueFailed(request: Int, reason: SessionText)
+    /// The platform's case number for the application just saved, once the forwarder has it; nil when it did not come in time.
+    case platformCase(request: Int, caseNumber: String?)
     case printFailed(reason: SessionText)
     /// A notice or a form did not print (the receipt's own failure is `printFailed`).
     case documentNotPrinted(reason: SessionText)
@@ -262,6 +264,9 @@ public enum SessionEffect: Sendable, Equatable {
     case lookupECertificates(request: Int, idNumber: String, types: [String])
     /// Seal and queue; answer `enqueueCommitted` only once durable.
     case enqueue(request: Int, ApplicationSubmission)
+    /// Online, the application just saved is on its way: answer `platformCase` with its case number once the
+    /// platform has acknowledged it, or with nil after `seconds` (the receipt then says it is saved and will be sent).
+    case awaitPlatformCase(request: Int, trackingNumber: TrackingNumber, seconds: Double)
     case printReceipt(Receipt)
     /// A notice (一次性告知单, 办事指南) on the receipt printer, or on A4 when `preferA4` and there is an A4 printer.
     case printNotice(Notice, preferA4: Bool)

@@ -11,6 +11,8 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case listSeparator
     /// ；
     case clauseSeparator
+    /// Between whole sentences: nothing in Chinese, a space in English.
+    case sentenceSeparator
     /// 无 (a list with nothing in it).
     case nothing
     /// {text}: words from elsewhere (the platform's reason for a 退回), shown as they came.
@@ -94,7 +96,7 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// 已确认：{condition}。 / 您不符合“{condition}”这一条件 / 还有{count}条条件没有确认…
     case conditionConfirmed, conditionDenied, conditionsOpen
 
-    /// 当场办结
+    /// 受理后即时办理 (a 即办件: never 当场办结 before the platform has concluded it)
     case promiseSameDay
     /// 承诺{days}个工作日内办结
     case promiseWithin
@@ -145,12 +147,15 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     // Submitting and the receipt.
     /// 材料齐全。{promise}。请核对…
     case reviewPrompt
-    case saving
+    /// 正在保存… / 申请已保存，正在报送平台…
+    case saving, sending
     /// 申请没有保存成功（{reason}）…
     case notSaved
     case diskFull, kioskFault
-    /// 申请已提交。事项：{service}。办件编号{number}。已收材料：{materials}。{promise}。结果{delivery}。咨询电话{phone}。…
+    /// {status}。事项：{service}。办件编号{number}。已收材料：{materials}。{promise}。结果{delivery}。咨询电话{phone}。…
     case receiptSpoken
+    /// 平台已受理 / 申请已保存在本站，联网后自动报送平台，无需再跑
+    case receiptAccepted, receiptSaved
     case deliveryStationPickup, deliveryPost, deliveryElectronic
     /// 回执没有打印出来（{reason}）。您的申请已保存，办件编号{number}…
     case receiptNotPrinted
@@ -174,6 +179,8 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     case caseAccepted, caseInProgress, caseDone, caseReturned, caseReadyForPickup, caseNotAccepted, casePosted
     /// 需补正：{materials} · EMS单号{number} · 应缴费用{amount}，尚未缴纳 · 已缴费{amount}
     case caseRequested, casePostedNumber, caseFeeDue, caseFeePaid
+    /// {service}，{status}。 / {service}，{status}：{detail}。
+    case caseSpoken, caseSpokenWithDetail
     case casesNone
     /// 查到{count}件办件。
     case casesFound

@@ -75,6 +75,7 @@ public struct Phrasebook: Sendable {
         case .clauses(let clauses): clauses.joined(separator: templates[.clauseSeparator]!)
         case .text(let text): render(text)
         case .texts(let texts): texts.map(render).joined(separator: templates[.clauseSeparator]!)
+        case .sentences(let texts): texts.map(render).joined(separator: templates[.sentenceSeparator]!)
         }
     }
 

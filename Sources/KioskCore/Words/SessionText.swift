@@ -29,6 +29,8 @@ public struct SessionText: Sendable, Hashable {
         case text(SessionText)
         /// Several sentences, joined as clauses.
         case texts([SessionText])
+        /// Whole sentences one after another, each ending as its template does.
+        case sentences([SessionText])
     }
 }
 

@@ -55,6 +55,18 @@ extension SessionRuntime {
                     self.send(.enqueueFailed(request: request, reason: SessionText(diskFull ? .diskFull : .kioskFault)))
                 }
             }
+        case .awaitPlatformCase(let request, let number, let seconds):
+            let store = self.store
+            Task {
+                // The forwarder was woken by the enqueue; a row read every 100 ms sees its acknowledgement.
+                let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+                var caseNumber: String?
+                while caseNumber == nil, ContinuousClock.now < deadline {
+                    caseNumber = try? store.platformCaseNumber(number)
+                    if caseNumber == nil { try? await Task.sleep(for: .milliseconds(100)) }
+                }
+                self.send(.platformCase(request: request, caseNumber: caseNumber))
+            }
         case .printReceipt(let receipt):
             // Kept (masked) with its row first, so it can be printed again whatever the printer does.
             do { try store.keepReceipt(receipt.masked) } catch { logger.error("the receipt of \(receipt.trackingNumber) could not be kept for reprinting: \(error)") }
