@@ -371,7 +371,7 @@ class Kiosk:
                 if error.code != 404:
                     raise
 
-    def scan_and_submit(self, rescan=False):
+    def scan_and_submit(self, rescan=False, receipt="受理回执"):
         """From the guide of 高龄津贴申领: form, two scanned pages, submit; returns the tracking number shown.
         With `rescan`, the first page is looked at large, discarded and scanned again (the new page is sent)."""
         self.tap("下一步")
@@ -422,7 +422,7 @@ class Kiosk:
             fail("the QR code on screen reads %r, not the tracking URL of %s" % (decoded, shown))
         if not self.driver.execute_script("const i = document.getElementById('receipt-qr'); return i.complete && i.naturalWidth > 0"):
             wait("the QR code shown", lambda: self.driver.execute_script("const i = document.getElementById('receipt-qr'); return i.complete && i.naturalWidth > 0"))
-        printed, _ = self.printed(shown, "受理回执")
+        printed, _ = self.printed(shown, receipt)
         if replaced is not None:
             sent = self.payload(shown)
             pages = [open(os.path.join(self.state, "sim/platform", shown, "attachment-%d" % a["index"]), "rb").read()
@@ -633,6 +633,64 @@ def visit(kiosk, elderly, first=False):
     if kiosk.driver.execute_script("return document.body.classList.contains('elderly')"):
         fail("elderly mode outlived the session")
     kiosk.nothing_left_of(ZHAO, also=[shown] + (["很方便"] if first else []))
+    return shown
+
+
+def platform_status():
+    return next(c["status"] for c in json.load(urllib.request.urlopen(BASE + "/healthz"))["components"] if c["name"] == "platform")
+
+
+def road_back(kiosk):
+    """The link down while 赵淑兰 applies: the screen, the voice and the receipt say the application is saved and will be sent
+    (申请回执), never 已提交 or 受理, and 我的办件 says 已保存，待上报. The link back: the platform has it once, and 我的办件 shows 已受理.
+    The office returns it asking for the 户口簿 again: 我的办件 shows and reads out the reason and what to supply."""
+    kiosk.control("platform", "refuse")
+    wait("kioskd to see the platform gone", lambda: platform_status() == "offline", 30)
+    kiosk.reach("attract")
+    kiosk.card("put", ZHAO["card"])
+    kiosk.home()
+    kiosk.tap("按拼音首字母查找")
+    kiosk.reach("browse")
+    for letter in "GL":
+        kiosk.tap(letter, exact=True)
+    kiosk.tap("高龄津贴申领")
+    kiosk.reach("guide")
+    shown, printed = kiosk.scan_and_submit(receipt="申请回执")
+    status = kiosk.driver.find_element(By.ID, "receipt-status").text
+    said = kiosk.screen_json().get("prompt") or ""
+    for words, where in ((status, "on the screen"), (said, "spoken"), (printed, "on the receipt")):
+        if "联网后自动报送平台" not in words or "平台已受理" in words or "已提交" in words or "受理回执" in words:
+            fail("offline, the receipt %s does not say the application is saved and will be sent, or says more: %r" % (where, words))
+    kiosk.tap("下一步：评价")
+    kiosk.reach("rating")
+    kiosk.tap("跳过")
+    kiosk.reach("done")
+    kiosk.tap("我的办件")
+    kiosk.reach("my_cases")
+    wait("the case shown as saved, to be sent", lambda: "已保存，待上报" in kiosk.driver.find_element(By.ID, "my-cases").text)
+
+    kiosk.control("platform", "accept")
+    kiosk.payload(shown)
+    if json.loads(kiosk.control("platform", "acceptances")).get(shown) != 1:
+        fail("the platform does not hold %s exactly once" % shown)
+    kiosk.control("platform", "return", shown, "居民户口簿", "户主页不清晰，请重新扫描")
+
+    def case_line():
+        kiosk.tap("返回上一步")
+        kiosk.reach("home")
+        kiosk.tap("我的办件")
+        kiosk.reach("my_cases")
+        return kiosk.driver.find_element(By.ID, "my-cases").text
+    line = wait("the 退回 in 我的办件", lambda: (lambda text: text if "已退回" in text else None)(case_line()), 30)
+    for part in ("户主页不清晰，请重新扫描", "需补正：居民户口簿", shown):
+        if part not in line:
+            fail("我的办件 does not show %s: %r" % (part, line))
+    said = kiosk.screen_json().get("prompt") or ""
+    if "高龄津贴申领，已退回：户主页不清晰，请重新扫描；需补正：居民户口簿。" not in said:
+        fail("我的办件 does not read out the 退回 with its reason and what to supply: %r" % said)
+    kiosk.tap("退出")
+    kiosk.take_card()
+    kiosk.nothing_left_of(ZHAO, also=[shown, "户主页不清晰"])
     return shown
 
 
@@ -1039,7 +1097,7 @@ def main():
         json.dump({"agents": [{"id": "agent01", "name": AGENT["name"], "card_number": AGENT["number"], "pin_hash": pin_hash}]}, f)
     env = dict(os.environ, STATE_DIR=state, KIOSKD_SESSION_AGENTS_FILE=agents, KIOSKD_SESSION_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
                KIOSKD_SESSION_ELDERLY_IDLE_TIMEOUT_SECONDS=str(IDLE_SECONDS),
-               KIOSKD_SESSION_IDLE_WARNING_SECONDS="20", **PORTS)
+               KIOSKD_SESSION_IDLE_WARNING_SECONDS="20", KIOSKD_PLATFORM_STATUS_SYNC_SECONDS="1", **PORTS)
     log = open(os.path.join(state, "demo.log"), "w")
     # systemd's default soft limit, which a flood of connections once took kioskd past.
     demo = subprocess.Popen([os.path.join(ROOT, "scripts/demo.sh")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -1083,6 +1141,7 @@ def main():
             fail("/metrics does not show one acknowledged application and the receipt printer online")
         second = visit(kiosk, elderly=True)
         pictured = by_pictures(kiosk)
+        returned = road_back(kiosk)
         elderly_offer(kiosk)
         age_rule(kiosk)
         incomplete_notice(kiosk)
@@ -1103,11 +1162,12 @@ def main():
         kiosk.resize(1080, 1920)
         print("ui: under a flood of %(opened)d connections (%(closed_by_kioskd)d closed by kioskd, which held %(kioskd_descriptors)d descriptors of its 1,024), " % flooded
               + "visit %s (a page discarded and scanned again, a reprint, a rating with reasons and a comment), elderly visit %s, a visit chosen by pictures alone %s, "
+              "a visit while the link was down %s (申请回执, then 受理 and a 退回 read out in 我的办件), "
               "elderly mode offered to a 68-year-old, the age rule, a 一次性告知单, "
               "every card type (one posted to a corrected address), proxy and business visits with the A4 form, a 12345 complaint, "
               "a name from the surnames and the writing box (the box read %d/%d first, %d/%d in the first five), pinyin, a choice, English, idle wipe, "
               "the card reminder after each visit, both visits again at 800×1280 and 1280×800; %d screens measured (targets, contrast, elderly text), %d prompts heard "
-              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, pictured, written[0], written[2], written[1], written[2], len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
+              "(%.1f–%.1f s of speech, Mandarin and English) in %.0f s" % (first, second, pictured, returned, written[0], written[2], written[1], written[2], len(kiosk.checked), len(kiosk.heard), min(kiosk.heard), max(kiosk.heard), time.time() - started))
     except Exception:
         if driver:
             # What the screen showed, for whoever reads the failure.

@@ -42,7 +42,8 @@ function rating(view, { el, t, send, elderly, button, option, few, typed, closeK
 }
 
 /** @param {View} _view @param {Context} ctx */
-const done = (_view, { el, t, button, actions, end }) => [el("h1", {}, t("thanks")), actions(end(), button(t("another_matter"), { type: "next" }, "primary", "again"))];
+const done = (_view, { el, t, button, actions, end }) => [el("h1", {}, t("thanks")), button(t("my_cases"), { type: "my_cases" }, "", "folder"),
+  actions(end(), button(t("another_matter"), { type: "next" }, "primary", "again"))];
 
 /** @type {Record<string, (view: any, ctx: Context) => import("../types.js").Parts[]>} */
 const renderers = { receipt, rating, done };
