@@ -161,7 +161,8 @@ public final class Forwarder: Sendable {
                 sentSinceCaughtUp = false
                 observe(.caughtUp)
             }
-            let next = min((try? outbox.nextDueAt()).flatMap { $0 } ?? .infinity, lastProbe + settings.idleProbeInterval, lastPurge + settings.purgeInterval)
+            let next = min((try? outbox.nextDueAt()).flatMap { $0 } ?? .infinity, lastProbe + settings.idleProbeInterval, lastPurge + settings.purgeInterval,
+                           linkUp ? lastSync + settings.statusSyncInterval : .infinity)
             let wait = max(0.05, min(60, next - now))
             await outbox.changes.wait(for: .milliseconds(Int(wait * 1000)))
         }

@@ -78,7 +78,7 @@ struct StationServicesTests {
         defer { platform.stop() }
         let services = try StationServices(config: config(folder), stateDirectory: folder + "/state", logger: Logger(label: "test"))
         let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
-        let refresher = CatalogueRefresher(services: services, client: client, region: "340104001", interval: 3600, retry: 60, logger: Logger(label: "test"))
+        let refresher = CatalogueRefresher(services: services, session: nil, client: client, region: "340104001", interval: 3600, retry: 60, logger: Logger(label: "test"))
 
         #expect(await refresher.refreshOnce() == "current: 2026.11.1", "nothing published")
         platform.publishCatalogue(Array(Self.shipped.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.1\"").utf8))
@@ -99,6 +99,51 @@ struct StationServicesTests {
 
         platform.stop()
         #expect(await refresher.refreshOnce().hasPrefix("failed: the platform did not answer"))
+        await client.shutdown()
+    }
+
+    @Test("The platform's newer catalogue reaches visits without a restart: the visit in progress finishes on the old one, the next uses the new; a broken one is refused and reported")
+    func catalogueBetweenVisits() async throws {
+        let folder = temporaryDirectory()
+        let platform = try PlatformSimulator(privateKey: .x25519(Curve25519.KeyAgreement.PrivateKey()), outputDirectory: folder + "/platform", port: UInt16(TCPListening.unusedPort()))
+        try platform.start()
+        defer { platform.stop() }
+        let services = try StationServices(config: config(folder), stateDirectory: folder + "/state", logger: Logger(label: "test"))
+        let outbox = try Outbox(directory: folder + "/outbox", platformKey: PlatformPublicKey(Curve25519.KeyAgreement.PrivateKey().publicKey), settings: .init(stationCode: "340104001"))
+        defer { try? outbox.close() }
+        let runtime = SessionRuntime(reducer: services.reducer(), phrasebooks: try Phrasebooks.load(uiDirectory: Self.root + "/ui"), store: outbox, printer: nil, scanner: nil,
+                                     pins: services.pinChecker, lookup: ApplicantLookup(salt: Array(repeating: 7, count: 32)), logger: Logger(label: "test"))
+        let client = try HTTPPlatformClient(baseURL: platform.url, tls: nil)
+        let refresher = CatalogueRefresher(services: services, session: runtime, client: client, region: "340104001", interval: 3600, retry: 60, logger: Logger(label: "test"))
+        func phoneOfTheItemChosen() async -> String? {
+            await runtime.touch(.menu(.search("高龄")))
+            await runtime.touch(.choose(code: "0500012000"))
+            return await runtime.state.visit?.choice?.items.first?.consultationPhone
+        }
+
+        // A resident is choosing when the platform publishes a catalogue with a new phone for the item.
+        await runtime.send(.cardPresented(SessionRuntimePlatformTests.resident, now: Date().timeIntervalSince1970))
+        #expect(await phoneOfTheItemChosen() == "0551-65150270")
+        platform.publishCatalogue(Array(Self.shipped.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.1\"")
+            .replacingOccurrences(of: "0551-65150270", with: "0551-65150999").utf8))
+        #expect(await refresher.refreshOnce() == "replaced by 2026.12.1")
+        #expect(services.catalogue.version == "2026.12.1", "taken, and kept as the last good one")
+        #expect(await runtime.catalogueVersion == "2026.11.1", "the visit in progress keeps its rules")
+        #expect(await phoneOfTheItemChosen() == "0551-65150270")
+
+        // The visit ends; the next one uses the new catalogue, without a restart.
+        await runtime.send(.cardRemoved(now: Date().timeIntervalSince1970))
+        #expect(await eventually(within: .seconds(10)) { await runtime.state.screen == .attract })
+        await runtime.send(.cardPresented(SessionRuntimePlatformTests.resident, now: Date().timeIntervalSince1970))
+        #expect(await runtime.catalogueVersion == "2026.12.1")
+        #expect(await phoneOfTheItemChosen() == "0551-65150999")
+        await runtime.send(.cardRemoved(now: Date().timeIntervalSince1970))
+
+        // A broken one: refused with why, reported on /healthz, and visits keep the last good one.
+        platform.publishCatalogue(Array(broken.replacingOccurrences(of: "\"version\": \"2026.11.1\"", with: "\"version\": \"2026.12.5\"").utf8))
+        #expect(await refresher.refreshOnce().contains("field pinyin_initials"))
+        #expect(services.health().status == "attention" && services.health().detail?.contains("the newest catalogue was refused") == true)
+        #expect(await runtime.catalogueVersion == "2026.12.1")
         await client.shutdown()
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HardwareSim
+import Logging
 import KioskCore
 @testable import Outbox
 import OutboxTestSupport
@@ -123,6 +124,23 @@ struct CaseEventTests {
         let application = try #require(try rig.outbox.application(tracking))
         #expect(application.state == .acknowledged && application.platformStatus == "办理中" && application.platformStatusDetail == "窗口正在审核")
         #expect(try rig.outbox.caseEvents().map(\.state) == ["applied", "applied"])
+        rig.platform.stop()
+    }
+
+    @Test("A forwarder with nothing to send still reads the events on its interval, without being woken")
+    func eventsOnTheInterval() async throws {
+        let rig = try UplinkRig()
+        let tracking = try await rig.outbox.enqueue(submission(pages: 0))
+        var settings = Forwarder.Settings()
+        settings.statusSyncInterval = 0.2
+        let forwarder = Forwarder(outbox: rig.outbox, platform: rig.client, settings: settings, logger: Logger(label: "test"))
+        let running = Task { await forwarder.run() }
+        #expect(await eventually(within: .seconds(20)) { (try? rig.outbox.application(tracking))?.state == .acknowledged })
+        rig.platform.setStatus(tracking.value, "办理中", detail: "窗口正在审核")
+        #expect(await eventually(within: .seconds(5)) { (try? rig.outbox.application(tracking))?.platformStatus == "办理中" },
+                "the event waited for something to wake the forwarder (its idle probe comes after 60 s)")
+        forwarder.stop()
+        await running.value
         rig.platform.stop()
     }
 }

@@ -159,7 +159,7 @@ public struct Daemon: Sendable {
                     .init(service: SessionService(runtime: session, reader: reader, linkUp: { [forwarder = uplink.forwarder] in forwarder.linkUp },
                                                   outOfService: { [uplink] in uplink.outOfService })),
                     .init(service: CatalogueRefresher(
-                        services: services, client: uplink.client, region: String(config.station.code.prefix(9)),
+                        services: services, session: session, client: uplink.client, region: String(config.station.code.prefix(9)),
                         interval: config.services.catalogueRefresh.seconds, retry: 300, logger: logger)),
                     .init(service: notifier.watchdogService(ready: ready, status: {
                         // Speech stuck is the one trouble kioskd keeps serving through (a stuck espeak-ng is killed, the screen shows its text).

@@ -27,7 +27,9 @@ public actor SessionRuntime {
     let phrasebooks: Phrasebooks
     private var subscribers: [UUID: AsyncStream<SessionScreen>.Continuation] = [:]
     private var lastPublished: SessionScreen?
-    let reducer: SessionReducer
+    /// The rules with the catalogue and calendar in use; a newer one waits in `nextReducer` for the kiosk to be free.
+    private(set) var reducer: SessionReducer
+    private var nextReducer: SessionReducer?
     let store: any ApplicationStore
     let printer: (any ReceiptPrinter)?
     let documentPrinter: (any DocumentPrinter)?
@@ -62,8 +64,27 @@ public actor SessionRuntime {
         self.logger = logger
     }
 
+    /// Takes a newer catalogue or calendar (in `reducer`): at once when nobody is at the kiosk, otherwise
+    /// when the visit in progress is over, so a visit never changes its rules half-way.
+    public func adopt(_ reducer: SessionReducer) {
+        nextReducer = reducer
+        adoptIfFree()
+    }
+
+    /// The catalogue the visits use now.
+    public var catalogueVersion: String { reducer.catalogue.version }
+
+    private func adoptIfFree() {
+        guard let next = nextReducer, state.screen == .attract, !state.isActive else { return }
+        logger.notice("visits now use catalogue \(next.catalogue.version) (was \(reducer.catalogue.version))")
+        reducer = next
+        nextReducer = nil
+    }
+
     /// Applies an event, starts its effects, and shows the result.
     public func send(_ event: SessionEvent) {
+        // Between visits, a newer catalogue waiting is taken before the event that may start the next one.
+        adoptIfFree()
         let before = state
         let effects = reducer.reduce(&state, event)
         let (from, to) = (before.screen.name, state.screen.name)

@@ -148,9 +148,12 @@ public final class StationServices: Sendable {
 
 /// Asks the platform for a newer catalogue now and then, and offers what it
 /// gets to ``StationServices`` (which refuses a bad one and keeps the last
-/// good). Offline, it waits for the link like the forwarder does.
+/// good); one taken goes to the session, which uses it from the next visit.
+/// Offline, it waits for the link like the forwarder does.
 struct CatalogueRefresher: KioskService {
     let services: StationServices
+    /// Where visits happen: told of each catalogue taken.
+    let session: SessionRuntime?
     let client: HTTPPlatformClient
     let region: String
     /// Seconds between asks once one succeeded.
@@ -166,7 +169,9 @@ struct CatalogueRefresher: KioskService {
         do {
             guard let bytes = try await client.catalogue(region: region, current: current) else { return "current: \(current)" }
             switch services.offer(catalogue: bytes) {
-            case .replaced(_, let new): return "replaced by \(new)"
+            case .replaced(_, let new):
+                await session?.adopt(services.reducer())
+                return "replaced by \(new)"
             case .notNewer(let version): return "not newer: \(version)"
             case .refused(let error): return "refused: \(error)"
             }
