@@ -76,7 +76,7 @@
 /** @typedef {Frame & {materials: MaterialLine[], scan_progress?: {page: number, percent: number}}} MaterialsView */
 /** @typedef {Frame & {page: {material: string, name: string, index: number, pages: number, image: string}}} PageView */
 /** @typedef {Frame & {missing: string[], reservation_dates: string[]}} IncompleteView */
-/** @typedef {Frame & {service_name: string, materials: MaterialLine[], delivery: {options: string[], chosen?: string, postal_address?: string}}} ReviewView */
+/** @typedef {Frame & {service_name: string, answers: {label: string, value: string}[], materials: MaterialLine[], delivery: {options: string[], chosen?: string, postal_address?: string}}} ReviewView */
 /**
  * @typedef {Frame & {receipt: {status: string, case_number?: string, tracking_number: string, service_name: string, applicant: string, submitted_at: string, promise: string,
  *   delivery: string, postal_address?: string, tracking_url: string, materials: string[], form_for_signature: boolean}}} ReceiptView

@@ -19,11 +19,11 @@ struct PhrasebookTests {
     @Test("Dates, lists, clauses and sentences inside sentences, each language its own way")
     func rendering() {
         let booked = SessionText(.reserved, [
-            "date": .date(CalendarDate(year: 2026, month: 12, day: 8)!),
+            "date": .date(CalendarDate(year: 2026, month: 12, day: 8)!), "reference": .verbatim("YY20261127001"),
             "missing": .texts([SessionText(.missingMaterial, ["material": .verbatim("居民户口簿")]), SessionText(.missingPostalAddress)]),
         ])
-        #expect(Shipped.zh.render(booked) == "已为您预约2026年12月8日。请带齐：缺少材料：居民户口簿；选择邮寄时需要填写收件地址。")
-        #expect(Shipped.en.render(booked) == "You are booked for 8 December 2026. Please bring: Missing: 居民户口簿; An address is needed to send the result by post.")
+        #expect(Shipped.zh.render(booked) == "已为您预约2026年12月8日，预约号YY20261127001。请带齐：缺少材料：居民户口簿；选择邮寄时需要填写收件地址。")
+        #expect(Shipped.en.render(booked) == "You are booked for 8 December 2026, reference YY20261127001. Please bring: Missing: 居民户口簿; An address is needed to send the result by post.")
         let found = SessionText(.eCertificatesFound, ["materials": .list(["居民户口簿", "结婚证"])])
         #expect(Shipped.zh.render(found) == "已调取电子证照：居民户口簿、结婚证，无需再交纸质材料。")
         #expect(Shipped.en.render(found).hasPrefix("E-certificates found: 居民户口簿, 结婚证."))

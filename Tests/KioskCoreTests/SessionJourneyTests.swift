@@ -187,7 +187,15 @@ struct SessionJourneyTests {
         guard case .makeReservation(let request, let reservation)? = driver.effects.last else { Issue.record("no reservation"); return }
         #expect(reservation.date == dates[1] && reservation.missing.count == 2 && reservation.applicantMasked == "张*兰")
         driver.send(.reservationMade(request: request, reference: "YY20261127001"))
-        #expect(driver.state.screen == .reserved(reservation))
+        var booked = reservation
+        booked.reference = "YY20261127001"
+        #expect(driver.state.screen == .reserved(booked), "the platform's reference kept: shown, spoken and printed")
+        #expect(driver.spoken.last?.contains("预约号YY20261127001") == true)
+        let printing = driver.touch(.printNotice)
+        guard case .printNotice(let notice, _)? = printing.first(where: { if case .printNotice = $0 { true } else { false } }) else {
+            Issue.record("no notice printed: \(printing)"); return
+        }
+        #expect(notice.sections.contains { $0.lines.contains("预约号：YY20261127001") }, "\(notice.sections)")
         #expect(driver.audits.last?.action == "reserved")
     }
 
@@ -214,6 +222,17 @@ struct SessionJourneyTests {
         driver.touch(.callStaff)
         driver.touch(.staffAnswered)
         #expect(driver.state.staffCalledAt == nil && driver.audits.last?.action == "staff_answered")
+    }
+
+    @Test("呼叫工作人员 offline: the call is kept at the kiosk, but nobody is promised: it says the call was not sent and where to find someone")
+    func callStaffOffline() throws {
+        var driver = Driver(online: false)
+        driver.tap(zhang)
+        driver.touch(.callStaff)
+        #expect(driver.state.staffCalledAt != nil)
+        let said = try #require(driver.spoken.last)
+        #expect(said.hasPrefix("网络未连通，呼叫没能送出。请到服务窗口找工作人员，或拨打本站电话") && !said.contains("马上过来"), "\(said)")
+        #expect(driver.audits.last?.action == "staff_called" && driver.audits.last?.detail == "offline: not sent")
     }
 
     @Test("Proxy handling: agent card and PIN, the resident's consent recorded with the application, every agent action audited")

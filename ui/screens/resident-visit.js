@@ -124,15 +124,18 @@ function incomplete(view, { el, t, button, few, actions, back, end }) {
   ];
 }
 
-/** @param {View} _view @param {Context} ctx */
-function reserved(_view, { el, t, button, actions, back, end }) {
-  return [el("h1", {}, t("reserved_title")), el("p", {}, t("reserved_hint")), button(t("print_notice"), { type: "print_notice" }, "primary", "printer"), actions(back(), end())];
+/** @param {View} view @param {Context} ctx */
+function reserved(view, { el, t, button, actions, back, end }) {
+  return [el("h1", {}, t("reserved_title")), el("p", { class: "prompt", id: "reservation" }, t("reserved_on", { date: view.date, reference: view.reference })),
+    el("p", {}, t("reserved_hint")), button(t("print_notice"), { type: "print_notice" }, "primary", "printer"), actions(back(), end())];
 }
 
 /** @param {import("../types.js").ReviewView} view @param {Context} ctx */
 function review(view, { el, t, send, option, typed, button, actions, back, end }) {
   const delivery = view.delivery;
   const parts = [el("h1", {}, t("review_title")), el("p", {}, view.service_name),
+    // What was typed, to check before submitting (the card's name and number masked, as on the form).
+    el("dl", { class: "answers", id: "review-answers" }, view.answers.flatMap(a => [el("dt", {}, a.label), el("dd", {}, a.value)])),
     el("ul", { class: "plain" }, view.materials.map(x => el("li", {}, t("material_line", { name: x.name, status: t("material_" + x.status) })))),
     el("h2", {}, t("delivery_question")),
     el("div", { class: "options", role: "radiogroup", id: "delivery" }, delivery.options.map(d =>

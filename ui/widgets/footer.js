@@ -33,8 +33,8 @@ export function showFooter(view, t) {
   text("#idle button span", t("still_here"));
   text("#repeat span", t("repeat"));
   const call = byId("call-staff");
-  call.dataset.staff = view.staff_called ? (view.agent ? "answer" : "called") : "idle";
-  text("#call-staff span", t({ idle: "call_staff", called: "staff_called", answer: "staff_answer" }[call.dataset.staff] || "call_staff"));
+  call.dataset.staff = view.staff_called ? (view.agent ? "answer" : view.online ? "called" : "unreached") : "idle";
+  text("#call-staff span", t({ idle: "call_staff", called: "staff_called", unreached: "staff_unreached", answer: "staff_answer" }[call.dataset.staff] || "call_staff"));
   text("#stop span", t("stop"));
   text("label[for=volume]", t("volume"));
   byId("link").textContent = view.online ? t("online") : t("offline");

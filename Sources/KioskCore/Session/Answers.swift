@@ -71,10 +71,12 @@ extension SessionReducer {
         case .casesFound(_, let cases):
             return casesFound(&state, cases, for: pending.kind)
         case .reservationMade(_, let reference):
-            guard case .incomplete = state.screen, let reservation = state.visit?.reservation else { return [] }
+            guard case .incomplete = state.screen, var reservation = state.visit?.reservation else { return [] }
+            reservation.reference = reference
+            state.visit?.reservation = reservation
             state.screen = .reserved(reservation)
             return [.audit(AuditNote(action: "reserved", actor: actor(state), detail: "\(reservation.serviceCode) on \(reservation.date) ref \(reference)")),
-                    say(.reserved, ["date": .date(reservation.date), "missing": .texts(reservation.missing)])]
+                    say(.reserved, ["date": .date(reservation.date), "reference": .verbatim(reference), "missing": .texts(reservation.missing)])]
         case .interactionSent(_, let reference):
             state.screen = .consultationSent(reference: reference)
             return [say(.consultationSent, ["reference": .verbatim(reference)])]

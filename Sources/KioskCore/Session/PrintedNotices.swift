@@ -35,7 +35,9 @@ extension Notice {
             }
         }
         var sections = [Section("申请人", [visit.resident?.maskedName ?? visit.enterprise?.name ?? ""]), Section("还需补齐", lines)]
-        if let reservation { sections.append(Section("预约办理日期", ["\(reservation.date.chinese)，请带齐以上材料再来一次"])) }
+        if let reservation {
+            sections.append(Section("预约办理日期", ["\(reservation.date.chinese)，请带齐以上材料再来一次"] + (reservation.reference.map { ["预约号：\($0)"] } ?? [])))
+        }
         sections.append(Section("告知日期", [today.chinese]))
         let phone = visit.choice?.items.first?.consultationPhone
         return Notice(title: "一次性告知单", stationName: settings.stationName, serviceName: visit.choice?.name ?? "", sections: sections,

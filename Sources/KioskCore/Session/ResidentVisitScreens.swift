@@ -120,14 +120,25 @@ public struct IncompleteScreen: ScreenPayload {
 /// A day booked to come back with what is missing (said and shown as the prompt).
 public struct ReservedScreen: ScreenPayload {
     public var name: ScreenView.Name { .reserved }
+    /// The day booked, in the screen's language, and the platform's reference for it.
+    public var date: String
+    public var reference: String
 }
 
 /// Everything at once before submitting: the materials and how the result comes.
 public struct ReviewScreen: ScreenPayload {
     public var name: ScreenView.Name { .review }
     public var serviceName: String
+    /// What the form holds, as the resident typed it (the card's name, number and birth date masked, as on the form).
+    public var answers: [AnswerLine]
     public var materials: [MaterialLine]
     public var delivery: DeliveryChoice
+}
+
+/// One field of the form and what it holds, on the review screen.
+public struct AnswerLine: Sendable, Equatable, Encodable {
+    public var label: String
+    public var value: String
 }
 
 /// How the result comes, on the review screen.
@@ -212,6 +223,11 @@ extension SessionReducer {
         let visit = state.visit
         let delivery = DeliveryChoice(options: visit?.choice?.delivery.map(\.rawValue) ?? [], chosen: visit?.delivery?.rawValue,
                                       postalAddress: visit?.delivery == .post ? visit?.postalAddress ?? "" : nil)
-        return ReviewScreen(serviceName: visit?.choice?.name ?? "", materials: materialLines(state), delivery: delivery)
+        let values = formValues(state)
+        let answers = (visit?.choice?.formFields ?? []).compactMap { field -> AnswerLine? in
+            guard let value = values[field.id], !value.isEmpty else { return nil }
+            return AnswerLine(label: field.label(holding: visit?.resident?.certificate), value: field.fromIdentity.map { Masking.shown(value, from: $0) } ?? value)
+        }
+        return ReviewScreen(serviceName: visit?.choice?.name ?? "", answers: answers, materials: materialLines(state), delivery: delivery)
     }
 }

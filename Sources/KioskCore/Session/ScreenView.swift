@@ -168,7 +168,7 @@ extension SessionReducer {
         case .scanning: .scanning(ScanningScreen(materials: materialLines(state), scanProgress: state.visit?.scanProgress))
         case .page(let id, let index): pageScreen(state, material: id, index: index).map(ScreenView.page) ?? .materials(MaterialsScreen(materials: materialLines(state)))
         case .incomplete(let missing, let dates): .incomplete(IncompleteScreen(missing: missing.map { words.render($0.text) }, reservationDates: dates.map(\.description)))
-        case .reserved: .reserved(ReservedScreen())
+        case .reserved(let reservation): .reserved(ReservedScreen(date: words.render(reservation.date), reference: reservation.reference ?? ""))
         case .review: .review(reviewScreen(state))
         case .submitting: .submitting(SubmittingScreen())
         case .receipt: receiptScreen(state, words: words).map(ScreenView.receipt) ?? .submitting(SubmittingScreen())

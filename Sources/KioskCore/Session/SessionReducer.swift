@@ -150,9 +150,11 @@ public struct SessionReducer: Sendable {
             return []
         case .callStaff:
             // Pressed again while the call is on: said again, not called (nor audited) again.
-            guard state.staffCalledAt == nil else { return [say(.staffCalled)] }
+            // Offline the call goes no further than this kiosk (its heartbeat cannot leave): say so, and where to find someone.
+            let answer = state.online ? say(.staffCalled) : say(.staffCallUnreached, ["phone": .verbatim(settings.stationPhone)])
+            guard state.staffCalledAt == nil else { return [answer] }
             state.staffCalledAt = state.now
-            return [.audit(AuditNote(action: "staff_called", actor: actor(state))), say(.staffCalled)]
+            return [.audit(AuditNote(action: "staff_called", actor: actor(state), detail: state.online ? "" : "offline: not sent")), answer]
         case .staffAnswered:
             guard state.agent != nil, state.staffCalledAt != nil else { return [] }
             state.staffCalledAt = nil

@@ -186,6 +186,8 @@ public struct Reservation: Sendable, Equatable {
     public var missing: [SessionText]
     public var date: CalendarDate
     public var applicantMasked: String
+    /// The platform's reference for the booking, once it has answered: shown, spoken and printed.
+    public var reference: String?
 }
 
 /// The answer to an agent's PIN, from the runtime's checker (which owns the lock-out).

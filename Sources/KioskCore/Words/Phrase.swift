@@ -28,6 +28,8 @@ public enum Phrase: String, Sendable, CaseIterable, Hashable {
     /// {name}，您好。请选择要办理的事项…
     case greeting
     case welcomeBack, kioskInUse, cardTakenPaused
+    /// 网络未连通，呼叫没能送出。请到服务窗口找工作人员，或拨打本站电话{phone}。
+    case staffCallUnreached
     /// 请取走您的身份证。 / 谢谢，欢迎再来。
     case takeYourCard, cardTakenThanks
     case cardRefusedExpired, cardRefusedDamaged, cardUnreadable
