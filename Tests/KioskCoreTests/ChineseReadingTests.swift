@@ -57,6 +57,13 @@ struct ChineseReadingTests {
     @Test("Punctuation becomes a pause; a masked name's * is read 某; a letter by its name")
     func pausesAndNames() {
         #expect(pinyin("张*兰，您好。") == "zhang1 mou3 lan2, nin2 hao3.")
+        // The character before a masked name's * is a surname, read as one.
+        for (name, reading) in [("曾*华", "zeng1 mou3 hua2"), ("单*", "shan4 mou3"), ("解*明", "xie4 mou3 ming2"), ("仇*", "qiu2 mou3"), ("区*芳", "ou1 mou3 fang1"),
+                                ("朴*", "piao2 mou3"), ("查*", "zha1 mou3"), ("覃*", "qin2 mou3"), ("翟*", "zhai2 mou3")] {
+            #expect(pinyin(name) == reading, "\(name)")
+        }
+        #expect(pinyin("代办员单*，您好。") == "dai4 ban4 yuan2 shan4 mou3, nin2 hao3.", "a surname after other words")
+        #expect(pinyin("单位") == "dan1 wei4", "the same character in a word keeps its word's reading")
         #expect(pinyin("没有I、O") == "mei2 you3 ai4, ou1")
         #expect(pinyin("“我的办件”") == "wo3 de5 ban4 jian4")
     }

@@ -71,6 +71,12 @@ public struct ChineseReading: Sendable {
                 // errs less than forward (救助金发放: 金|发放, not 金发|放).
                 var end = index
                 while end < text.count, characters[text[end]] != nil { end += 1 }
+                // A masked name (曾*华, 单*): the character before * is a surname, read as one (曾 zeng1, not ceng2).
+                var surname: String?
+                if end < text.count, text[end] == "*", let reading = Self.surnames[text[end - 1]] {
+                    surname = reading
+                    end -= 1
+                }
                 var cuts: [Int] = [end]
                 while let last = cuts.last, last > index {
                     cuts.append(last - longestWord(in: text, from: index, endingAt: last))
@@ -84,6 +90,10 @@ public struct ChineseReading: Sendable {
                     }
                 }
                 index = end
+                if let surname {
+                    tokens.append(surname)
+                    index += 1
+                }
             } else if character == "*", index > 0, characters[text[index - 1]] != nil {
                 tokens.append("mou3")  // 张*兰 is read 张某兰, as Chinese anonymises a name
                 index += 1
@@ -106,6 +116,15 @@ public struct ChineseReading: Sendable {
         for (position, changes) in sandhi { Self.applySandhi(&tokens, at: position, changes: changes) }
         return tokens
     }
+
+    /// Characters read otherwise as a surname than in words (百家姓's readings), for the character
+    /// before a masked name's *: a resident hears their own name said as they say it.
+    static let surnames: [Character: String] = [
+        "曾": "zeng1", "单": "shan4", "解": "xie4", "仇": "qiu2", "区": "ou1", "朴": "piao2", "查": "zha1", "覃": "qin2", "翟": "zhai2",
+        "盖": "ge3", "乐": "yue4", "缪": "miao4", "尉": "yu4", "华": "hua4", "任": "ren2", "燕": "yan1", "纪": "ji3", "冼": "xian3",
+        "折": "she2", "员": "yun4", "秘": "bi4", "过": "guo1", "隗": "wei3", "句": "gou1", "种": "chong2", "召": "shao4", "繁": "po2",
+        "宿": "su4", "舍": "she4", "谌": "chen2", "那": "na1",
+    ]
 
     /// 一 and 不 change tone with the syllable after them, as everyone says them:
     /// 不要 bu2 yao4, 一个 yi2 ge4, 一天 yi4 tian1. 一 keeps yi1 as a number
