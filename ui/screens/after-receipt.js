@@ -9,7 +9,8 @@ const RATING_FACES = ["", "face_very_satisfied", "face_satisfied", "face_neutral
 function receipt(view, { el, t, button, actions, next }) {
   const r = view.receipt;
   return [
-    el("h1", {}, t("receipt_title")), el("p", { class: "prompt", id: "receipt-status" }, r.status),
+    // 受理回执 only once the platform has the case (as on paper); before that a 申请回执.
+    el("h1", {}, t(r.case_number ? "receipt_title_accepted" : "receipt_title")), el("p", { class: "prompt", id: "receipt-status" }, r.status),
     r.case_number ? el("p", { id: "case-number" }, t("case_number", { number: r.case_number })) : null,
     el("p", {}, t("tracking_number")), el("p", { class: "prompt", id: "tracking-number" }, r.tracking_number),
     el("p", {}, t("promise_date", { promise: r.promise })), el("p", {}, t("delivery", { delivery: r.delivery })),
