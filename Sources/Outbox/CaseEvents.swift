@@ -30,6 +30,10 @@ extension Outbox {
             }
             let seen = try db.cachedStatement(sql: "SELECT 1 FROM case_event WHERE id = ?")
             let held = try db.cachedStatement(sql: "SELECT state, case_number FROM application WHERE tracking_number = ?")
+            let keep = try db.cachedStatement(sql: """
+                INSERT INTO case_event (id, tracking_number, case_number, kind, at, detail, requested, ems_number, fee_fen, state, problem)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for event in page.events {
                 guard event.id > cursor, try Int.fetchOne(seen, arguments: [event.id]) == nil else {
                     result.repeated += 1
@@ -53,7 +57,8 @@ extension Outbox {
                     row.state = "flagged"
                     row.problem = "the station holds no case under this tracking number (never filed here, or removed after its retention)"
                 }
-                try row.insert(db)
+                try keep.execute(arguments: [row.id, row.trackingNumber, row.caseNumber, row.kind, row.at, row.detail, row.requested, row.emsNumber, row.feeFen,
+                                             row.state, row.problem])
                 if row.state == "flagged" { result.flagged += 1 } else { result.applied += 1 }
             }
             try db.execute(sql: """
