@@ -94,20 +94,25 @@ extension Outbox {
     private func apply(_ db: Database, _ event: CaseEvent, after head: inout (sequence: Int, hash: String)) throws {
         let number = event.trackingNumber.value
         var audited: String
+        // Only a change is worth an entry (the 受理 that follows an acknowledgement changes nothing).
         if let status = event.kind.status {
+            let requested = event.requested.isEmpty ? nil : event.requested.joined(separator: "\n")
             try db.cachedStatement(sql: """
-                UPDATE application SET platform_status = ?, platform_status_detail = ?, requested = ?, ems_number = COALESCE(?, ems_number)
-                WHERE tracking_number = ?
-                """).execute(arguments: [status, event.detail, event.requested.isEmpty ? nil : event.requested.joined(separator: "\n"), event.emsNumber, number])
+                UPDATE application SET platform_status = ?1, platform_status_detail = ?2, requested = ?3, ems_number = COALESCE(?4, ems_number)
+                WHERE tracking_number = ?5 AND (platform_status IS NOT ?1 OR platform_status_detail IS NOT ?2 OR requested IS NOT ?3
+                                                OR (?4 IS NOT NULL AND ems_number IS NOT ?4))
+                """).execute(arguments: [status, event.detail, requested, event.emsNumber, number])
             // The entry holds the detail's digest (the row holds the text): a platform that sends
             // event after event with a long detail cannot grow the trail by its text.
             audited = status + (event.detail.map { " (detail of \($0.count) characters, sha256 \(Self.shortDigest($0)))" } ?? "")
             if let ems = event.emsNumber { audited += ", EMS \(ems)" }
         } else {
             let paid = event.kind == .feePaid
-            try db.cachedStatement(sql: "UPDATE application SET fee_fen = ?, fee_paid = ? WHERE tracking_number = ?").execute(arguments: [event.feeFen, paid ? 1 : 0, number])
+            try db.cachedStatement(sql: "UPDATE application SET fee_fen = ?1, fee_paid = ?2 WHERE tracking_number = ?3 AND (fee_fen IS NOT ?1 OR fee_paid IS NOT ?2)")
+                .execute(arguments: [event.feeFen, paid ? 1 : 0, number])
             audited = "\(paid ? "fee paid" : "fee due"): \(event.feeFen ?? 0) fen"
         }
+        guard db.changesCount > 0 else { return }
         try appendAudit(db, after: &head, action: event.kind.status == nil ? "fee" : "status", trackingNumber: number, actor: "platform",
                         detail: "event \(event.id): \(audited)")
     }

@@ -129,7 +129,7 @@ struct CrashSafetyTests {
         for row in rows {
             #expect(row.platformStatus == statuses[row.trackingNumber.value], "\(row.trackingNumber) shows \(row.platformStatus ?? "nothing"), the platform says \(statuses[row.trackingNumber.value] ?? "nothing")")
             let audited = try outbox.auditEntries(trackingNumber: row.trackingNumber.value).filter { $0.action == "status" }.count
-            #expect(audited == eventCounts[row.trackingNumber.value], "\(row.trackingNumber): \(audited) status entries for \(eventCounts[row.trackingNumber.value] ?? 0) events")
+            #expect(audited == eventCounts[row.trackingNumber.value] ?? 0, "\(row.trackingNumber): \(audited) status entries for \(eventCounts[row.trackingNumber.value] ?? 0) events")
         }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: state + "/outbox/attachments")) ?? []
         #expect(leftovers.isEmpty, "files left after everything was acknowledged and purged: \(leftovers.prefix(5))")

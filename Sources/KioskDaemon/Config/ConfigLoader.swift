@@ -251,8 +251,8 @@ public enum ConfigLoader {
             if text.isEmpty { return .some(nil) }
             return getgrnam(text) != nil ? text : nil
         }
-        config.admin.heartbeat = values.value("admin.heartbeat_seconds", default: config.admin.heartbeat) { seconds($0, in: 1...86_400) }
-        config.admin.healthCheck = values.value("admin.health_check_seconds", default: config.admin.healthCheck) { seconds($0, in: 1...86_400) }
+        config.admin.heartbeat = values.value("admin.heartbeat_seconds", default: config.admin.heartbeat) { seconds($0, in: 10...86_400) }
+        config.admin.healthCheck = values.value("admin.health_check_seconds", default: config.admin.healthCheck) { seconds($0, in: 10...86_400) }
         return config
     }
 

@@ -58,15 +58,21 @@ extension PlatformSimulator {
     /// The events of `station`'s stream, as served (for a test to count them).
     public func eventCount(station: String) -> Int { state.withLock { $0.events.count { $0.station == station } } }
 
-    /// How many events of each case set its status (a fee's leave it), by tracking number: what the
-    /// station's audit trail should hold once each, however often it was killed while applying them.
+    /// How many events of each case changed its status or its detail (a fee's leave them; the 受理 of
+    /// an acceptance repeats what the acceptance said), by tracking number: what the station's audit
+    /// trail should hold once each, however often it was killed while applying them.
     public var statusEventCounts: [String: Int] {
         state.withLock { state in
             var counts: [String: Int] = [:]
+            var last: [String: (status: String, detail: String?)] = [:]
             for event in state.events {
                 guard let fields = (try? JSONSerialization.jsonObject(with: Data(event.json))) as? [String: Any],
-                      let tracking = fields["tracking_number"] as? String, let kind = fields["kind"] as? String, (Self.eventKinds[kind] ?? nil) != nil else { continue }
-                counts[tracking, default: 0] += 1
+                      let tracking = fields["tracking_number"] as? String, let kind = fields["kind"] as? String,
+                      let status = Self.eventKinds[kind] ?? nil else { continue }
+                let now = (status, fields["detail"] as? String)
+                let before = last[tracking] ?? ("受理", nil)
+                if now.0 != before.status || now.1 != before.detail { counts[tracking, default: 0] += 1 }
+                last[tracking] = now
             }
             return counts
         }
