@@ -12,7 +12,11 @@ import KioskCore
 extension Outbox {
     /// The id of the last event applied (0 before the first).
     public func caseEventCursor() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT last_event_id FROM case_event_cursor WHERE id = 1") ?? 0 }
+        try pool.read(Self.cursor)
+    }
+
+    private static func cursor(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT last_event_id FROM case_event_cursor WHERE id = 1") ?? 0
     }
 
     @discardableResult
@@ -21,7 +25,7 @@ extension Outbox {
         let result = try pool.write { db -> AppliedCaseEvents in
             var result = AppliedCaseEvents()
             var head = try chainHead(db)
-            let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM case_event_cursor WHERE id = 1") ?? 0
+            let cursor = try Self.cursor(db)
             for (id, flaw) in page.flawed {
                 result.flagged += 1
                 // Without an id it cannot be kept; it is in the log, and the cursor passes it.
@@ -75,11 +79,11 @@ extension Outbox {
 
     /// Applies the events that waited for `tracking`'s acknowledgement, in order, inside its transaction.
     func applyWaitingEvents(_ db: Database, _ tracking: String, caseNumber: String) throws {
+        var head = try chainHead(db)
         for row in try CaseEventRow.filter(CaseEventRow.Columns.trackingNumber == tracking && CaseEventRow.Columns.state == "waiting")
             .order(CaseEventRow.Columns.id).fetchAll(db) {
             var row = row
             if let event = row.event, event.caseNumber == caseNumber {
-                var head = try chainHead(db)
                 try apply(db, event, after: &head)
                 row.state = "applied"
             } else {
@@ -96,7 +100,7 @@ extension Outbox {
         var audited: String
         // Only a change is worth an entry (the 受理 that follows an acknowledgement changes nothing).
         if let status = event.kind.status {
-            let requested = event.requested.isEmpty ? nil : event.requested.joined(separator: "\n")
+            let requested = event.requestedColumn
             try db.cachedStatement(sql: """
                 UPDATE application SET platform_status = ?1, platform_status_detail = ?2, requested = ?3, ems_number = COALESCE(?4, ems_number)
                 WHERE tracking_number = ?5 AND (platform_status IS NOT ?1 OR platform_status_detail IS NOT ?2 OR requested IS NOT ?3
@@ -118,7 +122,7 @@ extension Outbox {
     }
 
     private static func shortDigest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        String(SHA256.hash(data: Data(text.utf8)).hex.prefix(16))
     }
 
     /// Events kept, newest first (`kioskctl queue events`); `flagged` only the flagged ones.
@@ -141,7 +145,7 @@ extension CaseEventRow {
     /// An event as kept, applied until said otherwise.
     init(_ event: CaseEvent) {
         self.init(id: event.id, trackingNumber: event.trackingNumber.value, caseNumber: event.caseNumber, kind: event.kind.rawValue, at: event.at,
-                  detail: event.detail, requested: event.requested.isEmpty ? nil : event.requested.joined(separator: "\n"), emsNumber: event.emsNumber,
+                  detail: event.detail, requested: event.requestedColumn, emsNumber: event.emsNumber,
                   feeFen: event.feeFen, state: "applied", problem: nil)
     }
 
@@ -151,4 +155,9 @@ extension CaseEventRow {
         return try? CaseEvent(id: id, trackingNumber: trackingNumber, caseNumber: caseNumber, kind: kind, at: at, detail: detail,
                               requested: requested?.split(separator: "\n").map(String.init) ?? [], emsNumber: emsNumber, feeFen: feeFen)
     }
+}
+
+extension CaseEvent {
+    /// The materials asked for as a column keeps them: one a line, nil for none.
+    var requestedColumn: String? { requested.isEmpty ? nil : requested.joined(separator: "\n") }
 }

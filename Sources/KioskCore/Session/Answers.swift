@@ -58,12 +58,10 @@ extension SessionReducer {
             state.visit?.lastTrackingNumber = number.value
             // Online, the forwarder sends it at once: the receipt waits a moment for the platform's 受理, so it can say so.
             guard state.online else { return receipt(&state, number, caseNumber: nil) }
-            let request = newRequest(&state, .platformCase)
+            let request = newRequest(&state, .platformCase(number))
             return [.awaitPlatformCase(request: request, trackingNumber: number, seconds: Self.acceptanceWait), say(.sending)]
         case .platformCase(_, let caseNumber):
-            guard pending.kind == .platformCase, state.screen == .submitting, let number = (state.visit?.lastTrackingNumber).flatMap({ try? TrackingNumber($0) }) else {
-                return []
-            }
+            guard case .platformCase(let number) = pending.kind, state.screen == .submitting else { return [] }
             return receipt(&state, number, caseNumber: caseNumber)
         case .enqueueFailed(_, let reason):
             state.screen = .review

@@ -154,7 +154,7 @@ public struct SessionState: Sendable, Equatable {
 /// A request in flight and what it is for.
 public struct PendingRequest: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        case scan(materialID: String), eCertificates, enqueue, platformCase, myCases, stationCases, agentPIN, reservation, interaction
+        case scan(materialID: String), eCertificates, enqueue, platformCase(TrackingNumber), myCases, stationCases, agentPIN, reservation, interaction
     }
     public var id: Int
     public var kind: Kind

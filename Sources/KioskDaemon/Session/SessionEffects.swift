@@ -59,7 +59,7 @@ extension SessionRuntime {
             let store = self.store
             Task {
                 // The forwarder was woken by the enqueue; a row read every 100 ms sees its acknowledgement.
-                let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+                let deadline = ContinuousClock.now + .seconds(seconds)
                 var caseNumber: String?
                 while caseNumber == nil, ContinuousClock.now < deadline {
                     caseNumber = try? store.platformCaseNumber(number)

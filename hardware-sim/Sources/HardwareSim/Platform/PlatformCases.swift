@@ -46,13 +46,18 @@ extension PlatformSimulator {
 
     /// Appends an event as given, `fields` and all, to `station`'s stream, with the next id unless `withID` is false.
     public func recordRawEvent(station: String, _ fields: [String: Any], withID: Bool = true) {
-        state.withLock { state in
-            let sequence = Int64(state.events.count + 1)
-            var fields = fields
-            if withID { fields["id"] = sequence }
-            let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
-            state.events.append(LoggedEvent(sequence: sequence, station: station, json: json))
-        }
+        state.withLock { state in Self.append(&state, station: station, fields, withID: withID) }
+    }
+
+    /// Appends `fields` to the log as `station`'s next event, with its place as `id` unless `withID` is false.
+    @discardableResult
+    private static func append(_ state: inout State, station: String, _ fields: [String: Any], withID: Bool = true) -> Int64 {
+        let sequence = Int64(state.events.count + 1)
+        var fields = fields
+        if withID { fields["id"] = sequence }
+        let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])).map(Array.init) ?? Array("{}".utf8)
+        state.events.append(LoggedEvent(sequence: sequence, station: station, json: json))
+        return sequence
     }
 
     /// The events of `station`'s stream, as served (for a test to count them).
@@ -90,22 +95,19 @@ extension PlatformSimulator {
             state.cases[tracking]?.status = status
             state.cases[tracking]?.detail = detail
         }
-        let sequence = Int64(state.events.count + 1)
-        var fields: [String: Any] = ["id": sequence, "tracking_number": tracking, "case_number": found.caseNumber, "kind": kind, "at": timestamp()]
+        var fields: [String: Any] = ["tracking_number": tracking, "case_number": found.caseNumber, "kind": kind, "at": timestamp()]
         if let detail { fields["detail"] = detail }
         if !requested.isEmpty { fields["requested"] = requested }
         if let emsNumber { fields["ems_number"] = emsNumber }
         if let feeFen { fields["fee_fen"] = feeFen }
-        let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])).map(Array.init) ?? []
-        state.events.append(LoggedEvent(sequence: sequence, station: String(tracking.prefix { $0 != "-" }), json: json))
-        return sequence
+        return append(&state, station: String(tracking.prefix { $0 != "-" }), fields)
     }
 
     /// `GET /v1/stations/{station}/events?after=N&limit=M`: what follows `after` in the station's stream.
     func events(_ request: HTTPRequest, station: String) throws(PlatformContract.Broken) -> HTTPAction {
         try PlatformContract.check(station, PlatformContract.stationCode, "the station code")
-        let after = try Self.queryInteger(request, "after", in: 0...Int(Int64.max / 2), default: 0)
-        let limit = try Self.queryInteger(request, "limit", in: 1...Self.eventPageLimit, default: 1000)
+        let after = try request.query["after"].map { text throws(PlatformContract.Broken) in try PlatformContract.wholeNumber(text, "after", in: 0...Int(Int64.max / 2), digits: 19) } ?? 0
+        let limit = try request.query["limit"].map { text throws(PlatformContract.Broken) in try PlatformContract.wholeNumber(text, "limit", in: 1...Self.eventPageLimit, digits: 19) } ?? 1000
         if tls != nil, station != request.clientCommonName {
             return .respond(status: 403, headers: [("Content-Type", "application/json")],
                             body: Array(#"{"error":"the station's certificate is for another station"}"#.utf8))
@@ -131,14 +133,6 @@ extension PlatformSimulator {
         }
         body += Array(#"],"last":\#(page.last?.sequence ?? Int64(after)),"more":\#(more)}"#.utf8)
         return .respond(status: 200, headers: [("Content-Type", "application/json")], body: body)
-    }
-
-    private static func queryInteger(_ request: HTTPRequest, _ name: String, in range: ClosedRange<Int>, default value: Int) throws(PlatformContract.Broken) -> Int {
-        guard let text = request.query[name] else { return value }
-        guard text.count <= 19, PlatformContract.digits.matches(text), let number = Int(text), range.contains(number) else {
-            throw PlatformContract.Broken(reason: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
     }
 
     /// Moves every open case a step (受理 → 办理中 → 办结) every `step`, until ``stopHandling()``.

@@ -95,8 +95,13 @@ enum PlatformContract {
     /// A header that must be a whole number within `range`.
     static func headerInteger(_ request: HTTPRequest, _ name: String, in range: ClosedRange<Int>) throws(Broken) -> Int {
         guard let text = request.headers[name.lowercased()] else { throw Broken(reason: "the \(name) header is required") }
-        guard text.count <= 12, digits.matches(text), let value = Int(text), range.contains(value) else {
-            throw Broken(reason: "the \(name) header must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        return try wholeNumber(text, "the \(name) header", in: range, digits: 12)
+    }
+
+    /// `text` as a whole number within `range`, of at most `count` digits and nothing else, or what `what` must be.
+    static func wholeNumber(_ text: String, _ what: String, in range: ClosedRange<Int>, digits count: Int) throws(Broken) -> Int {
+        guard text.count <= count, digits.matches(text), let value = Int(text), range.contains(value) else {
+            throw Broken(reason: "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
